@@ -1,0 +1,1 @@
+"""The conversation router: ordered handlers, dialogue policy, language, answer composition."""

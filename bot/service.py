@@ -1,0 +1,36 @@
+"""The bot: builds the router and answers turns (the core's ``Responder``)."""
+
+from __future__ import annotations
+
+from bot import handlers
+from bot.handlers import Searcher
+from bot.language import detect
+from bot.router import Context, Router
+from core.config import BotSettings, KbSettings
+from core.domain import BotTurn, TurnInput
+
+
+def build_router(kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> Router:
+    """The handlers in order: first match wins, the knowledge base is the catch-all."""
+    router = Router()
+    router.add("empty", handlers.empty)
+    router.add("pick", handlers.make_pick(kb))
+    router.add("human", handlers.human_request)
+    router.add("greeting", handlers.greeting)
+    router.add(
+        "kb", handlers.make_kb(kb, max_misses=bot.max_misses, choices=kb_settings.clarify_choices)
+    )
+    return router
+
+
+class Bot:
+    """Answers a customer's turn in their language."""
+
+    def __init__(self, kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> None:
+        self.router = build_router(kb, bot, kb_settings)
+
+    async def respond(self, turn: TurnInput) -> BotTurn:
+        """Run the router on ``turn``."""
+        text = turn.text.strip()
+        language = detect(text, turn.state.language or turn.default_language)
+        return await self.router.dispatch(Context(turn, text, language, turn.state))

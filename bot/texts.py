@@ -1,0 +1,51 @@
+"""Everything the bot says, in Chinese and English."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "greeting": {
+        "zh": "您好！我是智能客服助手，可以帮您处理退换货、退款、保修、维修预约、安装、"
+        "配送、发票、配件和订单问题。请直接描述您的问题；需要人工服务请输入“转人工”。",
+        "en": "Hello! I'm the support assistant. I can help with returns, refunds, warranty, "
+        "repair booking, installation, delivery, invoices, spare parts and orders. "
+        'Describe your question; type "human" to talk to a person.',
+    },
+    "thanks": {
+        "zh": "不客气！还有其他问题随时问我。",
+        "en": "You're welcome! Ask me anything else any time.",
+    },
+    "empty": {
+        "zh": "请用文字描述您的问题，我来帮您查找答案。",
+        "en": "Please describe your question in words and I'll look it up.",
+    },
+    "clarify": {
+        "zh": "您是想问以下哪个问题？请回复序号：",
+        "en": "Did you mean one of these? Reply with the number:",
+    },
+    "clarify_footer": {
+        "zh": "都不是的话，请换个说法，或输入“转人工”。",
+        "en": 'If none fits, rephrase your question or type "human".',
+    },
+    "miss": {
+        "zh": "抱歉，我还没理解您的问题。可以换个说法再描述一下吗？"
+        "也可以输入“转人工”联系人工客服。",
+        "en": "Sorry, I didn't quite get that. Could you rephrase it? "
+        'You can also type "human" to reach a person.',
+    },
+    "escalate_request": {
+        "zh": "好的，正在为您转接人工客服，请稍候。工单号 #{ticket}，客服会尽快回复您。",
+        "en": "Sure, I'm connecting you to a person. Your ticket is #{ticket}; "
+        "an agent will reply shortly.",
+    },
+    "escalate_failure": {
+        "zh": "抱歉没能帮到您，已为您转接人工客服（工单号 #{ticket}），请稍候，客服会尽快回复。",
+        "en": "Sorry I couldn't help. I've passed you to a person (ticket #{ticket}); "
+        "an agent will reply shortly.",
+    },
+}
+
+
+def say(key: str, language: str) -> str:
+    """The text ``key`` in ``language`` (Chinese when the language is unknown)."""
+    entry = TEXTS[key]
+    return entry.get(language, entry["zh"])

@@ -1,0 +1,1 @@
+"""The web chat channel: signed visitor sessions, a WebSocket protocol, the widget."""

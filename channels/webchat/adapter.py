@@ -1,0 +1,352 @@
+"""Web chat adapter: visitor sessions over HTTP, the conversation over a WebSocket.
+
+Protocol (documented in docs/webchat.md): the client connects with its signed token, gets
+``ready``, asks ``resume`` after its last seen seq, then sends ``message`` frames with a
+``client_msg_id`` (stored once however often it is resent). The server pushes every
+non-private message of the conversation in seq order; a wake-up from the hub says "there is
+something after seq N", and the socket reads it from the database, so a missed wake-up is
+repaired by the next one or by the client's next ``resume``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+from sqlalchemy import select
+
+from core.context import Services
+from core.conversations import identity_for, inbox_id, messages_after, start_conversation
+from core.coordination import RateLimiter
+from core.domain import InboundMessage, OutboundDelivery
+from core.errors import BadRequest, KefuError, NotFound, Unauthorized
+from core.events import conversation_topic
+from core.models import ContactIdentity, Conversation, Message
+from core.security import TokenSigner
+from core.web import error_body, json_response, read_json
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+INBOX = "web"
+CHANNEL = "webchat"
+MAX_CLIENT_MSG_ID = 64
+
+
+def message_frame(m: Message) -> dict[str, Any]:
+    """A stored message as the widget sees it."""
+    choices = m.meta.get("choices")
+    return {
+        "type": "message",
+        "seq": m.seq,
+        "sender": m.sender,
+        "text": m.text,
+        "client_msg_id": (
+            m.source_id.split(":", 1)[-1] if m.sender == "customer" and m.source_id else None
+        ),
+        "created_at": m.created_at.isoformat(),
+        "agent_name": m.meta.get("agent_name"),
+        "choices": [{"n": c["n"], "label": c["label"]} for c in choices] if choices else None,
+    }
+
+
+class WebchatAdapter:
+    """The web chat channel."""
+
+    name = CHANNEL
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        cfg = services.settings.webchat
+        self.cfg = cfg
+        self.tokens = TokenSigner(services.secret, "webchat-visitor")
+        self.session_limiter = RateLimiter(cfg.sessions_per_minute_per_ip, 60.0)
+        self.message_limiter = RateLimiter(cfg.messages_per_minute, 60.0)
+        self._sockets: set[web.WebSocketResponse] = set()
+
+    def setup(self, app: web.Application) -> None:
+        """Mount the session endpoint, the socket, the widget and the demo page."""
+        app.router.add_post("/api/webchat/sessions", self.create_session)
+        app.router.add_get("/api/webchat/ws", self.websocket)
+        app.router.add_get("/", self.index)
+        app.router.add_static("/webchat/", STATIC, append_version=False)
+
+    async def send(self, delivery: OutboundDelivery) -> None:
+        """Wake the sockets of the conversation; they read the reply from the database."""
+        await self.services.events.message(delivery.conversation_id, delivery.seq)
+
+    async def close(self) -> None:
+        """Close every visitor socket with a reconnect hint (1012: service restart)."""
+        for ws in list(self._sockets):
+            with contextlib.suppress(Exception):
+                await ws.close(code=1012, message=b"server restarting, reconnect")
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def index(self, request: web.Request) -> web.FileResponse:
+        """The demo page that embeds the widget."""
+        return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def create_session(self, request: web.Request) -> web.Response:
+        """POST /api/webchat/sessions: a new visitor session, or a refreshed one for a token."""
+        ip = request.remote or "?"
+        if not self.session_limiter.allow(ip):
+            return json_response(
+                error_body("rate_limited", "Too many sessions; slow down."), status=429
+            )
+        body = await read_json(request, max_bytes=8192)
+        token, locale = body.get("token"), body.get("locale")
+        if locale not in (None, "zh", "en"):
+            raise BadRequest("locale must be zh or en.", code="bad_locale")
+        db = self.services.db
+        if token is not None:
+            if not isinstance(token, str):
+                raise Unauthorized("The token is malformed.", code="invalid_token")
+            visitor, conv_id = self._verify(token)
+            async with db.reader() as session:
+                conv = await self._conversation(session, visitor, conv_id)
+            if conv is None:
+                raise Unauthorized(
+                    "The conversation of this token no longer exists.", code="invalid_token"
+                )
+        else:
+            visitor = uuid.uuid4().hex
+            async with db.transaction() as session:
+                ibx = await inbox_id(session, INBOX, CHANNEL)
+                identity = await identity_for(session, CHANNEL, ibx, visitor)
+                conv = await start_conversation(session, identity, language=locale)
+            conv_id = conv.id
+        ttl = self.cfg.token_ttl_hours * 3600
+        fresh = self.tokens.sign({"v": visitor, "c": conv_id}, ttl)
+        expires = self.tokens.verify(fresh)["exp"]
+        return json_response(
+            {
+                "token": fresh,
+                "conversation_id": conv_id,
+                "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+            }
+        )
+
+    def _verify(self, token: str) -> tuple[str, int]:
+        payload = self.tokens.verify(token)
+        visitor, conv_id = payload.get("v"), payload.get("c")
+        if not isinstance(visitor, str) or not isinstance(conv_id, int):
+            raise Unauthorized("The token is malformed.", code="invalid_token")
+        return visitor, conv_id
+
+    @staticmethod
+    async def _conversation(session: Any, visitor: str, conv_id: int) -> Conversation | None:
+        row = (
+            await session.execute(
+                select(Conversation)
+                .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+                .where(
+                    Conversation.id == conv_id,
+                    ContactIdentity.external_id == visitor,
+                    ContactIdentity.channel == CHANNEL,
+                )
+            )
+        ).scalar_one_or_none()
+        return row
+
+    # -- WebSocket ---------------------------------------------------------------------------
+
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """GET /api/webchat/ws?token=...: the live conversation."""
+        ws = web.WebSocketResponse(
+            heartbeat=self.cfg.heartbeat_seconds,
+            max_msg_size=max(65_536, self.cfg.max_text_length * 8),
+        )
+        await ws.prepare(request)
+        try:
+            visitor, conv_id = self._verify(request.query.get("token", ""))
+            async with self.services.db.reader() as session:
+                conv = await self._conversation(session, visitor, conv_id)
+            if conv is None:
+                raise Unauthorized(
+                    "The conversation of this token no longer exists.", code="invalid_token"
+                )
+        except Unauthorized as err:
+            await ws.send_str(
+                orjson.dumps({"type": "error", "code": err.code, "message": err.message}).decode()
+            )
+            await ws.close(code=4401, message=b"invalid token")
+            return ws
+        session_ = _Socket(self, ws, visitor, conv_id, conv.last_seq, request.remote or "?")
+        self._sockets.add(ws)
+        try:
+            await session_.run()
+        finally:
+            self._sockets.discard(ws)
+        return ws
+
+
+class _Socket:
+    """One visitor socket: pushes messages in seq order, takes frames."""
+
+    def __init__(
+        self,
+        adapter: WebchatAdapter,
+        ws: web.WebSocketResponse,
+        visitor: str,
+        conv_id: int,
+        last_seq: int,
+        ip: str,
+    ) -> None:
+        self.adapter = adapter
+        self.services = adapter.services
+        self.ws = ws
+        self.visitor = visitor
+        self.conv_id = conv_id
+        self.pushed = last_seq  # live pushes start after what existed at connect
+        self.ip = ip
+        self._push_lock = asyncio.Lock()
+        self._wake: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        """Send one frame (ignoring a socket that is already closing)."""
+        if not self.ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.ws.send_str(orjson.dumps(frame).decode())
+
+    async def error(self, code: str, message: str, client_msg_id: Any = None) -> None:
+        """An error frame; the connection stays open."""
+        await self.send(
+            {
+                "type": "error",
+                "code": code,
+                "message": message,
+                "client_msg_id": client_msg_id if isinstance(client_msg_id, str) else None,
+            }
+        )
+
+    def _listener(self, _topic: str, event: dict[str, Any]) -> None:
+        try:
+            self._wake.put_nowait(event)
+        except asyncio.QueueFull:
+            pass  # a later wake-up (or the client's resume) reads everything anyway
+
+    async def run(self) -> None:
+        """Serve the socket until it closes."""
+        unsubscribe = self.services.hub.subscribe(conversation_topic(self.conv_id), self._listener)
+        pusher = asyncio.create_task(self._pump())
+        try:
+            await self.send(
+                {"type": "ready", "conversation_id": self.conv_id, "last_seq": self.pushed}
+            )
+            async for msg in self.ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._frame(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    await self.error("bad_frame", "Send JSON text frames.")
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            unsubscribe()
+            pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pusher
+
+    async def _pump(self) -> None:
+        while True:
+            event = await self._wake.get()
+            try:
+                if event.get("kind") == "typing":
+                    await self.send(
+                        {
+                            "type": "typing",
+                            "sender": event.get("sender"),
+                            "on": bool(event.get("on")),
+                        }
+                    )
+                elif event.get("kind") == "message" and int(event.get("seq", 0)) > self.pushed:
+                    await self.push_after(None)
+            except KefuError:
+                log.warning("web chat push failed for conversation %s", self.conv_id)
+
+    async def push_after(self, after_seq: int | None) -> int:
+        """Send every public message after ``after_seq`` (None: after the last pushed)."""
+        async with self._push_lock:
+            if after_seq is None:
+                after_seq = self.pushed
+            async with self.services.db.reader() as session:
+                msgs = await messages_after(session, self.conv_id, after_seq)
+            for m in msgs:
+                await self.send(message_frame(m))
+            if msgs:
+                self.pushed = max(self.pushed, msgs[-1].seq)
+            return msgs[-1].seq if msgs else after_seq
+
+    async def _frame(self, raw: str) -> None:
+        try:
+            frame = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            await self.error("bad_frame", "The frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict):
+            await self.error("bad_frame", "A frame must be a JSON object.")
+            return
+        kind = frame.get("type")
+        try:
+            if kind == "message":
+                await self._message(frame)
+            elif kind == "resume":
+                after = frame.get("after_seq", 0)
+                if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+                    await self.error("bad_frame", "after_seq must be a whole number >= 0.")
+                    return
+                last = await self.push_after(after)
+                await self.send({"type": "resumed", "last_seq": max(last, self.pushed)})
+            elif kind == "ping":
+                await self.send({"type": "pong"})
+            else:
+                await self.error("unknown_type", f"Unknown frame type {kind!r}.")
+        except KefuError as err:
+            await self.error(err.code, err.message, frame.get("client_msg_id"))
+
+    async def _message(self, frame: dict[str, Any]) -> None:
+        cfg = self.adapter.cfg
+        cmid, text = frame.get("client_msg_id"), frame.get("text")
+        if not isinstance(cmid, str) or not cmid or len(cmid) > MAX_CLIENT_MSG_ID:
+            await self.error(
+                "bad_frame", f"client_msg_id must be a string of 1-{MAX_CLIENT_MSG_ID} characters."
+            )
+            return
+        if not isinstance(text, str) or not text.strip():
+            await self.error("bad_frame", "text must be a non-empty string.", cmid)
+            return
+        if len(text) > cfg.max_text_length:
+            await self.error(
+                "too_long", f"The message is longer than {cfg.max_text_length} characters.", cmid
+            )
+            return
+        if not self.adapter.message_limiter.allow(f"{self.visitor}"):
+            await self.error("rate_limited", "You are sending too fast; wait a moment.", cmid)
+            return
+        text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ").strip()
+        result = await self.services.pipeline.handle_inbound(
+            InboundMessage(
+                channel=CHANNEL,
+                inbox=INBOX,
+                external_id=self.visitor,
+                source_id=f"{self.visitor}:{cmid}",
+                text=text,
+                conversation_id=self.conv_id,
+            )
+        )
+        if result.duplicate:
+            # Resent after a drop: the client needs the echo with the seq it was stored under.
+            async with self.services.db.reader() as session:
+                msg = await session.get(Message, result.message_id)
+            if msg is None:
+                raise NotFound("That message no longer exists.")
+            await self.send(message_frame(msg))
+        else:
+            await self.push_after(None)

@@ -1,0 +1,171 @@
+"""The app factory: wires storage, coordination, the bot, handoff and the channels.
+
+This module and ``core/cli.py`` are the only parts of the core allowed to import the other
+packages: everything else in ``core`` knows them only through Protocols.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+from kb.ingest import read_entries
+from kb.service import KnowledgeBase
+from sqlalchemy import func, select
+
+from bot.service import Bot
+from channels.base import ChannelAdapter
+from channels.registry import ADAPTERS
+from core.config import Settings
+from core.context import SERVICES, Services
+from core.coordination import LocalHub, LocalLocks
+from core.db import Database, upgrade
+from core.events import Events
+from core.models import Agent
+from core.outbox import OutboxDispatcher, Sender
+from core.pipeline import TurnPipeline
+from core.security import load_or_create_secret
+from core.web import error_middleware, json_response, security_headers
+from handoff import routes as handoff_routes
+from handoff.auth import SESSIONS, Sessions, create_agent
+from handoff.service import HandoffService
+from kb.embedders import Embedder
+
+log = logging.getLogger(__name__)
+
+DEMO_KB = Path(__file__).resolve().parent.parent / "kb" / "demo" / "faq.jsonl"
+DEMO_AGENT = ("demo@kefu.local", "Demo Agent", "demo")
+
+
+@dataclass
+class Runtime:
+    """Mutable run state: readiness and the background tasks to cancel at shutdown."""
+
+    ready: bool = False
+    draining: bool = False
+
+
+KB = web.AppKey("kb", KnowledgeBase)
+ADAPTERS_KEY = web.AppKey("adapters", dict)
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    demo: bool = False,
+    migrate: bool = True,
+    embedder: Embedder | None = None,
+) -> web.Application:
+    """A ready-to-run kefu application for ``settings``."""
+    app = web.Application(
+        middlewares=[error_middleware, security_headers],
+        client_max_size=settings.server.max_body_bytes,
+    )
+    secret = load_or_create_secret(settings.server.secret_key, settings.data_path)
+    db = Database(settings.database_url)
+    hub = LocalHub()
+    events = Events(hub)
+    kb = KnowledgeBase(db, settings.kb, settings.data_path, embedder)
+    senders: dict[str, Sender] = {}
+    outbox = OutboxDispatcher(db, senders, settings.outbox)
+    handoff = HandoffService(
+        db, events, outbox, max_text_length=max(5000, settings.webchat.max_text_length)
+    )
+    pipeline = TurnPipeline(
+        db, events, LocalLocks(), outbox, Bot(kb, settings.bot, settings.kb), handoff, settings.bot
+    )
+    services = Services(
+        settings=settings,
+        db=db,
+        hub=hub,
+        events=events,
+        locks=pipeline.locks,
+        outbox=outbox,
+        pipeline=pipeline,
+        secret=secret,
+    )
+    app[SERVICES] = services
+    app[KB] = kb
+    app[RUNTIME] = Runtime()
+    app[SESSIONS] = Sessions(
+        secret, settings.agents.session_ttl_hours, settings.agents.secure_cookies
+    )
+
+    adapters: dict[str, ChannelAdapter] = {
+        name: factory(services) for name, factory in ADAPTERS.items()
+    }
+    senders.update(adapters)
+    app[ADAPTERS_KEY] = adapters
+    for adapter in adapters.values():
+        adapter.setup(app)
+    handoff_routes.setup(app, handoff)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        if migrate:
+            await upgrade(settings.database_url)
+        await kb.load()
+        if demo:
+            await seed_demo(db, kb)
+        dispatcher = asyncio.create_task(outbox.run(), name="outbox")
+        app[RUNTIME].ready = True
+        yield
+        app[RUNTIME].ready = False
+        app[RUNTIME].draining = True
+        await pipeline.drain()
+        for adapter in adapters.values():
+            with contextlib.suppress(Exception):
+                await adapter.close()
+        dispatcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await dispatcher
+        await kb.close()
+        await db.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def seed_demo(db: Database, kb: KnowledgeBase) -> None:
+    """Demo mode: the bundled FAQ when the KB is empty, and the demo agent."""
+    if await kb.count() == 0:
+        entries, errors = read_entries(DEMO_KB)
+        for err in errors:
+            log.warning("demo KB line %s: %s", err.line, err.message)
+        await kb.ingest(entries)
+        log.info("demo knowledge base ingested: %d entries", len(entries))
+    email, name, password = DEMO_AGENT
+    async with db.reader() as session:
+        exists = (
+            await session.execute(
+                select(func.count()).select_from(Agent).where(Agent.email == email)
+            )
+        ).scalar()
+    if not exists:
+        await create_agent(db, email, name, password, role="admin")
+        log.info("demo agent created: %s", email)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness: the process answers."""
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: started, not draining, and the database answers."""
+    runtime = request.app[RUNTIME]
+    db_ok = await request.app[SERVICES].db.ping()
+    ready = runtime.ready and not runtime.draining and db_ok
+    body = {
+        "status": "ready" if ready else "not_ready",
+        "database": db_ok,
+        "draining": runtime.draining,
+    }
+    return json_response(body, status=200 if ready else 503)

@@ -1,0 +1,217 @@
+"""The ``kefu`` command line: serve, db, check-config, kb, admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core.config import Settings, describe, load_settings
+from core.errors import KefuError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kefu", description="kefu (客服): after-sales service bot")
+    p.add_argument("--config", help="path to kefu.toml (default: ./kefu.toml or $KEFU_CONFIG)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (applies pending migrations first)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="ingest the demo KB when empty and create the demo agent",
+    )
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations")
+
+    sub.add_parser("check-config", help="validate the configuration and print it (no secrets)")
+
+    kb = sub.add_parser("kb", help="knowledge base")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    ingest = kb_sub.add_parser("ingest", help="ingest FAQ entries from JSONL or CSV files")
+    ingest.add_argument("files", nargs="+", type=Path)
+    query = kb_sub.add_parser("query", help="search the KB and show the bot's decision")
+    query.add_argument("text")
+    query.add_argument("--json", action="store_true", help="print JSON")
+    query.add_argument("-k", type=int, default=None, help="number of hits")
+    query.add_argument("--language", choices=("zh", "en"), default=None)
+
+    admin = sub.add_parser("admin", help="administration")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    ca = admin_sub.add_parser("create-agent", help="create an agent account")
+    ca.add_argument("--email", required=True)
+    ca.add_argument("--name", default="")
+    ca.add_argument("--password", help="default: asked on the terminal (or $KEFU_AGENT_PASSWORD)")
+    ca.add_argument("--role", choices=("agent", "supervisor", "admin"), default="agent")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kefu`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        overrides: dict[str, dict[str, Any]] = {}
+        if args.command == "serve":
+            server = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+            if server:
+                overrides["server"] = server
+        settings = load_settings(args.config, overrides=overrides)
+        logging.basicConfig(
+            level=settings.server.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        return _run(args, settings)
+    except KefuError as err:
+        print(f"kefu: {err.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        return _serve(settings, demo=args.demo)
+    if args.command == "db":
+        from core.db import upgrade_sync
+
+        upgrade_sync(settings.database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "check-config":
+        print(f"configuration OK (from {settings.source})")
+        print(json.dumps(describe(settings), indent=2, ensure_ascii=False))
+        return 0
+    if args.command == "kb":
+        return asyncio.run(_kb(args, settings))
+    if args.command == "admin":
+        return asyncio.run(_admin(args, settings))
+    raise AssertionError(args.command)
+
+
+def _serve(settings: Settings, *, demo: bool) -> int:
+    from aiohttp import web
+
+    from core.app import DEMO_AGENT, create_app
+
+    app = create_app(settings, demo=demo)
+    url = settings.public_url
+
+    async def announce(_app: web.Application) -> None:
+        lines = [
+            "",
+            f"kefu is running on {url}",
+            f"  web chat demo (widget): {url}/",
+            f"  agent console:          {url}/agent/",
+        ]
+        if demo:
+            lines.append(f"  demo agent login:       {DEMO_AGENT[0]} / {DEMO_AGENT[2]}")
+        print("\n".join(lines) + "\n", flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        print=None,
+        shutdown_timeout=15,
+        access_log=None,
+    )
+    return 0
+
+
+async def _kb(args: argparse.Namespace, settings: Settings) -> int:
+    from kb.ingest import read_entries
+    from kb.service import KnowledgeBase
+
+    from core.db import Database, upgrade
+
+    db = Database(settings.database_url)
+    await upgrade(settings.database_url)
+    kb = KnowledgeBase(db, settings.kb, settings.data_path)
+    try:
+        await kb.load()
+        if args.kb_command == "ingest":
+            total, failed = 0, 0
+            for path in args.files:
+                entries, errors = read_entries(path)
+                for err in errors:
+                    print(f"{path}:{err.line}: {err.message}", file=sys.stderr)
+                failed += len(errors)
+                total += await kb.ingest(entries)
+            print(
+                f"ingested {total} entries ({failed} rows skipped); "
+                f"the knowledge base has {await kb.count()} entries"
+            )
+            return 1 if failed and not total else 0
+        result = await kb.search(args.text, language=args.language, k=args.k)
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "decision": result.decision,
+                        "confidence": round(result.confidence, 4),
+                        "hits": [
+                            {
+                                "id": h.entry_id,
+                                "score": round(h.score, 4),
+                                "dense": round(h.dense, 4),
+                                "lexical": round(h.lexical, 4),
+                                "language": h.language,
+                                "category": h.category,
+                                "question": h.question,
+                                "answer": h.answer,
+                            }
+                            for h in result.hits
+                        ],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            print(f"decision: {result.decision} (confidence {result.confidence:.3f})")
+            for i, h in enumerate(result.hits, 1):
+                print(
+                    f"{i}. [{h.score:.3f} dense {h.dense:.3f} bm25 {h.lexical:.3f}] "
+                    f"{h.entry_id}: {h.question}"
+                )
+            if result.decision == "answer" and result.hits:
+                print(f"\nanswer: {result.hits[0].answer}")
+        return 0
+    finally:
+        await kb.close()
+        await db.dispose()
+
+
+async def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from core.db import Database, upgrade
+    from handoff.auth import create_agent
+
+    password = args.password or os.environ.get("KEFU_AGENT_PASSWORD")
+    if not password:
+        password = getpass.getpass("password for the new agent: ")
+    db = Database(settings.database_url)
+    try:
+        await upgrade(settings.database_url)
+        agent = await create_agent(db, args.email, args.name, password, role=args.role)
+        print(f"created agent {agent.email} ({agent.role}), id {agent.id}")
+        return 0
+    finally:
+        await db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

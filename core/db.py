@@ -1,0 +1,186 @@
+"""Database access: one async engine, transactions, counters and migrations.
+
+SQLite (WAL) is the embedded default and allows one writer at a time: write transactions
+are serialized in-process by a lock, so concurrent turns queue briefly instead of failing
+with "database is locked". PostgreSQL needs no such lock and is what several worker
+processes share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from core.errors import ServiceUnavailable
+from core.models import Counter
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class Database:
+    """The engine, a session factory and the write discipline for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one write transaction, committed on success, rolled back on error."""
+        lock = self._write_lock
+        if lock is not None:
+            await lock.acquire()
+        try:
+            async with self.sessions() as session:
+                try:
+                    async with session.begin():
+                        yield session
+                except (OperationalError, DBAPIError, OSError) as err:
+                    if _is_connectivity(err):
+                        raise ServiceUnavailable("The database is not available.") from err
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only (no write lock, nothing committed)."""
+        try:
+            async with self.sessions() as session:
+                yield session
+        except (OperationalError, DBAPIError, OSError) as err:
+            if _is_connectivity(err):
+                raise ServiceUnavailable("The database is not available.") from err
+            raise
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # readiness must never raise
+            return False
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+_CONNECTIVITY_HINTS = (
+    "connection refused",
+    "could not connect",
+    "connection was closed",
+    "unable to open database",
+    "connection is closed",
+    "cannot connect",
+)
+
+
+def _is_connectivity(err: BaseException) -> bool:
+    """Whether a database error means 'cannot reach the database' rather than a bad query."""
+    if isinstance(err, OSError | ConnectionError):
+        return True
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return True
+    msg = str(err).lower()
+    return any(
+        s in msg
+        for s in (
+            "connection refused",
+            "could not connect",
+            "connection was closed",
+            "unable to open database",
+            "connection is closed",
+            "cannot connect",
+        )
+    )
+
+
+async def next_counter(session: AsyncSession, name: str, start: int = 1) -> int:
+    """Atomically increment and return a named counter (first value: ``start``)."""
+    result = await session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    value = result.scalar_one_or_none()
+    if value is not None:
+        return int(value)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    await session.execute(
+        dialect_insert(Counter).values(name=name, value=start - 1).on_conflict_do_nothing()
+    )
+    return await next_counter(session, name, start)
+
+
+async def read_counter(session: AsyncSession, name: str) -> int:
+    """A named counter's value, 0 when it was never incremented."""
+    value = (await session.execute(select(Counter.value).where(Counter.name == name))).scalar()
+    return int(value or 0)
+
+
+def alembic_config(url: str) -> Any:
+    """An Alembic Config pointing at kefu's migrations and the given database."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_sync(url: str, revision: str = "head") -> None:
+    """Apply pending migrations (blocking; call from a thread or before the loop starts)."""
+    from alembic import command
+
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Apply pending migrations without blocking the event loop."""
+    await asyncio.to_thread(upgrade_sync, url, revision)

@@ -1,0 +1,41 @@
+"""Wake-up events on the hub: what changed, never the data itself (readers use the DB)."""
+
+from __future__ import annotations
+
+from core.coordination import Hub
+
+AGENTS_TOPIC = "agents"
+
+
+def conversation_topic(conversation_id: int) -> str:
+    """The topic that sockets watching one conversation subscribe to."""
+    return f"conv:{conversation_id}"
+
+
+class Events:
+    """Typed publishers over a :class:`Hub`."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def message(self, conversation_id: int, seq: int) -> None:
+        """A message up to ``seq`` is stored in the conversation."""
+        await self.hub.publish(conversation_topic(conversation_id), {"kind": "message", "seq": seq})
+
+    async def typing(self, conversation_id: int, sender: str, on: bool) -> None:
+        """The bot or an agent started or stopped writing."""
+        await self.hub.publish(
+            conversation_topic(conversation_id), {"kind": "typing", "sender": sender, "on": on}
+        )
+
+    async def conversation_updated(self, conversation_id: int, owner: str, seq: int) -> None:
+        """Tell consoles a conversation changed (new message, new owner...)."""
+        await self.hub.publish(
+            AGENTS_TOPIC,
+            {
+                "type": "conversation.updated",
+                "conversation_id": conversation_id,
+                "owner": owner,
+                "seq": seq,
+            },
+        )

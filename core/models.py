@@ -1,0 +1,224 @@
+"""SQLAlchemy 2 models: the durable state of kefu (same schema on SQLite and PostgreSQL).
+
+Domain model after Chatwoot's: a Contact is the person; a ContactIdentity ties them to one
+channel identity (unique per channel + inbox + external id); a Conversation belongs to one
+contact and has an owner (`bot`, `queued`, `agent`, `resolved`); a Message has a `seq` per
+conversation and its platform `source_id`, unique per inbox, which is the inbound dedupe.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+OWNERS = ("bot", "queued", "agent", "resolved")
+SENDERS = ("customer", "bot", "agent", "system")
+DELIVERY_STATES = ("received", "pending", "sent", "delivered", "failed")
+OUTBOX_STATES = ("pending", "sent", "dead")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns timezone-aware datetimes on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every kefu table."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Inbox(Base):
+    """One entry point of one channel (a web widget, an Official Account, a mailbox)."""
+
+    __tablename__ = "inboxes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Contact(Base):
+    """A customer, whatever channel they write on."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(8))
+    tier: Mapped[str] = mapped_column(String(16), default="normal")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ContactIdentity(Base):
+    """A contact's identity on one inbox of one channel (an openid, an address, a visitor id)."""
+
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("channel", "inbox_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Agent(Base):
+    """A person who answers customers in the console."""
+
+    __tablename__ = "agents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    """One customer's conversation on one inbox; its owner decides who answers."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_owner_activity", "owner", "last_activity_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("contact_identities.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(16), default="bot")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    language: Mapped[str | None] = mapped_column(String(8))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    bot_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    first_customer_message_at: Mapped[datetime | None]
+    first_agent_reply_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Message(Base):
+    """One message in a conversation, in order (`seq`), deduplicated by `source_id`."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("inbox_id", "source_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[str] = mapped_column(String(8))  # in | out
+    sender: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_id: Mapped[str | None] = mapped_column(String(255))
+    delivery: Mapped[str] = mapped_column(String(16), default="received")
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Ticket(Base):
+    """A case opened when the bot escalates: someone owns it until it is resolved."""
+
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    category: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class OutboxItem(Base):
+    """A reply waiting to be delivered through its conversation's channel."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KbEntry(Base):
+    """A knowledge-base entry (FAQ): the source of truth; the vector index is derived."""
+
+    __tablename__ = "kb_entries"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    group_key: Mapped[str | None] = mapped_column(String(128), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(64), default="")
+    question: Mapped[str] = mapped_column(Text)
+    similar: Mapped[list[Any]] = mapped_column(default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Counter(Base):
+    """Named counters: ticket numbers, the knowledge base revision."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

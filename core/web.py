@@ -1,0 +1,88 @@
+"""HTTP plumbing shared by every route: JSON in and out, errors, security headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from core.errors import BadRequest, KefuError, PayloadTooLarge
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON response serialized with orjson."""
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The JSON error shape every endpoint uses."""
+    return {"error": {"code": code, "message": message}}
+
+
+async def read_json(request: web.Request, max_bytes: int = 65_536) -> dict[str, Any]:
+    """The request's JSON object body, or BadRequest / PayloadTooLarge."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
+    raw = await request.content.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
+    if not raw.strip():
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadRequest("The request body is not valid JSON.", code="bad_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.", code="bad_json")
+    return data
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map kefu's exceptions to JSON errors; never leak a traceback to clients."""
+    try:
+        return await handler(request)
+    except KefuError as err:
+        return json_response(error_body(err.code, err.message), status=err.status)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and request.path.startswith("/api/"):
+            return json_response(
+                error_body(exc.reason.lower().replace(" ", "_"), exc.reason), status=exc.status
+            )
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return json_response(
+            error_body("internal_error", "Something went wrong on our side."), status=500
+        )
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Strict CSP and friends on every response we produce."""
+    response = await handler(request)
+    if isinstance(response, web.WebSocketResponse) or response.prepared:
+        return response
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith("/webchat/") and request.path.endswith((".js", ".css")):
+        # The widget script and its stylesheet are embedded by customers' own sites.
+        headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin")
+        headers.setdefault("Access-Control-Allow-Origin", "*")
+    else:
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Frame-Options", "DENY")
+    return response

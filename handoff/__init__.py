@@ -1,0 +1,1 @@
+"""Handoff: the owner state machine, the agent console and its API, agent auth."""

