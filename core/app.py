@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
-from kb.ingest import read_entries
-from kb.service import KnowledgeBase
 from sqlalchemy import func, select
 
 from bot.service import Bot
@@ -35,6 +33,8 @@ from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, create_agent
 from handoff.service import HandoffService
 from kb.embedders import Embedder
+from kb.ingest import read_entries
+from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -117,19 +117,24 @@ def create_app(
         dispatcher = asyncio.create_task(outbox.run(), name="outbox")
         app[RUNTIME].ready = True
         yield
-        app[RUNTIME].ready = False
-        app[RUNTIME].draining = True
-        await pipeline.drain()
-        for adapter in adapters.values():
-            with contextlib.suppress(Exception):
-                await adapter.close()
         dispatcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await dispatcher
         await kb.close()
         await db.dispose()
 
+    async def drain(app: web.Application) -> None:
+        # Runs before aiohttp waits for open handlers: finish in-flight turns, then close
+        # sockets with a reconnect hint so their handlers return.
+        app[RUNTIME].ready = False
+        app[RUNTIME].draining = True
+        await pipeline.drain()
+        for adapter in adapters.values():
+            with contextlib.suppress(Exception):
+                await adapter.close()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(drain)
     return app
 
 

@@ -70,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.server.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        logging.getLogger("jieba").setLevel(logging.WARNING)
+        for noisy in ("jieba", "faiss.loader", "alembic.runtime"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         return _run(args, settings)
     except KefuError as err:
         print(f"kefu: {err.message}", file=sys.stderr)
@@ -131,10 +132,9 @@ def _serve(settings: Settings, *, demo: bool) -> int:
 
 
 async def _kb(args: argparse.Namespace, settings: Settings) -> int:
+    from core.db import Database, upgrade
     from kb.ingest import read_entries
     from kb.service import KnowledgeBase
-
-    from core.db import Database, upgrade
 
     db = Database(settings.database_url)
     await upgrade(settings.database_url)

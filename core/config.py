@@ -167,10 +167,18 @@ SECTIONS: dict[str, type] = {
 }
 
 
+def _default(f: dataclasses.Field[Any]) -> Any:
+    """A field's default value, calling its factory when it has one."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    factory: Any = f.default_factory
+    return factory()
+
+
 def _coerce(section: str, f: dataclasses.Field[Any], raw: Any, from_env: bool) -> Any:
     """Convert ``raw`` to the field's type and check its bounds, or raise ConfigError."""
     key = f"[{section}] {f.name}"
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    default = _default(f)
     meta = f.metadata
     try:
         if isinstance(default, bool):

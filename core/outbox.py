@@ -8,7 +8,6 @@ row is dead and its message marked failed with the reason, for the console to sh
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Mapping
@@ -69,8 +68,11 @@ class OutboxDispatcher:
                 processed = 0
             if processed >= self.batch:
                 continue  # more may be waiting
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            try:
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
             self._wake.clear()
 
     async def run_once(self) -> int:

@@ -17,11 +17,22 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.config import Settings, load_settings
 from core.db import Database, upgrade_sync
 
-PG_ADMIN_URL = os.environ.get("KEFU_TEST_PG_URL",
-                              "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "KEFU_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 REQUIRE_SERVICES = os.environ.get("KEFU_TEST_REQUIRE_SERVICES") == "1"
-TABLES = ("outbox", "messages", "tickets", "conversations", "contact_identities", "contacts",
-          "agents", "inboxes", "kb_entries", "counters")
+TABLES = (
+    "outbox",
+    "messages",
+    "tickets",
+    "conversations",
+    "contact_identities",
+    "contacts",
+    "agents",
+    "inboxes",
+    "kb_entries",
+    "counters",
+)
 
 
 def services_missing(what: str, err: BaseException) -> None:

@@ -22,9 +22,10 @@ def test_defaults_use_sqlite_in_data_dir() -> None:
 
 def test_file_then_environment(tmp_path: Path) -> None:
     cfg = tmp_path / "kefu.toml"
-    cfg.write_text('[server]\nport = 9000\n[webchat]\nmax_text_length = 500\n', encoding="utf-8")
-    s = load_settings(cfg, env={"KEFU_WEBCHAT__MAX_TEXT_LENGTH": "700",
-                                "KEFU_DATA_DIR": str(tmp_path / "d")})
+    cfg.write_text("[server]\nport = 9000\n[webchat]\nmax_text_length = 500\n", encoding="utf-8")
+    s = load_settings(
+        cfg, env={"KEFU_WEBCHAT__MAX_TEXT_LENGTH": "700", "KEFU_DATA_DIR": str(tmp_path / "d")}
+    )
     assert s.server.port == 9000
     assert s.webchat.max_text_length == 700  # the environment wins over the file
     assert s.storage.data_dir == str(tmp_path / "d")
@@ -69,8 +70,13 @@ def test_unknown_key_and_section_in_file(tmp_path: Path) -> None:
 
 
 def test_describe_hides_secrets() -> None:
-    s = load_settings(None, env={"KEFU_SECRET_KEY": "supersecretvalue123",
-                                 "KEFU_DATABASE_URL": "postgresql+asyncpg://u:pw@h/db"})
+    s = load_settings(
+        None,
+        env={
+            "KEFU_SECRET_KEY": "supersecretvalue123",
+            "KEFU_DATABASE_URL": "postgresql+asyncpg://u:pw@h/db",
+        },
+    )
     shown = describe(s)
     assert shown["server"]["secret_key"] == "(set)"
     assert "pw" not in shown["storage"]["database_url"]
@@ -78,14 +84,39 @@ def test_describe_hides_secrets() -> None:
 
 def test_check_config_cli_stops_with_one_sentence(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "KEFU_PORT": "not-a-port", "HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "check-config"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "check-config"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        "kefu: Config key [server] port must be a whole number, got 'not-a-port'.")
-    ok = subprocess.run([sys.executable, "-m", "core.cli", "check-config"], cwd=tmp_path,
-                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-                        capture_output=True, text=True, timeout=60, check=False)
+        "kefu: Config key [server] port must be a whole number, got 'not-a-port'."
+    )
+    ok = subprocess.run(
+        [sys.executable, "-m", "core.cli", "check-config"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "configuration OK" in ok.stdout
+
+
+def test_every_key_is_documented() -> None:
+    import dataclasses
+
+    from core.config import SECTIONS
+
+    doc = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for name, cls in SECTIONS.items():
+        assert f"## [{name}]" in doc
+        for f in dataclasses.fields(cls):
+            assert f"| `{f.name}` |" in doc, f"[{name}] {f.name} is not in docs/configuration.md"

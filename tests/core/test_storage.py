@@ -23,10 +23,17 @@ from core.errors import NotFound
 from core.models import ContactIdentity, Conversation, Message, OutboxItem
 
 
-def inbound(source_id: str, text: str = "你好", external_id: str = "openid-1",
-            **kw: object) -> InboundMessage:
-    return InboundMessage(channel="webchat", inbox="web", external_id=external_id,
-                          source_id=source_id, text=text, **kw)  # type: ignore[arg-type]
+def inbound(
+    source_id: str, text: str = "你好", external_id: str = "openid-1", **kw: object
+) -> InboundMessage:
+    return InboundMessage(
+        channel="webchat",
+        inbox="web",
+        external_id=external_id,
+        source_id=source_id,
+        text=text,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 async def count(db: Database, model: type) -> int:
@@ -53,9 +60,12 @@ async def test_inbound_is_recorded_once_in_one_conversation(db: Database) -> Non
 async def test_same_source_id_in_another_inbox_is_a_different_message(db: Database) -> None:
     async with db.transaction() as s:
         a = await record_inbound(s, inbound("m1"))
-        b = await record_inbound(s, InboundMessage(channel="webchat", inbox="web-2",
-                                                   external_id="openid-1", source_id="m1",
-                                                   text="hi"))
+        b = await record_inbound(
+            s,
+            InboundMessage(
+                channel="webchat", inbox="web-2", external_id="openid-1", source_id="m1", text="hi"
+            ),
+        )
     assert not b.duplicate and a.message.id != b.message.id
     assert a.conversation.id != b.conversation.id
 
@@ -65,9 +75,18 @@ async def test_unique_source_id_is_enforced_by_the_database(db: Database) -> Non
         rec = await record_inbound(s, inbound("m1"))
     with pytest.raises(IntegrityError):
         async with db.transaction() as s:
-            s.add(Message(conversation_id=rec.conversation.id, inbox_id=rec.message.inbox_id,
-                          seq=99, direction="in", sender="customer", text="x", source_id="m1",
-                          meta={}))
+            s.add(
+                Message(
+                    conversation_id=rec.conversation.id,
+                    inbox_id=rec.message.inbox_id,
+                    seq=99,
+                    direction="in",
+                    sender="customer",
+                    text="x",
+                    source_id="m1",
+                    meta={},
+                )
+            )
     assert await count(db, Message) == 1  # nothing half-written
 
 
@@ -79,8 +98,14 @@ async def test_unique_identity_per_channel_inbox_external_id(db: Database) -> No
         assert same.id == ident.id
     with pytest.raises(IntegrityError):
         async with db.transaction() as s:
-            s.add(ContactIdentity(contact_id=ident.contact_id, channel="webchat", inbox_id=ibx,
-                                  external_id="visitor-1"))
+            s.add(
+                ContactIdentity(
+                    contact_id=ident.contact_id,
+                    channel="webchat",
+                    inbox_id=ibx,
+                    external_id="visitor-1",
+                )
+            )
 
 
 async def test_concurrent_deliveries_of_one_message_store_it_once(db: Database) -> None:

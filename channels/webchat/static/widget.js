@@ -1,0 +1,898 @@
+/*
+ * kefu web chat widget.
+ *
+ * Embed with:
+ *   <script src="https://support.example.com/webchat/widget.js" data-lang="zh" defer></script>
+ *
+ * Plain ES2020, no dependencies, no build step. Everything the customer or the
+ * agent wrote is rendered with textContent; the widget never uses innerHTML.
+ * It works under a strict CSP (no inline styles/scripts): all styling lives in
+ * widget.css, visibility is toggled with the `hidden` attribute and classes.
+ *
+ * Protocol summary (see the backend for the authoritative version):
+ *   POST /api/webchat/sessions {token?, locale?} -> {token, conversation_id, expires_at}
+ *   WS   /api/webchat/ws?token=...  ready -> resume{after_seq} -> message* -> resumed
+ */
+(() => {
+  "use strict";
+
+  // Guard against the script being included twice on one page.
+  if (window.__kefuWidgetLoaded) return;
+  window.__kefuWidgetLoaded = true;
+
+  const MAX_LEN = 2000;
+  const TOKEN_KEY = "kefu.token";
+  const SEQ_KEY_PREFIX = "kefu.seq.";
+  const PING_INTERVAL_MS = 25000;
+  const BACKOFF_MIN_MS = 1000;
+  const BACKOFF_MAX_MS = 30000;
+  const TYPING_SAFETY_MS = 30000; // hide a stuck typing indicator after this
+  const NOTICE_MS = 6000;
+
+  // ---------------------------------------------------------------------------
+  // Where we are served from, and in which language we speak.
+  // ---------------------------------------------------------------------------
+
+  // document.currentScript is set while a classic (also deferred) script runs;
+  // the fallback covers async loaders that inject us differently.
+  const scriptEl =
+    document.currentScript ||
+    Array.from(document.querySelectorAll("script[src]")).find((s) =>
+      /\/webchat\/widget\.js(\?|#|$)/.test(s.src)
+    ) ||
+    null;
+
+  const scriptUrl = new URL(scriptEl && scriptEl.src ? scriptEl.src : "/webchat/widget.js", location.href);
+  const ORIGIN = scriptUrl.origin;
+  const WS_ORIGIN = (scriptUrl.protocol === "https:" ? "wss://" : "ws://") + scriptUrl.host;
+
+  function pickLang() {
+    const attr = scriptEl && scriptEl.getAttribute("data-lang");
+    const raw = (attr || navigator.language || "en").toLowerCase();
+    return raw.startsWith("zh") ? "zh" : "en";
+  }
+  const LANG = pickLang();
+
+  const STRINGS = {
+    zh: {
+      title: "青禾家电 在线客服",
+      subtitle: "通常几分钟内回复",
+      welcome: "您好！我是青禾家电智能助手，请描述您的问题。输入“转人工”可联系人工客服。",
+      open: "打开在线客服",
+      close: "关闭在线客服",
+      minimize: "收起",
+      placeholder: "请输入您的问题…（Enter 发送，Shift+Enter 换行）",
+      send: "发送",
+      bot: "智能助手",
+      agent: "客服",
+      you: "我",
+      typing: "客服正在输入…",
+      sending: "发送中…",
+      failed: "发送失败",
+      retry: "重试",
+      tooLong: "消息过长，最多 2000 字",
+      statusConnecting: "连接中…",
+      statusOnline: "在线",
+      statusOffline: "连接已断开，正在重连…",
+      unread: "条新消息",
+      poweredBy: "由 kefu 提供支持",
+      messagesLabel: "聊天记录",
+      choicesHint: "您是想问：",
+    },
+    en: {
+      title: "Qinghe Support",
+      subtitle: "We usually reply within minutes",
+      welcome:
+        "Hello! I'm the Qinghe Home Appliances assistant. Please describe your issue. Type \u201chuman\u201d (or \u201c转人工\u201d) to reach a person.",
+      open: "Open customer support chat",
+      close: "Close customer support chat",
+      minimize: "Minimize",
+      placeholder: "Type your question… (Enter to send, Shift+Enter for a new line)",
+      send: "Send",
+      bot: "Assistant",
+      agent: "Agent",
+      you: "You",
+      typing: "Typing…",
+      sending: "Sending…",
+      failed: "Not sent",
+      retry: "Retry",
+      tooLong: "Message too long (max 2000 characters)",
+      statusConnecting: "Connecting…",
+      statusOnline: "Online",
+      statusOffline: "Disconnected, reconnecting…",
+      unread: "new messages",
+      poweredBy: "Powered by kefu",
+      messagesLabel: "Conversation",
+      choicesHint: "Did you mean:",
+    },
+  };
+  const T = STRINGS[LANG];
+
+  // ---------------------------------------------------------------------------
+  // Small helpers
+  // ---------------------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const [k, v] of Object.entries(attrs)) {
+        if (v === null || v === undefined || v === false) continue;
+        if (k === "text") node.textContent = v;
+        else if (k === "className") node.className = v;
+        else node.setAttribute(k, v === true ? "" : String(v));
+      }
+    }
+    for (const c of children) if (c) node.appendChild(c);
+    return node;
+  }
+
+  // A static chat-bubble icon built with DOM calls (no innerHTML anywhere).
+  function svgIcon(kind) {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "26");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("fill", "currentColor");
+    if (kind === "close") {
+      path.setAttribute(
+        "d",
+        "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"
+      );
+    } else if (kind === "send") {
+      path.setAttribute("d", "M3.4 20.4 21.5 12 3.4 3.6 3.4 10.1 16 12 3.4 13.9z");
+    } else {
+      path.setAttribute(
+        "d",
+        "M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4.5 21l3.9-2.1c1.1.3 2.3.5 3.6.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3zm-4 9.8a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6z"
+      );
+    }
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // localStorage can throw (Safari private mode, storage disabled); degrade to memory.
+  const memStore = new Map();
+  const store = {
+    get(k) {
+      try {
+        return window.localStorage.getItem(k);
+      } catch (_) {
+        return memStore.has(k) ? memStore.get(k) : null;
+      }
+    },
+    set(k, v) {
+      try {
+        window.localStorage.setItem(k, v);
+      } catch (_) {
+        memStore.set(k, v);
+      }
+    },
+    del(k) {
+      try {
+        window.localStorage.removeItem(k);
+      } catch (_) {
+        memStore.delete(k);
+      }
+    },
+  };
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    // Fallback for non-secure contexts (plain http on a LAN host), where randomUUID is absent.
+    const b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  const timeFmt = (() => {
+    try {
+      return new Intl.DateTimeFormat(LANG === "zh" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" });
+    } catch (_) {
+      return null;
+    }
+  })();
+  function fmtTime(iso) {
+    if (!iso || !timeFmt) return "";
+    const d = new Date(iso);
+    return isNaN(d.getTime()) ? "" : timeFmt.format(d);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Stylesheet + DOM
+  // ---------------------------------------------------------------------------
+
+  function ensureStylesheet() {
+    const href = ORIGIN + "/webchat/widget.css";
+    if (document.querySelector(`link[data-kefu-css]`)) return;
+    const link = el("link", { rel: "stylesheet", href, "data-kefu-css": "1" });
+    (document.head || document.documentElement).appendChild(link);
+  }
+
+  const ui = {};
+
+  function buildDom() {
+    const root = el("div", { id: "kefu-root", className: "kefu-root", lang: LANG === "zh" ? "zh-CN" : "en" });
+
+    // Launcher button ---------------------------------------------------------
+    ui.launcher = el("button", {
+      id: "kefu-launcher",
+      type: "button",
+      className: "kefu-launcher",
+      "aria-controls": "kefu-panel",
+      "aria-expanded": "false",
+      "aria-label": T.open,
+      title: T.open,
+    });
+    ui.launcherOpenIcon = el("span", { className: "kefu-launcher-icon kefu-icon-chat" }, svgIcon("chat"));
+    ui.launcherCloseIcon = el("span", { className: "kefu-launcher-icon kefu-icon-close", hidden: true }, svgIcon("close"));
+    ui.badge = el("span", { className: "kefu-badge", hidden: true, "aria-live": "polite" });
+    ui.launcher.append(ui.launcherOpenIcon, ui.launcherCloseIcon, ui.badge);
+
+    // Panel -------------------------------------------------------------------
+    ui.panel = el("section", {
+      id: "kefu-panel",
+      className: "kefu-panel",
+      role: "dialog",
+      "aria-label": T.title,
+      hidden: true,
+    });
+
+    const avatar = el("span", { className: "kefu-avatar", "aria-hidden": "true", text: LANG === "zh" ? "青" : "Q" });
+    ui.status = el("span", { id: "kefu-status", className: "kefu-status", "data-state": "idle", role: "status" });
+    ui.status.textContent = T.statusConnecting;
+    const titleBox = el(
+      "div",
+      { className: "kefu-titlebox" },
+      el("div", { className: "kefu-title", text: T.title }),
+      el("div", { className: "kefu-subtitle" }, ui.status)
+    );
+    ui.minimize = el("button", {
+      type: "button",
+      className: "kefu-minimize",
+      "aria-label": T.minimize,
+      title: T.minimize,
+    });
+    ui.minimize.appendChild(svgIcon("close"));
+    const header = el("header", { className: "kefu-header" }, avatar, titleBox, ui.minimize);
+
+    ui.messages = el("div", {
+      id: "kefu-messages",
+      className: "kefu-messages",
+      role: "log",
+      "aria-live": "polite",
+      "aria-label": T.messagesLabel,
+    });
+    // The welcome line is local UI, not a server message: it is deliberately
+    // NOT a .kefu-msg so it never mixes with seq ordering or dedupe.
+    ui.welcome = el(
+      "div",
+      { className: "kefu-welcome" },
+      el("div", { className: "kefu-meta" }, el("span", { className: "kefu-name", text: T.bot })),
+      el("div", { className: "kefu-bubble" }, el("div", { className: "kefu-welcome-text", text: T.welcome }))
+    );
+    ui.messages.appendChild(ui.welcome);
+
+    ui.typing = el("div", { id: "kefu-typing", className: "kefu-typing", hidden: true, "aria-live": "polite" });
+    ui.typing.append(
+      el("span", { className: "kefu-dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")),
+      el("span", { className: "kefu-typing-text", text: T.typing })
+    );
+
+    ui.notice = el("div", { className: "kefu-notice", hidden: true, role: "alert" });
+
+    ui.input = el("textarea", {
+      id: "kefu-input",
+      className: "kefu-input",
+      rows: "2",
+      maxlength: String(MAX_LEN),
+      placeholder: T.placeholder,
+      "aria-label": T.placeholder,
+    });
+    ui.counter = el("span", { className: "kefu-counter", "aria-live": "off" });
+    ui.send = el("button", { id: "kefu-send", type: "button", className: "kefu-send", "aria-label": T.send, title: T.send });
+    ui.send.append(svgIcon("send"), el("span", { className: "kefu-send-label", text: T.send }));
+    const composer = el(
+      "div",
+      { className: "kefu-composer" },
+      ui.input,
+      el("div", { className: "kefu-composer-bar" }, ui.counter, ui.send)
+    );
+    const footer = el("div", { className: "kefu-footer", text: T.poweredBy });
+
+    ui.panel.append(header, ui.messages, ui.typing, ui.notice, composer, footer);
+    root.append(ui.panel, ui.launcher);
+    document.body.appendChild(root);
+    ui.root = root;
+    updateCounter();
+  }
+
+  // ---------------------------------------------------------------------------
+  // State
+  // ---------------------------------------------------------------------------
+
+  const state = {
+    token: store.get(TOKEN_KEY),
+    conversationId: null,
+    ws: null,
+    wsReady: false, // true after "resumed": safe to send messages
+    maxSeq: 0, // highest seq rendered in this page
+    seen: new Map(), // seq -> element
+    pending: new Map(), // client_msg_id -> {text, el, status: "queued"|"sending"|"failed"}
+    open: false,
+    started: false,
+    backoff: 0,
+    reconnectTimer: null,
+    pingTimer: null,
+    typingTimer: null,
+    noticeTimer: null,
+    unread: 0,
+    connecting: false,
+  };
+
+  function seqKey() {
+    return SEQ_KEY_PREFIX + state.conversationId;
+  }
+  function storedSeq() {
+    const n = parseInt(store.get(seqKey()) || "0", 10);
+    return Number.isFinite(n) ? n : 0;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Status / notices / typing
+  // ---------------------------------------------------------------------------
+
+  function setStatus(kind) {
+    ui.status.setAttribute("data-state", kind);
+    ui.status.textContent =
+      kind === "online" ? T.statusOnline : kind === "offline" ? T.statusOffline : T.statusConnecting;
+  }
+
+  function showNotice(text) {
+    if (!text) return;
+    ui.notice.textContent = text;
+    ui.notice.hidden = false;
+    clearTimeout(state.noticeTimer);
+    state.noticeTimer = setTimeout(() => {
+      ui.notice.hidden = true;
+    }, NOTICE_MS);
+  }
+
+  function setTyping(on) {
+    clearTimeout(state.typingTimer);
+    ui.typing.hidden = !on;
+    if (on) state.typingTimer = setTimeout(() => setTyping(false), TYPING_SAFETY_MS);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Rendering messages
+  // ---------------------------------------------------------------------------
+
+  function isNearBottom() {
+    const m = ui.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  }
+  // `stick`: pass the result of isNearBottom() measured BEFORE adding nodes;
+  // measured afterwards, a tall new message would look like "user scrolled up".
+  function scrollToBottom(stick) {
+    const m = ui.messages;
+    if (stick) {
+      // Defer so layout includes just-added nodes.
+      requestAnimationFrame(() => {
+        m.scrollTop = m.scrollHeight;
+      });
+    }
+  }
+
+  function senderLabel(frame) {
+    switch (frame.sender) {
+      case "bot":
+        return T.bot;
+      case "agent":
+        return frame.agent_name || T.agent;
+      case "customer":
+        return T.you;
+      default:
+        return "";
+    }
+  }
+
+  // Build the element for a message (confirmed or pending).
+  function buildMessage(frame) {
+    const sender = ["customer", "bot", "agent", "system"].includes(frame.sender) ? frame.sender : "system";
+    const node = el("div", {
+      className: "kefu-msg kefu-msg-" + sender,
+      "data-sender": sender,
+      "data-seq": frame.seq != null ? String(frame.seq) : "",
+    });
+    if (frame.client_msg_id) node.setAttribute("data-client-msg-id", frame.client_msg_id);
+
+    if (sender !== "system" && sender !== "customer") {
+      const meta = el("div", { className: "kefu-meta" }, el("span", { className: "kefu-name", text: senderLabel(frame) }));
+      node.appendChild(meta);
+    }
+    const bubble = el("div", { className: "kefu-bubble" });
+    const text = el("div", { className: "kefu-text" });
+    text.textContent = frame.text == null ? "" : String(frame.text);
+    bubble.appendChild(text);
+    node.appendChild(bubble);
+
+    if (Array.isArray(frame.choices) && frame.choices.length) {
+      const box = el("div", { className: "kefu-choices", role: "group", "aria-label": T.choicesHint });
+      for (const c of frame.choices) {
+        if (!c || c.n == null) continue;
+        const btn = el("button", { type: "button", className: "kefu-choice", "data-n": String(c.n) });
+        btn.append(el("span", { className: "kefu-choice-n", text: String(c.n) }), el("span", { text: String(c.label || "") }));
+        btn.addEventListener("click", () => {
+          // Mark the choice, freeze the group: a choice is answered once.
+          btn.classList.add("kefu-chosen");
+          for (const b of box.querySelectorAll(".kefu-choice")) b.disabled = true;
+          sendText(String(c.n));
+        });
+        box.appendChild(btn);
+      }
+      node.appendChild(box);
+    }
+
+    const foot = el("div", { className: "kefu-foot" });
+    const time = el("span", { className: "kefu-time", text: fmtTime(frame.created_at) });
+    foot.appendChild(time);
+    if (frame.seq == null) {
+      foot.appendChild(el("span", { className: "kefu-state", text: T.sending }));
+    }
+    node.appendChild(foot);
+    return node;
+  }
+
+  // Insert a confirmed message so that .kefu-msg[data-seq] stay sorted by seq,
+  // with still-pending customer messages always after all confirmed ones.
+  function insertSorted(node, seq) {
+    let before = null;
+    for (const child of ui.messages.children) {
+      if (!child.classList.contains("kefu-msg")) continue;
+      const s = child.getAttribute("data-seq");
+      if (s === "" || s === null) {
+        before = child; // first pending message: confirmed ones go above it
+        break;
+      }
+      if (parseInt(s, 10) > seq) {
+        before = child;
+        break;
+      }
+    }
+    ui.messages.insertBefore(node, before);
+  }
+
+  function handleMessageFrame(f) {
+    const seq = Number(f.seq);
+    if (!Number.isFinite(seq)) return;
+    if (state.seen.has(seq)) return; // dedupe: resume may replay what we have
+
+    // Our own echo: drop the pending bubble, the confirmed one replaces it.
+    if (f.client_msg_id && state.pending.has(f.client_msg_id)) {
+      const p = state.pending.get(f.client_msg_id);
+      state.pending.delete(f.client_msg_id);
+      if (p.el && p.el.parentNode) p.el.remove();
+    }
+
+    const stick = isNearBottom();
+    const node = buildMessage(f);
+    state.seen.set(seq, node);
+    insertSorted(node, seq);
+
+    if (f.sender === "bot" || f.sender === "agent") setTyping(false);
+
+    // When a customer answered (typed or clicked), older choice groups are stale.
+    if (f.sender === "customer") {
+      for (const b of ui.messages.querySelectorAll(".kefu-choice:not([disabled])")) {
+        if (b.closest(".kefu-msg") !== node) b.disabled = true;
+      }
+    }
+
+    if (seq > state.maxSeq) state.maxSeq = seq;
+    const prev = storedSeq();
+    if (seq > prev) {
+      // Unread count: a reply we have never seen on any page load, panel closed.
+      if (!state.open && f.sender !== "customer") bumpUnread();
+      if (state.conversationId != null) store.set(seqKey(), String(seq));
+    }
+    scrollToBottom(stick || f.sender === "customer");
+  }
+
+  function bumpUnread() {
+    state.unread += 1;
+    ui.badge.textContent = state.unread > 99 ? "99+" : String(state.unread);
+    ui.badge.hidden = false;
+    ui.badge.setAttribute("aria-label", `${state.unread} ${T.unread}`);
+  }
+  function clearUnread() {
+    state.unread = 0;
+    ui.badge.hidden = true;
+    ui.badge.textContent = "";
+  }
+
+  function setPendingStatus(p, status, reason) {
+    const stick = isNearBottom();
+    p.status = status;
+    const foot = p.el.querySelector(".kefu-foot");
+    const old = foot.querySelector(".kefu-state");
+    if (old) old.remove();
+    const oldBtn = foot.querySelector(".kefu-retry");
+    if (oldBtn) oldBtn.remove();
+    p.el.classList.toggle("kefu-failed", status === "failed");
+    if (status === "failed") {
+      // Why it failed (server message, e.g. too long / rate limited), on one line.
+      foot.appendChild(el("span", { className: "kefu-state", text: reason ? `${T.failed}${LANG === "zh" ? "：" : ": "}${reason}` : T.failed }));
+      const retry = el("button", { type: "button", className: "kefu-retry", text: T.retry });
+      retry.addEventListener("click", () => {
+        setPendingStatus(p, "queued");
+        flushPending();
+      });
+      foot.appendChild(retry);
+    } else {
+      foot.appendChild(el("span", { className: "kefu-state", text: T.sending }));
+    }
+    scrollToBottom(stick);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Sending
+  // ---------------------------------------------------------------------------
+
+  function updateCounter() {
+    const n = ui.input.value.length;
+    ui.counter.textContent = `${n}/${MAX_LEN}`;
+    ui.counter.classList.toggle("kefu-counter-warn", n > MAX_LEN * 0.9);
+    ui.send.disabled = ui.input.value.trim() === "";
+  }
+
+  function sendText(text) {
+    const clean = String(text).replace(/\s+$/u, "");
+    if (!clean.trim()) return;
+    if (clean.length > MAX_LEN) {
+      showNotice(T.tooLong);
+      return;
+    }
+    const id = uuid();
+    const node = buildMessage({ sender: "customer", text: clean, client_msg_id: id, seq: null });
+    node.classList.add("kefu-pending");
+    ui.messages.appendChild(node); // pending always goes last
+    state.pending.set(id, { text: clean, el: node, status: "queued" });
+    scrollToBottom(true);
+    flushPending();
+    ensureStarted();
+  }
+
+  function rawSend(obj) {
+    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return false;
+    try {
+      state.ws.send(JSON.stringify(obj));
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  // Send every message not yet echoed (except ones the server rejected, which
+  // wait for the customer's "retry"). Called after each resume, so a message
+  // whose echo was lost in a disconnect is resent with the SAME client_msg_id
+  // and the server stores it once.
+  function flushPending() {
+    if (!state.wsReady) return;
+    for (const [id, p] of state.pending) {
+      if (p.status === "failed") continue;
+      if (rawSend({ type: "message", client_msg_id: id, text: p.text })) {
+        if (p.status !== "sending") setPendingStatus(p, "sending");
+      }
+    }
+  }
+
+  function submitComposer() {
+    const text = ui.input.value;
+    if (!text.trim()) return;
+    if (text.length > MAX_LEN) {
+      showNotice(T.tooLong);
+      return;
+    }
+    ui.input.value = "";
+    updateCounter();
+    sendText(text);
+    ui.input.focus();
+  }
+
+  // ---------------------------------------------------------------------------
+  // Session + WebSocket lifecycle
+  // ---------------------------------------------------------------------------
+
+  class HttpError extends Error {
+    constructor(status, code, message) {
+      super(message || code || "HTTP " + status);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function createSession(token) {
+    const body = { locale: LANG };
+    if (token) body.token = token;
+    const res = await fetch(ORIGIN + "/api/webchat/sessions", {
+      method: "POST",
+      // Third-party embedding: no cookies needed, the token is our identity.
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (_) {
+      data = null;
+    }
+    if (!res.ok) {
+      const err = (data && data.error) || {};
+      throw new HttpError(res.status, err.code, err.message);
+    }
+    if (!data || !data.token) throw new HttpError(res.status, "bad_response", "missing token");
+    return data;
+  }
+
+  // Obtain (or refresh) a session. An invalid/expired token is dropped and a
+  // brand-new conversation is started.
+  async function obtainSession() {
+    let data;
+    let fresh = !state.token;
+    if (state.token) {
+      try {
+        data = await createSession(state.token);
+      } catch (e) {
+        if (e instanceof HttpError && e.status === 401) {
+          forgetToken();
+          fresh = true;
+          data = await createSession(null);
+        } else {
+          throw e;
+        }
+      }
+    } else {
+      data = await createSession(null);
+    }
+    state.token = data.token;
+    store.set(TOKEN_KEY, data.token);
+    // A freshly created session is a new conversation even if the server
+    // happens to reuse the id (e.g. a demo server restarted on empty data).
+    switchConversation(data.conversation_id, fresh);
+  }
+
+  function forgetToken() {
+    state.token = null;
+    store.del(TOKEN_KEY);
+  }
+
+  // A new conversation means the seqs on screen belong to another one: clear
+  // them. Pending (unconfirmed) messages survive and are sent into the new one.
+  function switchConversation(id, fresh) {
+    if (state.conversationId === id && !fresh) return;
+    state.conversationId = id;
+    if (fresh) store.del(seqKey()); // a stale unread marker would hide new replies
+    clearRendered();
+  }
+
+  function clearRendered() {
+    for (const node of state.seen.values()) node.remove();
+    state.seen.clear();
+    state.maxSeq = 0;
+  }
+
+  function scheduleReconnect() {
+    if (state.reconnectTimer) return;
+    state.backoff = state.backoff ? Math.min(state.backoff * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
+    // Jittered delay in [backoff/2, backoff]: many widgets dropped by one server
+    // restart must not all reconnect in the same instant.
+    const delay = Math.round(state.backoff / 2 + Math.random() * (state.backoff / 2));
+    state.reconnectTimer = setTimeout(() => {
+      state.reconnectTimer = null;
+      connect();
+    }, delay);
+  }
+
+  function stopSocket() {
+    clearInterval(state.pingTimer);
+    state.pingTimer = null;
+    state.wsReady = false;
+    const ws = state.ws;
+    state.ws = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try {
+        ws.close();
+      } catch (_) {
+        /* already closed */
+      }
+    }
+  }
+
+  async function connect() {
+    if (state.connecting) return;
+    state.connecting = true;
+    stopSocket();
+    setStatus(state.backoff ? "offline" : "connecting");
+    try {
+      await obtainSession();
+    } catch (_) {
+      state.connecting = false;
+      setStatus("offline");
+      scheduleReconnect();
+      return;
+    }
+    state.connecting = false;
+    openSocket();
+  }
+
+  function openSocket() {
+    const url = WS_ORIGIN + "/api/webchat/ws?token=" + encodeURIComponent(state.token);
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (_) {
+      scheduleReconnect();
+      return;
+    }
+    state.ws = ws;
+
+    ws.onmessage = (ev) => {
+      let f;
+      try {
+        f = JSON.parse(ev.data);
+      } catch (_) {
+        return;
+      }
+      if (!f || typeof f !== "object") return;
+      handleFrame(f);
+    };
+    ws.onclose = (ev) => {
+      if (state.ws !== ws) return; // superseded
+      state.ws = null;
+      state.wsReady = false;
+      clearInterval(state.pingTimer);
+      setTyping(false);
+      setStatus("offline");
+      if (ev.code === 4401) {
+        // Token invalid/expired: start over with a fresh session right away.
+        // (Backoff is not reset here, so a server that keeps refusing new
+        // tokens is not hammered in a tight loop.)
+        forgetToken();
+      }
+      // Anything in flight is resent after the next resume.
+      for (const p of state.pending.values()) if (p.status === "sending") p.status = "queued";
+      scheduleReconnect();
+    };
+    ws.onerror = () => {
+      /* onclose follows and handles reconnecting */
+    };
+  }
+
+  function handleFrame(f) {
+    switch (f.type) {
+      case "ready":
+        if (f.conversation_id != null) switchConversation(f.conversation_id);
+        // The server has fewer messages than we show: not the history we
+        // rendered (data reset). Start over rather than dedupe real messages away.
+        if (typeof f.last_seq === "number" && f.last_seq < state.maxSeq) clearRendered();
+        // Resume from what this page has rendered: 0 on a fresh page load, so
+        // the history is shown again; dedupe by seq takes care of overlaps.
+        rawSend({ type: "resume", after_seq: state.maxSeq });
+        break;
+      case "message":
+        handleMessageFrame(f);
+        break;
+      case "resumed":
+        state.wsReady = true;
+        state.backoff = 0;
+        setStatus("online");
+        clearInterval(state.pingTimer);
+        state.pingTimer = setInterval(() => rawSend({ type: "ping" }), PING_INTERVAL_MS);
+        flushPending();
+        break;
+      case "typing":
+        if (f.sender === "bot" || f.sender === "agent") setTyping(!!f.on);
+        break;
+      case "error":
+        handleErrorFrame(f);
+        break;
+      case "pong":
+        break;
+      default:
+        break; // forward compatible: ignore unknown frame types
+    }
+  }
+
+  function handleErrorFrame(f) {
+    // Token problems are followed by close 4401, which silently starts a new
+    // session: nothing the customer needs to read.
+    if (f.code === "invalid_token" || f.code === "token_expired") return;
+    const msg = f.code === "too_long" && !f.message ? T.tooLong : f.message || f.code || "";
+    if (f.client_msg_id && state.pending.has(f.client_msg_id)) {
+      setPendingStatus(state.pending.get(f.client_msg_id), "failed", msg);
+    } else {
+      showNotice(msg);
+    }
+  }
+
+  // Connect lazily: on first open, or at load if we already have a token
+  // (an agent may have replied while the visitor was on another page).
+  function ensureStarted() {
+    if (state.started) return;
+    state.started = true;
+    connect();
+  }
+
+  // ---------------------------------------------------------------------------
+  // Open / close
+  // ---------------------------------------------------------------------------
+
+  function setOpen(open) {
+    state.open = open;
+    ui.panel.hidden = !open;
+    ui.root.classList.toggle("kefu-is-open", open);
+    ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    ui.launcher.setAttribute("aria-label", open ? T.close : T.open);
+    ui.launcher.title = open ? T.close : T.open;
+    ui.launcherOpenIcon.hidden = open;
+    ui.launcherCloseIcon.hidden = !open;
+    if (open) {
+      clearUnread();
+      ensureStarted();
+      scrollToBottom(true);
+      // Don't steal focus on touch devices (opens the keyboard unexpectedly).
+      if (!window.matchMedia || !window.matchMedia("(pointer: coarse)").matches) ui.input.focus();
+    }
+  }
+
+  function wireEvents() {
+    ui.launcher.addEventListener("click", () => setOpen(!state.open));
+    ui.minimize.addEventListener("click", () => {
+      setOpen(false);
+      ui.launcher.focus();
+    });
+    ui.send.addEventListener("click", submitComposer);
+    ui.input.addEventListener("input", updateCounter);
+    ui.input.addEventListener("keydown", (ev) => {
+      // IME composition (pinyin) uses Enter to confirm candidates: never send then.
+      if (ev.isComposing || ev.keyCode === 229) return;
+      if (ev.key === "Enter" && !ev.shiftKey) {
+        ev.preventDefault();
+        submitComposer();
+      }
+    });
+    ui.panel.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape") {
+        setOpen(false);
+        ui.launcher.focus();
+      }
+    });
+    // Reconnect promptly when the network comes back instead of waiting out backoff.
+    window.addEventListener("online", () => {
+      if (!state.started || state.ws) return;
+      clearTimeout(state.reconnectTimer);
+      state.reconnectTimer = null;
+      state.backoff = 0;
+      connect();
+    });
+  }
+
+  function init() {
+    ensureStylesheet();
+    buildDom();
+    wireEvents();
+    if (state.token) ensureStarted();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

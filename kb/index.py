@@ -1,0 +1,254 @@
+"""The dense index: one vector per question and similar question, and its derived file.
+
+``IndexFlatIP`` over L2-normalised vectors, so inner product is cosine. Rows are contiguous
+per entry, in entry order. The file pair in ``data_dir/kb`` (``index.faiss`` + ``meta.json``)
+is a cache of what SQL says: ``meta.json`` records the KB revision, the embedder, a fingerprint
+of every embedded text, the row -> entry mapping and the SHA-256 of ``index.faiss``, so a torn,
+truncated or foreign file is detected and rebuilt, never served. Vectors of texts that did not
+change are reused on rebuild, so an edit re-embeds only what was edited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from kb.embedders import Embedder
+from kb.text import clean
+from kb.types import StoredEntry
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "index.faiss"
+META_FILE = "meta.json"
+FORMAT = 1
+ENCODE_BATCH = 256
+
+
+def fingerprint(entries: Sequence[StoredEntry], embedder_name: str) -> str:
+    """A digest of exactly what the index embeds, in order, and by which embedder."""
+    return _digest(((e.id, [clean(t) for t in e.texts]) for e in entries), embedder_name)
+
+
+def _digest(items: Iterable[tuple[str, Sequence[str]]], embedder_name: str) -> str:
+    """SHA-256 over (entry id, cleaned texts) pairs in order."""
+    h = hashlib.sha256(embedder_name.encode())
+    for entry_id, texts in items:
+        h.update(b"\x1e" + entry_id.encode())
+        for t in texts:
+            h.update(b"\x1f" + t.encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class DenseIndex:
+    """A faiss index plus the row -> entry mapping it was built for."""
+
+    index: faiss.IndexFlatIP
+    texts: tuple[str, ...]  # the cleaned text of every row
+    row_entry: npt.NDArray[np.int32]  # row -> entry position
+    entry_start: npt.NDArray[np.int64]  # entry position -> first row (plus a final sentinel)
+    embedder: str
+    dim: int
+    fingerprint: str
+
+    @property
+    def rows(self) -> int:
+        """How many vectors the index holds."""
+        return int(self.index.ntotal)
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> dict[int, tuple[float, int]]:
+        """Best (cosine, row) per entry among the k nearest rows to one query vector."""
+        if self.rows == 0:
+            return {}
+        sims, rows = self.index.search(query.reshape(1, -1), min(k, self.rows))
+        best: dict[int, tuple[float, int]] = {}
+        for sim, row in zip(sims[0].tolist(), rows[0].tolist(), strict=True):
+            if row < 0:
+                continue
+            entry = int(self.row_entry[row])
+            if entry not in best or sim > best[entry][0]:
+                best[entry] = (float(sim), row)
+        return best
+
+    def score_entries(
+        self, query: npt.NDArray[np.float32], entries: Sequence[int]
+    ) -> dict[int, tuple[float, int]]:
+        """Best (cosine, row) for each of the given entry positions, computed exactly."""
+        if not entries:
+            return {}
+        spans = [(e, int(self.entry_start[e]), int(self.entry_start[e + 1])) for e in entries]
+        rows = np.concatenate([np.arange(a, b, dtype=np.int64) for _, a, b in spans])
+        if rows.size == 0:
+            return {}
+        sims = self.index.reconstruct_batch(rows) @ query.reshape(-1)
+        out: dict[int, tuple[float, int]] = {}
+        pos = 0
+        for e, a, b in spans:
+            if b > a:
+                i = int(np.argmax(sims[pos : pos + b - a]))
+                out[e] = (float(sims[pos + i]), a + i)
+            pos += b - a
+        return out
+
+    def vectors_for(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """Stored vectors of those texts this index already embedded (for reuse)."""
+        wanted = set(texts)
+        where: dict[str, int] = {}
+        for row, t in enumerate(self.texts):
+            if t in wanted and t not in where:
+                where[t] = row
+        if not where:
+            return {}
+        vecs = self.index.reconstruct_batch(np.fromiter(where.values(), dtype=np.int64))
+        return {t: vecs[i] for i, t in enumerate(where)}
+
+
+def build(
+    entries: Sequence[StoredEntry], embedder: Embedder, previous: DenseIndex | None = None
+) -> tuple[DenseIndex, int]:
+    """Embed the entries' texts (reusing ``previous`` vectors); returns the index and #encoded."""
+    texts: list[str] = []
+    row_entry: list[int] = []
+    starts = [0]
+    for pos, e in enumerate(entries):
+        for t in e.texts:
+            texts.append(clean(t))
+            row_entry.append(pos)
+        starts.append(len(texts))
+    dim = embedder.dim
+    vecs = np.zeros((len(texts), dim), dtype=np.float32)
+    known: dict[str, npt.NDArray[np.float32]] = {}
+    if previous is not None and previous.embedder == embedder.name and previous.dim == dim:
+        known = previous.vectors_for(texts)
+    missing: dict[str, list[int]] = {}
+    for row, t in enumerate(texts):
+        if t in known:
+            vecs[row] = known[t]
+        else:
+            missing.setdefault(t, []).append(row)
+    todo = list(missing)
+    for i in range(0, len(todo), ENCODE_BATCH):
+        batch = todo[i : i + ENCODE_BATCH]
+        out = embedder.encode(batch)
+        for t, v in zip(batch, out, strict=True):
+            vecs[missing[t]] = v
+    index = faiss.IndexFlatIP(dim)
+    if len(texts):
+        index.add(vecs)
+    dense = DenseIndex(
+        index=index,
+        texts=tuple(texts),
+        row_entry=np.asarray(row_entry, dtype=np.int32),
+        entry_start=np.asarray(starts, dtype=np.int64),
+        embedder=embedder.name,
+        dim=dim,
+        fingerprint=fingerprint(entries, embedder.name),
+    )
+    return dense, len(todo)
+
+
+def save(directory: Path, dense: DenseIndex, entry_ids: Sequence[str], revision: int) -> None:
+    """Write index.faiss then meta.json, each atomically (temp file + os.replace)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = faiss.serialize_index(dense.index).tobytes()
+    meta = {
+        "format": FORMAT,
+        "revision": revision,
+        "embedder": dense.embedder,
+        "dim": dense.dim,
+        "rows": dense.rows,
+        "fingerprint": dense.fingerprint,
+        "index_sha256": hashlib.sha256(data).hexdigest(),
+        "entries": list(entry_ids),
+        "row_entry": dense.row_entry.tolist(),
+        "texts": list(dense.texts),
+    }
+    _atomic_write(directory / INDEX_FILE, data)
+    _atomic_write(directory / META_FILE, json.dumps(meta, ensure_ascii=False).encode())
+
+
+def load(directory: Path, embedder: Embedder) -> tuple[DenseIndex, int] | None:
+    """The stored index and the KB revision it was built at, if intact and this embedder's.
+
+    A stale index is returned too: the caller compares its fingerprint and revision with the
+    database, and a stale one still lends the vectors of unchanged texts to the rebuild.
+    Anything unreadable or inconsistent yields None (and a warning), never a half-index.
+    """
+    meta_path, index_path = directory / META_FILE, directory / INDEX_FILE
+    if not meta_path.exists() or not index_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_bytes())
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ValueError("unknown meta.json format")
+        if meta.get("embedder") != embedder.name or meta.get("dim") != embedder.dim:
+            log.info(
+                "kb index was built by %s (%s dims); rebuilding for %s (%s dims)",
+                meta.get("embedder"),
+                meta.get("dim"),
+                embedder.name,
+                embedder.dim,
+            )
+            return None
+        data = index_path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != meta.get("index_sha256"):
+            raise ValueError("index.faiss does not match meta.json (checksum)")
+        index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        if not isinstance(index, faiss.IndexFlatIP) or index.d != embedder.dim:
+            raise ValueError("index.faiss is not a flat inner-product index of the right size")
+        ids = [str(i) for i in meta["entries"]]
+        texts = [str(t) for t in meta["texts"]]
+        row_entry = np.asarray(meta["row_entry"], dtype=np.int32)
+        n = int(index.ntotal)
+        if meta["rows"] != n or len(texts) != n or row_entry.shape != (n,):
+            raise ValueError("row mapping does not match the index")
+        counts = np.bincount(row_entry, minlength=len(ids)) if n else np.zeros(len(ids), int)
+        if len(counts) != len(ids) or np.any(np.diff(row_entry) < 0):
+            raise ValueError("row mapping is not contiguous per entry")
+        starts = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        items = ((eid, texts[starts[i] : starts[i + 1]]) for i, eid in enumerate(ids))
+        fp = _digest(items, embedder.name)
+        if fp != meta["fingerprint"]:
+            raise ValueError("meta.json fingerprint does not match its own rows")
+        revision = int(meta["revision"])
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as err:
+        log.warning("kb index in %s is unusable (%s); rebuilding it", directory, err)
+        return None
+    dense = DenseIndex(
+        index=index,
+        texts=tuple(texts),
+        row_entry=row_entry,
+        entry_start=starts,
+        embedder=embedder.name,
+        dim=embedder.dim,
+        fingerprint=fp,
+    )
+    return dense, revision
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same directory, fsync, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,345 @@
+"""The knowledge base: SQL-backed FAQ entries, hybrid retrieval and the answer decision.
+
+SQL holds the entries; what search reads is an immutable snapshot (entries, dense index,
+BM25) that is replaced as a whole after each ingest, so a search in flight finishes on the
+snapshot it started with. Everything CPU-bound (embedding, faiss, tokenising, index builds)
+runs in a worker thread.
+
+Scoring of one query against one entry::
+
+    dense   = best cosine of the query vs the entry's question and similar questions
+    lexical = BM25 / the query's reference score, in [0, 1] (see kb.bm25)
+    score   = (1 - w) * clip(dense, 0, 1) + w * lexical          w = [kb] bm25_weight
+
+Lexical evidence cannot exist across languages. When a group has no entry in the query's
+language at all (an English-only entry asked in Chinese), its missing lexical score is not
+held against it: score = max(fused, clip(dense, 0, 1)). A group that does have an entry in the
+query's language is scored as usual, so translations never outrank their own-language twin.
+Translations (entries sharing a group) are collapsed to the group's best score.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import KbSettings
+from core.db import Database, next_counter, read_counter
+from core.domain import Decision
+from core.errors import BadRequest
+from core.models import KbEntry, utcnow
+from kb.embedders import Embedder, make_embedder
+from kb.ingest import EntryProblem, check_entry, read_entries
+from kb.snapshot import Snapshot, build_snapshot, in_language
+from kb.text import clean, detect_language, has_content, tokenize
+from kb.types import EntryIn, Hit, IngestReport, SearchResult, StoredEntry
+
+log = logging.getLogger(__name__)
+
+REVISION_COUNTER = "kb_revision"
+MAX_QUERY_CHARS = 2000  # longer queries are cut before embedding
+DENSE_ROWS = 50  # nearest rows fetched from faiss per query
+LEXICAL_CANDIDATES = 20  # best BM25 entries added to the candidates even if dense missed them
+QUERY_CACHE_SIZE = 2048
+CONFIDENT_LEAD = 0.15  # this far above answer_threshold, a close runner-up does not matter
+UPSERT_CHUNK = 500
+_NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """One candidate entry's evidence."""
+
+    pos: int
+    score: float
+    dense: float
+    lexical: float
+    row: int
+
+
+class KnowledgeBase:
+    """Ingest, search and fetch FAQ entries; the bot, the CLI and the app share one."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: KbSettings,
+        data_dir: Path,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.index_dir = Path(data_dir) / "kb"
+        self._embedder = embedder
+        self._snap: Snapshot | None = None
+        self._load_lock = asyncio.Lock()
+        self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+
+    @property
+    def revision(self) -> int | None:
+        """The KB revision the live index was built from (None before load)."""
+        return None if self._snap is None else self._snap.revision
+
+    async def load(self) -> None:
+        """Build or load the derived index and warm the embedder and tokenizer."""
+        async with self._load_lock:
+            await self._rebuild(previous=None, use_file=True, warm=True)
+
+    async def refresh(self) -> bool:
+        """Reload when another process changed the KB; True when the index was replaced."""
+        snap = await self._ensure_loaded()
+        async with self.db.reader() as session:
+            revision = await read_counter(session, REVISION_COUNTER)
+        if revision == snap.revision:
+            return False
+        async with self._load_lock:
+            if self._snap is not None and self._snap.revision == revision:
+                return False
+            await self._rebuild(previous=self._snap, use_file=True, warm=False)
+        return True
+
+    async def ingest(self, entries: Sequence[EntryIn]) -> int:
+        """Upsert entries by id in one transaction, bump the revision, swap in a new index."""
+        checked = await asyncio.to_thread(_check_all, entries)
+        if not checked:
+            return 0
+        await self._ensure_loaded()
+        async with self._load_lock:
+            async with self.db.transaction() as session:
+                await _upsert(session, checked)
+                revision = await next_counter(session, REVISION_COUNTER)
+            log.info("kb: %d entries upserted, revision %d", len(checked), revision)
+            await self._rebuild(previous=self._snap, use_file=False, warm=False)
+        return len(checked)
+
+    async def ingest_file(self, path: Path) -> IngestReport:
+        """Read a .jsonl/.csv file and ingest its good rows; bad rows are reported."""
+        entries, errors = await asyncio.to_thread(read_entries, path)
+        count = await self.ingest(entries)
+        return IngestReport(ingested=count, errors=tuple(errors))
+
+    async def count(self) -> int:
+        """How many published entries the database holds."""
+        async with self.db.reader() as session:
+            stmt = select(func.count()).select_from(KbEntry).where(KbEntry.status == "published")
+            return int((await session.execute(stmt)).scalar_one())
+
+    async def search(
+        self, text: str, *, language: str | None = None, k: int | None = None
+    ) -> SearchResult:
+        """Find the entries that answer ``text`` and decide: answer, clarify or escalate."""
+        snap = await self._ensure_loaded()
+        query = clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
+        if not has_content(query) or not snap.entries:
+            return _NOTHING
+        k = max(1, min(k or self.settings.top_k, 50))
+        cached = self._cache.get(query)
+        vector, ranked = await asyncio.to_thread(self._score, snap, query, cached)
+        self._remember(query, vector)
+        if not ranked:
+            return _NOTHING
+        prefer = language or detect_language(query)
+        hits = tuple(self._hit(snap, best, prefer) for best in ranked[:k])
+        top = ranked[0].score
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        return SearchResult(decision=self._decide(top, second), confidence=top, hits=hits)
+
+    async def get(self, entry_id: str, *, language: str | None = None) -> Hit | None:
+        """An entry by id; with ``language``, its group's entry in that language if any."""
+        snap = await self._ensure_loaded()
+        pos = snap.by_id.get(entry_id)
+        if pos is None:
+            return None
+        if language:
+            pos = in_language(snap, pos, language)
+        e = snap.entries[pos]
+        return _make_hit(e, score=1.0, dense=1.0, lexical=1.0, matched=e.question)
+
+    async def close(self) -> None:
+        """Drop the in-memory index and the query cache (the database is not ours to close)."""
+        self._snap = None
+        self._cache.clear()
+
+    # -- internals ---------------------------------------------------------------------
+
+    async def _ensure_loaded(self) -> Snapshot:
+        if self._snap is None:
+            async with self._load_lock:
+                if self._snap is None:
+                    await self._rebuild(previous=None, use_file=True, warm=True)
+        assert self._snap is not None
+        return self._snap
+
+    async def _rebuild(self, *, previous: Snapshot | None, use_file: bool, warm: bool) -> None:
+        """Read the entries from SQL and swap in a snapshot built from them (lock held)."""
+        if self._embedder is None:
+            self._embedder = await asyncio.to_thread(make_embedder, self.settings)
+        embedder = self._embedder
+        # Revision first, then entries: if an ingest commits in between, the snapshot is
+        # labelled older than its content and the next load rebuilds; never the reverse.
+        t = KbEntry.__table__.c
+        async with self.db.reader() as session:
+            revision = await read_counter(session, REVISION_COUNTER)
+            rows = (
+                await session.execute(
+                    select(
+                        t.id, t.group_key, t.language, t.category, t.question, t.similar, t.answer
+                    )
+                    .where(t.status == "published")
+                    .order_by(t.id)
+                )
+            ).all()
+        snap = await asyncio.to_thread(
+            build_snapshot,
+            self.index_dir,
+            embedder,
+            revision,
+            rows,
+            previous,
+            use_file,
+            warm,
+        )
+        self._snap = snap
+
+    def _score(
+        self, snap: Snapshot, query: str, vector: npt.NDArray[np.float32] | None
+    ) -> tuple[npt.NDArray[np.float32], list[_Scored]]:
+        """Blocking part of a search: embed, retrieve, fuse, collapse groups (best first)."""
+        if vector is None:
+            assert self._embedder is not None
+            vector = self._embedder.encode([query])[0]
+        tokens = tokenize(query)
+        lexical = snap.bm25.normalized(tokens) if tokens else None
+        found = snap.dense.search(vector, DENSE_ROWS)
+        if lexical is not None:
+            n = min(LEXICAL_CANDIDATES, lexical.size)
+            top = np.argpartition(-lexical, n - 1)[:n] if n < lexical.size else np.arange(n)
+            extra = [int(p) for p in top if lexical[p] > 0 and int(p) not in found]
+            found.update(snap.dense.score_entries(vector, extra))
+        w = self.settings.bm25_weight
+        query_lang = detect_language(query)
+        best: dict[str, _Scored] = {}
+        for pos, (cos, row) in found.items():
+            lex = float(lexical[pos]) if lexical is not None else 0.0
+            dense = min(max(cos, 0.0), 1.0)
+            score = (1.0 - w) * dense + w * lex
+            key = snap.entries[pos].group_key
+            if query_lang not in snap.group_languages[key]:
+                score = max(score, dense)
+            if key not in best or score > best[key].score:
+                best[key] = _Scored(pos, score, min(cos, 1.0), lex, row)
+        return vector, sorted(best.values(), key=lambda s: (-s.score, s.pos))
+
+    def _hit(self, snap: Snapshot, best: _Scored, language: str) -> Hit:
+        """The group's entry in ``language`` (else the best one), with the best evidence."""
+        e = snap.entries[in_language(snap, best.pos, language)]
+        matched = snap.entries[best.pos]
+        text_no = best.row - int(snap.dense.entry_start[best.pos])
+        return _make_hit(
+            e,
+            score=best.score,
+            dense=best.dense,
+            lexical=best.lexical,
+            matched=matched.texts[text_no],
+        )
+
+    def _decide(self, top: float, second: float) -> Decision:
+        """Answer only when confident and clearly ahead; offer choices when close."""
+        s = self.settings
+        if top >= s.answer_threshold and (
+            top - second >= s.margin or top >= s.answer_threshold + CONFIDENT_LEAD
+        ):
+            return "answer"
+        if top >= s.clarify_threshold:
+            return "clarify"
+        return "escalate"
+
+    def _remember(self, query: str, vector: npt.NDArray[np.float32]) -> None:
+        self._cache[query] = vector
+        self._cache.move_to_end(query)
+        while len(self._cache) > QUERY_CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+
+def _make_hit(e: StoredEntry, *, score: float, dense: float, lexical: float, matched: str) -> Hit:
+    return Hit(
+        entry_id=e.id,
+        question=e.question,
+        answer=e.answer,
+        category=e.category,
+        language=e.language,
+        group=e.group,
+        score=score,
+        dense=dense,
+        lexical=lexical,
+        matched=matched,
+    )
+
+
+def _check_all(entries: Sequence[EntryIn]) -> list[EntryIn]:
+    """Every entry checked (BadRequest naming the first bad one); a later duplicate id wins."""
+    checked: dict[str, EntryIn] = {}
+    for entry in entries:
+        try:
+            ok = check_entry(entry)
+        except EntryProblem as err:
+            raise BadRequest(f"KB entry {entry.id!r}: {err}.") from None
+        checked[ok.id] = ok
+    return list(checked.values())
+
+
+async def _upsert(session: AsyncSession, entries: list[EntryIn]) -> None:
+    """Insert new entries and overwrite existing ones (same id), all published."""
+    table = cast(Table, KbEntry.__table__)
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    now = utcnow()
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={
+            c: stmt.excluded[c]
+            for c in (
+                "group_key",
+                "language",
+                "category",
+                "question",
+                "similar",
+                "answer",
+                "status",
+                "updated_at",
+            )
+        },
+    )
+    for i in range(0, len(entries), UPSERT_CHUNK):
+        await session.execute(
+            stmt,
+            [
+                {
+                    "id": e.id,
+                    "group_key": e.group,
+                    "language": e.language,
+                    "category": e.category,
+                    "question": e.question,
+                    "similar": list(e.similar),
+                    "answer": e.answer,
+                    "status": "published",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for e in entries[i : i + UPSERT_CHUNK]
+            ],
+        )

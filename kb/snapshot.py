@@ -1,0 +1,123 @@
+"""The immutable snapshot a search reads: entries, dense index, BM25, built from SQL rows.
+
+Building one is blocking (embedding, tokenising, file I/O): run it in a thread. The derived
+index file is used as is when it matches the revision and the entries exactly; otherwise it
+is rebuilt, reusing the vectors of texts that did not change, and rewritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb import index as dense_index
+from kb.bm25 import BM25
+from kb.embedders import Embedder
+from kb.text import init_jieba, tokenize
+from kb.types import StoredEntry
+
+log = logging.getLogger(__name__)
+
+WARMUP_TEXT = "你好 hello"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one search reads; never mutated, replaced whole."""
+
+    revision: int
+    entries: tuple[StoredEntry, ...]
+    dense: dense_index.DenseIndex
+    bm25: BM25
+    by_id: dict[str, int]
+    groups: dict[str, tuple[int, ...]]  # group key -> entry positions
+    group_languages: dict[str, frozenset[str]]  # group key -> languages it has entries in
+    tokens: dict[str, list[str]]  # text -> BM25 tokens, reused by the next rebuild
+
+
+def build_snapshot(
+    directory: Path,
+    embedder: Embedder,
+    revision: int,
+    rows: Sequence[Any],
+    previous: Snapshot | None,
+    use_file: bool,
+    warm: bool,
+) -> Snapshot:
+    """Load the index file if it matches, else rebuild (and rewrite) it; build BM25."""
+    init_jieba()
+    entries = tuple(stored_entry(*row) for row in rows)
+    fp = dense_index.fingerprint(entries, embedder.name)
+    stored = dense_index.load(directory, embedder) if use_file else None
+    encoded = -1
+    if stored is not None and stored[1] == revision and stored[0].fingerprint == fp:
+        dense = stored[0]
+    else:
+        reuse = previous.dense if previous is not None else (stored[0] if stored else None)
+        dense, encoded = dense_index.build(entries, embedder, reuse)
+        try:
+            dense_index.save(directory, dense, [e.id for e in entries], revision)
+        except OSError as err:  # the file is only a cache: serve from memory, rebuild next time
+            log.warning(
+                "kb: cannot write the index to %s (%s); continuing without it", directory, err
+            )
+    if warm and encoded <= 0:
+        embedder.encode([WARMUP_TEXT])
+    known = previous.tokens if previous is not None else {}
+    tokens = {t: known[t] if t in known else tokenize(t) for e in entries for t in e.texts}
+    bm25 = BM25([[tokens[t] for t in e.texts] for e in entries])
+    groups: dict[str, list[int]] = {}
+    for pos, e in enumerate(entries):
+        groups.setdefault(e.group_key, []).append(pos)
+    log.info(
+        "kb: revision %d, %d entries, %d vectors (%s)",
+        revision,
+        len(entries),
+        dense.rows,
+        "loaded" if encoded < 0 else f"{encoded} texts embedded",
+    )
+    return Snapshot(
+        revision=revision,
+        entries=entries,
+        dense=dense,
+        bm25=bm25,
+        by_id={e.id: i for i, e in enumerate(entries)},
+        groups={k: tuple(v) for k, v in groups.items()},
+        group_languages={k: frozenset(entries[p].language for p in v) for k, v in groups.items()},
+        tokens=tokens,
+    )
+
+
+def in_language(snap: Snapshot, pos: int, language: str) -> int:
+    """The position of the entry of ``pos``'s group in ``language``, else ``pos`` itself."""
+    if snap.entries[pos].language == language:
+        return pos
+    for other in snap.groups.get(snap.entries[pos].group_key, ()):
+        if snap.entries[other].language == language:
+            return other
+    return pos
+
+
+def stored_entry(
+    entry_id: str,
+    group: str | None,
+    language: str,
+    category: str | None,
+    question: str,
+    similar: object,
+    answer: str,
+) -> StoredEntry:
+    """A database row as the index holds it."""
+    texts = similar if isinstance(similar, list) else []
+    return StoredEntry(
+        id=entry_id,
+        group=group or None,
+        language=language,
+        category=category or "",
+        question=question,
+        similar=tuple(x for x in texts if isinstance(x, str) and x.strip()),
+        answer=answer,
+    )
