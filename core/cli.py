@@ -146,7 +146,7 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
             for path in args.files:
                 entries, errors = read_entries(path)
                 for err in errors:
-                    print(f"{path}:{err.line}: {err.message}", file=sys.stderr)
+                    print(f"{path}: {err.message}", file=sys.stderr)
                 failed += len(errors)
                 total += await kb.ingest(entries)
             print(

