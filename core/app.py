@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from bot.service import Bot
 from channels.base import ChannelAdapter
 from channels.registry import ADAPTERS
+from core.attachments import AttachmentStore
 from core.config import Settings
 from core.context import SERVICES, Services
 from core.coordination import LocalHub, LocalLocks
@@ -89,6 +90,9 @@ def create_app(
         outbox=outbox,
         pipeline=pipeline,
         secret=secret,
+        attachments=AttachmentStore(
+            settings.data_path / "attachments", settings.storage.max_attachment_bytes
+        ),
     )
     app[SERVICES] = services
     app[KB] = kb

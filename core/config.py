@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class StorageSettings:
     data_dir: str = _opt("./data")
     database_url: str = _opt("", doc="default: SQLite file kefu.db in data_dir")
     redis_url: str = _opt("", doc="empty: in-process coordination")
+    max_attachment_bytes: int = _opt(20 * 1024 * 1024, lo=1024, hi=1 << 31)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,32 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    """One ``[[inboxes]]`` entry: its name and channel are checked here, the rest by the channel.
+
+    ``options`` holds the channel's own keys (token, app_id, imap_url...); the channel's adapter
+    parses them into its typed settings and names any bad key.
+    """
+
+    name: str
+    channel: str
+    options: Mapping[str, Any]
+
+    def describe(self) -> dict[str, Any]:
+        """The inbox with secret-looking values hidden."""
+        out: dict[str, Any] = {"name": self.name, "channel": self.channel}
+        for key, value in self.options.items():
+            secret = any(w in key for w in ("secret", "password", "token", "aes_key", "key"))
+            if secret and value:
+                out[key] = "(set)"
+            elif isinstance(value, str) and "://" in value and "@" in value:
+                out[key] = _mask_url(value)
+            else:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of kefu's settings, validated."""
 
@@ -121,7 +149,12 @@ class Settings:
     webchat: WebchatSettings = field(default_factory=WebchatSettings)
     agents: AgentSettings = field(default_factory=AgentSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    inboxes: tuple[InboxSettings, ...] = ()
     source: str = ""
+
+    def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
+        """The configured inboxes of one channel."""
+        return tuple(i for i in self.inboxes if i.channel == channel)
 
     @property
     def data_path(self) -> Path:
@@ -246,6 +279,7 @@ def load_settings(
     """Build validated Settings from defaults, a TOML file, the environment and overrides."""
     env = os.environ if env is None else env
     data: dict[str, dict[str, Any]] = {}
+    raw_inboxes: list[Any] = []
     source = "defaults"
     path: Path | None = None
     if config_file:
@@ -267,7 +301,8 @@ def load_settings(
         sections = SECTIONS
         for name, body in loaded.items():
             if name == "inboxes":
-                continue  # channel inboxes are validated by their channels
+                raw_inboxes = body if isinstance(body, list) else [body]
+                continue
             if name not in sections:
                 raise ConfigError(
                     f"Config file {path} has an unknown section [{name}]; "
@@ -300,9 +335,41 @@ def load_settings(
             values[fname] = _coerce(section, fields[fname], raw, from_env=False)
         result[section] = cls(**values)
 
-    settings = Settings(**result, source=source)
+    settings = Settings(**result, inboxes=_inboxes(raw_inboxes, env), source=source)
     _cross_check(settings)
     return settings
+
+
+_INBOX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+
+
+def _inboxes(raw: list[Any], env: Mapping[str, str]) -> tuple[InboxSettings, ...]:
+    """Validate ``[[inboxes]]`` names and channels; merge ``KEFU_INBOXES__<NAME>__<KEY>``."""
+    out: list[InboxSettings] = []
+    seen: set[str] = set()
+    for i, body in enumerate(raw, 1):
+        if not isinstance(body, dict):
+            raise ConfigError(f"Config [[inboxes]] entry {i} must be a table.")
+        name, channel = body.get("name"), body.get("channel")
+        if not isinstance(name, str) or not _INBOX_NAME.match(name):
+            raise ConfigError(
+                f"Config [[inboxes]] entry {i} needs a name of letters, digits, '-', '_' or '.', "
+                f"got {name!r}."
+            )
+        if name in seen:
+            raise ConfigError(f"Config [[inboxes]] name {name!r} is used twice.")
+        if name == "web":
+            raise ConfigError("Config [[inboxes]] name 'web' is reserved for the web chat.")
+        if not isinstance(channel, str) or not channel:
+            raise ConfigError(f"Config [[inboxes]] {name!r} needs a channel.")
+        seen.add(name)
+        options = {k: v for k, v in body.items() if k not in ("name", "channel")}
+        prefix = f"KEFU_INBOXES__{name.upper().replace('-', '_').replace('.', '_')}__"
+        for env_name, value in env.items():
+            if env_name.startswith(prefix) and value != "":
+                options[env_name[len(prefix) :].lower()] = value
+        out.append(InboxSettings(name=name, channel=channel, options=options))
+    return tuple(out)
 
 
 def _cross_check(s: Settings) -> None:
@@ -328,9 +395,9 @@ def _cross_check(s: Settings) -> None:
         )
 
 
-def describe(settings: Settings) -> dict[str, dict[str, Any]]:
+def describe(settings: Settings) -> dict[str, Any]:
     """Settings as plain data with secrets hidden, for `kefu check-config`."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {}
     for section in SECTIONS:
         sec = getattr(settings, section)
         out[section] = {}
@@ -341,6 +408,7 @@ def describe(settings: Settings) -> dict[str, dict[str, Any]]:
             elif "url" in f.name and isinstance(value, str) and "@" in value:
                 value = _mask_url(value)
             out[section][f.name] = value
+    out["inboxes"] = [i.describe() for i in settings.inboxes]
     return out
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from core.attachments import AttachmentStore
 from core.config import Settings
 from core.coordination import Hub, Locks
 from core.db import Database
@@ -26,6 +27,7 @@ class Services:
     outbox: OutboxDispatcher
     pipeline: TurnPipeline
     secret: bytes
+    attachments: AttachmentStore
 
 
 SERVICES = web.AppKey("services", Services)

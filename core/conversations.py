@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain import InboundMessage
+from core.domain import Attachment, InboundMessage
 from core.errors import NotFound
 from core.models import (
     Agent,
@@ -52,7 +52,13 @@ async def inbox_id(session: AsyncSession, name: str, channel: str) -> int:
 
 
 async def identity_for(
-    session: AsyncSession, channel: str, inbox: int, external_id: str, name: str = ""
+    session: AsyncSession,
+    channel: str,
+    inbox: int,
+    external_id: str,
+    name: str = "",
+    *,
+    email: str | None = None,
 ) -> ContactIdentity:
     """The contact identity for a channel user, creating the contact on first contact."""
     identity = (
@@ -66,7 +72,7 @@ async def identity_for(
     ).scalar_one_or_none()
     if identity is not None:
         return identity
-    contact = Contact(name=name or "")
+    contact = Contact(name=name or "", email=email)
     session.add(contact)
     await session.flush()
     identity = ContactIdentity(
@@ -156,7 +162,12 @@ async def record_inbound(session: AsyncSession, inbound: InboundMessage) -> Reco
         assert conv is not None
         return Recorded(conv, existing, duplicate=True)
     identity = await identity_for(
-        session, inbound.channel, ibx, inbound.external_id, inbound.contact_name
+        session,
+        inbound.channel,
+        ibx,
+        inbound.external_id,
+        inbound.contact_name,
+        email=inbound.contact_email,
     )
     if inbound.conversation_id is not None:
         conv_or_none = await session.get(Conversation, inbound.conversation_id)
@@ -173,7 +184,9 @@ async def record_inbound(session: AsyncSession, inbound: InboundMessage) -> Reco
         seq=seq,
         direction=INBOUND,
         sender="customer",
+        kind=inbound.kind,
         text=inbound.text,
+        attachments=[attachment_json(a) for a in inbound.attachments],
         source_id=inbound.source_id,
         delivery="received",
         meta={},
@@ -185,6 +198,11 @@ async def record_inbound(session: AsyncSession, inbound: InboundMessage) -> Reco
     if conv.first_customer_message_at is None:
         conv.first_customer_message_at = now
     return Recorded(conv, msg, duplicate=False)
+
+
+def attachment_json(a: Attachment) -> dict[str, Any]:
+    """An attachment as stored in a message row."""
+    return {"key": a.key, "kind": a.kind, "mime": a.mime, "size": a.size, "name": a.name}
 
 
 async def add_reply(

@@ -170,7 +170,7 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
-def upgrade_sync(url: str, revision: str = "head") -> None:
+def upgrade_sync(url: str, revision: str = "heads") -> None:
     """Apply pending migrations (blocking; call from a thread or before the loop starts)."""
     from alembic import command
 
@@ -181,6 +181,6 @@ def upgrade_sync(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "heads") -> None:
     """Apply pending migrations without blocking the event loop."""
     await asyncio.to_thread(upgrade_sync, url, revision)

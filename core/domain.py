@@ -17,6 +17,17 @@ Decision = Literal["answer", "clarify", "escalate"]
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that came with (or goes out with) a message, kept in the attachment store."""
+
+    key: str  # storage key (see core/attachments.py)
+    kind: str  # image | voice | video | file
+    mime: str
+    size: int
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """One customer message as a channel normalized it."""
 
@@ -26,6 +37,9 @@ class InboundMessage:
     source_id: str  # the platform's message id: the idempotency key
     text: str
     contact_name: str = ""
+    kind: str = "text"  # one of core.models.MESSAGE_KINDS
+    attachments: tuple[Attachment, ...] = ()
+    contact_email: str | None = None
     conversation_id: int | None = None  # set when the channel already knows it (web chat)
     received_at: datetime | None = None
     raw: bytes | None = field(default=None, repr=False)  # kept for audit only
@@ -130,3 +144,5 @@ class OutboundDelivery:
     text: str
     idempotency_key: str
     attempt: int
+    kind: str = "text"
+    attachments: tuple[Attachment, ...] = ()

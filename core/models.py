@@ -29,7 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 OWNERS = ("bot", "queued", "agent", "resolved")
 SENDERS = ("customer", "bot", "agent", "system")
 DELIVERY_STATES = ("received", "pending", "sent", "delivered", "failed")
-OUTBOX_STATES = ("pending", "sent", "dead")
+OUTBOX_STATES = ("pending", "sending", "sent", "dead")
+MESSAGE_KINDS = ("text", "image", "voice", "video", "file", "location", "link", "event", "unknown")
 
 
 def utcnow() -> datetime:
@@ -153,9 +154,12 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(8))  # in | out
     sender: Mapped[str] = mapped_column(String(16))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="text")
     text: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     source_id: Mapped[str | None] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     delivery: Mapped[str] = mapped_column(String(16), default="received")
     delivery_error: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -213,6 +217,16 @@ class KbEntry(Base):
     answer: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="published")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ChannelState(Base):
+    """Small durable state a channel keeps per inbox: sync cursors, send windows, tokens' meta."""
+
+    __tablename__ = "channel_state"
+    inbox: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

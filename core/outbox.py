@@ -3,6 +3,10 @@
 Delivery is at-least-once through the conversation's channel adapter (a :class:`Sender`),
 with exponential backoff and jitter; after ``max_attempts`` (or a permanent refusal) the
 row is dead and its message marked failed with the reason, for the console to show.
+
+A row is claimed before it is sent (``pending`` -> ``sending`` with a lease), so two
+dispatchers, or a dispatcher and a channel that answers inline (a WeChat passive reply),
+never both send it; a claim left behind by a crash expires and the row is retried.
 """
 
 from __future__ import annotations
@@ -14,15 +18,68 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import OutboxSettings
 from core.db import Database
-from core.domain import OutboundDelivery
+from core.domain import Attachment, OutboundDelivery
 from core.errors import DeliveryError, PermanentDeliveryError
 from core.models import ContactIdentity, Conversation, Inbox, Message, OutboxItem, utcnow
 
 log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 120.0
+
+
+async def claim(
+    session: AsyncSession, outbox_id: int, lease_seconds: float = LEASE_SECONDS
+) -> bool:
+    """Take one due row for sending; False when someone else has it or it is done."""
+    now = utcnow()
+    result = await session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.id == outbox_id,
+            or_(
+                OutboxItem.status == "pending",
+                (OutboxItem.status == "sending") & (OutboxItem.next_attempt_at <= now),
+            ),
+        )
+        .values(status="sending", next_attempt_at=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_messages(session: AsyncSession, message_ids: list[int]) -> list[int]:
+    """Mark these messages' rows sent by the caller (delivered inline); returns the claimed ids.
+
+    A channel that can answer within the platform's own response (WeChat's passive reply)
+    calls this in a transaction before answering; the rows it gets are the ones it must
+    deliver, and the dispatcher will not send them again.
+    """
+    rows = (
+        await session.execute(
+            select(OutboxItem.id, OutboxItem.message_id).where(
+                OutboxItem.message_id.in_(message_ids), OutboxItem.status == "pending"
+            )
+        )
+    ).all()
+    taken: list[int] = []
+    for outbox_id, message_id in rows:
+        result = await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == outbox_id, OutboxItem.status == "pending")
+            .values(status="sent", attempts=OutboxItem.attempts + 1, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            taken.append(message_id)
+            await session.execute(
+                update(Message).where(Message.id == message_id).values(delivery="sent")
+            )
+    return taken
 
 
 class Sender(Protocol):
@@ -85,7 +142,10 @@ class OutboxDispatcher:
                     .join(Conversation, Conversation.id == OutboxItem.conversation_id)
                     .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
                     .join(Inbox, Inbox.id == Conversation.inbox_id)
-                    .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= utcnow())
+                    .where(
+                        OutboxItem.status.in_(("pending", "sending")),
+                        OutboxItem.next_attempt_at <= utcnow(),
+                    )
                     .order_by(OutboxItem.id)
                     .limit(self.batch)
                 )
@@ -103,8 +163,16 @@ class OutboxDispatcher:
                 text=msg.text,
                 idempotency_key=item.idempotency_key,
                 attempt=item.attempts + 1,
+                kind=msg.kind,
+                attachments=tuple(
+                    Attachment(a["key"], a["kind"], a["mime"], a["size"], a.get("name", ""))
+                    for a in msg.attachments
+                ),
             )
-            await self._deliver(delivery)
+            async with self.db.transaction() as session:
+                claimed = await claim(session, item.id)
+            if claimed:
+                await self._deliver(delivery)
         return len(rows)
 
     async def _deliver(self, d: OutboundDelivery) -> None:
@@ -139,7 +207,7 @@ class OutboxDispatcher:
                     "outbox row %s dead after %s attempts: %s", d.outbox_id, d.attempt, error
                 )
             else:
-                item.last_error = error
+                item.status, item.last_error = "pending", error
                 item.next_attempt_at = utcnow() + timedelta(seconds=self.backoff(d.attempt))
 
     def backoff(self, attempt: int) -> float:

@@ -21,18 +21,6 @@ PG_ADMIN_URL = os.environ.get(
     "KEFU_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_SERVICES = os.environ.get("KEFU_TEST_REQUIRE_SERVICES") == "1"
-TABLES = (
-    "outbox",
-    "messages",
-    "tickets",
-    "conversations",
-    "contact_identities",
-    "contacts",
-    "agents",
-    "inboxes",
-    "kb_entries",
-    "counters",
-)
 
 
 def services_missing(what: str, err: BaseException) -> None:
@@ -100,7 +88,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         engine = create_async_engine(url)
         try:
             async with engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+                tables = (
+                    (
+                        await conn.execute(
+                            text(
+                                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                "AND tablename <> 'alembic_version'"
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         finally:
             await engine.dispose()
 

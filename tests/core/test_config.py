@@ -120,3 +120,38 @@ def test_every_key_is_documented() -> None:
         assert f"## [{name}]" in doc
         for f in dataclasses.fields(cls):
             assert f"| `{f.name}` |" in doc, f"[{name}] {f.name} is not in docs/configuration.md"
+
+
+def test_inboxes_are_read_with_secrets_from_the_environment(tmp_path: Path) -> None:
+    cfg = tmp_path / "kefu.toml"
+    cfg.write_text(
+        '[[inboxes]]\nname = "wx-main"\nchannel = "wechat"\ntoken = "t"\napp_id = "wx1"\n'
+        '[[inboxes]]\nname = "support-mail"\nchannel = "email"\naddress = "s@example.com"\n',
+        encoding="utf-8",
+    )
+    s = load_settings(cfg, env={"KEFU_INBOXES__WX_MAIN__APP_SECRET": "shh"})
+    wx, mail = s.inboxes
+    assert (wx.name, wx.channel, wx.options["app_secret"]) == ("wx-main", "wechat", "shh")
+    assert s.inboxes_of("email") == (mail,)
+    shown = describe(s)["inboxes"][0]
+    assert shown["app_secret"] == "(set)" and shown["token"] == "(set)"
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ('[[inboxes]]\nchannel = "wechat"\n', "needs a name"),
+        ('[[inboxes]]\nname = "a b"\nchannel = "wechat"\n', "needs a name"),
+        ('[[inboxes]]\nname = "x"\n', "'x' needs a channel"),
+        ('[[inboxes]]\nname = "web"\nchannel = "wechat"\n', "reserved"),
+        (
+            '[[inboxes]]\nname = "x"\nchannel = "a"\n[[inboxes]]\nname = "x"\nchannel = "b"\n',
+            "used twice",
+        ),
+    ],
+)
+def test_bad_inboxes_are_named(tmp_path: Path, body: str, needle: str) -> None:
+    cfg = tmp_path / "kefu.toml"
+    cfg.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError, match=needle):
+        load_settings(cfg, env={})

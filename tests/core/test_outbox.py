@@ -136,3 +136,63 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 0.5 <= d.backoff(1) <= 1
     assert 4 <= d.backoff(4) <= 8
     assert 30 <= d.backoff(20) <= 60
+
+
+async def test_two_dispatchers_never_send_one_row_twice(db: Database) -> None:
+    import asyncio
+
+    msgs = [await stored_reply_n(db, i) for i in range(6)]
+    channel = ScriptedChannel()
+    a = OutboxDispatcher(db, {"webchat": channel}, OutboxSettings())
+    b = OutboxDispatcher(db, {"webchat": channel}, OutboxSettings())
+    await asyncio.gather(a.run_once(), b.run_once())
+    assert sorted(d.message_id for d in channel.sent) == sorted(m.id for m in msgs)
+
+
+async def test_inline_delivery_claims_rows_so_the_dispatcher_skips_them(db: Database) -> None:
+    from core.outbox import claim_messages
+
+    msg = await stored_reply(db)
+    async with db.transaction() as s:
+        assert await claim_messages(s, [msg.id]) == [msg.id]
+    async with db.transaction() as s:
+        assert await claim_messages(s, [msg.id]) == []  # only once
+    channel = ScriptedChannel()
+    await OutboxDispatcher(db, {"webchat": channel}, OutboxSettings()).run_once()
+    assert channel.sent == []
+    assert (await state(db, msg.id))[:2] == ("sent", "sent")
+
+
+async def test_a_claim_left_by_a_crash_expires_and_is_retried(db: Database) -> None:
+    from core.outbox import claim
+
+    msg = await stored_reply(db)
+    async with db.transaction() as s:
+        item_id = (
+            await s.execute(select(OutboxItem.id).where(OutboxItem.message_id == msg.id))
+        ).scalar_one()
+        assert await claim(s, item_id, lease_seconds=300)
+    channel = ScriptedChannel()
+    dispatcher = OutboxDispatcher(db, {"webchat": channel}, OutboxSettings())
+    await dispatcher.run_once()
+    assert channel.sent == []  # the lease still holds
+    await make_due(db)  # the lease expired (the claimer died)
+    await dispatcher.run_once()
+    assert [d.message_id for d in channel.sent] == [msg.id]
+
+
+async def stored_reply_n(db: Database, n: int) -> Message:
+    async with db.transaction() as s:
+        conv = (
+            await record_inbound(
+                s,
+                InboundMessage(
+                    channel="webchat",
+                    inbox="main",
+                    external_id=f"u{n}",
+                    source_id=f"m{n}",
+                    text="hi",
+                ),
+            )
+        ).conversation
+        return await add_reply(s, conv, sender="bot", text=f"hello {n}")
