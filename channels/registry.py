@@ -8,3 +8,8 @@ from channels.webchat.adapter import WebchatAdapter
 ADAPTERS: dict[str, AdapterFactory] = {
     "webchat": WebchatAdapter,
 }
+
+# Channel command-line tools: `kefu <name> ...`. Each module has
+# `add_arguments(parser: argparse.ArgumentParser) -> None` and
+# `async def run(args: argparse.Namespace, settings: Settings) -> int`.
+CLI_COMMANDS: dict[str, str] = {}

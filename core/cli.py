@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import json
 import logging
 import sys
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("--name", default="")
     ca.add_argument("--password", help="default: asked on the terminal (or $KEFU_AGENT_PASSWORD)")
     ca.add_argument("--role", choices=("agent", "supervisor", "admin"), default="agent")
+
+    from channels.registry import CLI_COMMANDS
+
+    for name, module in CLI_COMMANDS.items():
+        ext = sub.add_parser(name, help=f"{name} channel tools")
+        importlib.import_module(module).add_arguments(ext)
     return p
 
 
@@ -97,7 +104,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_kb(args, settings))
     if args.command == "admin":
         return asyncio.run(_admin(args, settings))
-    raise AssertionError(args.command)
+    from channels.registry import CLI_COMMANDS
+
+    module = importlib.import_module(CLI_COMMANDS[args.command])
+    return int(asyncio.run(module.run(args, settings)))
 
 
 def _serve(settings: Settings, *, demo: bool) -> int:
