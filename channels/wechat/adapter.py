@@ -1,0 +1,363 @@
+"""Official Account (公众号) adapter: the webhook at ``/channels/wechat/{inbox}`` and sending.
+
+Inbound: the URL check (GET), then pushes (POST) in plaintext, compatible or safe mode,
+checked (signature, msg_signature, appid, clock skew), parsed safely, normalized and
+committed before we answer. Text goes to the bot; if its turn ends before the deadline
+(4 s by default, WeChat gives up at 5 s) the reply goes back passively in the response,
+otherwise we answer ``success`` and the outbox sends through the customer service API.
+A retried push is found by its ``MsgId`` (events: sender + time + event) and answered
+``success`` without a second bot turn. Outbound: ``/cgi-bin/message/custom/send`` within
+the 48-hour / 5-message window; ``/cgi-bin/message/custom/typing`` while someone writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+from sqlalchemy import select
+
+from channels.wechat import window
+from channels.wechat.api import ApiClient, ApiRefused, fetch_stable_token, fetch_token
+from channels.wechat.codec import MAX_BODY_BYTES, Cipher, parse_xml, signature_ok, text_reply
+from channels.wechat.config import WechatInbox, parse
+from channels.wechat.inbound import Incoming, normalize, notice_text
+from channels.wechat.passive import PassiveReplies, Window
+from channels.wechat.record import store_direct
+from channels.wechat.token import AccessTokens
+from core.context import Services
+from core.domain import Attachment, InboundMessage, OutboundDelivery
+from core.errors import BadRequest, DeliveryError, Forbidden, NotFound, PayloadTooLarge
+from core.events import conversation_topic
+from core.models import Message
+from core.outbox import claim_messages
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wechat"
+MAX_WATCHED = 10_000
+
+
+class WechatAdapter:
+    """The Official Account channel: every ``channel = "wechat"`` inbox."""
+
+    name = CHANNEL
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.inboxes: dict[str, WechatInbox] = {
+            i.name: parse(i) for i in services.settings.inboxes_of(CHANNEL)
+        }
+        self.ciphers = {
+            n: Cipher(c.token, c.app_id, c.encoding_aes_keys)
+            for n, c in self.inboxes.items()
+            if c.safe_mode
+        }
+        self.apis = {n: self._api(c) for n, c in self.inboxes.items()}
+        self.passive = PassiveReplies()
+        self._http: aiohttp.ClientSession | None = None
+        self._watched: OrderedDict[int, Callable[[], None]] = OrderedDict()
+        self._users: dict[int, tuple[str, str]] = {}  # conversation -> (inbox, openid)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _api(self, cfg: WechatInbox) -> ApiClient:
+        async def fetch(force: bool) -> tuple[str, int]:
+            if cfg.stable_token:
+                return await fetch_stable_token(api, cfg.app_id, cfg.app_secret, force)
+            return await fetch_token(
+                api,
+                "/cgi-bin/token",
+                {"grant_type": "client_credential", "appid": cfg.app_id, "secret": cfg.app_secret},
+            )
+
+        tokens = AccessTokens(f"wechat:{cfg.app_id}", fetch, self.services.locks)
+        api = ApiClient(cfg.api_base, tokens, self.http)
+        return api
+
+    def http(self) -> aiohttp.ClientSession:
+        """The adapter's shared HTTP client session (created on first use)."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(raise_for_status=False)
+        return self._http
+
+    def setup(self, app: web.Application) -> None:
+        """Mount the webhook of every Official Account inbox."""
+        app.router.add_get("/channels/wechat/{inbox}", self.verify)
+        app.router.add_post("/channels/wechat/{inbox}", self.receive)
+
+    async def close(self) -> None:
+        """Stop watching conversations, finish typing calls, close the HTTP session."""
+        for unsubscribe in self._watched.values():
+            unsubscribe()
+        self._watched.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._http is not None:
+            await self._http.close()
+
+    # -- webhook ---------------------------------------------------------------------------
+
+    def _inbox(self, request: web.Request) -> WechatInbox:
+        cfg = self.inboxes.get(request.match_info["inbox"])
+        if cfg is None:
+            raise NotFound("There is no WeChat inbox with this name.", code="unknown_inbox")
+        return cfg
+
+    def _check_signature(self, request: web.Request, cfg: WechatInbox) -> tuple[str, str]:
+        q = request.query
+        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
+        if not signature_ok((timestamp, nonce), cfg.token, q.get("signature", "")):
+            raise Forbidden("The WeChat signature is wrong.", code="bad_signature")
+        if cfg.max_clock_skew_seconds and (
+            not timestamp.isdigit()
+            or abs(time.time() - int(timestamp)) > cfg.max_clock_skew_seconds
+        ):
+            raise Forbidden("The WeChat timestamp is too far from our clock.", code="stale_request")
+        return timestamp, nonce
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """GET: WeChat's URL check; answer ``echostr`` unchanged when the signature is right."""
+        cfg = self._inbox(request)
+        self._check_signature(request, cfg)
+        return web.Response(text=request.query.get("echostr", ""), content_type="text/plain")
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """POST: one push from WeChat."""
+        started = time.monotonic()
+        cfg = self._inbox(request)
+        timestamp, nonce = self._check_signature(request, cfg)
+        raw = await read_body(request)
+        fields = parse_xml(raw)
+        encrypted = request.query.get("encrypt_type", "raw") == "aes"
+        cipher = self.ciphers.get(cfg.name)
+        if cipher is not None:
+            if not encrypted:
+                raise Forbidden(
+                    "This inbox is in safe mode: plaintext pushes are refused.",
+                    code="not_encrypted",
+                )
+            inner = cipher.open(fields, timestamp, nonce, request.query.get("msg_signature", ""))
+            fields = parse_xml(inner.encode())
+        elif encrypted:
+            raise Forbidden(
+                "The push is encrypted but this inbox has no encoding_aes_key.", code="no_aes_key"
+            )
+        inc = normalize(fields, dict(cfg.menu))
+        openid = request.query.get("openid")
+        if openid is not None and openid != inc.user:
+            raise Forbidden("The push's sender does not match its openid.", code="bad_openid")
+        reply = await self.process(cfg, inc, raw, started + cfg.reply_deadline_seconds)
+        if reply is None:
+            return web.Response(text="success", content_type="text/plain")
+        body = text_reply(inc.user, inc.account, reply)
+        if cipher is not None:
+            body = cipher.seal(body)
+        return web.Response(text=body, content_type="application/xml")
+
+    async def process(
+        self, cfg: WechatInbox, inc: Incoming, raw: bytes, deadline: float
+    ) -> str | None:
+        """Store the push once and react; the passive reply's text, or None for ``success``."""
+        attachments, text = await self._media(cfg, inc, deadline)
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            inbox=cfg.name,
+            external_id=inc.user,
+            source_id=inc.source_id,
+            text=text,
+            kind=inc.kind,
+            attachments=attachments,
+            raw=raw,
+        )
+        if inc.action == "bot":
+            return await self._bot(cfg, inc, inbound, deadline)
+        return await self._direct(cfg, inc, inbound)
+
+    async def _bot(
+        self, cfg: WechatInbox, inc: Incoming, inbound: InboundMessage, deadline: float
+    ) -> str | None:
+        result = await self.services.pipeline.handle_inbound(inbound)
+        conv_id = result.conversation_id
+        if result.duplicate:
+            # WeChat retried: the first request's connection is gone, so its window must not
+            # keep replies for a response nobody reads; the outbox delivers them instead.
+            open_window = self.passive.get(conv_id)
+            if open_window is not None and open_window.source_id == inc.source_id:
+                open_window.abandon()
+            return None
+        win = self.passive.open(conv_id, inc.source_id) if result.turn is not None else None
+        self._watch(conv_id, cfg.name, inc.user)
+        await window.opened(self.services.db, cfg.name, inc.user)
+        if win is None or result.turn is None:
+            return None
+        try:
+            return await self._collect(win, result.turn, result.seq, deadline)
+        finally:
+            self.passive.close(win)
+
+    async def _collect(
+        self, win: Window, turn: asyncio.Task[None], after_seq: int, deadline: float
+    ) -> str | None:
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                await asyncio.shield(turn)
+        except TimeoutError:
+            self._spawn(self._typing(win.conversation_id, True))  # still thinking: show it
+            return None
+        if win.abandoned:
+            return None
+        db = self.services.db
+        async with db.reader() as session:
+            rows = (
+                await session.execute(
+                    select(Message.id, Message.text)
+                    .where(
+                        Message.conversation_id == win.conversation_id,
+                        Message.seq > after_seq,
+                        Message.direction == "out",
+                        Message.private.is_(False),
+                    )
+                    .order_by(Message.seq)
+                )
+            ).all()
+        if not rows:
+            return None
+        ids = [int(r[0]) for r in rows]
+        async with db.transaction() as session:
+            claimed = set(await claim_messages(session, ids))
+        texts = {int(r[0]): str(r[1]) for r in rows if int(r[0]) in claimed}
+        remaining = [i for i in ids if i not in claimed]
+        while remaining and not win.abandoned:
+            win.changed.clear()
+            for message_id in list(remaining):
+                taken = win.take(message_id)
+                if taken is not None:
+                    texts[message_id] = taken
+                    remaining.remove(message_id)
+            left = deadline - time.monotonic()
+            if not remaining or left <= 0:
+                break
+            await win.wait(left)
+        if not texts:
+            return None
+        return "\n\n".join(texts[i] for i in ids if i in texts)
+
+    async def _direct(self, cfg: WechatInbox, inc: Incoming, inbound: InboundMessage) -> str | None:
+        """Events and non-text messages: stored, maybe answered with a fixed text, no bot turn."""
+        reply_text = None
+        if inc.action == "welcome":
+            reply_text = cfg.welcome
+        elif inc.action == "notice":
+            reply_text = notice_text(inc.kind)
+        stored = await store_direct(self.services, inbound, reply_text, claim=True)
+        if stored.duplicate:
+            return None
+        if inc.event != "unsubscribe":
+            self._watch(stored.conversation_id, cfg.name, inc.user)
+            await window.opened(self.services.db, cfg.name, inc.user)
+        return stored.reply_text
+
+    async def _media(
+        self, cfg: WechatInbox, inc: Incoming, deadline: float
+    ) -> tuple[tuple[Attachment, ...], str]:
+        """Fetch a push's media through ``/cgi-bin/media/get`` into the attachment store."""
+        if not inc.media_id:
+            return (), inc.text
+        try:
+            async with asyncio.timeout(max(0.5, (deadline - time.monotonic()) / 2)):
+                data, ctype = await self.apis[cfg.name].media(
+                    "/cgi-bin/media/get", {"media_id": inc.media_id}
+                )
+            if ctype == "application/json":
+                url = orjson.loads(data).get("video_url", "")
+                return (), f"{inc.text} {url}".strip()
+            kind = "video" if inc.kind == "video" else inc.kind
+            saved = await self.services.attachments.save(data, kind=kind, mime=ctype)
+            return (saved,), inc.text
+        except (DeliveryError, PayloadTooLarge, TimeoutError, ValueError) as err:
+            log.warning("media %s of inbox %s not fetched: %s", inc.media_id, cfg.name, err)
+            return (), f"{inc.text} (媒体文件获取失败 / media could not be fetched: {inc.media_id})"
+
+    # -- outbound --------------------------------------------------------------------------
+
+    async def send(self, delivery: OutboundDelivery) -> None:
+        """Deliver a reply: in a waiting webhook's response, else by the customer service API."""
+        cfg = self.inboxes.get(delivery.inbox)
+        if cfg is None:
+            raise ApiRefused(0, "", f"WeChat inbox {delivery.inbox!r} is not configured.")
+        text = delivery.text
+        if await self.passive.offer(delivery.conversation_id, delivery.message_id, text):
+            return
+        db = self.services.db
+        await window.check(db, cfg.name, delivery.external_id, delivery.conversation_id)
+        body = {"touser": delivery.external_id, "msgtype": "text", "text": {"content": text}}
+        try:
+            await self.apis[cfg.name].post("/cgi-bin/message/custom/send", body)
+        except ApiRefused as err:
+            if err.errcode in (45015, 45047):
+                raise await window.refusal(db, err.errcode, delivery.conversation_id) from err
+            raise
+        await window.counted(db, cfg.name, delivery.external_id)
+
+    # -- typing ----------------------------------------------------------------------------
+
+    def _watch(self, conversation_id: int, inbox: str, user: str) -> None:
+        """Follow a conversation's typing events (it is ours: we just handled its message)."""
+        self._users[conversation_id] = (inbox, user)
+        if conversation_id in self._watched:
+            self._watched.move_to_end(conversation_id)
+            return
+        self._watched[conversation_id] = self.services.hub.subscribe(
+            conversation_topic(conversation_id), self._on_event
+        )
+        while len(self._watched) > MAX_WATCHED:
+            old, unsubscribe = self._watched.popitem(last=False)
+            unsubscribe()
+            self._users.pop(old, None)
+
+    def _on_event(self, topic: str, event: dict[str, Any]) -> None:
+        if event.get("kind") != "typing" or event.get("sender") not in ("bot", "agent"):
+            return
+        conversation_id = int(topic.split(":", 1)[1])
+        if self.passive.get(conversation_id) is not None:
+            return  # the answer goes out in the webhook's response: no indicator needed
+        self._spawn(self._typing(conversation_id, bool(event.get("on"))))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _typing(self, conversation_id: int, on: bool) -> None:
+        target = self._users.get(conversation_id)
+        if target is None:
+            return
+        inbox, user = target
+        body = {"touser": user, "command": "Typing" if on else "CancelTyping"}
+        with contextlib.suppress(DeliveryError):
+            await self.apis[inbox].post("/cgi-bin/message/custom/typing", body)
+
+
+async def read_body(request: web.Request, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, at most ``max_bytes`` (413 beyond); 400 when empty."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"The body is larger than {max_bytes} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65_536):
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"The body is larger than {max_bytes} bytes.")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise BadRequest("The body is empty.", code="empty_body")
+    return raw
