@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint format install install-dev services browser clean
+.PHONY: run test lint format install install-dev services browser mailserver clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/kefu serve --demo --host $(HOST) --port $(PORT)
 
 ## Install what the tests need, start what they need, run the whole suite.
-test: $(VENV)/.dev-installed services browser
+test: $(VENV)/.dev-installed services browser mailserver
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-installed
@@ -59,6 +59,14 @@ browser:
 	  echo "installing Chromium from Debian"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+## Dovecot from Debian for the IMAP tests (the tests start their own throwaway instance).
+mailserver:
+	@if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then \
+	  echo "installing Dovecot (dovecot-imapd) from Debian"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dovecot-imapd >/dev/null; \
 	fi
 
 clean:

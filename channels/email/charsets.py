@@ -1,0 +1,127 @@
+"""Charsets: decode mail bytes and RFC 2047 headers without silently damaging text.
+
+Chinese mail is often labelled with a narrower charset than it uses: ``gb2312`` / ``gbk``
+are read as their superset ``gb18030``, ``big5`` as ``big5hkscs``. A label that does not fit
+the bytes (a "GB2312" body that is really UTF-8) is corrected when the bytes are valid UTF-8;
+when nothing decodes cleanly, the text is decoded with replacement characters and flagged as
+damaged, so the caller can log it and keep the raw message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+from dataclasses import dataclass
+
+ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "csgb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "big5": "big5hkscs",
+    "big-5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "iso-8859-1": "cp1252",  # mail labelled latin-1 is usually Windows-1252
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+    "unicode-1-1-utf-7": "utf-7",
+}
+# Charsets whose bytes are 7-bit or that UTF-8 cannot be confused with.
+_NO_UTF8_GUESS = {"utf-8", "utf-7", "utf-16", "utf-32", "utf_8", "utf8"}
+_FALLBACKS = ("utf-8", "gb18030", "big5hkscs", "cp1252")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Text decoded from bytes, the codec that decoded it, and whether anything was lost."""
+
+    text: str
+    charset: str
+    damaged: bool = False
+
+
+def codec_for(label: str | None) -> str | None:
+    """The Python codec for a declared charset label, or None when unknown."""
+    if not label:
+        return None
+    name = label.strip().strip('"').lower().split("*", 1)[0]
+    name = ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):
+        return None
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
+    """Decode ``data`` labelled ``declared``: exact when possible, flagged when not."""
+    codec = codec_for(declared)
+    non_ascii = any(b > 0x7F for b in data)
+    if non_ascii and (codec is None or codec.replace("_", "-") not in _NO_UTF8_GUESS):
+        # Valid UTF-8 with 8-bit bytes is almost never legacy text by chance; mislabels
+        # (a "gb2312" body that is UTF-8) are common.
+        try:
+            return Decoded(data.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            pass
+    if codec == "ascii" and non_ascii:
+        codec = None
+    candidates = ([codec] if codec else []) + [c for c in _FALLBACKS if c != codec]
+    for name in candidates:
+        try:
+            return Decoded(data.decode(name), name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    name = codec or "utf-8"
+    return Decoded(data.decode(name, errors="replace"), name, damaged=True)
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
+
+
+def _decode_word(charset: str, encoding: str, payload: str) -> Decoded:
+    try:
+        if encoding in "Bb":
+            payload = payload + "=" * (-len(payload) % 4)
+            raw = base64.b64decode(payload, validate=False)
+        else:
+            raw = binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
+    except (binascii.Error, ValueError):
+        return Decoded(payload, "ascii", damaged=True)
+    return decode_bytes(raw, charset)
+
+
+def decode_header(value: object, hint: str | None = None) -> Decoded:
+    """An RFC 2047 / raw 8-bit header value as text (folding whitespace collapsed)."""
+    if value is None:
+        return Decoded("", "ascii")
+    text = str(value)
+    damaged = False
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        # The parser kept raw 8-bit bytes as surrogates: decode them properly.
+        raw = text.encode("ascii", "surrogateescape")
+        first = decode_bytes(raw, hint)
+        text, damaged = first.text, first.damaged
+    text = re.sub(r"\r?\n[ \t]+", " ", text)
+    text = _BETWEEN_WORDS.sub(r"\1\2", text)
+    out: list[str] = []
+    pos = 0
+    for m in _ENCODED_WORD.finditer(text):
+        out.append(text[pos : m.start()])
+        word = _decode_word(m.group(1), m.group(2), m.group(3))
+        damaged = damaged or word.damaged
+        out.append(word.text)
+        pos = m.end()
+    out.append(text[pos:])
+    return Decoded("".join(out).replace("\r", "").replace("\n", " ").strip(), "utf-8", damaged)

@@ -1,0 +1,133 @@
+"""Sending stored replies as email: threading from the conversation, SMTP with aiosmtplib.
+
+``smtp://`` is plain (local relays and tests), ``smtp+starttls://`` *requires* STARTTLS
+(``start_tls=True``: a server that does not offer it is an error, never a silent downgrade),
+``smtps://`` is implicit TLS. Certificates are always validated, against ``ca_file`` when the
+inbox sets one. An overall timeout bounds the whole send; 5xx answers are permanent failures,
+anything else is retried by the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+from email.message import EmailMessage
+
+import aiosmtplib
+from sqlalchemy import select
+
+from channels.email.compose import Outgoing, build_message, fold_references, reply_subject
+from channels.email.config import EmailInbox
+from channels.email.threads import reply_address
+from core.context import Services
+from core.domain import OutboundDelivery
+from core.errors import DeliveryError, PermanentDeliveryError
+from core.models import Message, Ticket
+
+_ADDRESS_OK = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+$")
+
+
+def tls_context(inbox: EmailInbox) -> ssl.SSLContext:
+    """A verifying TLS context; trusts ``ca_file`` when set (a private CA)."""
+    ctx = ssl.create_default_context(cafile=inbox.ca_file) if inbox.ca_file else None
+    return ctx or ssl.create_default_context()
+
+
+async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str]) -> None:
+    """Send ``msg`` through the inbox's SMTP server; DeliveryError / PermanentDeliveryError."""
+    url = inbox.smtp
+    if url is None:
+        raise PermanentDeliveryError(f"Email inbox {inbox.name} has no smtp_url to send with.")
+    try:
+        async with asyncio.timeout(inbox.send_timeout_seconds):
+            await aiosmtplib.send(
+                msg,
+                sender=inbox.address,
+                recipients=recipients,
+                hostname=url.host,
+                port=url.port,
+                username=url.username or None,
+                password=url.password or None,
+                use_tls=url.scheme == "smtps",
+                start_tls=url.scheme == "smtp+starttls",
+                tls_context=tls_context(inbox) if url.scheme != "smtp" else None,
+                timeout=inbox.send_timeout_seconds,
+            )
+    except TimeoutError as err:
+        raise DeliveryError(f"SMTP send timed out after {inbox.send_timeout_seconds}s.") from err
+    except aiosmtplib.SMTPRecipientsRefused as err:
+        raise PermanentDeliveryError(f"The mail server refused the recipient: {err}") from err
+    except aiosmtplib.SMTPResponseException as err:
+        if 500 <= err.code < 600:
+            raise PermanentDeliveryError(f"The mail server refused the mail: {err}") from err
+        raise DeliveryError(f"The mail server answered {err.code}: {err.message}") from err
+    except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as err:
+        raise DeliveryError(f"Could not send mail: {type(err).__name__}: {err}") from err
+
+
+async def deliver(services: Services, inbox: EmailInbox, d: OutboundDelivery) -> str:
+    """Send one stored reply as an email threaded into its conversation; returns its Message-ID."""
+    to = d.external_id
+    if not _ADDRESS_OK.match(to) or to.endswith(".invalid"):
+        raise PermanentDeliveryError(f"The customer has no usable email address ({to!r}).")
+    async with services.db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(Message)
+                .where(Message.conversation_id == d.conversation_id, Message.private.is_(False))
+                .order_by(Message.seq)
+            )
+        ).scalars()
+        ids: list[str] = []
+        subject = ""
+        last_inbound: str | None = None
+        mine: Message | None = None
+        for m in rows:
+            if m.id == d.message_id:
+                mine = m
+                continue
+            if m.direction == "in" and m.meta.get("email_message_id"):
+                ids.append(str(m.meta["email_message_id"]))
+                subject = subject or str(m.meta.get("subject") or "")
+                if m.seq < d.seq:
+                    last_inbound = str(m.meta["email_message_id"])
+            elif m.direction == "out" and m.external_id and m.seq < d.seq:
+                ids.append(m.external_id)
+        if mine is None:
+            raise PermanentDeliveryError(f"Message {d.message_id} no longer exists.")
+        message_id = (
+            mine.external_id or f"kefu.{d.message_id}.{d.idempotency_key[:16]}@{inbox.domain}"
+        )
+        mine.external_id = message_id  # stored before sending: a fast reply still threads
+        ticket = (
+            await session.execute(
+                select(Ticket.number)
+                .where(Ticket.conversation_id == d.conversation_id)
+                .order_by(Ticket.id.desc())
+                .limit(1)
+            )
+        ).scalar()
+        if ticket is None and isinstance(mine.meta.get("ticket"), int):
+            ticket = mine.meta["ticket"]
+    attachments = []
+    for a in d.attachments:
+        attachments.append((await services.attachments.read(a.key), a.mime, a.name))
+    msg = build_message(
+        Outgoing(
+            message_id=message_id,
+            from_name=inbox.from_name,
+            from_address=inbox.address,
+            reply_to=reply_address(inbox, services.secret, d.conversation_id),
+            to=to,
+            subject=reply_subject(subject, ticket),
+            text=d.text,
+            in_reply_to=last_inbound,
+            references=tuple(fold_references(ids)),
+            automatic=d.sender in ("bot", "system"),
+            bot_footer=d.sender == "bot",
+            attachments=tuple(attachments),
+        )
+    )
+    await smtp_send(inbox, msg, [to])
+    return message_id

@@ -1,0 +1,1 @@
+"""Test helpers for the email channel: a throwaway Dovecot, certificates, mail sinks."""

@@ -1,0 +1,110 @@
+"""A full kefu app with one email inbox, an outbound SMTP sink, and a customer's mail client."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import aiosmtplib
+from sqlalchemy import select
+
+from channels.email.adapter import EmailAdapter
+from core.config import InboxSettings, Settings
+from core.context import SERVICES, Services
+from core.models import Message
+from tests.channels.email_support.dovecot import free_port
+from tests.channels.email_support.sink import Sink
+
+ADDRESS = "support@example.com"
+INBOX = "support-mail"
+
+
+def with_email_inbox(settings: Settings, **options: Any) -> Settings:
+    """``settings`` plus an ``[[inboxes]]`` email entry."""
+    opts = {"address": ADDRESS, **options}
+    return dataclasses.replace(
+        settings, inboxes=(*settings.inboxes, InboxSettings(INBOX, "email", opts))
+    )
+
+
+@dataclass
+class EmailEnv:
+    """The running app, its SMTP listener port and the outbound sink."""
+
+    client: Any
+    sink: Sink
+    listen_port: int
+
+    @property
+    def services(self) -> Services:
+        """The app's services."""
+        return self.client.app[SERVICES]
+
+    @property
+    def adapter(self) -> EmailAdapter:
+        """The email adapter."""
+        from core.app import ADAPTERS_KEY
+
+        adapter: EmailAdapter = self.client.app[ADAPTERS_KEY]["email"]
+        return adapter
+
+    async def deliver(self, msg: EmailMessage, rcpt: str = ADDRESS) -> str:
+        """Send ``msg`` to our SMTP listener as a customer's mail server would."""
+        await aiosmtplib.send(
+            msg,
+            sender=str(msg["From"]).split("<")[-1].rstrip(">") or "x@example.org",
+            recipients=[rcpt],
+            hostname="127.0.0.1",
+            port=self.listen_port,
+        )
+        return str(msg["Message-ID"]).strip("<>")
+
+    async def messages(self, conversation_id: int) -> list[Message]:
+        """The conversation's messages in order."""
+        async with self.services.db.reader() as session:
+            rows = await session.execute(
+                select(Message)
+                .where(Message.conversation_id == conversation_id)
+                .order_by(Message.seq)
+            )
+            return list(rows.scalars())
+
+    async def message_by_source(self, source_id: str) -> Message:
+        """The stored inbound message with this Message-ID."""
+        async with self.services.db.reader() as session:
+            row = (
+                await session.execute(select(Message).where(Message.source_id == source_id))
+            ).scalar_one()
+            return row
+
+
+def customer_mail(
+    subject: str,
+    body: str,
+    *,
+    sender: str = "王芳 <wang.fang@customer.example>",
+    to: str = ADDRESS,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """A mail as a customer's client writes it."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="customer.example")
+    if in_reply_to:
+        msg["In-Reply-To"] = f"<{in_reply_to}>"
+    if references:
+        msg["References"] = " ".join(f"<{r}>" for r in references)
+    for k, v in (headers or {}).items():
+        msg[k] = v
+    msg.set_content(body)
+    return msg
+
+
+__all__ = ["ADDRESS", "INBOX", "EmailEnv", "customer_mail", "free_port", "with_email_inbox"]
