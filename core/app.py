@@ -31,8 +31,11 @@ from core.pipeline import TurnPipeline
 from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, security_headers
 from handoff import routes as handoff_routes
-from handoff.auth import SESSIONS, Sessions, create_agent
+from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
+from handoff.sla_timer import SlaTimer
+from kb import routes as kb_routes
+from kb.authoring import Author
 from kb.embedders import Embedder
 from kb.ingest import read_entries
 from kb.service import KnowledgeBase
@@ -76,7 +79,11 @@ def create_app(
     senders: dict[str, Sender] = {}
     outbox = OutboxDispatcher(db, senders, settings.outbox)
     handoff = HandoffService(
-        db, events, outbox, max_text_length=max(5000, settings.webchat.max_text_length)
+        db,
+        events,
+        outbox,
+        max_text_length=max(5000, settings.webchat.max_text_length),
+        settings=settings,
     )
     pipeline = TurnPipeline(
         db, events, LocalLocks(), outbox, Bot(kb, settings.bot, settings.kb), handoff, settings.bot
@@ -108,7 +115,8 @@ def create_app(
     app[ADAPTERS_KEY] = adapters
     for adapter in adapters.values():
         adapter.setup(app)
-    handoff_routes.setup(app, handoff)
+    kb_routes.setup(app, kb, _kb_author)
+    handoff_routes.setup(app, handoff, kb)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
 
@@ -119,11 +127,13 @@ def create_app(
         if demo:
             await seed_demo(db, kb)
         dispatcher = asyncio.create_task(outbox.run(), name="outbox")
+        sla_timer = asyncio.create_task(SlaTimer(handoff).run(), name="sla")
         app[RUNTIME].ready = True
         yield
-        dispatcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await dispatcher
+        for task in (dispatcher, sla_timer):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await kb.close()
         await db.dispose()
 
@@ -160,6 +170,14 @@ async def seed_demo(db: Database, kb: KnowledgeBase) -> None:
     if not exists:
         await create_agent(db, email, name, password, role="admin")
         log.info("demo agent created: %s", email)
+
+
+async def _kb_author(request: web.Request) -> Author:
+    """The console's session check for the KB authoring API (kb may not import handoff)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        check_csrf(request)
+    agent = await request.app[SESSIONS].agent(request)
+    return Author(id=agent.id, name=agent.name or agent.email, role=agent.role)
 
 
 async def healthz(request: web.Request) -> web.Response:

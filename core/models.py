@@ -113,6 +113,10 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="agent")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    max_concurrent: Mapped[int] = mapped_column(Integer, default=5)
+    status: Mapped[str] = mapped_column(String(16), default="offline")  # online|away|offline
+    last_assigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -179,9 +183,76 @@ class Ticket(Base):
     subject: Mapped[str] = mapped_column(String(255), default="")
     reason: Mapped[str] = mapped_column(String(64), default="")
     transcript: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    tier: Mapped[str] = mapped_column(String(16), default="normal")
+    sentiment: Mapped[str] = mapped_column(String(16), default="neutral")
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    first_response_due: Mapped[datetime | None]
+    resolution_due: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    pending_since: Mapped[datetime | None]
+    warned: Mapped[list[Any]] = mapped_column(default=list)  # SLA kinds already warned
+    merged_into: Mapped[int | None] = mapped_column(Integer)
+    survey_state: Mapped[str] = mapped_column(String(16), default="")  # ""|pending|done
+    csat: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class TicketEvent(Base):
+    """The audit trail: who changed what on a ticket, and when."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(16))  # agent | customer | bot | system
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaBreach(Base):
+    """A missed SLA target (first response or resolution), recorded once per ticket and kind."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # first_response | resolution
+    due_at: Mapped[datetime]
+    breached_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+
+
+class Feedback(Base):
+    """A customer's rating: "helpful" (1/0) on a bot answer, or "csat" (1-5) on a survey."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("message_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CannedReply(Base):
+    """A saved reply agents insert with a shortcut; ``{name}``-style variables are filled."""
+
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shortcut: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OutboxItem(Base):
@@ -215,9 +286,28 @@ class KbEntry(Base):
     question: Mapped[str] = mapped_column(Text)
     similar: Mapped[list[Any]] = mapped_column(default=list)
     answer: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="published")
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    helpful: Mapped[int] = mapped_column(default=0, server_default="0")
+    unhelpful: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KbEntryVersion(Base):
+    """One saved version of a KB entry (draft | published | archived), for its history."""
+
+    __tablename__ = "kb_entry_versions"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(String(16))  # create|edit|publish|archive|import
+    status: Mapped[str] = mapped_column(String(16))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    author: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ChannelState(Base):

@@ -48,7 +48,19 @@ class Handoff(Protocol):
         ...
 
     async def reopen(self, session: AsyncSession, conv: Conversation) -> None:
-        """A customer wrote in a resolved conversation: give it back to the bot."""
+        """A customer wrote in a resolved conversation: a survey answer, or back to the bot."""
+        ...
+
+    async def route(self, session: AsyncSession, conv: Conversation) -> Message | None:
+        """After the escalation notice: assign someone or tell the wait; the last message."""
+        ...
+
+    async def customer_wrote(self, session: AsyncSession, conv: Conversation) -> None:
+        """A customer message while a person handles the conversation (reopens a pending ticket)."""
+        ...
+
+    async def feedback(self, conversation_id: int, seq: int, value: object) -> None:
+        """The customer rated message ``seq`` (thumbs up/down, or 1-5 on a survey)."""
         ...
 
 
@@ -101,6 +113,8 @@ class TurnPipeline:
                     conv = rec.conversation
                     if not rec.duplicate and conv.owner == "resolved":
                         await self.handoff.reopen(session, conv)
+                    elif not rec.duplicate and conv.owner in ("agent", "queued"):
+                        await self.handoff.customer_wrote(session, conv)
                     result = InboundResult(
                         conv.id, rec.message.id, rec.message.seq, rec.duplicate, conv.owner
                     )
@@ -115,6 +129,7 @@ class TurnPipeline:
         await self.events.message(result.conversation_id, result.seq)
         await self.events.conversation_updated(result.conversation_id, result.owner, result.seq)
         if result.owner != "bot":
+            self.outbox.notify()  # a survey answer is thanked without a bot turn
             return result
         task = asyncio.create_task(self.bot_turn(result.conversation_id, result.seq))
         self._tasks.add(task)
@@ -197,8 +212,13 @@ class TurnPipeline:
                     text=turn.escalate.notice.format(ticket=number),
                     meta={"escalated": True, "ticket": number},
                 )
+                last = await self.handoff.route(session, conv) or last
             await session.flush()
             return conv.owner, (last.seq if last is not None else conv.last_seq)
+
+    async def feedback(self, conversation_id: int, seq: int, value: object) -> None:
+        """A channel passes on the customer's rating of one message."""
+        await self.handoff.feedback(conversation_id, seq, value)
 
     async def drain(self, grace_seconds: float = 10.0) -> None:
         """Wait for in-flight bot turns (graceful shutdown), then cancel the rest."""

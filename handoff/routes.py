@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
-from sqlalchemy import select
+from sqlalchemy import String, select
 
 from core.context import SERVICES
 from core.conversations import messages_after
@@ -20,6 +20,7 @@ from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, read_json
 from handoff.auth import SESSIONS, authenticate, check_csrf
 from handoff.service import HandoffService
+from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,15 @@ HANDOFF = web.AppKey("handoff", HandoffService)
 
 def agent_json(agent: Agent) -> dict[str, Any]:
     """An agent as the API shows it."""
-    return {"id": agent.id, "name": agent.name, "email": agent.email, "role": agent.role}
+    return {
+        "id": agent.id,
+        "name": agent.name,
+        "email": agent.email,
+        "role": agent.role,
+        "status": agent.status,
+        "skills": list(agent.skills or []),
+        "max_concurrent": agent.max_concurrent,
+    }
 
 
 def message_json(m: Message) -> dict[str, Any]:
@@ -46,6 +55,41 @@ def message_json(m: Message) -> dict[str, Any]:
         "delivery": m.delivery,
         "delivery_error": m.delivery_error,
         "choices": m.meta.get("choices"),
+        "kind": m.kind,
+        "attachments": [
+            {k: a.get(k) for k in ("key", "kind", "mime", "size", "name")} for a in m.attachments
+        ],
+        "entry_id": m.meta.get("entry_id"),
+        "survey": bool(m.meta.get("survey")),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def ticket_brief(t: Ticket) -> dict[str, Any]:
+    """A ticket's fields as lists and the console show them (SLA due times included)."""
+    return {
+        "number": t.number,
+        "status": t.status,
+        "priority": t.priority,
+        "category": t.category,
+        "sentiment": t.sentiment,
+        "tier": t.tier,
+        "channel": t.channel,
+        "skills": list(t.skills or []),
+        "subject": t.subject,
+        "assignee_id": t.assignee_id,
+        "first_response_due": _iso(t.first_response_due) if t.first_response_at is None else None,
+        "first_response_at": _iso(t.first_response_at),
+        "resolution_due": _iso(t.resolution_due),
+        "pending_since": _iso(t.pending_since),
+        "csat": t.csat,
+        "survey_state": t.survey_state,
+        "merged_into": t.merged_into,
+        "created_at": _iso(t.created_at),
+        "resolved_at": _iso(t.resolved_at),
     }
 
 
@@ -108,16 +152,7 @@ async def conversations_json(session: Any, convs: list[Conversation]) -> list[di
                     ),
                 },
                 "assignee": {"id": assignee.id, "name": assignee.name} if assignee else None,
-                "ticket": (
-                    {
-                        "number": ticket.number,
-                        "status": ticket.status,
-                        "priority": ticket.priority,
-                        "category": ticket.category,
-                    }
-                    if ticket
-                    else None
-                ),
+                "ticket": ticket_brief(ticket) if ticket else None,
                 "last_message": (
                     {
                         "text": lm.text[:200],
@@ -176,11 +211,14 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def list_conversations(request: web.Request) -> web.Response:
-    """GET /api/agent/conversations?owner=queued|agent|bot|resolved."""
-    await _agent(request)
+    """GET /api/agent/conversations?owner=queued|agent|bot|resolved|mine."""
+    me_agent = await _agent(request)
     owner = request.query.get("owner", "queued")
+    mine = owner == "mine"
+    if mine:
+        owner = "agent"
     if owner not in OWNERS:
-        raise BadRequest(f"owner must be one of {', '.join(OWNERS)}.", code="bad_owner")
+        raise BadRequest(f"owner must be one of {', '.join(OWNERS)}, mine.", code="bad_owner")
     try:
         limit = max(1, min(int(request.query.get("limit", "100")), 500))
     except ValueError:
@@ -196,7 +234,10 @@ async def list_conversations(request: web.Request) -> web.Response:
             (
                 await session.execute(
                     select(Conversation)
-                    .where(Conversation.owner == owner)
+                    .where(
+                        Conversation.owner == owner,
+                        *((Conversation.assignee_id == me_agent.id,) if mine else ()),
+                    )
                     .order_by(order)
                     .limit(limit)
                 )
@@ -304,20 +345,51 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+async def attachment(request: web.Request) -> web.Response:
+    """GET /api/agent/attachments/{key}: a stored file, for logged-in agents only."""
+    await _agent(request)
+    key = request.match_info["key"]
+    store = request.app[SERVICES].attachments
+    data = await store.read(key)  # NotFound for unknown or malformed keys
+    async with request.app[SERVICES].db.reader() as session:
+        row = (
+            await session.execute(
+                select(Message.attachments)
+                .where(Message.attachments.cast(String).contains(key))
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    meta: dict[str, Any] = next((a for a in row or [] if a.get("key") == key), {})
+    mime = str(meta.get("mime") or "application/octet-stream")
+    inline = mime in ("image/jpeg", "image/png", "image/gif", "image/webp")
+    headers = {
+        "Content-Disposition": "inline" if inline else "attachment",
+        "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return web.Response(
+        body=data, content_type=mime if inline else "application/octet-stream", headers=headers
+    )
+
+
 async def console_index(request: web.Request) -> web.FileResponse:
     """The console's single page."""
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
-def setup(app: web.Application, handoff: HandoffService) -> None:
+def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | None = None) -> None:
     """Mount the console and its API on ``app``."""
     app[HANDOFF] = handoff
     r = app.router
+    from handoff import desk_routes  # it reads this module's JSON shapes
+
+    desk_routes.setup(app, kb)
     r.add_post("/api/agent/login", login)
     r.add_post("/api/agent/logout", logout)
     r.add_get("/api/agent/me", me)
     r.add_get("/api/agent/conversations", list_conversations)
     r.add_get("/api/agent/conversations/{id}", get_conversation)
+    r.add_get("/api/agent/attachments/{key}", attachment)
     r.add_post("/api/agent/conversations/{id}/takeover", takeover)
     r.add_post("/api/agent/conversations/{id}/messages", post_message)
     r.add_post("/api/agent/conversations/{id}/resolve", resolve)

@@ -1,48 +1,43 @@
-"""The owner state machine: escalate, take over, reply, resolve, hand back.
+"""The owner state machine: escalate, assign, take over, reply, resolve, hand back.
 
-    bot ──escalate──> queued ──takeover / reply──> agent ──resolve──> resolved
-     ^                   │                           │                   │
-     └────handback───────┴───────────handback────────┘   customer writes ┘ (back to bot)
+    bot ──escalate──> queued ──assign / takeover / reply──> agent ──resolve──> resolved
+     ^                   │          ^   (transfer, offline: back to queued)     │
+     └────handback───────┴──────────┴──────────handback─────────────┘          │
+                                            customer writes ┘ (survey answer, or back to bot)
 
 Only this module changes a conversation's owner. Every change commits in one transaction
-with the system message that tells the customer, then wakes the outbox and the consoles.
+with the system message that tells the customer and the ticket's audit trail, then wakes
+the outbox and the consoles.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import Settings, load_settings
 from core.conversations import add_reply, lock_conversation
 from core.db import Database
 from core.domain import EscalationRequest
-from core.errors import BadRequest, Conflict
+from core.errors import BadRequest, Conflict, NotFound
 from core.events import Events
-from core.models import Agent, Conversation, Message, Ticket, utcnow
+from core.models import Agent, Conversation, Feedback, KbEntry, Message, Ticket, utcnow
 from core.outbox import OutboxDispatcher
-from intake.tickets import latest_ticket, open_ticket_for, resolve_tickets
+from handoff.assignment import (
+    choose,
+    expected_wait_minutes,
+    loads,
+    online_agents,
+    queue_position,
+)
+from handoff.notices import NOTICES, notice
+from intake import feedback
+from intake.lifecycle import audit, move
+from intake.tickets import TicketDesk, latest_ticket, open_ticket, ticket_by_number
 
-NOTICES = {
-    "joined": {
-        "zh": "人工客服 {name} 已接入，正在为您服务。",
-        "en": "{name} from our support team has joined the conversation.",
-    },
-    "resolved": {
-        "zh": "本次服务已结束，感谢您的耐心。如有其他问题，随时给我们留言。",
-        "en": "This conversation is resolved. Thank you! Write to us any time.",
-    },
-    "handback": {
-        "zh": "已转回智能助手，您可以继续提问；需要人工时请输入“转人工”。",
-        "en": 'You\'re back with our assistant. Type "human" to reach a person again.',
-    },
-}
-
-
-def notice(key: str, language: str | None, **values: str) -> str:
-    """A customer-facing notice in the conversation's language."""
-    texts = NOTICES[key]
-    return texts.get(language or "zh", texts["zh"]).format(**values)
+__all__ = ["NOTICES", "Batch", "Changed", "HandoffService", "notice"]
 
 
 @dataclass(frozen=True)
@@ -54,16 +49,35 @@ class Changed:
     ticket: Ticket | None = None
 
 
+@dataclass
+class Batch:
+    """Conversations touched in one transaction, announced after it commits."""
+
+    touched: dict[int, tuple[Conversation, list[Message]]] = field(default_factory=dict)
+
+    def add(self, conv: Conversation, *msgs: Message) -> None:
+        entry = self.touched.setdefault(conv.id, (conv, []))
+        entry[1].extend(msgs)
+
+
 class HandoffService:
-    """Owner transitions for agents, and the escalation hook the turn pipeline calls."""
+    """Owner transitions for agents, and the escalation hooks the turn pipeline calls."""
 
     def __init__(
-        self, db: Database, events: Events, outbox: OutboxDispatcher, max_text_length: int = 5000
+        self,
+        db: Database,
+        events: Events,
+        outbox: OutboxDispatcher,
+        max_text_length: int = 5000,
+        settings: Settings | None = None,
     ) -> None:
         self.db = db
         self.events = events
         self.outbox = outbox
         self.max_text_length = max_text_length
+        self.settings = settings or load_settings(None, env={})
+        self.desk = TicketDesk(self.settings)
+        self.clock = self.desk.clock
 
     # -- hooks for the turn pipeline (inside its transaction) -------------------------
 
@@ -71,19 +85,172 @@ class HandoffService:
         self, session: AsyncSession, conv: Conversation, request: EscalationRequest
     ) -> int:
         """Open (or update) the ticket and queue the conversation; returns the ticket number."""
-        ticket = await open_ticket_for(
+        ticket = await self.desk.open_for(
             session, conv, reason=request.reason, category=request.category
         )
         conv.owner = "queued"
         conv.assignee_id = None
         return ticket.number
 
+    async def route(self, session: AsyncSession, conv: Conversation) -> Message | None:
+        """After the escalation notice: assign an online agent, or tell the expected wait."""
+        if conv.owner != "queued":
+            return None
+        batch = Batch()
+        if self.settings.assignment.auto_assign:
+            msgs = await self._auto_assign(session, conv, batch)
+            if msgs:
+                return msgs[-1]
+        # Nobody fits: the wait is added to the escalation notice (one message, not two).
+        online = await online_agents(session)
+        meta: dict[str, object] = {"queue": {"online": len(online)}}
+        if not online:
+            wait = notice("nobody", conv.language)
+        else:
+            ahead = await queue_position(session, conv)
+            minutes = expected_wait_minutes(
+                ahead, len(online), self.settings.assignment.average_handle_minutes
+            )
+            wait = notice("queue", conv.language, ahead=ahead, minutes=minutes)
+            meta = {"queue": {"online": len(online), "ahead": ahead, "minutes": minutes}}
+        last = (
+            await session.execute(
+                select(Message).where(
+                    Message.conversation_id == conv.id, Message.seq == conv.last_seq
+                )
+            )
+        ).scalar_one_or_none()
+        if last is None or last.direction != "out" or last.private:
+            return await add_reply(session, conv, sender="system", text=wait, meta=meta)
+        last.text = f"{last.text}\n{wait}"
+        last.meta = {**last.meta, **meta}
+        return None
+
+    async def customer_wrote(self, session: AsyncSession, conv: Conversation) -> None:
+        """A customer message in a conversation a person handles: a pending ticket reopens."""
+        ticket = await open_ticket(session, conv.id)
+        if ticket is not None and ticket.status == "pending":
+            move(session, ticket, "open", clock=self.clock, actor="customer")
+
     async def reopen(self, session: AsyncSession, conv: Conversation) -> None:
-        """A customer wrote in a resolved conversation: the bot starts with fresh context."""
+        """A customer wrote in a resolved conversation: a survey answer, else back to the bot."""
+        ticket = await latest_ticket(session, conv.id)
+        if ticket is not None and ticket.survey_state == "pending":
+            msg = (
+                await session.execute(
+                    select(Message).where(
+                        Message.conversation_id == conv.id, Message.seq == conv.last_seq
+                    )
+                )
+            ).scalar_one_or_none()
+            score = feedback.parse_rating(msg.text) if msg is not None else None
+            if score is not None and msg is not None:
+                await self._rated(session, conv, ticket, score, msg.id, Batch())
+                return
+            ticket.survey_state = "skipped"
         conv.owner = "bot"
         conv.assignee_id = None
         conv.resolved_at = None
         conv.bot_state = {}
+
+    # -- customer feedback -----------------------------------------------------------------
+
+    async def feedback(self, conversation_id: int, seq: int, value: object) -> None:
+        """A rating from the customer's widget: thumbs on a bot answer, or 1-5 on the survey."""
+        batch = Batch()
+        async with self.db.transaction() as session:
+            conv = await lock_conversation(session, conversation_id)
+            msg = (
+                await session.execute(
+                    select(Message).where(
+                        Message.conversation_id == conv.id,
+                        Message.seq == seq,
+                        Message.private.is_(False),
+                    )
+                )
+            ).scalar_one_or_none()
+            if msg is None:
+                raise NotFound(f"There is no message {seq} in this conversation.")
+            if value in ("up", "down") and msg.sender == "bot" and msg.meta.get("entry_id"):
+                vote = 1 if value == "up" else 0
+                before = (
+                    await session.execute(
+                        select(Feedback.value).where(
+                            Feedback.message_id == msg.id, Feedback.kind == "helpful"
+                        )
+                    )
+                ).scalar_one_or_none()
+                await feedback.record(
+                    session,
+                    conversation_id=conv.id,
+                    message_id=msg.id,
+                    kind="helpful",
+                    value=vote,
+                )
+                if before != vote:
+                    await _count_helpful(session, str(msg.meta["entry_id"]), before, vote)
+            elif msg.meta.get("survey") and isinstance(value, int) and 1 <= value <= 5:
+                ticket = await ticket_by_number(session, int(msg.meta.get("ticket", 0)))
+                if ticket.survey_state == "done":
+                    ticket.csat = value  # a change of mind: keep the latest score
+                    await feedback.record(
+                        session,
+                        conversation_id=conv.id,
+                        message_id=msg.id,
+                        kind="csat",
+                        value=value,
+                    )
+                    audit(session, ticket, "csat", actor="customer", score=value)
+                else:
+                    await self._rated(session, conv, ticket, value, msg.id, batch)
+            else:
+                raise BadRequest(
+                    "Rate a bot answer with up/down or the survey with 1-5.", code="bad_feedback"
+                )
+        await self.announce(batch)
+
+    async def _rated(
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        ticket: Ticket,
+        score: int,
+        message_id: int,
+        batch: Batch,
+    ) -> None:
+        await feedback.record(
+            session, conversation_id=conv.id, message_id=message_id, kind="csat", value=score
+        )
+        ticket.csat = score
+        ticket.survey_state = "done"
+        audit(session, ticket, "csat", actor="customer", score=score)
+        cfg = self.settings.tickets
+        low = cfg.low_score_reopen and score <= cfg.low_score_threshold
+        thanks = await add_reply(
+            session,
+            conv,
+            sender="system",
+            text=notice("thanks_low" if low else "thanks", conv.language, score=score),
+        )
+        batch.add(conv, thanks)
+        if not low:
+            return
+        if ticket.status in ("resolved",):
+            move(session, ticket, "open", clock=self.clock, actor="customer", note="low CSAT")
+        ticket.skills = ["supervisor"]
+        conv.owner = "queued"
+        conv.assignee_id = None
+        conv.resolved_at = None
+        note = await add_reply(
+            session,
+            conv,
+            sender="system",
+            private=True,
+            text=f"低分回访（{score} 分），请主管跟进。/ Low satisfaction ({score}/5): "
+            "a supervisor should follow up.",
+        )
+        batch.add(conv, note)
+        await self._auto_assign(session, conv, batch)
 
     # -- agent actions -------------------------------------------------------------------
 
@@ -93,7 +260,7 @@ class HandoffService:
             conv = await lock_conversation(session, conversation_id)
             msgs = await self._take(session, conv, agent)
             ticket = await latest_ticket(session, conv.id)
-        return await self._changed(conv, msgs, ticket)
+        return await self.changed(conv, msgs, ticket)
 
     async def reply(
         self, agent: Agent, conversation_id: int, text: str, private: bool = False
@@ -113,51 +280,83 @@ class HandoffService:
                 # Any agent message silences the bot: a public reply takes the conversation.
                 if not (conv.owner == "agent" and conv.assignee_id == agent.id):
                     produced += await self._take(session, conv, agent)
+                now = utcnow()
                 if conv.first_agent_reply_at is None:
-                    conv.first_agent_reply_at = utcnow()
+                    conv.first_agent_reply_at = now
+                ticket = await open_ticket(session, conv.id)
+                if ticket is not None and ticket.first_response_at is None:
+                    ticket.first_response_at = now
+                    audit(session, ticket, "first_response", actor="agent", agent_id=agent.id)
             msg = await add_reply(
                 session, conv, sender="agent", text=text, private=private, agent=agent
             )
             produced.append(msg)
-        await self._changed(conv, tuple(produced), None)
+        await self.changed(conv, tuple(produced), None)
         return msg
 
     async def resolve(self, agent: Agent, conversation_id: int) -> Changed:
-        """Close the conversation and its ticket; the customer is told."""
+        """Close the conversation and its ticket; the customer is told and asked to rate."""
+        batch = Batch()
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
             if conv.owner == "resolved":
                 raise Conflict("The conversation is already resolved.", code="already_resolved")
-            self._check_not_held_by_other(conv, agent)
+            self.check_not_held_by_other(conv, agent)
             conv.owner = "resolved"
             conv.resolved_at = utcnow()
-            await resolve_tickets(session, conv.id)
-            msg = await add_reply(
-                session, conv, sender="system", text=notice("resolved", conv.language)
-            )
-            ticket = await latest_ticket(session, conv.id)
-        return await self._changed(conv, (msg,), ticket)
+            freed = conv.assignee_id
+            # The survey rides on the closing notice: one message on every channel.
+            text = notice("resolved", conv.language)
+            meta: dict[str, object] = {}
+            ticket = await open_ticket(session, conv.id)
+            if ticket is not None:
+                move(
+                    session, ticket, "resolved", clock=self.clock, actor="agent", agent_id=agent.id
+                )
+                if self.settings.tickets.survey:
+                    ticket.survey_state = "pending"
+                    text += "\n" + notice("survey", conv.language, ticket=ticket.number)
+                    meta = {"survey": True, "ticket": ticket.number}
+            else:
+                ticket = await latest_ticket(session, conv.id)
+            msgs = [await add_reply(session, conv, sender="system", text=text, meta=meta)]
+            batch.add(conv, *msgs)
+            if freed is not None:
+                await self.drain_queue(session, batch)
+        await self.announce(batch)
+        return Changed(conv, tuple(msgs), ticket)
 
     async def handback(self, agent: Agent, conversation_id: int) -> Changed:
-        """Give the conversation back to the bot, with fresh context."""
+        """Give the conversation back to the bot, with fresh context; its ticket is resolved."""
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
             if conv.owner == "bot":
                 raise Conflict("The bot already holds this conversation.", code="already_bot")
-            self._check_not_held_by_other(conv, agent)
+            self.check_not_held_by_other(conv, agent)
             conv.owner = "bot"
             conv.assignee_id = None
             conv.bot_state = {}
+            ticket = await open_ticket(session, conv.id)
+            if ticket is not None:
+                move(
+                    session,
+                    ticket,
+                    "resolved",
+                    clock=self.clock,
+                    actor="agent",
+                    agent_id=agent.id,
+                    note="handback",
+                )
             msg = await add_reply(
                 session, conv, sender="system", text=notice("handback", conv.language)
             )
-            ticket = await latest_ticket(session, conv.id)
-        return await self._changed(conv, (msg,), ticket)
+            ticket = ticket or await latest_ticket(session, conv.id)
+        return await self.changed(conv, (msg,), ticket)
 
     # -- helpers -------------------------------------------------------------------------
 
     @staticmethod
-    def _check_not_held_by_other(conv: Conversation, agent: Agent) -> None:
+    def check_not_held_by_other(conv: Conversation, agent: Agent) -> None:
         if (
             conv.owner == "agent"
             and conv.assignee_id not in (None, agent.id)
@@ -172,18 +371,74 @@ class HandoffService:
             return ()
         if conv.owner == "agent" and conv.assignee_id is not None:
             raise Conflict("Another agent holds this conversation.", code="held_by_other")
+        return await self._assign(session, conv, agent, by=agent)
+
+    async def _assign(
+        self, session: AsyncSession, conv: Conversation, agent: Agent, by: Agent | None
+    ) -> tuple[Message, ...]:
         conv.owner = "agent"
         conv.assignee_id = agent.id
         conv.resolved_at = None
-        ticket = await latest_ticket(session, conv.id)
-        if ticket is not None and ticket.status == "new":
-            ticket.status = "open"
+        agent.last_assigned_at = utcnow()
+        ticket = await open_ticket(session, conv.id)
+        if ticket is not None:
+            ticket.assignee_id = agent.id
+            if ticket.status == "new":
+                move(
+                    session,
+                    ticket,
+                    "open",
+                    clock=self.clock,
+                    actor="agent" if by else "system",
+                    agent_id=by.id if by else None,
+                )
+            audit(
+                session,
+                ticket,
+                "takeover" if by else "assigned",
+                actor="agent" if by else "system",
+                agent_id=agent.id,
+            )
         msg = await add_reply(
             session, conv, sender="system", text=notice("joined", conv.language, name=agent.name)
         )
         return (msg,)
 
-    async def _changed(
+    async def _auto_assign(
+        self, session: AsyncSession, conv: Conversation, batch: Batch
+    ) -> tuple[Message, ...]:
+        ticket = await open_ticket(session, conv.id)
+        skills = set(ticket.skills or []) if ticket else set()
+        agent = choose(await online_agents(session), await loads(session), skills)
+        if agent is None:
+            return ()
+        msgs = await self._assign(session, conv, agent, by=None)
+        batch.add(conv, *msgs)
+        return msgs
+
+    async def drain_queue(self, session: AsyncSession, batch: Batch) -> None:
+        """Assign queued conversations, oldest first, while someone fits."""
+        queued = list(
+            (
+                await session.execute(
+                    select(Conversation.id)
+                    .where(Conversation.owner == "queued")
+                    .order_by(Conversation.last_activity_at)
+                    .limit(200)
+                )
+            ).scalars()
+        )
+        for cid in queued:
+            conv = await lock_conversation(session, cid)
+            if conv.owner == "queued":
+                await self._auto_assign(session, conv, batch)
+            await session.flush()
+
+    async def announce(self, batch: Batch) -> None:
+        for conv, msgs in batch.touched.values():
+            await self.changed(conv, tuple(msgs), None)
+
+    async def changed(
         self, conv: Conversation, msgs: tuple[Message, ...], ticket: Ticket | None
     ) -> Changed:
         if any(not m.private for m in msgs):
@@ -192,3 +447,14 @@ class HandoffService:
         await self.events.message(conv.id, seq)
         await self.events.conversation_updated(conv.id, conv.owner, seq)
         return Changed(conv, msgs, ticket)
+
+
+async def _count_helpful(
+    session: AsyncSession, entry_id: str, before: int | None, vote: int
+) -> None:
+    """Keep the KB entry's helpful/unhelpful counters in step with the customer's vote."""
+    if before is not None:
+        old = KbEntry.helpful if before else KbEntry.unhelpful
+        await session.execute(update(KbEntry).where(KbEntry.id == entry_id).values({old: old - 1}))
+    new = KbEntry.helpful if vote else KbEntry.unhelpful
+    await session.execute(update(KbEntry).where(KbEntry.id == entry_id).values({new: new + 1}))

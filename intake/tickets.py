@@ -1,18 +1,24 @@
-"""Ticket lifecycle, first version: open on escalation (one open ticket per conversation),
-resolve with the conversation, keep the transcript."""
+"""Tickets: opened at escalation (one open ticket per conversation), triaged, on an SLA clock,
+reopened when the customer escalates again within the window, merged when duplicated."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import Settings
 from core.db import next_counter
-from core.models import Contact, Conversation, Message, Ticket, utcnow
-from intake.triage import priority_for
+from core.errors import Conflict, NotFound
+from core.models import Contact, Conversation, KbEntry, Message, Ticket, utcnow
+from intake.lifecycle import OPEN_STATUSES, audit, move
+from intake.sla import SlaClock
+from intake.triage import triage
 
-OPEN_STATUSES = ("new", "open", "pending")
 FIRST_TICKET_NUMBER = 1001
 SENDER_LABEL = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
+_RANK = {"normal": 0, "high": 1, "urgent": 2}
 
 
 async def transcript(session: AsyncSession, conversation_id: int) -> str:
@@ -33,64 +39,6 @@ async def transcript(session: AsyncSession, conversation_id: int) -> str:
     return "\n".join(lines)
 
 
-async def open_ticket_for(
-    session: AsyncSession, conv: Conversation, *, reason: str, category: str | None = None
-) -> Ticket:
-    """The conversation's open ticket, updated, or a new one with the next number."""
-    text = await transcript(session, conv.id)
-    customer_text = "\n".join(line for line in text.splitlines() if "] Customer: " in line)
-    contact = await session.get(Contact, conv.contact_id)
-    priority = priority_for(customer_text, tier=contact.tier if contact else "normal")
-    ticket = (
-        await session.execute(
-            select(Ticket)
-            .where(Ticket.conversation_id == conv.id, Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if ticket is not None:
-        ticket.transcript = text
-        ticket.reason = reason
-        if priority == "urgent":
-            ticket.priority = "urgent"
-        ticket.category = category or ticket.category
-        return ticket
-    first = next(
-        (line.split("] Customer: ", 1)[1] for line in text.splitlines() if "] Customer: " in line),
-        "",
-    )
-    number = await next_counter(session, "ticket_number", start=FIRST_TICKET_NUMBER)
-    ticket = Ticket(
-        number=number,
-        conversation_id=conv.id,
-        status="new",
-        priority=priority,
-        category=category,
-        subject=first[:120],
-        reason=reason,
-        transcript=text,
-    )
-    session.add(ticket)
-    await session.flush()
-    return ticket
-
-
-async def resolve_tickets(session: AsyncSession, conversation_id: int) -> None:
-    """Mark the conversation's open tickets resolved."""
-    rows = (
-        await session.execute(
-            select(Ticket).where(
-                Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES)
-            )
-        )
-    ).scalars()
-    now = utcnow()
-    for ticket in rows:
-        ticket.status = "resolved"
-        ticket.resolved_at = now
-
-
 async def latest_ticket(session: AsyncSession, conversation_id: int) -> Ticket | None:
     """The conversation's most recent ticket, if any."""
     return (
@@ -101,3 +49,158 @@ async def latest_ticket(session: AsyncSession, conversation_id: int) -> Ticket |
             .limit(1)
         )
     ).scalar_one_or_none()
+
+
+async def open_ticket(session: AsyncSession, conversation_id: int) -> Ticket | None:
+    """The conversation's open (new, open or pending) ticket, if any."""
+    return (
+        await session.execute(
+            select(Ticket)
+            .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def ticket_by_number(session: AsyncSession, number: int) -> Ticket:
+    """The ticket ``#number``; NotFound otherwise."""
+    ticket = (
+        await session.execute(select(Ticket).where(Ticket.number == number))
+    ).scalar_one_or_none()
+    if ticket is None:
+        raise NotFound(f"Ticket #{number} does not exist.")
+    return ticket
+
+
+async def _kb_category(session: AsyncSession, conversation_id: int) -> str | None:
+    """The category of the last knowledge-base entry the bot answered with, if any."""
+    metas = (
+        await session.execute(
+            select(Message.meta)
+            .where(Message.conversation_id == conversation_id, Message.sender == "bot")
+            .order_by(Message.seq.desc())
+            .limit(5)
+        )
+    ).scalars()
+    for meta in metas:
+        entry_id = (meta or {}).get("entry_id")
+        if entry_id:
+            entry = await session.get(KbEntry, entry_id)
+            if entry is not None and entry.category:
+                return entry.category
+    return None
+
+
+class TicketDesk:
+    """Opens, triages and times tickets under the configured policies."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = SlaClock(settings.sla)
+
+    async def open_for(
+        self, session: AsyncSession, conv: Conversation, *, reason: str, category: str | None
+    ) -> Ticket:
+        """The open ticket, updated; else a recently resolved one, reopened; else a new one."""
+        text = await transcript(session, conv.id)
+        customer_lines = [
+            ln.split("] Customer: ", 1)[1] for ln in text.splitlines() if "] Customer: " in ln
+        ]
+        contact = await session.get(Contact, conv.contact_id)
+        tier = contact.tier if contact else "normal"
+        kb_category = category or await _kb_category(session, conv.id)
+        t = triage(
+            "\n".join(customer_lines),
+            self.settings.triage,
+            tier=tier,
+            channel=conv.channel,
+            kb_category=kb_category,
+        )
+        now = utcnow()
+        ticket = await open_ticket(session, conv.id)
+        if ticket is None:
+            last = await latest_ticket(session, conv.id)
+            window = timedelta(hours=self.settings.tickets.reopen_window_hours)
+            if (
+                last is not None
+                and last.status == "resolved"
+                and last.resolved_at is not None
+                and now - last.resolved_at <= window
+            ):
+                ticket = last
+                move(session, ticket, "open", clock=self.clock, actor="customer", note=reason)
+                ticket.survey_state = (
+                    "" if ticket.survey_state == "pending" else ticket.survey_state
+                )
+                ticket.resolution_due = self.clock.due_times(ticket.priority, tier, now)[1]
+        if ticket is not None:
+            ticket.transcript = text
+            ticket.reason = reason
+            if _RANK[t.priority] > _RANK.get(ticket.priority, 0):
+                audit(session, ticket, "priority", old=ticket.priority, new=t.priority)
+                ticket.priority = t.priority
+                first, res = self.clock.due_times(t.priority, tier, ticket.created_at)
+                if ticket.first_response_at is None:
+                    ticket.first_response_due = min(ticket.first_response_due or first, first)
+                ticket.resolution_due = min(ticket.resolution_due or res, res)
+            ticket.category = ticket.category or t.category
+            ticket.skills = sorted(set(ticket.skills or []) | set(t.skills))
+            ticket.sentiment = "negative" if t.sentiment == "negative" else ticket.sentiment
+            audit(session, ticket, "escalated", actor="bot", reason=reason)
+            return ticket
+        number = await next_counter(session, "ticket_number", start=FIRST_TICKET_NUMBER)
+        first_due, res_due = self.clock.due_times(t.priority, tier, now)
+        subject = customer_lines[0] if customer_lines else ""
+        ticket = Ticket(
+            number=number,
+            conversation_id=conv.id,
+            status="new",
+            priority=t.priority,
+            category=t.category,
+            subject=subject[:120],
+            reason=reason,
+            transcript=text,
+            channel=conv.channel,
+            tier=tier,
+            sentiment=t.sentiment,
+            skills=list(t.skills),
+            first_response_due=first_due,
+            resolution_due=res_due,
+            created_at=now,
+        )
+        session.add(ticket)
+        await session.flush()
+        audit(
+            session,
+            ticket,
+            "created",
+            actor="bot",
+            reason=reason,
+            priority=t.priority,
+            category=t.category,
+            terms=list(t.terms),
+        )
+        return ticket
+
+    async def merge(
+        self, session: AsyncSession, source: Ticket, target: Ticket, agent_id: int | None
+    ) -> None:
+        """Close ``source`` as a duplicate of ``target``; its transcript is kept on the target."""
+        if source.id == target.id:
+            raise Conflict("A ticket cannot be merged into itself.", code="merge_self")
+        if target.status == "closed":
+            raise Conflict(f"Ticket #{target.number} is closed.", code="merge_closed")
+        if source.status == "closed":
+            raise Conflict(f"Ticket #{source.number} is already closed.", code="merge_closed")
+        if source.status != "resolved":
+            move(session, source, "resolved", clock=self.clock, actor="agent", agent_id=agent_id)
+        move(session, source, "closed", clock=self.clock, actor="agent", agent_id=agent_id)
+        source.merged_into = target.number
+        target.transcript = (
+            f"{target.transcript}\n--- merged from #{source.number} ---\n{source.transcript}"
+        )
+        if _RANK.get(source.priority, 0) > _RANK.get(target.priority, 0):
+            target.priority = source.priority
+        audit(session, source, "merged", actor="agent", agent_id=agent_id, into=target.number)
+        audit(session, target, "merged", actor="agent", agent_id=agent_id, source=source.number)

@@ -1,8 +1,15 @@
-"""First-pass triage at escalation: urgent words (complaints, safety) raise the priority."""
+"""Triage at escalation: category, priority, sentiment and the skills a ticket needs.
+
+Urgent when the customer complains (投诉, 差评, 曝光, 退一赔三...), is angry, mentions a
+safety hazard (漏电, 起火, 冒烟...) or is a VIP; then the ``[triage] rules`` apply in order.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from core.config import TriageSettings, parse_categories, parse_rule
 
 # Complaint and public-exposure words, and safety hazards, in Chinese and English.
 COMPLAINT = (
@@ -58,3 +65,88 @@ def priority_for(text: str, *, tier: str = "normal") -> str:
 def urgent_terms(text: str) -> list[str]:
     """The urgent words found in ``text`` (for the ticket's reason)."""
     return sorted({m.group(0).lower() for m in _WORDS.finditer(text or "")})
+
+
+ANGER = (
+    "气死",
+    "太差",
+    "垃圾",
+    "愤怒",
+    "生气",
+    "忍无可忍",
+    "什么破",
+    "坑人",
+    "无语",
+    "失望",
+    "angry",
+    "furious",
+    "terrible",
+    "worst",
+    "ridiculous",
+    "unacceptable",
+    "!!!",
+    "！！！",
+)
+_ANGER = re.compile("|".join(re.escape(w) for w in ANGER), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Triage:
+    """What triage decided for a ticket."""
+
+    category: str | None
+    priority: str
+    sentiment: str  # negative | neutral
+    skills: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+def sentiment_of(text: str) -> str:
+    """``negative`` for complaints or angry words, else ``neutral``."""
+    if _ANGER.search(text or "") or re.search(
+        "|".join(re.escape(w) for w in COMPLAINT), text or "", re.IGNORECASE
+    ):
+        return "negative"
+    return "neutral"
+
+
+def category_for(text: str, settings: TriageSettings) -> str | None:
+    """The first ``[triage] categories`` line whose words appear in ``text``."""
+    low = (text or "").lower()
+    for name, words in parse_categories(settings.categories):
+        if any(w in low for w in words):
+            return name
+    return None
+
+
+def triage(
+    text: str,
+    settings: TriageSettings,
+    *,
+    tier: str = "normal",
+    channel: str = "",
+    kb_category: str | None = None,
+) -> Triage:
+    """Triage the customer's words: KB category first, then keywords, then the rules."""
+    category = kb_category or category_for(text, settings)
+    terms = tuple(urgent_terms(text))
+    sentiment = sentiment_of(text)
+    urgent = bool(terms) or bool(_ANGER.search(text or ""))
+    if tier == "vip" and settings.vip_is_urgent:
+        urgent = True
+    priority = "urgent" if urgent else "normal"
+    skills: list[str] = []
+    facts = {"category": category or "", "tier": tier, "channel": channel, "sentiment": sentiment}
+    for line in settings.rules:
+        rule = parse_rule(line)
+        facts["priority"] = priority
+        if all(facts.get(k) == v for k, v in rule.when):
+            if rule.priority and _RANK[rule.priority] > _RANK[priority]:
+                priority = rule.priority
+            if rule.category:
+                category = facts["category"] = rule.category
+            skills += [s for s in rule.skills if s not in skills]
+    return Triage(category, priority, sentiment, tuple(skills), terms)
+
+
+_RANK = {"normal": 0, "high": 1, "urgent": 2}

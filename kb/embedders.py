@@ -75,7 +75,9 @@ class SentenceTransformerEmbedder:
             raise ConfigError(
                 f"Config key [kb] model: cannot load sentence-transformers model {model!r}: {err}"
             ) from err
-        get_dim = getattr(self._model, "get_sentence_embedding_dimension", None)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension", None
+        )
         dim = get_dim() if get_dim is not None else None
         if not dim:
             dim = int(self._model.encode(["dimension probe"]).shape[-1])

@@ -82,24 +82,30 @@ class DenseIndex:
                 best[entry] = (float(sim), row)
         return best
 
+    def matrix(self) -> npt.NDArray[np.float32]:
+        """Every stored vector, as a read-only numpy view of the index's own memory."""
+        n = self.rows
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        view = faiss.rev_swig_ptr(self.index.get_xb(), n * self.dim).reshape(n, self.dim)
+        view.flags.writeable = False
+        return view
+
     def score_entries(
         self, query: npt.NDArray[np.float32], entries: Sequence[int]
     ) -> dict[int, tuple[float, int]]:
         """Best (cosine, row) for each of the given entry positions, computed exactly."""
         if not entries:
             return {}
-        spans = [(e, int(self.entry_start[e]), int(self.entry_start[e + 1])) for e in entries]
-        rows = np.concatenate([np.arange(a, b, dtype=np.int64) for _, a, b in spans])
-        if rows.size == 0:
-            return {}
-        sims = self.index.reconstruct_batch(rows) @ query.reshape(-1)
+        matrix = self.matrix()
+        q = query.reshape(-1)
         out: dict[int, tuple[float, int]] = {}
-        pos = 0
-        for e, a, b in spans:
+        for e in entries:
+            a, b = int(self.entry_start[e]), int(self.entry_start[e + 1])
             if b > a:
-                i = int(np.argmax(sims[pos : pos + b - a]))
-                out[e] = (float(sims[pos + i]), a + i)
-            pos += b - a
+                sims = matrix[a:b] @ q
+                i = int(np.argmax(sims))
+                out[e] = (float(sims[i]), a + i)
         return out
 
     def vectors_for(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
@@ -111,7 +117,7 @@ class DenseIndex:
                 where[t] = row
         if not where:
             return {}
-        vecs = self.index.reconstruct_batch(np.fromiter(where.values(), dtype=np.int64))
+        vecs = self.matrix()[np.fromiter(where.values(), dtype=np.int64)]
         return {t: vecs[i] for i, t in enumerate(where)}
 
 

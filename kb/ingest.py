@@ -21,7 +21,7 @@ MAX_GROUP = 128
 MAX_CATEGORY = 64
 MAX_QUESTION = 500
 MAX_ANSWER = 20_000
-MAX_SIMILAR = 50  # more similar questions than this are dropped (the first ones are kept)
+MAX_SIMILAR = 500  # more similar questions than this are dropped (the first ones are kept)
 LANGUAGES = ("zh", "en")
 COLUMNS = ("id", "question", "answer", "similar", "category", "language", "group")
 REQUIRED = ("id", "question", "answer")
@@ -93,11 +93,15 @@ def _cap(field: str, value: str, limit: int) -> None:
 
 
 def read_entries(path: Path) -> tuple[list[EntryIn], list[IngestError]]:
-    """Entries from a .jsonl or .csv file, and the rows that could not be read."""
+    """Entries from a .jsonl/.csv file or a document (.md, .html, .txt: one entry per
+    section, see kb.documents), and the rows that could not be read."""
+    from kb.documents import SUFFIXES, read_document
+
     suffix = path.suffix.lower()
-    if suffix not in (".jsonl", ".csv"):
+    if suffix not in (".jsonl", ".csv", *SUFFIXES):
         raise BadRequest(
-            f"{path.name}: unknown file type {path.suffix or '(none)'!r}; use .jsonl or .csv"
+            f"{path.name}: unknown file type {path.suffix or '(none)'!r}; use .jsonl, .csv, "
+            ".md, .html or .txt"
         )
     try:
         data = path.read_bytes()
@@ -105,6 +109,11 @@ def read_entries(path: Path) -> tuple[list[EntryIn], list[IngestError]]:
         raise BadRequest(f"{path}: cannot read the file ({err.strerror or err}).") from err
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if suffix in SUFFIXES:
+        try:
+            return read_document(path, data.decode("utf-8"))
+        except UnicodeDecodeError as err:
+            raise BadRequest(f"{path.name}: not valid UTF-8 text.") from err
     if suffix == ".jsonl":
         return _collect(_jsonl_rows(data))
     return _collect(_csv_rows(data, path.name))

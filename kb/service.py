@@ -5,16 +5,9 @@ BM25) that is replaced as a whole after each ingest, so a search in flight finis
 snapshot it started with. Everything CPU-bound (embedding, faiss, tokenising, index builds)
 runs in a worker thread.
 
-Scoring of one query against one entry::
-
-    dense   = best cosine of the query vs the entry's question and similar questions
-    lexical = BM25 / the query's reference score, in [0, 1] (see kb.bm25)
-    score   = (1 - w) * clip(dense, 0, 1) + w * lexical          w = [kb] bm25_weight
-
-Lexical evidence cannot exist across languages. When a group has no entry in the query's
-language at all (an English-only entry asked in Chinese), its missing lexical score is not
-held against it: score = max(fused, clip(dense, 0, 1)). A group that does have an entry in the
-query's language is scored as usual, so translations never outrank their own-language twin.
+Scoring (dense cosine, normalised BM25 and the intent classifier fused into one confidence)
+and the answer / clarify / escalate rule live in :mod:`kb.scoring`; the thresholds are
+self-calibrated at every index build (:mod:`kb.calibration`) unless configured as fixed.
 Translations (entries sharing a group) are collapsed to the group's best score.
 """
 
@@ -35,11 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import KbSettings
 from core.db import Database, next_counter, read_counter
-from core.domain import Decision
 from core.errors import BadRequest
 from core.models import KbEntry, utcnow
+from kb.batching import MicroBatcher
 from kb.embedders import Embedder, make_embedder
 from kb.ingest import EntryProblem, check_entry, read_entries
+from kb.scoring import Thresholds, Weights, decide, evidence, fuse
 from kb.snapshot import Snapshot, build_snapshot, in_language
 from kb.text import clean, detect_language, has_content, tokenize
 from kb.types import EntryIn, Hit, IngestReport, SearchResult, StoredEntry
@@ -51,7 +45,7 @@ MAX_QUERY_CHARS = 2000  # longer queries are cut before embedding
 DENSE_ROWS = 50  # nearest rows fetched from faiss per query
 LEXICAL_CANDIDATES = 20  # best BM25 entries added to the candidates even if dense missed them
 QUERY_CACHE_SIZE = 2048
-CONFIDENT_LEAD = 0.15  # this far above answer_threshold, a close runner-up does not matter
+CLASSIFIER_CANDIDATES = 5  # the classifier's best entries join the candidates
 UPSERT_CHUNK = 500
 _NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
 
@@ -84,11 +78,17 @@ class KnowledgeBase:
         self._snap: Snapshot | None = None
         self._load_lock = asyncio.Lock()
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._micro: MicroBatcher | None = None
 
     @property
     def revision(self) -> int | None:
         """The KB revision the live index was built from (None before load)."""
         return None if self._snap is None else self._snap.revision
+
+    @property
+    def thresholds(self) -> Thresholds | None:
+        """The decision thresholds in force (self-calibrated or configured; None before load)."""
+        return None if self._snap is None else self._snap.thresholds
 
     async def load(self) -> None:
         """Build or load the derived index and warm the embedder and tokenizer."""
@@ -144,6 +144,8 @@ class KnowledgeBase:
             return _NOTHING
         k = max(1, min(k or self.settings.top_k, 50))
         cached = self._cache.get(query)
+        if cached is None:
+            cached = await self._batcher().encode(query)
         vector, ranked = await asyncio.to_thread(self._score, snap, query, cached)
         self._remember(query, vector)
         if not ranked:
@@ -152,7 +154,9 @@ class KnowledgeBase:
         hits = tuple(self._hit(snap, best, prefer) for best in ranked[:k])
         top = ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        return SearchResult(decision=self._decide(top, second), confidence=top, hits=hits)
+        return SearchResult(
+            decision=decide(top, second, snap.thresholds), confidence=top, hits=hits
+        )
 
     async def get(self, entry_id: str, *, language: str | None = None) -> Hit | None:
         """An entry by id; with ``language``, its group's entry in that language if any."""
@@ -171,6 +175,13 @@ class KnowledgeBase:
         self._cache.clear()
 
     # -- internals ---------------------------------------------------------------------
+
+    def _batcher(self) -> MicroBatcher:
+        if self._micro is None:
+            embedder = self._embedder
+            assert embedder is not None
+            self._micro = MicroBatcher(embedder.encode)
+        return self._micro
 
     async def _ensure_loaded(self) -> Snapshot:
         if self._snap is None:
@@ -208,6 +219,7 @@ class KnowledgeBase:
             previous,
             use_file,
             warm,
+            self.settings,
         )
         self._snap = snap
 
@@ -226,18 +238,34 @@ class KnowledgeBase:
             top = np.argpartition(-lexical, n - 1)[:n] if n < lexical.size else np.arange(n)
             extra = [int(p) for p in top if lexical[p] > 0 and int(p) not in found]
             found.update(snap.dense.score_entries(vector, extra))
-        w = self.settings.bm25_weight
+        prob = None
+        if snap.classifier is not None and self.settings.classifier_weight > 0:
+            prob = snap.classifier.probabilities(vector)
+            n = min(CLASSIFIER_CANDIDATES, prob.size)
+            top = np.argpartition(-prob, n - 1)[:n] if n < prob.size else np.arange(n)
+            extra = [int(p) for p in top if int(p) not in found]
+            found.update(snap.dense.score_entries(vector, extra))
+        weights = Weights.of(self.settings, prob is not None)
         query_lang = detect_language(query)
+        positions = list(found)
+        if not positions:
+            return vector, []
+        pos_arr = np.asarray(positions, dtype=np.int64)
+        cos = np.asarray([found[p][0] for p in positions], dtype=np.float32)
+        lex = lexical[pos_arr] if lexical is not None else np.zeros_like(cos)
+        probs = prob[pos_arr] if prob is not None else np.zeros_like(cos)
+        same = np.asarray(
+            [query_lang in snap.group_languages[snap.entries[p].group_key] for p in positions]
+        )
+        scores = fuse(cos, lex, probs, same, weights, evidence(tokens))
         best: dict[str, _Scored] = {}
-        for pos, (cos, row) in found.items():
-            lex = float(lexical[pos]) if lexical is not None else 0.0
-            dense = min(max(cos, 0.0), 1.0)
-            score = (1.0 - w) * dense + w * lex
+        for i, pos in enumerate(positions):
+            score = float(scores[i])
             key = snap.entries[pos].group_key
-            if query_lang not in snap.group_languages[key]:
-                score = max(score, dense)
             if key not in best or score > best[key].score:
-                best[key] = _Scored(pos, score, min(cos, 1.0), lex, row)
+                best[key] = _Scored(
+                    pos, score, min(float(cos[i]), 1.0), float(lex[i]), found[pos][1]
+                )
         return vector, sorted(best.values(), key=lambda s: (-s.score, s.pos))
 
     def _hit(self, snap: Snapshot, best: _Scored, language: str) -> Hit:
@@ -252,17 +280,6 @@ class KnowledgeBase:
             lexical=best.lexical,
             matched=matched.texts[text_no],
         )
-
-    def _decide(self, top: float, second: float) -> Decision:
-        """Answer only when confident and clearly ahead; offer choices when close."""
-        s = self.settings
-        if top >= s.answer_threshold and (
-            top - second >= s.margin or top >= s.answer_threshold + CONFIDENT_LEAD
-        ):
-            return "answer"
-        if top >= s.clarify_threshold:
-            return "clarify"
-        return "escalate"
 
     def _remember(self, query: str, vector: npt.NDArray[np.float32]) -> None:
         self._cache[query] = vector

@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from core.config import KbSettings
+from kb import classifier as intent
 from kb import index as dense_index
 from kb.bm25 import BM25
+from kb.calibration import self_calibrate
 from kb.embedders import Embedder
+from kb.scoring import Thresholds, configured
 from kb.text import init_jieba, tokenize
 from kb.types import StoredEntry
 
@@ -36,6 +42,8 @@ class Snapshot:
     groups: dict[str, tuple[int, ...]]  # group key -> entry positions
     group_languages: dict[str, frozenset[str]]  # group key -> languages it has entries in
     tokens: dict[str, list[str]]  # text -> BM25 tokens, reused by the next rebuild
+    classifier: intent.IntentClassifier | None
+    thresholds: Thresholds
 
 
 def build_snapshot(
@@ -46,6 +54,7 @@ def build_snapshot(
     previous: Snapshot | None,
     use_file: bool,
     warm: bool,
+    settings: KbSettings | None = None,
 ) -> Snapshot:
     """Load the index file if it matches, else rebuild (and rewrite) it; build BM25."""
     init_jieba()
@@ -69,6 +78,8 @@ def build_snapshot(
     known = previous.tokens if previous is not None else {}
     tokens = {t: known[t] if t in known else tokenize(t) for e in entries for t in e.texts}
     bm25 = BM25([[tokens[t] for t in e.texts] for e in entries])
+    settings = settings or KbSettings()
+    classifier, thresholds = _learn(entries, dense, tokens, settings)
     groups: dict[str, list[int]] = {}
     for pos, e in enumerate(entries):
         groups.setdefault(e.group_key, []).append(pos)
@@ -88,7 +99,34 @@ def build_snapshot(
         groups={k: tuple(v) for k, v in groups.items()},
         group_languages={k: frozenset(entries[p].language for p in v) for k, v in groups.items()},
         tokens=tokens,
+        classifier=classifier,
+        thresholds=thresholds,
     )
+
+
+def _learn(
+    entries: Sequence[StoredEntry],
+    dense: dense_index.DenseIndex,
+    tokens: dict[str, list[str]],
+    settings: KbSettings,
+) -> tuple[intent.IntentClassifier | None, Thresholds]:
+    """Train the intent classifier and self-calibrate the thresholds, as configured."""
+    counts = np.diff(dense.entry_start)
+    want_classifier = settings.classifier_weight > 0 and intent.should_train(counts)
+    if not want_classifier and settings.thresholds != "auto":
+        return None, configured(settings)
+    vectors = np.array(dense.matrix()) if dense.rows else None
+    if vectors is None:
+        return None, configured(settings)
+    classifier = None
+    if want_classifier:
+        labels = np.asarray(dense.row_entry, dtype=np.int32)
+        classifier = intent.train(vectors, labels, len(entries))
+    if settings.thresholds == "auto":
+        thresholds = self_calibrate(entries, vectors, tokens, settings)
+    else:
+        thresholds = configured(settings)
+    return classifier, thresholds
 
 
 def in_language(snap: Snapshot, pos: int, language: str) -> int:

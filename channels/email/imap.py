@@ -13,7 +13,6 @@ sleeps ``imap_poll_seconds`` when the server has no IDLE. One poller per mailbox
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -158,8 +157,9 @@ class ImapPoller:
         finally:
             if not work.done():
                 work.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await work
+                # Wait for the worker without swallowing our own cancellation: if this task
+                # is being cancelled (shutdown), the CancelledError must propagate.
+                await asyncio.wait({work})
         if work.done() and not work.cancelled() and work.exception() is not None:
             raise work.exception()  # type: ignore[misc]
         raise ConnectionError("the IMAP server closed the connection")

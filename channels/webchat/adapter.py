@@ -54,6 +54,9 @@ def message_frame(m: Message) -> dict[str, Any]:
         "created_at": m.created_at.isoformat(),
         "agent_name": m.meta.get("agent_name"),
         "choices": [{"n": c["n"], "label": c["label"]} for c in choices] if choices else None,
+        "entry_id": m.meta.get("entry_id") if m.sender == "bot" else None,
+        "feedback": "helpful" if m.sender == "bot" and m.meta.get("entry_id") else None,
+        "survey": bool(m.meta.get("survey")),
     }
 
 
@@ -348,10 +351,28 @@ class _Socket:
                 await self.send({"type": "resumed", "last_seq": max(last, self.pushed)})
             elif kind == "ping":
                 await self.send({"type": "pong"})
+            elif kind == "feedback":
+                await self._feedback(frame)
             else:
                 await self.error("unknown_type", f"Unknown frame type {kind!r}.")
         except KefuError as err:
             await self.error(err.code, err.message, frame.get("client_msg_id"))
+
+    async def _feedback(self, frame: dict[str, Any]) -> None:
+        """``{"type":"feedback","seq":N,"value":"up"|"down"|1..5}``: rate one message."""
+        seq, value = frame.get("seq"), frame.get("value")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            await self.error("bad_frame", "seq must be a message's seq.")
+            return
+        if isinstance(value, bool) or value not in ("up", "down", 1, 2, 3, 4, 5):
+            await self.error("bad_frame", 'value must be "up", "down" or a score 1-5.')
+            return
+        if not self.adapter.message_limiter.allow(f"{self.visitor}"):
+            await self.error("rate_limited", "You are sending too fast; wait a moment.")
+            return
+        await self.services.pipeline.feedback(self.conv_id, seq, value)
+        await self.send({"type": "feedback_ok", "seq": seq, "value": value})
+        await self.push_after(None)
 
     async def _message(self, frame: dict[str, Any]) -> None:
         cfg = self.adapter.cfg

@@ -16,7 +16,7 @@
   const POLL_MS = 15000;
   const BACKOFF_MIN_MS = 1000;
   const BACKOFF_MAX_MS = 30000;
-  const OWNERS = ["queued", "agent", "bot", "resolved"];
+  const OWNERS = ["queued", "mine", "agent", "bot", "resolved"];
 
   // ------------------------------------------------------------------ i18n
 
@@ -34,6 +34,7 @@
       sessionExpired: "登录已过期，请重新登录",
       logout: "退出",
       owner_queued: "排队中",
+      owner_mine: "我的",
       owner_agent: "处理中",
       owner_bot: "机器人",
       owner_resolved: "已解决",
@@ -128,6 +129,7 @@
       sessionExpired: "Your session expired, please sign in again",
       logout: "Sign out",
       owner_queued: "Queue",
+      owner_mine: "Mine",
       owner_agent: "Active",
       owner_bot: "Bot",
       owner_resolved: "Resolved",
@@ -335,12 +337,30 @@
     return data || {};
   }
 
+  // Extension points for desk.js (tickets, SLA, suggestions, canned replies, 360).
+  const hooks = { detail: [], item: [], lang: [], app: [], event: [] };
+  window.kefuConsole = {
+    hooks,
+    api,
+    el,
+    lang: () => lang,
+    current: () => state.current,
+    me: () => state.me,
+    refresh: () => {
+      refreshLists();
+      return refreshDetail({});
+    },
+    openConversation: (id) => openConversation(id),
+    doAction: (kind) => doAction(kind),
+    setError: (msg) => setDetailError(msg),
+  };
+
   // ----------------------------------------------------------------- state
 
   const state = {
     me: null,
     tab: "queued",
-    lists: { queued: [], agent: [], bot: [], resolved: [] },
+    lists: { queued: [], mine: [], agent: [], bot: [], resolved: [] },
     currentId: null,
     current: null, // conversation detail
     detailReq: 0, // increments per detail fetch; stale responses are dropped
@@ -377,6 +397,7 @@
     renderTabs();
     renderList();
     if (state.current) renderDetail(state.current, { keepScroll: true });
+    for (const fn of hooks.lang) fn(lang);
   }
 
   function toggleLang() {
@@ -419,6 +440,7 @@
     refreshLists();
     if (fromHash) openConversation(fromHash, { fromHash: true });
     startLive();
+    for (const fn of hooks.app) fn(agent);
   }
 
   async function onLoginSubmit(ev) {
@@ -576,6 +598,7 @@
       preview.classList.add("empty");
     }
 
+    for (const fn of hooks.item) fn(c, tags);
     const body = el("span", { className: "conv-body" }, top, tags, preview);
     item.append(avatar, body);
     item.addEventListener("click", () => openConversation(c.id));
@@ -722,6 +745,7 @@
 
     setActionsEnabled(conv);
     renderMessages(conv, opts);
+    for (const fn of hooks.detail) fn(conv);
   }
 
   function renderMessages(conv, opts) {
@@ -780,6 +804,24 @@
     const text = el("div", { className: "msg-text" });
     text.textContent = m.text == null ? "" : String(m.text);
     bubble.appendChild(text);
+    // Files that came with the message (WeChat media, email attachments): served to
+    // logged-in agents only; images inline, everything else as a download link.
+    if (Array.isArray(m.attachments) && m.attachments.length) {
+      const files = el("div", { className: "msg-attachments" });
+      for (const a of m.attachments) {
+        if (!a || !/^[0-9a-f]{64}$/.test(String(a.key))) continue;
+        const url = "/api/agent/attachments/" + a.key;
+        const label = (a.name || a.kind || "file") + " · " + Math.max(1, Math.round((a.size || 0) / 1024)) + " KB";
+        if (a.kind === "image") {
+          const link = el("a", { href: url, target: "_blank", rel: "noopener", className: "msg-attachment" });
+          link.appendChild(el("img", { src: url, alt: label, className: "msg-image", loading: "lazy" }));
+          files.appendChild(link);
+        } else {
+          files.appendChild(el("a", { href: url, className: "msg-attachment msg-file", text: "📎 " + label, download: a.name || "" }));
+        }
+      }
+      bubble.appendChild(files);
+    }
     // Options the bot offered the customer (read-only here).
     if (Array.isArray(m.choices) && m.choices.length) {
       const list = el("ol", { className: "msg-choices" });
@@ -939,6 +981,7 @@
       } catch (_) {
         return;
       }
+      if (f) for (const fn of hooks.event) fn(f);
       if (!f || f.type !== "conversation.updated") return;
       scheduleListRefresh();
       if (f.conversation_id != null && String(f.conversation_id) === String(state.currentId)) refreshDetail();

@@ -55,6 +55,8 @@ async def test_full_handoff_cycle(client: Any) -> None:
     conv = detail["conversation"]
     assert conv["owner"] == "queued" and conv["ticket"]["status"] == "new"
     assert [m["sender"] for m in conv["messages"]] == ["customer", "bot"]
+    # Nobody is online yet: the bot's notice says so (issue 4).
+    assert "没有客服在线" in conv["messages"][-1]["text"]
 
     taken = await client.post(
         f"/api/agent/conversations/{cid}/takeover", json={}, headers=AGENT_HEADERS
@@ -185,3 +187,41 @@ async def test_console_socket_requires_login(client: Any) -> None:
     ws = await client.ws_connect("/api/agent/ws")
     await ws.receive(timeout=5)
     assert ws.close_code == 4401
+
+
+async def test_agents_see_media_customers_sent_and_nobody_else_does(client: Any) -> None:
+    from core.conversations import record_inbound
+    from core.domain import InboundMessage
+
+    services = client.app[SERVICES]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    image = await services.attachments.save(png, kind="image", mime="image/png", name="leak.png")
+    doc = await services.attachments.save(b"<script>x</script>", kind="file", mime="text/html")
+    async with services.db.transaction() as s:
+        rec = await record_inbound(
+            s,
+            InboundMessage(
+                channel="wechat",
+                inbox="wx-main",
+                external_id="oUser",
+                source_id="msg:1",
+                text="[图片]",
+                kind="image",
+                attachments=(image, doc),
+            ),
+        )
+    url = f"/api/agent/attachments/{image.key}"
+    assert (await client.get(url)).status == 401  # not logged in
+    await login(client)
+    got = await client.get(url)
+    assert got.status == 200 and await got.read() == png
+    assert got.headers["Content-Type"] == "image/png"
+    html = await client.get(f"/api/agent/attachments/{doc.key}")
+    assert html.headers["Content-Type"] == "application/octet-stream"  # never rendered as a page
+    assert html.headers["Content-Disposition"] == "attachment"
+    assert (await client.get("/api/agent/attachments/" + "0" * 64)).status == 404
+    assert (await client.get("/api/agent/attachments/..%2Fsecret.key")).status == 404
+    detail = await (await client.get(f"/api/agent/conversations/{rec.conversation.id}")).json()
+    [msg] = detail["conversation"]["messages"]
+    assert msg["kind"] == "image"
+    assert [a["key"] for a in msg["attachments"]] == [image.key, doc.key]

@@ -10,7 +10,7 @@ import pytest
 from core.config import KbSettings
 from core.db import Database
 from core.errors import BadRequest
-from kb.ingest import read_entries
+from kb.ingest import MAX_SIMILAR, read_entries
 from kb.service import KnowledgeBase
 from kb.types import EntryIn
 from tests.kb.conftest import SpyEmbedder
@@ -94,7 +94,7 @@ def test_csv_with_bom_multiline_cells_and_a_bad_row(tmp_path: Path) -> None:
 
 
 def test_unknown_extension_and_missing_columns_are_bad_requests(tmp_path: Path) -> None:
-    txt = tmp_path / "faq.txt"
+    txt = tmp_path / "faq.docx"
     txt.write_text("hello", encoding="utf-8")
     with pytest.raises(BadRequest, match="unknown file type"):
         read_entries(txt)
@@ -114,14 +114,14 @@ def test_overlong_fields_are_rejected_per_line(tmp_path: Path) -> None:
                     "id": "ok",
                     "question": "退货",
                     "answer": "a",
-                    "similar": [f"退货方式{i}" for i in range(80)],
+                    "similar": [f"退货方式{i}" for i in range(MAX_SIMILAR + 30)],
                 }
             ),
         ],
     )
     entries, errors = read_entries(path)
     assert [e.id for e in entries] == ["ok"]
-    assert len(entries[0].similar) == 50
+    assert len(entries[0].similar) == MAX_SIMILAR
     assert errors[0].line == 1 and "longer than" in errors[0].message
 
 

@@ -78,6 +78,12 @@
       poweredBy: "由 kefu 提供支持",
       messagesLabel: "聊天记录",
       choicesHint: "您是想问：",
+      helpful: "有帮助吗？",
+      helpfulYes: "有帮助",
+      helpfulNo: "没帮助",
+      helpfulThanks: "感谢反馈！",
+      rateLabel: "请为本次服务打分",
+      rates: ["很不满意", "不满意", "一般", "满意", "非常满意"],
     },
     en: {
       title: "Qinghe Support",
@@ -104,6 +110,12 @@
       poweredBy: "Powered by kefu",
       messagesLabel: "Conversation",
       choicesHint: "Did you mean:",
+      helpful: "Helpful?",
+      helpfulYes: "Helpful",
+      helpfulNo: "Not helpful",
+      helpfulThanks: "Thanks for the feedback!",
+      rateLabel: "Rate this service",
+      rates: ["Very dissatisfied", "Dissatisfied", "Okay", "Satisfied", "Very satisfied"],
     },
   };
   const T = STRINGS[LANG];
@@ -440,6 +452,11 @@
       node.appendChild(box);
     }
 
+    if (frame.seq != null && sender === "bot" && (frame.entry_id || frame.feedback === "helpful")) {
+      node.appendChild(buildHelpful(frame.seq));
+    }
+    if (frame.seq != null && frame.survey) node.appendChild(buildSurvey(frame.seq, frame.rating));
+
     const foot = el("div", { className: "kefu-foot" });
     const time = el("span", { className: "kefu-time", text: fmtTime(frame.created_at) });
     foot.appendChild(time);
@@ -448,6 +465,43 @@
     }
     node.appendChild(foot);
     return node;
+  }
+
+  // 👍/👎 under a bot answer from the knowledge base: {"type":"feedback","seq":N,"value":"up"}.
+  function buildHelpful(seq) {
+    const box = el("div", { className: "kefu-helpful", role: "group", "aria-label": T.helpful });
+    box.appendChild(el("span", { className: "kefu-helpful-q", text: T.helpful }));
+    for (const [value, icon, label] of [["up", "👍", T.helpfulYes], ["down", "👎", T.helpfulNo]]) {
+      const btn = el("button", { type: "button", className: "kefu-helpful-btn", "data-value": value, title: label, "aria-label": label, text: icon });
+      btn.addEventListener("click", () => {
+        if (!rawSend({ type: "feedback", seq: seq, value: value })) return;
+        for (const b of box.querySelectorAll("button")) b.disabled = true;
+        btn.classList.add("kefu-chosen");
+        box.querySelector(".kefu-helpful-q").textContent = T.helpfulThanks;
+      });
+      box.appendChild(btn);
+    }
+    return box;
+  }
+
+  // 1-5 buttons under the satisfaction survey (回访): {"type":"feedback","seq":N,"value":5}.
+  function buildSurvey(seq, rating) {
+    const box = el("div", { className: "kefu-survey", role: "group", "aria-label": T.rateLabel });
+    for (let n = 1; n <= 5; n++) {
+      const btn = el("button", { type: "button", className: "kefu-rate", "data-score": String(n), title: T.rates[n - 1] });
+      btn.append(el("span", { className: "kefu-rate-n", text: String(n) }), el("span", { className: "kefu-rate-label", text: T.rates[n - 1] }));
+      if (rating) {
+        btn.disabled = true;
+        if (rating === n) btn.classList.add("kefu-chosen");
+      }
+      btn.addEventListener("click", () => {
+        if (!rawSend({ type: "feedback", seq: seq, value: n })) return;
+        btn.classList.add("kefu-chosen");
+        for (const b of box.querySelectorAll(".kefu-rate")) b.disabled = true;
+      });
+      box.appendChild(btn);
+    }
+    return box;
   }
 
   // Insert a confirmed message so that .kefu-msg[data-seq] stay sorted by seq,

@@ -1,0 +1,191 @@
+"""Admin and supervisor routes: agents, canned replies, SLA policies, reports (JSON, CSV, page)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy import select
+
+from core.context import SERVICES
+from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.models import Agent, CannedReply
+from core.web import json_response, read_json
+from handoff.auth import ROLES, create_agent
+from handoff.routes import STATIC, _agent, agent_json
+from intake import reports
+
+
+def _require(agent: Agent, *roles: str) -> None:
+    if agent.role not in roles:
+        raise Forbidden(f"This needs the {' or '.join(roles)} role.", code="role_required")
+
+
+async def add_canned(request: web.Request) -> web.Response:
+    """POST /api/admin/canned {"shortcut","title","text"} (admin)."""
+    agent = await _agent(request)
+    _require(agent, "admin", "supervisor")
+    body = await read_json(request)
+    shortcut, title, text = body.get("shortcut"), body.get("title", ""), body.get("text")
+    if not isinstance(shortcut, str) or not re.fullmatch(r"[\w-]{1,64}", shortcut or ""):
+        raise BadRequest("shortcut must be 1-64 letters, digits, _ or -.", code="bad_shortcut")
+    if not isinstance(text, str) or not text.strip() or not isinstance(title, str):
+        raise BadRequest("Give the text of the reply.", code="bad_text")
+    async with request.app[SERVICES].db.transaction() as session:
+        taken = (
+            await session.execute(select(CannedReply).where(CannedReply.shortcut == shortcut))
+        ).scalar_one_or_none()
+        if taken is not None:
+            raise Conflict(f"The shortcut {shortcut} is taken.", code="shortcut_taken")
+        row = CannedReply(shortcut=shortcut, title=title.strip(), text=text.strip())
+        session.add(row)
+        await session.flush()
+        out = {"id": row.id, "shortcut": row.shortcut, "title": row.title, "text": row.text}
+    return json_response({"canned": out}, status=201)
+
+
+async def delete_canned(request: web.Request) -> web.Response:
+    """DELETE /api/admin/canned/{id} (admin)."""
+    agent = await _agent(request)
+    _require(agent, "admin", "supervisor")
+    async with request.app[SERVICES].db.transaction() as session:
+        row = await session.get(CannedReply, int(request.match_info["id"]))
+        if row is None:
+            raise NotFound("There is no such canned reply.")
+        await session.delete(row)
+    return json_response({"ok": True})
+
+
+async def admin_create_agent(request: web.Request) -> web.Response:
+    """POST /api/admin/agents {"email","name","password","role","skills","max_concurrent"}."""
+    me = await _agent(request)
+    _require(me, "admin")
+    body = await read_json(request)
+    email, name, password = body.get("email"), body.get("name", ""), body.get("password")
+    role = body.get("role", "agent")
+    if not (
+        isinstance(email, str)
+        and isinstance(name, str)
+        and isinstance(password, str)
+        and isinstance(role, str)
+    ):
+        raise BadRequest("Give email, name, password and role as strings.", code="bad_agent")
+    db = request.app[SERVICES].db
+    created = await create_agent(db, email, name, password, role)
+    await _update_agent(request, created.id, body)
+    async with db.reader() as session:
+        agent = await session.get(Agent, created.id)
+        assert agent is not None
+    return json_response({"agent": agent_json(agent)}, status=201)
+
+
+async def admin_patch_agent(request: web.Request) -> web.Response:
+    """PATCH /api/admin/agents/{id} {"skills","max_concurrent","role","active"}."""
+    me = await _agent(request)
+    _require(me, "admin")
+    agent = await _update_agent(request, int(request.match_info["id"]), await read_json(request))
+    return json_response({"agent": agent_json(agent)})
+
+
+async def _update_agent(request: web.Request, agent_id: int, body: dict[str, Any]) -> Agent:
+    skills, cap = body.get("skills"), body.get("max_concurrent")
+    role, active = body.get("role"), body.get("active")
+    if skills is not None and (
+        not isinstance(skills, list) or not all(isinstance(s, str) and s.strip() for s in skills)
+    ):
+        raise BadRequest("skills must be a list of names.", code="bad_skills")
+    if cap is not None and (
+        not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= 1000
+    ):
+        raise BadRequest("max_concurrent must be a whole number from 1 to 1000.", code="bad_max")
+    if role is not None and role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}.", code="bad_role")
+    if active is not None and not isinstance(active, bool):
+        raise BadRequest("active must be true or false.", code="bad_active")
+    async with request.app[SERVICES].db.transaction() as session:
+        agent = await session.get(Agent, agent_id)
+        if agent is None:
+            raise NotFound(f"Agent {agent_id} does not exist.")
+        if skills is not None:
+            agent.skills = sorted({s.strip() for s in skills})
+        if cap is not None:
+            agent.max_concurrent = cap
+        elif "max_concurrent" not in body and request.method == "POST":
+            agent.max_concurrent = request.app[SERVICES].settings.assignment.default_max_concurrent
+        if role is not None:
+            agent.role = role
+        if active is not None:
+            agent.active = active
+    return agent
+
+
+async def sla_policies(request: web.Request) -> web.Response:
+    """GET /api/admin/sla: the SLA policies and business hours in effect (set in kefu.toml)."""
+    me = await _agent(request)
+    _require(me, "admin", "supervisor")
+    sla = request.app[SERVICES].settings.sla
+    return json_response({"sla": {k: getattr(sla, k) for k in sla.__dataclass_fields__}})
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+
+def _period(request: web.Request) -> tuple[datetime, datetime, str]:
+    tz = request.app[SERVICES].settings.sla.timezone
+    zone = ZoneInfo(tz)
+    today = datetime.now(zone).date()
+
+    def day(name: str, default: Any) -> datetime:
+        raw = request.query.get(name)
+        try:
+            d = datetime.strptime(raw, "%Y-%m-%d").date() if raw else default
+        except ValueError:
+            raise BadRequest(f"{name} must be a date YYYY-MM-DD.", code="bad_date") from None
+        return datetime.combine(d, datetime.min.time(), zone)
+
+    start = day("from", today - timedelta(days=6))
+    end = day("to", today) + timedelta(days=1)  # "to" is inclusive
+    if end <= start:
+        raise BadRequest("to must not be before from.", code="bad_period")
+    if end - start > timedelta(days=366):
+        raise BadRequest("The period is at most one year.", code="bad_period")
+    return start, end, tz
+
+
+async def report_summary(request: web.Request) -> web.StreamResponse:
+    """GET /api/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv] (supervisor, admin)."""
+    me = await _agent(request)
+    _require(me, "supervisor", "admin")
+    start, end, tz = _period(request)
+    async with request.app[SERVICES].db.reader() as session:
+        result = await reports.summary(session, start, end, tz)
+        backlog = await reports.backlog_now(session)
+    if request.query.get("format") == "csv" or request.path.endswith(".csv"):
+        return web.Response(
+            text=result.to_csv(),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": 'attachment; filename="kefu-report.csv"'},
+        )
+    return json_response({**result.to_json(), "backlog_now": backlog})
+
+
+async def dashboard(_request: web.Request) -> web.FileResponse:
+    """The reports dashboard page."""
+    return web.FileResponse(STATIC / "reports.html", headers={"Cache-Control": "no-cache"})
+
+
+def setup(app: web.Application) -> None:
+    """Mount the admin, supervisor and reports routes."""
+    r = app.router
+    r.add_post("/api/admin/canned", add_canned)
+    r.add_delete("/api/admin/canned/{id}", delete_canned)
+    r.add_post("/api/admin/agents", admin_create_agent)
+    r.add_patch("/api/admin/agents/{id}", admin_patch_agent)
+    r.add_get("/api/admin/sla", sla_policies)
+    r.add_get("/api/reports/summary", report_summary)
+    r.add_get("/api/reports/summary.csv", report_summary)
+    r.add_get("/agent/reports", dashboard)

@@ -1,0 +1,204 @@
+"""Desk actions on tickets and agents: status moves, fields, merge, transfer, agent status.
+
+They change owners through the same rules as :mod:`handoff.service` (one transaction with the
+messages and the audit trail, then wake-ups), on behalf of the console.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.conversations import add_reply, lock_conversation
+from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.models import Agent, Conversation, Ticket, utcnow
+from handoff.assignment import AGENT_STATUSES
+from handoff.notices import notice
+from handoff.service import Batch, Changed, HandoffService
+from intake.lifecycle import OPEN_STATUSES, audit, move
+from intake.tickets import open_ticket, ticket_by_number
+
+
+class DeskActions:
+    """Ticket and agent actions for the console API."""
+
+    def __init__(self, handoff: HandoffService) -> None:
+        self.h = handoff
+
+    async def set_ticket_status(self, agent: Agent, number: int, status: str) -> Ticket:
+        """Move a ticket (pending, open...); 409 with the reason when the move is illegal."""
+        if status == "resolved":
+            async with self.h.db.reader() as session:
+                ticket = await ticket_by_number(session, number)
+            if ticket.status in OPEN_STATUSES:
+                await self.h.resolve(agent, ticket.conversation_id)
+                async with self.h.db.reader() as session:
+                    return await ticket_by_number(session, number)
+        async with self.h.db.transaction() as session:
+            ticket = await ticket_by_number(session, number)
+            conv = await lock_conversation(session, ticket.conversation_id)
+            self.h.check_not_held_by_other(conv, agent)
+            move(session, ticket, status, clock=self.h.clock, actor="agent", agent_id=agent.id)
+        await self.h.events.conversation_updated(conv.id, conv.owner, conv.last_seq)
+        return ticket
+
+    async def update_ticket(
+        self, agent: Agent, number: int, *, priority: str | None, category: str | None
+    ) -> Ticket:
+        """Change a ticket's priority or category (recorded on the audit trail)."""
+        async with self.h.db.transaction() as session:
+            ticket = await ticket_by_number(session, number)
+            if priority is not None and priority != ticket.priority:
+                if priority not in ("normal", "high", "urgent"):
+                    raise BadRequest(
+                        "priority must be normal, high or urgent.", code="bad_priority"
+                    )
+                audit(
+                    session,
+                    ticket,
+                    "priority",
+                    actor="agent",
+                    agent_id=agent.id,
+                    old=ticket.priority,
+                    new=priority,
+                )
+                ticket.priority = priority
+                first, res = self.h.clock.due_times(priority, ticket.tier, ticket.created_at)
+                ticket.first_response_due, ticket.resolution_due = first, res
+            if category is not None and category != ticket.category:
+                audit(
+                    session,
+                    ticket,
+                    "category",
+                    actor="agent",
+                    agent_id=agent.id,
+                    old=ticket.category,
+                    new=category,
+                )
+                ticket.category = category or None
+        await self.h.events.conversation_updated(ticket.conversation_id, "", 0)
+        return ticket
+
+    async def merge(self, agent: Agent, source: int, target: int) -> Ticket:
+        """Merge ticket ``source`` into ``target`` (duplicates of one case)."""
+        async with self.h.db.transaction() as session:
+            src = await ticket_by_number(session, source)
+            dst = await ticket_by_number(session, target)
+            await self.h.desk.merge(session, src, dst, agent.id)
+        return dst
+
+    async def transfer(
+        self, agent: Agent, conversation_id: int, to_agent_id: int, note: str = ""
+    ) -> Changed:
+        """Pass the conversation to another agent with a private note (supervisors: reassign)."""
+        async with self.h.db.transaction() as session:
+            conv = await lock_conversation(session, conversation_id)
+            target = await session.get(Agent, to_agent_id)
+            if target is None or not target.active:
+                raise NotFound(f"Agent {to_agent_id} does not exist.")
+            if conv.owner not in ("agent", "queued"):
+                raise Conflict(
+                    f"Only queued or handled conversations can be transferred (not {conv.owner}).",
+                    code="not_transferable",
+                )
+            if conv.assignee_id not in (None, agent.id) and agent.role not in (
+                "supervisor",
+                "admin",
+            ):
+                raise Conflict("Another agent holds this conversation.", code="held_by_other")
+            if (
+                conv.owner == "queued"
+                and agent.role not in ("supervisor", "admin")
+                and target.id != agent.id
+            ):
+                raise Forbidden(
+                    "Only supervisors assign queued conversations.", code="supervisor_only"
+                )
+            if target.status == "offline":
+                raise Conflict(f"{target.name} is offline.", code="agent_offline")
+            if conv.assignee_id == target.id:
+                raise Conflict(f"{target.name} already holds this conversation.", code="same_agent")
+            conv.owner = "agent"
+            conv.assignee_id = target.id
+            target.last_assigned_at = utcnow()
+            msgs = []
+            text = f"转接给 {target.name} / Transferred to {target.name} — {agent.name}"
+            if note.strip():
+                text += f": {note.strip()[:1000]}"
+            msgs.append(await add_reply(session, conv, sender="system", text=text, private=True))
+            msgs.append(
+                await add_reply(
+                    session,
+                    conv,
+                    sender="system",
+                    text=notice("transferred", conv.language, name=target.name),
+                )
+            )
+            ticket = await open_ticket(session, conv.id)
+            if ticket is not None:
+                ticket.assignee_id = target.id
+                if ticket.status == "new":
+                    move(
+                        session,
+                        ticket,
+                        "open",
+                        clock=self.h.clock,
+                        actor="agent",
+                        agent_id=agent.id,
+                    )
+                audit(
+                    session,
+                    ticket,
+                    "transferred",
+                    actor="agent",
+                    agent_id=agent.id,
+                    to=target.id,
+                    note=note.strip()[:1000],
+                )
+        return await self.h.changed(conv, tuple(msgs), ticket)
+
+    async def set_status(self, agent_id: int, status: str) -> Agent:
+        """Online takes queued work; offline releases the agent's conversations to the queue."""
+        if status not in AGENT_STATUSES:
+            raise BadRequest(
+                f"status must be one of {', '.join(AGENT_STATUSES)}.", code="bad_status"
+            )
+        batch = Batch()
+        async with self.h.db.transaction() as session:
+            agent = await session.get(Agent, agent_id)
+            if agent is None:
+                raise NotFound(f"Agent {agent_id} does not exist.")
+            agent.status = status
+            if status == "offline":
+                held = list(
+                    (
+                        await session.execute(
+                            select(Conversation.id).where(
+                                Conversation.owner == "agent", Conversation.assignee_id == agent.id
+                            )
+                        )
+                    ).scalars()
+                )
+                for cid in held:
+                    conv = await lock_conversation(session, cid)
+                    conv.owner = "queued"
+                    conv.assignee_id = None
+                    ticket = await open_ticket(session, conv.id)
+                    if ticket is not None:
+                        ticket.assignee_id = None
+                        audit(session, ticket, "released", actor="agent", agent_id=agent.id)
+                    note = await add_reply(
+                        session,
+                        conv,
+                        sender="system",
+                        private=True,
+                        text=f"{agent.name} 已离线，会话回到队列 / went offline; back in the queue",
+                    )
+                    batch.add(conv, note)
+            await session.flush()
+            if self.h.settings.assignment.auto_assign:
+                await self.h.drain_queue(session, batch)
+        await self.h.announce(batch)
+        await self.h.events.hub.publish(
+            "agents", {"type": "agent.status", "agent_id": agent_id, "status": status}
+        )
+        return agent

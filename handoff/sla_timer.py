@@ -1,0 +1,144 @@
+"""The SLA timer: warns before a target is missed, records breaches, closes old resolved tickets.
+
+Warnings and breaches become private notes on the conversation (the assignee sees them in
+the console) and ``sla.warning`` / ``sla.breach`` events on the agents topic (every console,
+so supervisors too). Each warning and breach happens once per ticket and target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.conversations import add_reply, lock_conversation
+from core.events import AGENTS_TOPIC
+from core.models import SlaBreach, Ticket, utcnow
+from handoff.service import HandoffService
+from intake.lifecycle import audit, move
+
+log = logging.getLogger(__name__)
+
+LABEL = {
+    "first_response": ("首次响应", "first response"),
+    "resolution": ("解决", "resolution"),
+}
+
+
+class SlaTimer:
+    """Checks open tickets against their due times, on an interval."""
+
+    def __init__(self, handoff: HandoffService) -> None:
+        self.handoff = handoff
+        self.db = handoff.db
+        self.settings = handoff.settings
+
+    async def run(self) -> None:
+        """Check forever (cancelled at shutdown)."""
+        while True:
+            try:
+                await self.check()
+            except Exception:
+                log.exception("SLA check failed")
+            await asyncio.sleep(self.settings.sla.check_interval_seconds)
+
+    async def check(self, now: datetime | None = None) -> list[tuple[int, str, str]]:
+        """One pass; returns (ticket number, kind, "warning"|"breach") for what it raised."""
+        now = now or utcnow()
+        warn = timedelta(minutes=self.settings.sla.warn_before_minutes)
+        raised: list[tuple[int, str, str]] = []
+        window = timedelta(hours=self.settings.tickets.reopen_window_hours)
+        # Look first with a reader: the write transaction (serialized on SQLite) is only
+        # taken when some ticket is due for a warning, a breach or closing.
+        soon = now + warn
+        async with self.db.reader() as session:
+            found = (
+                await session.execute(
+                    select(Ticket.id)
+                    .where(
+                        or_(
+                            and_(
+                                Ticket.status.in_(("new", "open")),
+                                or_(
+                                    and_(
+                                        Ticket.first_response_at.is_(None),
+                                        Ticket.first_response_due <= soon,
+                                    ),
+                                    Ticket.resolution_due <= soon,
+                                ),
+                            ),
+                            and_(Ticket.status == "resolved", Ticket.resolved_at < now - window),
+                        )
+                    )
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+        if found is None:
+            return raised
+        async with self.db.transaction() as session:
+            tickets = list(
+                (
+                    await session.execute(
+                        select(Ticket).where(Ticket.status.in_(("new", "open"))).order_by(Ticket.id)
+                    )
+                ).scalars()
+            )
+            for t in tickets:
+                targets = []
+                if t.first_response_at is None and t.first_response_due is not None:
+                    targets.append(("first_response", t.first_response_due))
+                if t.resolution_due is not None:
+                    targets.append(("resolution", t.resolution_due))
+                for kind, due in targets:
+                    if now >= due:
+                        exists = (
+                            await session.execute(
+                                select(SlaBreach.id).where(
+                                    SlaBreach.ticket_id == t.id, SlaBreach.kind == kind
+                                )
+                            )
+                        ).scalar_one_or_none()
+                        if exists is None:
+                            session.add(
+                                SlaBreach(
+                                    ticket_id=t.id, kind=kind, due_at=due, assignee_id=t.assignee_id
+                                )
+                            )
+                            audit(session, t, "sla_breach", kind=kind)
+                            await self._note(session, t, kind, "breach")
+                            raised.append((t.number, kind, "breach"))
+                    elif now >= due - warn and kind not in (t.warned or []):
+                        t.warned = [*(t.warned or []), kind]
+                        audit(session, t, "sla_warning", kind=kind)
+                        await self._note(session, t, kind, "warning")
+                        raised.append((t.number, kind, "warning"))
+            # Resolved tickets past the reopen window are closed for good.
+            old = (
+                await session.execute(
+                    select(Ticket).where(
+                        Ticket.status == "resolved", Ticket.resolved_at < now - window
+                    )
+                )
+            ).scalars()
+            for t in old:
+                move(session, t, "closed", clock=None)
+        for number, kind, what in raised:
+            await self.handoff.events.hub.publish(
+                AGENTS_TOPIC, {"type": f"sla.{what}", "ticket": number, "kind": kind}
+            )
+        return raised
+
+    async def _note(self, session: AsyncSession, t: Ticket, kind: str, what: str) -> None:
+        zh, en = LABEL[kind]
+        due = t.first_response_due if kind == "first_response" else t.resolution_due
+        when = due.isoformat(timespec="minutes") if due else ""
+        text = (
+            f"SLA 预警：工单 #{t.number} {zh}即将超时（{when}）/ SLA warning: {en} due {when}"
+            if what == "warning"
+            else f"SLA 超时：工单 #{t.number} {zh}已超时 / SLA breached: {en} was due {when}"
+        )
+        conv = await lock_conversation(session, t.conversation_id)
+        await add_reply(session, conv, sender="system", text=text, private=True)

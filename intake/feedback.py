@@ -1,0 +1,109 @@
+"""Customer feedback: "helpful" thumbs on bot answers and CSAT scores from the survey (回访).
+
+``helpful_counts`` is the hook the knowledge base reads to rank or review its entries.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Feedback, Message
+
+WORDS = {
+    "非常满意": 5,
+    "很满意": 5,
+    "满意": 4,
+    "一般": 3,
+    "不满意": 2,
+    "很不满意": 1,
+    "非常不满意": 1,
+    "very satisfied": 5,
+    "satisfied": 4,
+    "ok": 3,
+    "okay": 3,
+    "neutral": 3,
+    "dissatisfied": 2,
+    "unsatisfied": 2,
+    "very dissatisfied": 1,
+}
+_NUMBER = re.compile(r"^\s*([1-5])\s*(分|星|stars?|points?)?\s*[。.!！]?\s*$", re.IGNORECASE)
+_FULLWIDTH = str.maketrans("１２３４５", "12345")
+
+SURVEY = {
+    "zh": (
+        "请为本次服务打分（工单 #{ticket}）：回复 1-5（5 = 非常满意），"
+        "或回复 满意 / 一般 / 不满意。"
+    ),
+    "en": (
+        "How did we do (ticket #{ticket})? Reply 1-5 (5 = very satisfied), "
+        "or satisfied / okay / dissatisfied."
+    ),
+}
+THANKS = {
+    "zh": "感谢您的评价（{score} 分）！",
+    "en": "Thank you for your rating ({score}/5)!",
+}
+THANKS_LOW = {
+    "zh": "感谢您的评价（{score} 分），很抱歉没能让您满意，主管会尽快联系您。",
+    "en": "Thank you for your rating ({score}/5). We're sorry; a supervisor will contact you soon.",
+}
+
+
+def parse_rating(text: str) -> int | None:
+    """A 1-5 score from a survey reply ("5", "５分", "满意", "very satisfied"), else None."""
+    t = (text or "").translate(_FULLWIDTH).strip().strip("。.!！~～ ").lower()
+    m = _NUMBER.match(t)
+    if m:
+        return int(m.group(1))
+    return WORDS.get(t)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    message_id: int | None,
+    kind: str,
+    value: int,
+    comment: str = "",
+) -> Feedback:
+    """Store (or update) the feedback of ``kind`` on one message."""
+    row = None
+    if message_id is not None:
+        row = (
+            await session.execute(
+                select(Feedback).where(Feedback.message_id == message_id, Feedback.kind == kind)
+            )
+        ).scalar_one_or_none()
+    if row is None:
+        row = Feedback(
+            conversation_id=conversation_id, message_id=message_id, kind=kind, value=value
+        )
+        session.add(row)
+    row.value = value
+    if comment:
+        row.comment = comment[:2000]
+    await session.flush()
+    return row
+
+
+async def helpful_counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """Per knowledge-base entry id: (helpful votes, not-helpful votes) on bot answers."""
+    # JSON columns can't be grouped on PostgreSQL: count in Python (one row per vote).
+    rows = await session.execute(
+        select(Message.meta, Feedback.value)
+        .join(Message, Message.id == Feedback.message_id)
+        .where(Feedback.kind == "helpful")
+    )
+    out: dict[str, tuple[int, int]] = {}
+    for meta, value in rows:
+        n = 1
+        entry = (meta or {}).get("entry_id")
+        if not entry:
+            continue
+        up, down = out.get(entry, (0, 0))
+        out[entry] = (up + n, down) if value else (up, down + n)
+    return out

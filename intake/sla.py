@@ -1,0 +1,137 @@
+"""SLA clocks: targets per priority and tier, counted on business hours or the calendar.
+
+Business hours follow ``[sla]``: a workday runs ``workday_start``-``workday_end`` in the
+configured time zone; which days are workdays comes from the ``chinesecalendar`` package
+(public holidays off, 调休 make-up weekend days on), or plain Monday-Friday, or every day.
+The clock pauses while a ticket is pending on the customer: when it resumes, the due times
+move later by the business time spent pending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from core.config import SlaSettings
+
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """First-response and resolution targets in minutes, and which clock counts them."""
+
+    first_response_minutes: int
+    resolution_minutes: int
+    clock: str  # business | calendar
+
+
+def policy_for(settings: SlaSettings, priority: str, tier: str) -> Policy:
+    """The policy for a ticket: VIP contacts get the VIP policy, others their priority's."""
+    key = "vip" if tier == "vip" else priority if priority in ("high", "urgent") else "normal"
+    return Policy(
+        getattr(settings, f"{key}_first_response_minutes"),
+        getattr(settings, f"{key}_resolution_minutes"),
+        getattr(settings, f"{key}_clock"),
+    )
+
+
+class BusinessClock:
+    """Adds and measures business time on the configured calendar."""
+
+    def __init__(self, settings: SlaSettings) -> None:
+        self.tz = ZoneInfo(settings.timezone)
+        self.calendar = settings.calendar
+        h, m = settings.workday_start.split(":")
+        self.start = time(int(h), int(m))
+        h, m = settings.workday_end.split(":")
+        self.end = time(int(h), int(m))
+
+    def is_workday(self, day: date) -> bool:
+        """Whether ``day`` is a working day (holidays off, make-up days on)."""
+        if self.calendar == "always":
+            return True
+        if self.calendar == "china":
+            try:
+                return bool(chinese_calendar.is_workday(day))
+            except NotImplementedError:  # a year the package does not cover yet
+                return day.weekday() < 5
+        return day.weekday() < 5
+
+    def _window(self, day: date) -> tuple[datetime, datetime] | None:
+        if not self.is_workday(day):
+            return None
+        return (
+            datetime.combine(day, self.start, self.tz),
+            datetime.combine(day, self.end, self.tz),
+        )
+
+    def add(self, start: datetime, minutes: float) -> datetime:
+        """The moment ``minutes`` of business time after ``start``."""
+        left = timedelta(minutes=minutes)
+        cur = start.astimezone(self.tz)
+        for _ in range(3660):  # ten years of days at most
+            window = self._window(cur.date())
+            if window is not None:
+                open_, close = window
+                if cur < open_:
+                    cur = open_
+                if cur < close:
+                    if cur + left <= close:
+                        return (cur + left).astimezone(UTC)
+                    left -= close - cur
+            cur = datetime.combine(cur.date() + timedelta(days=1), time(0), self.tz)
+        raise ValueError("no business hours found within ten years")
+
+    def between(self, a: datetime, b: datetime) -> timedelta:
+        """Business time between ``a`` and ``b`` (zero if ``b`` is not after ``a``)."""
+        if b <= a:
+            return timedelta(0)
+        total = timedelta(0)
+        cur = a.astimezone(self.tz)
+        end = b.astimezone(self.tz)
+        while cur < end:
+            window = self._window(cur.date())
+            if window is not None:
+                lo, hi = max(cur, window[0]), min(end, window[1])
+                if hi > lo:
+                    total += hi - lo
+            cur = datetime.combine(cur.date() + timedelta(days=1), time(0), self.tz)
+        return total
+
+
+class SlaClock:
+    """Due times for tickets under the configured policies."""
+
+    def __init__(self, settings: SlaSettings) -> None:
+        self.settings = settings
+        self.business = BusinessClock(settings)
+
+    def due(self, policy: Policy, start: datetime, minutes: float) -> datetime:
+        """``start`` plus ``minutes`` on the policy's clock."""
+        if policy.clock == "calendar":
+            return start + timedelta(minutes=minutes)
+        return self.business.add(start, minutes)
+
+    def due_times(self, priority: str, tier: str, start: datetime) -> tuple[datetime, datetime]:
+        """(first response due, resolution due) for a ticket opened at ``start``."""
+        p = policy_for(self.settings, priority, tier)
+        return (
+            self.due(p, start, p.first_response_minutes),
+            self.due(p, start, p.resolution_minutes),
+        )
+
+    def paused(self, priority: str, tier: str, since: datetime, until: datetime) -> timedelta:
+        """How far a pause from ``since`` to ``until`` moves the due times."""
+        p = policy_for(self.settings, priority, tier)
+        if p.clock == "calendar":
+            return max(until - since, timedelta(0))
+        return self.business.between(since, until)
+
+    def shift(self, priority: str, tier: str, due: datetime, by: timedelta) -> datetime:
+        """``due`` moved later by ``by`` of the policy's clock."""
+        p = policy_for(self.settings, priority, tier)
+        return self.due(p, due, by.total_seconds() / 60)

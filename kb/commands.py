@@ -1,0 +1,127 @@
+"""The ``kefu kb eval`` and ``kefu kb export`` commands (wired into core/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from core.config import Settings, write_section
+from kb.authoring import Authoring
+from kb.evaluation import MODE_HELP, MODES, calibrate, evaluate, report
+from kb.exchange import render
+from kb.service import KnowledgeBase
+
+
+def add_arguments(kb_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``eval`` and ``export`` to the ``kefu kb`` subcommands."""
+    ev = kb_sub.add_parser(
+        "eval", help="measure search and answer decisions on a labelled question set"
+    )
+    ev.add_argument("directory", type=Path, help="corpus.jsonl + queries.jsonl (+ qrels.tsv)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="choose the answer threshold from this set and write [kb] thresholds to the config",
+    )
+    ev.add_argument(
+        "--mode",
+        choices=(*MODES, "all"),
+        default="all",
+        help="; ".join(f"{k}: {v}" for k, v in MODE_HELP.items()) + "; all (default): each",
+    )
+    ev.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where eval vectors are cached (default ~/.cache/kefu/vectors); 'none' = off",
+    )
+    ex = kb_sub.add_parser("export", help="write every KB entry as JSONL or CSV")
+    ex.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    ex.add_argument(
+        "--status", choices=("published", "draft", "archived", "all"), default="published"
+    )
+    ex.add_argument("-o", "--output", type=Path, default=None, help="file (default stdout)")
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/kefu/vectors`` (or ``~/.cache/kefu/vectors``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kefu" / "vectors"
+
+
+async def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Run ``kefu kb eval``; with --calibrate, write the thresholds to the config file."""
+    modes = MODES if args.mode == "all" else (args.mode,)
+    cache: Path | None = args.cache_dir or default_cache_dir()
+    if args.cache_dir is not None and str(args.cache_dir) == "none":
+        cache = None
+    data, results = await evaluate(args.directory, settings.kb, modes=modes, cache_dir=cache)
+    body = report(data, results)
+    if args.calibrate:
+        fused = next((r for r in results if r.mode == "fused"), results[0])
+        chosen = calibrate(fused, settings.kb)
+        target = _config_path(settings)
+        write_section(
+            target,
+            "kb",
+            {
+                "thresholds": "fixed",
+                "answer_threshold": round(chosen.answer, 2),
+                "clarify_threshold": round(chosen.clarify, 2),
+            },
+        )
+        body["calibrated"] = {
+            "answer_threshold": round(chosen.answer, 2),
+            "clarify_threshold": round(chosen.clarify, 2),
+            "written_to": str(target),
+        }
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        _print_table(body)
+    return 0
+
+
+def _config_path(settings: Settings) -> Path:
+    """The config file in use, else ./kefu.toml."""
+    source = Path(settings.source) if settings.source not in ("", "defaults") else None
+    return source if source is not None and source.suffix == ".toml" else Path("kefu.toml")
+
+
+def _print_table(body: dict[str, object]) -> None:
+    modes = body["modes"]
+    assert isinstance(modes, dict)
+    print(f"{body['set']}: {body['entries']} entries, {body['queries']} queries")
+    keys = (
+        "recall_at_1",
+        "recall_at_5",
+        "mrr_at_10",
+        "answered_in_scope",
+        "answer_precision",
+        "refused_oos",
+        "oos_auroc",
+        "ms_per_query",
+    )
+    print("mode     " + " ".join(f"{k:>17}" for k in keys))
+    for mode, m in modes.items():
+        cells = " ".join(f"{m[k]:>17}" if k in m else f"{'-':>17}" for k in keys)
+        print(f"{mode:<8} {cells}")
+    if "calibrated" in body:
+        print(f"calibrated: {json.dumps(body['calibrated'], ensure_ascii=False)}")
+    sys.stdout.flush()
+
+
+async def run_export(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    """Run ``kefu kb export``: every entry with the status, as JSONL or CSV."""
+    records = await Authoring(kb).export(None if args.status == "all" else args.status)
+    text = render(records, args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"exported {len(records)} entries to {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,48 @@
+"""Triage: complaints, anger, safety words and VIPs are urgent; categories; rules."""
+
+from __future__ import annotations
+
+from core.config import load_settings
+from intake.feedback import parse_rating
+from intake.triage import triage
+
+CFG = load_settings(None, env={}).triage
+
+
+def test_leaking_appliance_complaint_is_urgent_repair() -> None:
+    t = triage("洗衣机漏电了，我要投诉", CFG)
+    assert (t.priority, t.category, t.sentiment) == ("urgent", "repair", "negative")
+    assert t.skills == ("repair",) and set(t.terms) == {"漏电", "投诉"}
+
+
+def test_plain_question_is_normal_and_kb_category_wins() -> None:
+    t = triage("请问什么时候发货", CFG)
+    assert (t.priority, t.category, t.sentiment) == ("normal", "delivery", "neutral")
+    assert triage("请问什么时候发货", CFG, kb_category="returns").category == "returns"
+
+
+def test_safety_and_anger_in_english() -> None:
+    assert triage("There is smoke coming out of the dryer", CFG).priority == "urgent"
+    assert triage("This is unacceptable, worst service ever", CFG).priority == "urgent"
+
+
+def test_vip_rule_and_config() -> None:
+    assert triage("冰箱坏了", CFG, tier="vip").priority == "urgent"
+    # The default rule "repair and vip -> urgent" would still apply: drop the rules too.
+    off = load_settings(
+        None, env={}, overrides={"triage": {"vip_is_urgent": False, "rules": []}}
+    ).triage
+    t = triage("冰箱坏了", off, tier="vip")
+    assert t.priority == "normal" and t.skills == ()
+
+
+def test_ratings_in_words_and_numbers() -> None:
+    assert [parse_rating(x) for x in ("5", "５分", " 3 ", "满意", "不满意", "Very satisfied")] == [
+        5,
+        5,
+        3,
+        4,
+        2,
+        5,
+    ]
+    assert parse_rating("6") is None and parse_rating("怎么退货") is None
