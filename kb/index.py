@@ -72,6 +72,10 @@ class DenseIndex:
         """Best (cosine, row) per entry among the k nearest rows to one query vector."""
         if self.rows == 0:
             return {}
+        # One query vector: OpenMP's team start-up costs more than it saves (10k entries,
+        # vector cached: median 6.6 ms -> 3.8 ms). The setting is per calling thread, and
+        # searches run in executor threads, so it is set here rather than once at import.
+        faiss.omp_set_num_threads(1)
         sims, rows = self.index.search(query.reshape(1, -1), min(k, self.rows))
         best: dict[int, tuple[float, int]] = {}
         for sim, row in zip(sims[0].tolist(), rows[0].tolist(), strict=True):
