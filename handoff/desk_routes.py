@@ -129,13 +129,19 @@ async def get_ticket(request: web.Request) -> web.Response:
     return json_response({"ticket": data})
 
 
-async def ticket_status(request: web.Request) -> web.Response:
-    """POST /api/agent/tickets/{number}/status {"status"}: 409 with the reason when illegal."""
-    agent = await _agent(request)
+async def _status_body(request: web.Request) -> str:
+    """The ``status`` string of a JSON body, or 400."""
     body = await read_json(request)
     status = body.get("status")
     if not isinstance(status, str):
         raise BadRequest("Give a status.", code="bad_status")
+    return status
+
+
+async def ticket_status(request: web.Request) -> web.Response:
+    """POST /api/agent/tickets/{number}/status {"status"}: 409 with the reason when illegal."""
+    agent = await _agent(request)
+    status = await _status_body(request)
     await request.app[DESK].set_ticket_status(agent, _number(request), status)
     return await get_ticket(request)
 
@@ -318,10 +324,7 @@ async def list_agents(request: web.Request) -> web.Response:
 async def set_status(request: web.Request) -> web.Response:
     """POST /api/agent/status {"status": "online"|"away"|"offline"}."""
     agent = await _agent(request)
-    body = await read_json(request)
-    status = body.get("status")
-    if not isinstance(status, str):
-        raise BadRequest("Give a status.", code="bad_status")
+    status = await _status_body(request)
     updated = await request.app[DESK].set_status(agent.id, status)
     return json_response({"agent": agent_json(updated)})
 

@@ -245,12 +245,7 @@ class Authoring:
                     "Only admins and supervisors may edit a published entry. "
                     "只有管理员和主管可以修改已发布的条目。"
                 )
-            row.group_key = entry.group
-            row.language = entry.language
-            row.category = entry.category
-            row.question = entry.question
-            row.similar = list(entry.similar)
-            row.answer = entry.answer
+            _copy_content(row, entry)
             row.version += 1
             row.updated_by = author.name
             row.updated_at = utcnow()
@@ -310,12 +305,7 @@ class Authoring:
                         f"KB entry {e.id!r} is published; importing over it needs publish "
                         "rights. 覆盖已发布条目需要发布权限。"
                     )
-                row.group_key = e.group
-                row.language = e.language
-                row.category = e.category
-                row.question = e.question
-                row.similar = list(e.similar)
-                row.answer = e.answer
+                _copy_content(row, e)
                 row.status = status
                 row.version = (row.version or 0) + 1
                 row.updated_by = author.name
@@ -418,3 +408,13 @@ def _history(session: AsyncSession, row: KbEntry, action: str, author: Author) -
             author=author.name,
         )
     )
+
+
+def _copy_content(row: KbEntry, entry: EntryIn) -> None:
+    """Put an entry's content (not its status or version) onto its stored row."""
+    row.group_key = entry.group
+    row.language = entry.language
+    row.category = entry.category
+    row.question = entry.question
+    row.similar = list(entry.similar)
+    row.answer = entry.answer
