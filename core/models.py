@@ -255,6 +255,18 @@ class CannedReply(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SlaPolicy(Base):
+    """An admin's override of one SLA policy (``normal``, ``high``, ``urgent``, ``vip``)."""
+
+    __tablename__ = "sla_policies"
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    clock: Mapped[str] = mapped_column(String(16))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class OutboxItem(Base):
     """A reply waiting to be delivered through its conversation's channel."""
 

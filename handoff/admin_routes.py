@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,11 +13,14 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
-from core.models import Agent, CannedReply
+from core.models import Agent, CannedReply, SlaPolicy, utcnow
 from core.web import json_response, read_json
 from handoff.auth import ROLES, create_agent
-from handoff.routes import STATIC, _agent, agent_json
+from handoff.routes import HANDOFF, STATIC, _agent, agent_json
 from intake import reports
+from intake.sla import POLICY_KEYS, Policy, SlaClock, check_policy, configured_policy
+
+log = logging.getLogger(__name__)
 
 
 def _require(agent: Agent, *roles: str) -> None:
@@ -122,12 +126,100 @@ async def _update_agent(request: web.Request, agent_id: int, body: dict[str, Any
     return agent
 
 
+def _policy_rows(clock: SlaClock, rows: dict[str, SlaPolicy]) -> list[dict[str, Any]]:
+    out = []
+    for key in POLICY_KEYS:
+        row = rows.get(key)
+        p = configured_policy(clock.settings, key)
+        if row is not None:
+            p = Policy(row.first_response_minutes, row.resolution_minutes, row.clock)
+        out.append(
+            {
+                "key": key,
+                "first_response_minutes": p.first_response_minutes,
+                "resolution_minutes": p.resolution_minutes,
+                "clock": p.clock,
+                "source": "admin" if row is not None else "config",
+                "updated_at": row.updated_at.isoformat() if row is not None else None,
+                "updated_by": row.updated_by if row is not None else None,
+            }
+        )
+    return out
+
+
+async def _sla_body(request: web.Request) -> dict[str, Any]:
+    clock = request.app[HANDOFF].clock
+    async with request.app[SERVICES].db.reader() as session:
+        rows = {r.key: r for r in (await session.execute(select(SlaPolicy))).scalars()}
+    sla = clock.settings
+    return {
+        "sla": {k: getattr(sla, k) for k in sla.__dataclass_fields__},
+        "policies": _policy_rows(clock, rows),
+    }
+
+
 async def sla_policies(request: web.Request) -> web.Response:
-    """GET /api/admin/sla: the SLA policies and business hours in effect (set in kefu.toml)."""
+    """GET /api/admin/sla: business hours (kefu.toml) and the policies in effect, by source."""
     me = await _agent(request)
     _require(me, "admin", "supervisor")
-    sla = request.app[SERVICES].settings.sla
-    return json_response({"sla": {k: getattr(sla, k) for k in sla.__dataclass_fields__}})
+    return json_response(await _sla_body(request))
+
+
+def _policy_key(request: web.Request) -> str:
+    key = request.match_info["key"]
+    if key not in POLICY_KEYS:
+        raise NotFound(f"There is no SLA policy {key!r}; they are {', '.join(POLICY_KEYS)}.")
+    return key
+
+
+async def put_sla_policy(request: web.Request) -> web.Response:
+    """PUT /api/admin/sla/policies/{key} {first_response_minutes, resolution_minutes, clock}."""
+    me = await _agent(request)
+    _require(me, "admin")
+    key = _policy_key(request)
+    body = await read_json(request)
+    clock = request.app[HANDOFF].clock
+    async with request.app[SERVICES].db.reader() as session:
+        await clock.refresh(session, force=True)
+    current = clock.by_key(key)
+    try:
+        policy = check_policy(
+            body.get("first_response_minutes", current.first_response_minutes),
+            body.get("resolution_minutes", current.resolution_minutes),
+            body.get("clock", current.clock),
+        )
+    except ValueError as err:
+        raise BadRequest(str(err), code="bad_policy") from None
+    async with request.app[SERVICES].db.transaction() as session:
+        row = await session.get(SlaPolicy, key)
+        if row is None:
+            row = SlaPolicy(key=key)
+            session.add(row)
+        row.first_response_minutes = policy.first_response_minutes
+        row.resolution_minutes = policy.resolution_minutes
+        row.clock = policy.clock
+        row.updated_by = me.id
+        row.updated_at = utcnow()
+        await session.flush()
+        await clock.refresh(session, force=True)
+    log.info("SLA policy %s set by agent %s: %s", key, me.id, policy)
+    return json_response(await _sla_body(request))
+
+
+async def delete_sla_policy(request: web.Request) -> web.Response:
+    """DELETE /api/admin/sla/policies/{key}: back to the policy kefu.toml sets."""
+    me = await _agent(request)
+    _require(me, "admin")
+    key = _policy_key(request)
+    clock = request.app[HANDOFF].clock
+    async with request.app[SERVICES].db.transaction() as session:
+        row = await session.get(SlaPolicy, key)
+        if row is not None:
+            await session.delete(row)
+            await session.flush()
+        await clock.refresh(session, force=True)
+    log.info("SLA policy %s reset to the configured one by agent %s", key, me.id)
+    return json_response(await _sla_body(request))
 
 
 # -- reports ------------------------------------------------------------------------------------
@@ -178,6 +270,11 @@ async def dashboard(_request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "reports.html", headers={"Cache-Control": "no-cache"})
 
 
+async def settings_page(_request: web.Request) -> web.FileResponse:
+    """The settings page: SLA policies, agents, canned replies."""
+    return web.FileResponse(STATIC / "settings.html", headers={"Cache-Control": "no-cache"})
+
+
 def setup(app: web.Application) -> None:
     """Mount the admin, supervisor and reports routes."""
     r = app.router
@@ -186,6 +283,9 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/admin/agents", admin_create_agent)
     r.add_patch("/api/admin/agents/{id}", admin_patch_agent)
     r.add_get("/api/admin/sla", sla_policies)
+    r.add_put("/api/admin/sla/policies/{key}", put_sla_policy)
+    r.add_delete("/api/admin/sla/policies/{key}", delete_sla_policy)
     r.add_get("/api/reports/summary", report_summary)
     r.add_get("/api/reports/summary.csv", report_summary)
     r.add_get("/agent/reports", dashboard)
+    r.add_get("/agent/settings", settings_page)

@@ -62,6 +62,7 @@ class DeskActions:
                     new=priority,
                 )
                 ticket.priority = priority
+                await self.h.clock.refresh(session)
                 first, res = self.h.clock.due_times(priority, ticket.tier, ticket.created_at)
                 ticket.first_response_due, ticket.resolution_due = first, res
             if category is not None and category != ticket.category:

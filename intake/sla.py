@@ -9,13 +9,17 @@ move later by the business time spent pending.
 
 from __future__ import annotations
 
+import time as monotime
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import SlaSettings
+from core.models import SlaPolicy
 
 UTC = ZoneInfo("UTC")
 
@@ -29,14 +33,45 @@ class Policy:
     clock: str  # business | calendar
 
 
-def policy_for(settings: SlaSettings, priority: str, tier: str) -> Policy:
-    """The policy for a ticket: VIP contacts get the VIP policy, others their priority's."""
-    key = "vip" if tier == "vip" else priority if priority in ("high", "urgent") else "normal"
+POLICY_KEYS = ("normal", "high", "urgent", "vip")
+CLOCKS = ("business", "calendar")
+# How long a worker trusts its copy of the admins' policies before reading them again.
+REFRESH_SECONDS = 15.0
+
+
+def policy_key(priority: str, tier: str) -> str:
+    """Which policy times a ticket: VIP contacts the VIP one, others their priority's."""
+    return "vip" if tier == "vip" else priority if priority in ("high", "urgent") else "normal"
+
+
+def configured_policy(settings: SlaSettings, key: str) -> Policy:
+    """The policy ``key`` as ``[sla]`` in kefu.toml sets it."""
     return Policy(
         getattr(settings, f"{key}_first_response_minutes"),
         getattr(settings, f"{key}_resolution_minutes"),
         getattr(settings, f"{key}_clock"),
     )
+
+
+def policy_for(settings: SlaSettings, priority: str, tier: str) -> Policy:
+    """The configured policy for a ticket of this priority and customer tier."""
+    return configured_policy(settings, policy_key(priority, tier))
+
+
+def check_policy(first_response: object, resolution: object, clock: object) -> Policy:
+    """A valid policy from untrusted values, or ValueError naming the bad field."""
+    for name, value in (
+        ("first_response_minutes", first_response),
+        ("resolution_minutes", resolution),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+            raise ValueError(f"{name} must be a whole number of minutes from 1 to 1000000.")
+    if clock not in CLOCKS:
+        raise ValueError("clock must be business or calendar.")
+    assert isinstance(first_response, int) and isinstance(resolution, int)
+    if resolution < first_response:
+        raise ValueError("resolution_minutes must not be less than first_response_minutes.")
+    return Policy(first_response, resolution, str(clock))
 
 
 class BusinessClock:
@@ -104,11 +139,36 @@ class BusinessClock:
 
 
 class SlaClock:
-    """Due times for tickets under the configured policies."""
+    """Due times for tickets under the policies in effect: kefu.toml's, unless an admin set one.
+
+    The admins' policies live in SQL (``sla_policies``); each worker keeps a copy that
+    :meth:`refresh` renews at most every ``REFRESH_SECONDS``, so an edit made on one worker
+    reaches the others within seconds. Tickets already open keep the due times they got.
+    """
 
     def __init__(self, settings: SlaSettings) -> None:
         self.settings = settings
         self.business = BusinessClock(settings)
+        self.overrides: dict[str, Policy] = {}
+        self._loaded_at = float("-inf")
+
+    async def refresh(self, session: AsyncSession, *, force: bool = False) -> None:
+        """Read the admins' policies again when the copy is older than REFRESH_SECONDS."""
+        if not force and monotime.monotonic() - self._loaded_at < REFRESH_SECONDS:
+            return
+        rows = (await session.execute(select(SlaPolicy))).scalars().all()
+        self.overrides = {
+            r.key: Policy(r.first_response_minutes, r.resolution_minutes, r.clock) for r in rows
+        }
+        self._loaded_at = monotime.monotonic()
+
+    def by_key(self, key: str) -> Policy:
+        """The policy ``key`` in effect: the admins' when set, else kefu.toml's."""
+        return self.overrides.get(key) or configured_policy(self.settings, key)
+
+    def policy(self, priority: str, tier: str) -> Policy:
+        """The policy in effect for a ticket of this priority and tier."""
+        return self.by_key(policy_key(priority, tier))
 
     def due(self, policy: Policy, start: datetime, minutes: float) -> datetime:
         """``start`` plus ``minutes`` on the policy's clock."""
@@ -118,7 +178,7 @@ class SlaClock:
 
     def due_times(self, priority: str, tier: str, start: datetime) -> tuple[datetime, datetime]:
         """(first response due, resolution due) for a ticket opened at ``start``."""
-        p = policy_for(self.settings, priority, tier)
+        p = self.policy(priority, tier)
         return (
             self.due(p, start, p.first_response_minutes),
             self.due(p, start, p.resolution_minutes),
@@ -126,12 +186,12 @@ class SlaClock:
 
     def paused(self, priority: str, tier: str, since: datetime, until: datetime) -> timedelta:
         """How far a pause from ``since`` to ``until`` moves the due times."""
-        p = policy_for(self.settings, priority, tier)
+        p = self.policy(priority, tier)
         if p.clock == "calendar":
             return max(until - since, timedelta(0))
         return self.business.between(since, until)
 
     def shift(self, priority: str, tier: str, due: datetime, by: timedelta) -> datetime:
         """``due`` moved later by ``by`` of the policy's clock."""
-        p = policy_for(self.settings, priority, tier)
+        p = self.policy(priority, tier)
         return self.due(p, due, by.total_seconds() / 60)

@@ -118,6 +118,7 @@ class TicketDesk:
             kb_category=kb_category,
         )
         now = utcnow()
+        await self.clock.refresh(session)
         ticket = await open_ticket(session, conv.id)
         if ticket is None:
             last = await latest_ticket(session, conv.id)

@@ -21,6 +21,7 @@ PG_ADMIN_URL = os.environ.get(
     "KEFU_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_SERVICES = os.environ.get("KEFU_TEST_REQUIRE_SERVICES") == "1"
+pytest_plugins = ["tests.hangwatch"]
 
 
 def services_missing(what: str, err: BaseException) -> None:

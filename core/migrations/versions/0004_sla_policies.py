@@ -1,4 +1,4 @@
-"""SLA policies edited by admins (placeholder until filled)
+"""sla_policies: admins' overrides of the [sla] policy targets
 
 Revision ID: 0004_sla
 Revises: 0003_tickets
@@ -7,8 +7,8 @@ Create Date: 2026-11-22
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_sla"
 down_revision = "0003_tickets"
@@ -17,8 +17,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "sla_policies",
+        sa.Column("key", sa.String(length=16), primary_key=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("clock", sa.String(length=16), nullable=False),
+        sa.Column("updated_by", sa.Integer(), sa.ForeignKey("agents.id"), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("sla_policies")

@@ -1,0 +1,71 @@
+"""Browser test of the settings page: an admin edits an SLA policy, an agent and a canned reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_browser_flow import _assert_clean
+from tests.e2e.test_desk_flow import _login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_admin_edits_sla_agents_and_canned_replies(kefu_server, new_page):
+    from playwright.sync_api import expect
+
+    base = kefu_server
+    admin = new_page("admin")
+    page = admin.page
+    _login(page, base, "demo@kefu.local", "demo")
+    page.click("#nav-settings")
+    expect(page.locator("h1")).to_have_text("设置")
+
+    row = page.locator('#sla-table tr[data-key="urgent"]')
+    expect(row.locator('input[name="first_response_minutes"]')).to_have_value("30")
+    expect(row.locator("td").nth(4)).to_have_text("配置文件")
+    row.locator('input[name="first_response_minutes"]').fill("20")
+    row.locator('select[name="clock"]').select_option("business")
+    row.locator("button.save").click()
+    expect(page.locator("#notice")).to_have_text("已保存。")
+    expect(row.locator("td").nth(4)).to_have_text("管理员设置")
+    api = page.request.get(base + "/api/admin/sla").json()
+    urgent = next(p for p in api["policies"] if p["key"] == "urgent")
+    assert (urgent["first_response_minutes"], urgent["clock"]) == (20, "business")
+
+    # A value the server refuses shows its reason and changes nothing.
+    row.locator('input[name="resolution_minutes"]').fill("5")
+    row.locator("button.save").click()
+    expect(page.locator("#error")).to_contain_text("resolution_minutes")
+    page.reload()
+    expect(row.locator('input[name="resolution_minutes"]')).to_have_value("2880")
+    row.locator("button.reset").click()
+    expect(row.locator("td").nth(4)).to_have_text("配置文件")
+
+    # Agents: add one with skills, then change their capacity.
+    form = page.locator("#new-agent")
+    form.locator('input[name="name"]').fill("安装师傅")
+    form.locator('input[name="email"]').fill("install@kefu.local")
+    form.locator('input[name="password"]').fill("install-1")
+    form.locator('input[name="skills"]').fill("installation，repair")
+    form.locator("button").click()
+    new_row = page.locator("#agents-table tr", has_text="install@kefu.local")
+    expect(new_row.locator("input").first).to_have_value("installation, repair")
+    new_row.locator('input[name="max_concurrent"]').fill("2")
+    new_row.locator("button").click()
+    expect(page.locator("#notice")).to_have_text("已保存。")
+    agents = page.request.get(base + "/api/agent/agents").json()["agents"]
+    added = next(a for a in agents if a["email"] == "install@kefu.local")
+    assert added["skills"] == ["installation", "repair"] and added["max_concurrent"] == 2
+
+    # Canned replies: text is shown as text, never as markup.
+    canned = page.locator("#new-canned")
+    canned.locator('input[name="shortcut"]').fill("wait")
+    canned.locator('input[name="text"]').fill("<b>请稍等</b>，{customer_name}")
+    canned.locator("button").click()
+    cell = page.locator("#canned-table td", has_text="请稍等")
+    expect(cell).to_have_text("<b>请稍等</b>，{customer_name}")
+
+    page.click("#lang")
+    expect(page.locator("h1")).to_have_text("Settings")
+    expect(row.locator("td").first).to_have_text("Urgent")
+    _assert_clean(admin)
