@@ -50,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
 
     add_kb_commands(kb_sub)
 
+    imp = sub.add_parser("import", help="bring customers, tickets or FAQ in from CSV/xlsx")
+    imp_sub = imp.add_subparsers(dest="import_command", required=True)
+    from intake.imports.commands import add_arguments as add_import_commands
+    from kb.imports import add_arguments as add_kb_import
+
+    add_import_commands(imp_sub)
+    add_kb_import(imp_sub)
+    exp = sub.add_parser("export", help="write customers, tickets or FAQ as CSV (UTF-8, BOM)")
+    exp.add_argument("kind", choices=("customers", "tickets", "kb"))
+    exp.add_argument("file", type=Path)
+
     admin = sub.add_parser("admin", help="administration")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
     ca = admin_sub.add_parser("create-agent", help="create an agent account")
@@ -110,6 +121,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_kb(args, settings))
     if args.command == "admin":
         return asyncio.run(_admin(args, settings))
+    if args.command in ("import", "export"):
+        return asyncio.run(_import_export(args, settings))
     from channels.registry import CLI_COMMANDS
 
     module = importlib.import_module(CLI_COMMANDS[args.command])
@@ -219,6 +232,32 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await kb.close()
         await db.dispose()
+
+
+async def _import_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "import" and args.import_command == "kb":
+        from kb.imports import run_import as run_kb_import
+
+        return await run_kb_import(args, settings)
+    if args.command == "import":
+        from intake.imports.commands import run_import
+
+        return await run_import(args, settings)
+    if args.kind != "kb":
+        from intake.imports.commands import run_export
+
+        return await run_export(args.kind, args, settings)
+    from core.db import Database, upgrade
+    from kb.imports import export_csv
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(settings.database_url)
+        count = await export_csv(db, settings, args.file)
+    finally:
+        await db.dispose()
+    print(f"exported {count} kb entries to {args.file}", file=sys.stderr)
+    return 0
 
 
 async def _admin(args: argparse.Namespace, settings: Settings) -> int:

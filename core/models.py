@@ -84,6 +84,8 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str | None] = mapped_column(String(8))
     tier: Mapped[str] = mapped_column(String(16), default="normal")
+    company: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -338,3 +340,31 @@ class Counter(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImportBatch(Base):
+    """One run of ``kefu import``: what it read and what it did, so it can be rolled back."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # customers | tickets | kb
+    file_name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="done")  # done | rolled_back
+    sample: Mapped[int | None] = mapped_column(Integer)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rolled_back_at: Mapped[datetime | None]
+
+
+class ImportItem(Base):
+    """A row an import batch created or changed (with the values it replaced)."""
+
+    __tablename__ = "import_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))  # created | updated | counter | bump
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(String(128))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -285,6 +285,8 @@ async def customer(request: web.Request) -> web.Response:
                 "email": contact.email if contact else None,
                 "phone": contact.phone if contact else None,
                 "tier": contact.tier if contact else "normal",
+                "company": contact.company if contact else None,
+                "note": contact.note if contact else None,
             },
             "identities": [
                 {

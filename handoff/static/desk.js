@@ -261,6 +261,8 @@
       K.el("div", { className: "c360-name", text: `${c.name || "#" + c.id}${c.tier === "vip" ? " · VIP" : ""}` }),
     ];
     if (c.email || c.phone) rows.push(K.el("div", { text: [c.email, c.phone].filter(Boolean).join(" · ") }));
+    if (c.company) rows.push(K.el("div", { className: "c360-company", text: c.company }));
+    if (c.note) rows.push(K.el("div", { className: "c360-note", text: c.note }));
     rows.push(K.el("div", { className: "c360-h", text: t("identities") }));
     for (const i of data.identities) rows.push(K.el("div", { className: "c360-row", text: `${i.channel} · ${i.inbox} · ${i.external_id}` }));
     rows.push(K.el("div", { className: "c360-h", text: t("history") }));

@@ -1,0 +1,66 @@
+"""``kefu import customers|tickets|list|rollback`` and ``kefu export customers|tickets``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.config import Settings
+from core.db import Database, upgrade
+from core.imports.commands import (
+    add_batch_commands,
+    add_file_options,
+    options,
+    print_result,
+    run_batch_command,
+)
+from core.imports.runner import run
+from intake.imports.customers import CustomerImport
+from intake.imports.export import export_customers, export_tickets
+from intake.imports.tickets import TicketImport
+
+
+def add_arguments(imp_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add customers, tickets, list and rollback to the ``kefu import`` subcommands."""
+    add_file_options(
+        imp_sub.add_parser(
+            "customers", help="customers: name, phone, email, wechat, company, tier, note"
+        )
+    )
+    add_file_options(
+        imp_sub.add_parser(
+            "tickets", help="tickets with their original numbers, times and customers"
+        )
+    )
+    add_batch_commands(imp_sub)
+
+
+async def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one ``kefu import`` subcommand (kb excepted: see kb.imports)."""
+    if args.import_command in ("list", "rollback"):
+        return await run_batch_command(args, settings)
+    opts = options(args)
+    importer = (
+        CustomerImport(settings) if args.import_command == "customers" else TicketImport(settings)
+    )
+    db = Database(settings.database_url)
+    try:
+        await upgrade(settings.database_url)
+        result = await run(db, importer, args.file, opts)
+    finally:
+        await db.dispose()
+    print_result(result, opts)
+    return 0
+
+
+async def run_export(kind: str, args: argparse.Namespace, settings: Settings) -> int:
+    """Run ``kefu export customers|tickets FILE``."""
+    db = Database(settings.database_url)
+    try:
+        await upgrade(settings.database_url)
+        fn = export_customers if kind == "customers" else export_tickets
+        count = await fn(db, args.file, settings.sla.timezone)
+    finally:
+        await db.dispose()
+    print(f"exported {count} {kind} to {args.file}", file=sys.stderr)
+    return 0
