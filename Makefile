@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint format install install-dev services browser mailserver clean
+.PHONY: run test lint format install install-dev services browser mailserver clean abuse
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ run: $(VENV)/.installed
 ## Install what the tests need, start what they need, run the whole suite.
 test: $(VENV)/.dev-installed $(VENV)/.st-installed services browser mailserver
 	$(PY) -m pytest -q
+
+## The full fuzzing and abuse run (thousands of inputs per door) and its figures table.
+abuse: $(VENV)/.dev-installed services
+	$(PY) -m tests.security
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +23,17 @@ from channels.registry import ADAPTERS
 from core.attachments import AttachmentStore
 from core.config import Settings
 from core.context import SERVICES, Services
-from core.coordination import LocalHub, LocalLocks
 from core.db import Database, upgrade
 from core.events import Events
+from core.metrics import METRICS, Metrics, http_metrics
 from core.models import Agent
 from core.outbox import OutboxDispatcher, Sender
 from core.pipeline import TurnPipeline
+from core.recovery import TurnRecovery
+from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, security_headers
+from handoff import outbox_routes, teams
 from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
@@ -57,6 +61,7 @@ class Runtime:
 KB = web.AppKey("kb", KnowledgeBase)
 ADAPTERS_KEY = web.AppKey("adapters", dict)
 RUNTIME = web.AppKey("runtime", Runtime)
+COORDINATION = web.AppKey("coordination", Coordination)
 
 
 def create_app(
@@ -68,16 +73,19 @@ def create_app(
 ) -> web.Application:
     """A ready-to-run kefu application for ``settings``."""
     app = web.Application(
-        middlewares=[error_middleware, security_headers],
+        # security_headers outside error_middleware: error responses get the headers too
+        middlewares=[http_metrics, security_headers, error_middleware],
         client_max_size=settings.server.max_body_bytes,
     )
     secret = load_or_create_secret(settings.server.secret_key, settings.data_path)
     db = Database(settings.database_url)
-    hub = LocalHub()
+    metrics = app[METRICS] = Metrics(db, token=settings.server.metrics_token)
+    coord = app[COORDINATION] = coordination(settings)
+    hub = coord.hub
     events = Events(hub)
     kb = KnowledgeBase(db, settings.kb, settings.data_path, embedder)
     senders: dict[str, Sender] = {}
-    outbox = OutboxDispatcher(db, senders, settings.outbox)
+    outbox = OutboxDispatcher(db, senders, settings.outbox, metrics=metrics, limits=coord.limits)
     handoff = HandoffService(
         db,
         events,
@@ -86,7 +94,14 @@ def create_app(
         settings=settings,
     )
     pipeline = TurnPipeline(
-        db, events, LocalLocks(), outbox, Bot(kb, settings.bot, settings.kb), handoff, settings.bot
+        db,
+        events,
+        coord.locks,
+        outbox,
+        Bot(kb, settings.bot, settings.kb),
+        handoff,
+        settings.bot,
+        metrics=metrics,
     )
     services = Services(
         settings=settings,
@@ -100,6 +115,7 @@ def create_app(
         attachments=AttachmentStore(
             settings.data_path / "attachments", settings.storage.max_attachment_bytes
         ),
+        metrics=metrics,
     )
     app[SERVICES] = services
     app[KB] = kb
@@ -117,8 +133,10 @@ def create_app(
         adapter.setup(app)
     kb_routes.setup(app, kb, _kb_author)
     handoff_routes.setup(app, handoff, kb)
+    outbox_routes.setup(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics.handle)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if migrate:
@@ -126,14 +144,18 @@ def create_app(
         await kb.load()
         if demo:
             await seed_demo(db, kb)
+        await coord.start()
         dispatcher = asyncio.create_task(outbox.run(), name="outbox")
-        sla_timer = asyncio.create_task(SlaTimer(handoff).run(), name="sla")
+        sla_timer = asyncio.create_task(SlaTimer(handoff, metrics).run(), name="sla")
+        recovery = TurnRecovery(db, pipeline, settings.workers.turn_recovery_seconds)
+        recoverer = asyncio.create_task(recovery.run(), name="turn-recovery")
         app[RUNTIME].ready = True
         yield
-        for task in (dispatcher, sla_timer):
+        for task in (dispatcher, sla_timer, recoverer):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await coord.close()
         await kb.close()
         await db.dispose()
 
@@ -172,11 +194,26 @@ async def seed_demo(db: Database, kb: KnowledgeBase) -> None:
         log.info("demo agent created: %s", email)
 
 
+async def seed_demo_alone(settings: Settings) -> None:
+    """:func:`seed_demo` outside a running app (``kefu serve --workers N --demo``, once)."""
+    db = Database(settings.database_url)
+    kb = KnowledgeBase(db, settings.kb, settings.data_path)
+    try:
+        await kb.load()
+        await seed_demo(db, kb)
+    finally:
+        await kb.close()
+        await db.dispose()
+
+
 async def _kb_author(request: web.Request) -> Author:
     """The console's session check for the KB authoring API (kb may not import handoff)."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf(request)
     agent = await request.app[SESSIONS].agent(request)
+    raw = request.match_info.get("conversation_id", "")
+    if raw.isdigit() and 0 < int(raw) < 2**31:  # a draft from a conversation: team rules apply
+        await teams.check(request.app[SERVICES].db, agent, int(raw))
     return Author(id=agent.id, name=agent.name or agent.email, role=agent.role)
 
 
@@ -186,13 +223,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: started, not draining, and the database answers."""
+    """Readiness: started, not draining, and the database answers (Redis down: degraded)."""
     runtime = request.app[RUNTIME]
     db_ok = await request.app[SERVICES].db.ping()
     ready = runtime.ready and not runtime.draining and db_ok
+    redis = request.app[COORDINATION].redis_status
+    # Redis down is "degraded", still ready: every worker keeps serving on in-process
+    # fallbacks, and taking them all out of the proxy would turn a blip into an outage.
+    status = "not_ready" if not ready else "degraded" if redis == "down" else "ready"
     body = {
-        "status": "ready" if ready else "not_ready",
+        "status": status,
         "database": db_ok,
+        "redis": redis,
         "draining": runtime.draining,
+        "worker": os.getpid(),
     }
     return json_response(body, status=200 if ready else 503)

@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import importlib
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from core.config import Settings, describe, load_settings
 from core.errors import KefuError
+from core.logs import configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +29,12 @@ def _parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="ingest the demo KB when empty and create the demo agent",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes on the same port (default [workers] count); "
+        "more than 1 needs PostgreSQL and Redis",
     )
 
     db = sub.add_parser("db", help="database maintenance")
@@ -68,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("--name", default="")
     ca.add_argument("--password", help="default: asked on the terminal (or $KEFU_AGENT_PASSWORD)")
     ca.add_argument("--role", choices=("agent", "supervisor", "admin"), default="agent")
+    from core.backup import add_arguments as add_backup_commands
+
+    add_backup_commands(admin_sub)
 
     from channels.registry import CLI_COMMANDS
 
@@ -86,13 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             server = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
             if server:
                 overrides["server"] = server
+            if args.workers is not None:
+                overrides["workers"] = {"count": args.workers}
         settings = load_settings(args.config, overrides=overrides)
-        logging.basicConfig(
-            level=settings.server.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-        for noisy in ("jieba", "faiss.loader", "alembic.runtime"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+        configure_logging(settings)  # text or JSON, personal data and secrets masked
         return _run(args, settings)
     except KefuError as err:
         print(f"kefu: {err.message}", file=sys.stderr)
@@ -119,6 +125,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "kb":
         return asyncio.run(_kb(args, settings))
+    if args.command == "admin" and args.admin_command in ("backup", "restore"):
+        from core.backup import run as run_backup
+
+        return run_backup(args, settings)
     if args.command == "admin":
         return asyncio.run(_admin(args, settings))
     if args.command in ("import", "export"):
@@ -133,22 +143,28 @@ def _serve(settings: Settings, *, demo: bool) -> int:
     from aiohttp import web
 
     from channels.registry import validate_inboxes
+    from core.workers import Supervisor, check_workers
 
     validate_inboxes(settings)
+    workers = settings.workers.count
+    check_workers(settings, workers)
+    url = settings.public_url
+    lines = [
+        "",
+        f"kefu is running on {url}" + (f" ({workers} workers)" if workers > 1 else ""),
+        f"  web chat demo (widget): {url}/",
+        f"  agent console:          {url}/agent/",
+    ]
+    if workers > 1:  # the parent stays light: core.app is imported in the workers only
+        return Supervisor(settings, workers, demo=demo).run("\n".join(lines) + "\n")
     from core.app import DEMO_AGENT, create_app
 
+    if demo:
+        lines.append(f"  demo agent login:       {DEMO_AGENT[0]} / {DEMO_AGENT[2]}")
+
     app = create_app(settings, demo=demo)
-    url = settings.public_url
 
     async def announce(_app: web.Application) -> None:
-        lines = [
-            "",
-            f"kefu is running on {url}",
-            f"  web chat demo (widget): {url}/",
-            f"  agent console:          {url}/agent/",
-        ]
-        if demo:
-            lines.append(f"  demo agent login:       {DEMO_AGENT[0]} / {DEMO_AGENT[2]}")
         print("\n".join(lines) + "\n", flush=True)
 
     app.on_startup.append(announce)

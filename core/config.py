@@ -49,7 +49,14 @@ class ServerSettings:
     public_url: str = _opt("", doc="URL printed and used in links; default http://host:port")
     secret_key: str = _opt("", doc="signs visitor tokens and sessions; generated when empty")
     max_body_bytes: int = _opt(1_048_576, lo=1024, hi=1 << 30)
+    trusted_proxies: list[str] = _opt(
+        [], doc="reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed"
+    )
     log_level: str = _opt("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    log_format: str = _opt(
+        "text", choices=("text", "json"), doc="json: one JSON object a line; PII masked in both"
+    )
+    metrics_token: str = _opt("", doc="bearer token /metrics requires; empty: open")
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class StorageSettings:
     data_dir: str = _opt("./data")
     database_url: str = _opt("", doc="default: SQLite file kefu.db in data_dir")
     redis_url: str = _opt("", doc="empty: in-process coordination")
+    redis_prefix: str = _opt("kefu:", doc="key prefix, to share one Redis between installations")
     max_attachment_bytes: int = _opt(20 * 1024 * 1024, lo=1024, hi=1 << 31)
 
 
@@ -110,6 +118,14 @@ class AgentSettings:
 
     session_ttl_hours: float = _opt(12.0, lo=0.1, hi=24 * 30)
     secure_cookies: bool = _opt(False, doc="set Secure on cookies (behind HTTPS)")
+    login_max_failures: int = _opt(
+        5, lo=1, hi=1000, doc="failed logins to one account within the window before it locks"
+    )
+    login_max_failures_per_ip: int = _opt(
+        20, lo=1, hi=100_000, doc="failed logins from one address within the window before it locks"
+    )
+    login_window_minutes: float = _opt(15.0, lo=0.1, hi=24 * 60, doc="window that counts failures")
+    lockout_minutes: float = _opt(15.0, lo=0.1, hi=7 * 24 * 60, doc="how long a lockout lasts")
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,31 @@ class OutboxSettings:
     max_attempts: int = _opt(8, lo=1, hi=100)
     base_delay_seconds: float = _opt(1.0, lo=0.01, hi=3600.0)
     max_delay_seconds: float = _opt(300.0, lo=0.1, hi=86_400.0)
+    claim_seconds: float = _opt(
+        60.0, lo=1.0, hi=3600.0, doc="a send claimed by a worker that died is retried after this"
+    )
+    rate_limits: list[str] = _opt(
+        ["wechat: 600/60", "wecom_kf: 600/60"],
+        doc='"channel: sends/seconds" per inbox, shared by all workers (platform quotas)',
+    )
+
+
+@dataclass(frozen=True)
+class WorkersSettings:
+    """Worker processes: how many, and the leases that keep them out of each other's way."""
+
+    count: int = _opt(
+        1, lo=1, hi=64, doc="processes `kefu serve` runs; more than 1 needs PostgreSQL and Redis"
+    )
+    lock_ttl_seconds: float = _opt(
+        15.0, lo=1.0, hi=600.0, doc="a Redis lock held by a dead worker expires after this"
+    )
+    lease_seconds: float = _opt(
+        10.0, lo=1.0, hi=600.0, doc="poller leases (IMAP, WeCom sync): takeover after this"
+    )
+    turn_recovery_seconds: float = _opt(
+        30.0, lo=1.0, hi=3600.0, doc="a bot turn lost with a dead worker is rerun after this"
+    )
 
 
 @dataclass(frozen=True)
@@ -234,6 +275,7 @@ class Settings:
     webchat: WebchatSettings = field(default_factory=WebchatSettings)
     agents: AgentSettings = field(default_factory=AgentSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    workers: WorkersSettings = field(default_factory=WorkersSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
     assignment: AssignmentSettings = field(default_factory=AssignmentSettings)
@@ -273,9 +315,10 @@ SHORT_ENV = {
     "KEFU_HOST": ("server", "host"),
     "KEFU_PORT": ("server", "port"),
     "KEFU_LOG_LEVEL": ("server", "log_level"),
+    "KEFU_LOG_FORMAT": ("server", "log_format"),
     "KEFU_EMBEDDER": ("kb", "embedder"),
 }
-SECRET_KEYS = {("server", "secret_key")}
+SECRET_KEYS = {("server", "secret_key"), ("server", "metrics_token")}
 
 
 SECTIONS: dict[str, type] = {
@@ -286,6 +329,7 @@ SECTIONS: dict[str, type] = {
     "webchat": WebchatSettings,
     "agents": AgentSettings,
     "outbox": OutboxSettings,
+    "workers": WorkersSettings,
     "sla": SlaSettings,
     "triage": TriageSettings,
     "assignment": AssignmentSettings,
@@ -481,12 +525,30 @@ def _cross_check(s: Settings) -> None:
     redis = s.storage.redis_url
     if redis and not redis.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("Config key [storage] redis_url must start with redis:// or rediss://.")
+    parse_rate_limits(s.outbox.rate_limits)
     if s.kb.embedder == "sentence-transformers" and not s.kb.model:
         raise ConfigError(
             "Config key [kb] model must name a model or path when embedder is "
             "sentence-transformers."
         )
     _check_tickets(s)
+
+
+_RATE = re.compile(r"^\s*([a-z0-9_]+)\s*:\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*$")
+
+
+def parse_rate_limits(lines: list[str]) -> dict[str, tuple[int, float]]:
+    """Parse ``[outbox] rate_limits`` lines ``channel: sends/seconds``."""
+    out: dict[str, tuple[int, float]] = {}
+    for i, line in enumerate(lines, 1):
+        m = _RATE.match(line)
+        if not m or int(m.group(2)) < 1 or float(m.group(3)) <= 0:
+            raise ConfigError(
+                f"Config key [outbox] rate_limits line {i} must be 'channel: sends/seconds' "
+                f"(e.g. 'wechat: 600/60'), got {line!r}."
+            )
+        out[m.group(1)] = (int(m.group(2)), float(m.group(3)))
+    return out
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")

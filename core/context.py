@@ -11,6 +11,7 @@ from core.config import Settings
 from core.coordination import Hub, Locks
 from core.db import Database
 from core.events import Events
+from core.metrics import Metrics
 from core.outbox import OutboxDispatcher
 from core.pipeline import TurnPipeline
 
@@ -28,6 +29,7 @@ class Services:
     pipeline: TurnPipeline
     secret: bytes
     attachments: AttachmentStore
+    metrics: Metrics
 
 
 SERVICES = web.AppKey("services", Services)

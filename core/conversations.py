@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.domain import Attachment, InboundMessage
 from core.errors import NotFound
@@ -41,14 +42,23 @@ class Recorded:
 
 
 async def inbox_id(session: AsyncSession, name: str, channel: str) -> int:
-    """The id of the inbox called ``name``, created on first use."""
+    """The id of the inbox called ``name``, created on first use (safe when raced)."""
     found = (await session.execute(select(Inbox.id).where(Inbox.name == name))).scalar()
     if found is not None:
         return int(found)
-    inbox = Inbox(name=name, channel=channel)
-    session.add(inbox)
-    await session.flush()
-    return inbox.id
+    # Two first visitors at once (several workers): one creates it, the other finds it.
+    # ON CONFLICT DO NOTHING keeps a PostgreSQL transaction usable, unlike a caught error.
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    await session.execute(
+        insert(Inbox)
+        .values(name=name, channel=channel, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[Inbox.name])
+    )
+    return int((await session.execute(select(Inbox.id).where(Inbox.name == name))).scalar_one())
 
 
 async def identity_for(
@@ -153,30 +163,41 @@ async def find_by_source(session: AsyncSession, inbox: int, source_id: str) -> M
     ).scalar_one_or_none()
 
 
-async def record_inbound(session: AsyncSession, inbound: InboundMessage) -> Recorded:
-    """Store a customer message exactly once in the customer's conversation."""
-    ibx = await inbox_id(session, inbound.inbox, inbound.channel)
-    existing = await find_by_source(session, ibx, inbound.source_id)
-    if existing is not None:
-        conv = await session.get(Conversation, existing.conversation_id)
-        assert conv is not None
-        return Recorded(conv, existing, duplicate=True)
-    identity = await identity_for(
-        session,
-        inbound.channel,
-        ibx,
-        inbound.external_id,
-        inbound.contact_name,
-        email=inbound.contact_email,
-    )
+async def record_inbound(
+    session: AsyncSession, inbound: InboundMessage, *, optimistic: bool = False
+) -> Recorded:
+    """Store a customer message exactly once in the customer's conversation.
+
+    ``optimistic`` skips the look-up of an earlier delivery: the unique index on the
+    platform's message id then raises IntegrityError for a resend, and the caller retries
+    without it (one query less per message, for the usual case of no resend).
+    """
     if inbound.conversation_id is not None:
-        conv_or_none = await session.get(Conversation, inbound.conversation_id)
-        if conv_or_none is None or conv_or_none.identity_id != identity.id:
-            raise NotFound(f"Conversation {inbound.conversation_id} does not exist.")
-        conv = conv_or_none
+        conv, ibx = await _own_conversation(session, inbound)
+        if not optimistic:
+            existing = await find_by_source(session, ibx, inbound.source_id)
+            if existing is not None:
+                return Recorded(conv, existing, duplicate=True)
     else:
+        ibx = await inbox_id(session, inbound.inbox, inbound.channel)
+        if not optimistic:
+            existing = await find_by_source(session, ibx, inbound.source_id)
+            if existing is not None:
+                found = await session.get(Conversation, existing.conversation_id)
+                assert found is not None
+                return Recorded(found, existing, duplicate=True)
+        identity = await identity_for(
+            session,
+            inbound.channel,
+            ibx,
+            inbound.external_id,
+            inbound.contact_name,
+            email=inbound.contact_email,
+        )
         conv = await conversation_for(session, identity)
-    seq = await next_seq(session, conv.id)
+    seq = await advance(session, conv)
+    if inbound.conversation_id is None:
+        await session.refresh(conv)  # found without a row lock: read it again, current
     now = inbound.received_at or utcnow()
     msg = Message(
         conversation_id=conv.id,
@@ -194,10 +215,69 @@ async def record_inbound(session: AsyncSession, inbound: InboundMessage) -> Reco
     )
     session.add(msg)
     await session.flush()
-    await session.refresh(conv)
     if conv.first_customer_message_at is None:
         conv.first_customer_message_at = now
     return Recorded(conv, msg, duplicate=False)
+
+
+async def _own_conversation(
+    session: AsyncSession, inbound: InboundMessage
+) -> tuple[Conversation, int]:
+    """The conversation the message names, if it is this channel user's; and its inbox id.
+
+    One query instead of inbox, identity and conversation look-ups: a conversation that
+    does not exist and one that belongs to somebody else are the same NotFound. The row is
+    locked (PostgreSQL), so what the turn reads of it stays current until commit.
+    """
+    row = (
+        await session.execute(
+            select(Conversation, ContactIdentity.inbox_id)
+            .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+            .join(Inbox, Inbox.id == ContactIdentity.inbox_id)
+            .where(
+                Conversation.id == inbound.conversation_id,
+                ContactIdentity.channel == inbound.channel,
+                ContactIdentity.external_id == inbound.external_id,
+                Inbox.name == inbound.inbox,
+            )
+            .with_for_update(of=Conversation)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"Conversation {inbound.conversation_id} does not exist.")
+    return row[0], int(row[1])
+
+
+async def advance(session: AsyncSession, conv: Conversation, count: int = 1) -> int:
+    """Allocate ``count`` sequence numbers (the last is returned) and refresh ``conv``.
+
+    The row's owner and first-message time come back with the new seq (RETURNING), so the
+    object is current without a second query; on PostgreSQL the UPDATE's row lock makes
+    them the latest committed values.
+    """
+    now = utcnow()
+    row = (
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conv.id)
+            .values(last_seq=Conversation.last_seq + count, last_activity_at=now, updated_at=now)
+            .returning(
+                Conversation.last_seq, Conversation.owner, Conversation.first_customer_message_at
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"Conversation {conv.id} does not exist.")
+    for key, value in (
+        ("last_seq", row[0]),
+        ("owner", row[1]),
+        ("first_customer_message_at", row[2]),
+        ("last_activity_at", now),
+        ("updated_at", now),
+    ):
+        set_committed_value(conv, key, value)
+    return int(row[0])
 
 
 def attachment_json(a: Attachment) -> dict[str, Any]:
@@ -220,31 +300,99 @@ async def add_reply(
     meta = dict(meta or {})
     if agent is not None:
         meta["agent_name"] = agent.name
-    msg = Message(
-        conversation_id=conv.id,
-        inbox_id=conv.inbox_id,
+    msg = _outgoing(conv.id, conv.inbox_id, seq, sender, text, meta, private=private, agent=agent)
+    session.add(msg)
+    await session.flush()
+    if not private:
+        session.add(_outbox_row(msg, conv.channel))
+    return msg
+
+
+async def add_bot_replies(
+    session: AsyncSession,
+    conversation_id: int,
+    replies: list[tuple[str, dict[str, Any]]],
+    state: dict[str, Any],
+    language: str,
+    *,
+    delivered_on: frozenset[str] = frozenset(),
+) -> list[Message] | None:
+    """A bot turn's replies (text, meta) and memory, if the bot still owns the conversation.
+
+    Three statements: one UPDATE takes the seqs, saves the bot's memory and checks the owner
+    (no row: a person took over, nothing is written, None is returned), one INSERT for the
+    messages, one for their outbox rows. ``delivered_on``: channels that deliver by waking
+    a socket that reads the database (web chat); the caller wakes it right after commit,
+    so on those the rows are stored as sent instead of waiting for the dispatcher.
+    """
+    now = utcnow()
+    row = (
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.owner == "bot")
+            .values(
+                last_seq=Conversation.last_seq + len(replies),
+                bot_state=state,
+                language=language,
+                last_activity_at=now,
+                updated_at=now,
+            )
+            .returning(Conversation.last_seq, Conversation.inbox_id, Conversation.channel)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    last, inbox, channel = int(row[0]), int(row[1]), str(row[2])
+    delivered = channel in delivered_on
+    first = last - len(replies) + 1
+    msgs = [
+        _outgoing(conversation_id, inbox, first + i, "bot", text, meta, delivered=delivered)
+        for i, (text, meta) in enumerate(replies)
+    ]
+    session.add_all(msgs)
+    await session.flush()
+    session.add_all([_outbox_row(m, channel, delivered=delivered) for m in msgs])
+    return msgs
+
+
+def _outgoing(
+    conversation_id: int,
+    inbox: int,
+    seq: int,
+    sender: str,
+    text: str,
+    meta: dict[str, Any],
+    *,
+    private: bool = False,
+    agent: Agent | None = None,
+    delivered: bool = False,
+) -> Message:
+    """An outgoing message row (``delivered``: already sent by the caller)."""
+    return Message(
+        conversation_id=conversation_id,
+        inbox_id=inbox,
         seq=seq,
         direction=OUTBOUND,
         sender=sender,
         text=text,
         private=private,
         agent_id=agent.id if agent else None,
-        delivery="received" if private else "pending",
+        delivery="received" if private else ("sent" if delivered else "pending"),
         meta=meta,
     )
-    session.add(msg)
-    await session.flush()
-    if not private:
-        session.add(
-            OutboxItem(
-                message_id=msg.id,
-                conversation_id=conv.id,
-                channel=conv.channel,
-                idempotency_key=uuid.uuid4().hex,
-                status="pending",
-            )
-        )
-    return msg
+
+
+def _outbox_row(msg: Message, channel: str, *, delivered: bool = False) -> OutboxItem:
+    """The outbox row of an outgoing message (``delivered``: recorded as sent once)."""
+    return OutboxItem(
+        message_id=msg.id,
+        conversation_id=msg.conversation_id,
+        channel=channel,
+        idempotency_key=uuid.uuid4().hex,
+        status="sent" if delivered else "pending",
+        attempts=1 if delivered else 0,
+    )
 
 
 async def messages_after(

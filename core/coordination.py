@@ -1,9 +1,9 @@
 """Coordination between concurrent turns: per-key locks, pub/sub wake-ups, rate limits.
 
-These are the in-process implementations used on one machine. The interfaces are small on
-purpose so a Redis-backed twin can replace them for several workers; pub/sub is treated as
-at-most-once either way: a wake-up says "look at conversation X after seq N" and the
-receiver reads the database.
+These are the in-process implementations used by one worker process. The interfaces are
+small on purpose: ``core/redis_coord.py`` has Redis-backed twins for several workers (and
+falls back to these while Redis is down). Pub/sub is treated as at-most-once either way: a
+wake-up says "look at conversation X after seq N" and the receiver reads the database.
 """
 
 from __future__ import annotations
@@ -69,8 +69,7 @@ class LocalHub:
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
         """Deliver ``event`` to the topic's listeners now."""
-        for listener in list(self._subs.get(topic, ())):
-            listener(topic, event)
+        self.deliver(topic, event)
 
     def subscribe(self, topic: str, listener: Listener) -> Callable[[], None]:
         """Register ``listener``; call the returned function to unregister it."""
@@ -84,6 +83,15 @@ class LocalHub:
                     self._subs.pop(topic, None)
 
         return unsubscribe
+
+    def topics(self) -> list[str]:
+        """The topics that have listeners now."""
+        return list(self._subs)
+
+    def deliver(self, topic: str, event: dict[str, Any]) -> None:
+        """Call the topic's listeners with ``event`` (what :meth:`publish` does, synchronously)."""
+        for listener in list(self._subs.get(topic, ())):
+            listener(topic, event)
 
     def subscribers(self, topic: str) -> int:
         """How many listeners a topic has (for tests and metrics)."""
@@ -120,3 +128,25 @@ class RateLimiter:
         if len(self._hits) >= self.max_keys:  # still full: drop the oldest half
             for key in list(self._hits)[: self.max_keys // 2]:
                 del self._hits[key]
+
+
+class Limits(Protocol):
+    """Rate limits by key, with the limit given per call (shared across workers with Redis)."""
+
+    async def allow(self, key: str, limit: int, window: float) -> bool:
+        """Record a hit for ``key``; False when ``limit`` hits in ``window`` seconds are used up."""
+        ...
+
+
+class LocalLimits:
+    """In-process :class:`Limits`: one sliding-window :class:`RateLimiter` per (limit, window)."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[tuple[int, float], RateLimiter] = {}
+
+    async def allow(self, key: str, limit: int, window: float) -> bool:
+        """Record a hit for ``key`` and say whether it is within the limit."""
+        limiter = self._limiters.get((limit, window))
+        if limiter is None:
+            limiter = self._limiters[(limit, window)] = RateLimiter(limit, window)
+        return limiter.allow(key)

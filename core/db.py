@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select, text, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,6 +31,8 @@ from core.models import Counter
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+CONNECT_TIMEOUT = 5.0  # seconds to reach PostgreSQL before a request fails with 503
+DB_ERRORS = (SQLAlchemyError, OSError)
 
 
 class Database:
@@ -42,7 +45,15 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10)
+            # Fail fast when the server is down or unreachable (a 503, not a hung request);
+            # pre-ping replaces connections a restarted server closed.
+            kwargs.update(
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                pool_timeout=5,
+                connect_args={"timeout": CONNECT_TIMEOUT},
+            )
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -60,8 +71,8 @@ class Database:
                 try:
                     async with session.begin():
                         yield session
-                except (OperationalError, DBAPIError, OSError) as err:
-                    if _is_connectivity(err):
+                except DB_ERRORS as err:
+                    if is_connectivity(err):
                         raise ServiceUnavailable("The database is not available.") from err
                     raise
         finally:
@@ -74,16 +85,17 @@ class Database:
         try:
             async with self.sessions() as session:
                 yield session
-        except (OperationalError, DBAPIError, OSError) as err:
-            if _is_connectivity(err):
+        except DB_ERRORS as err:
+            if is_connectivity(err):
                 raise ServiceUnavailable("The database is not available.") from err
             raise
 
     async def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+        """True when the database answers a trivial query (within the connect timeout)."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            async with asyncio.timeout(CONNECT_TIMEOUT + 1):
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
             return True
         except Exception:  # readiness must never raise
             return False
@@ -109,27 +121,24 @@ _CONNECTIVITY_HINTS = (
     "unable to open database",
     "connection is closed",
     "cannot connect",
+    "connect call failed",
+    "the database system is",  # starting up / shutting down / in recovery mode
+    "terminating connection",  # the server was stopped or restarted
+    "connection reset",
+    "timeout",
 )
 
 
-def _is_connectivity(err: BaseException) -> bool:
+def is_connectivity(err: BaseException) -> bool:
     """Whether a database error means 'cannot reach the database' rather than a bad query."""
-    if isinstance(err, OSError | ConnectionError):
+    if isinstance(err, OSError | PoolTimeout):
         return True
     if isinstance(err, DBAPIError) and err.connection_invalidated:
         return True
+    if not isinstance(err, DBAPIError):
+        return False
     msg = str(err).lower()
-    return any(
-        s in msg
-        for s in (
-            "connection refused",
-            "could not connect",
-            "connection was closed",
-            "unable to open database",
-            "connection is closed",
-            "cannot connect",
-        )
-    )
+    return any(s in msg for s in _CONNECTIVITY_HINTS)
 
 
 async def next_counter(session: AsyncSession, name: str, start: int = 1) -> int:

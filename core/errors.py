@@ -8,6 +8,7 @@
     ├── Forbidden                403: authenticated but not allowed
     ├── NotFound                 404: unknown id
     ├── Conflict                 409: an illegal state transition or a lost race
+    ├── TooManyRequests          429: a rate limit or a lockout (login attempts)
     ├── ServiceUnavailable       503: a dependency (database...) is down
     └── DeliveryError            a channel could not deliver an outbound message
         └── PermanentDeliveryError   retrying will not help
@@ -78,6 +79,13 @@ class Conflict(KefuError):
 
     status = 409
     code = "conflict"
+
+
+class TooManyRequests(KefuError):
+    """The caller went over a rate limit or is locked out for a while."""
+
+    status = 429
+    code = "rate_limited"
 
 
 class ServiceUnavailable(KefuError):

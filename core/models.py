@@ -71,6 +71,7 @@ class Inbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # None: every team
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -119,7 +120,28 @@ class Agent(Base):
     max_concurrent: Mapped[int] = mapped_column(Integer, default=5)
     status: Mapped[str] = mapped_column(String(16), default="offline")  # online|away|offline
     last_assigned_at: Mapped[datetime | None]
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    session_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped: sessions end
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Team(Base):
+    """A group of agents; an inbox given to a team is seen by that team only (and supervisors)."""
+
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed console logins per account or client address, and the lockout they caused."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)  # account:<email> | ip:<addr>
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
 
 
 class Conversation(Base):
@@ -340,6 +362,16 @@ class Counter(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Lease(Base):
+    """A named job only one worker may run at a time (a mailbox poller): holder and expiry."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ImportBatch(Base):

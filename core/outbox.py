@@ -6,7 +6,12 @@ row is dead and its message marked failed with the reason, for the console to sh
 
 A row is claimed before it is sent (``pending`` -> ``sending`` with a lease), so two
 dispatchers, or a dispatcher and a channel that answers inline (a WeChat passive reply),
-never both send it; a claim left behind by a crash expires and the row is retried.
+never both send it; a claim left behind by a crash expires (``claim_seconds``) and the row
+is retried. Several workers claim disjoint batches (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL). Each delivery carries the row's idempotency key, stable across retries, for
+channels that dedupe on it (WeCom ``msgid``, email ``Message-ID``; web chat dedupes by
+seq). Per-inbox send quotas (``[outbox] rate_limits``) are shared through Redis; dead rows
+can be listed and sent again (the console's dead-letter page).
 """
 
 from __future__ import annotations
@@ -15,16 +20,19 @@ import asyncio
 import logging
 import random
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import OutboxSettings
+from core.config import OutboxSettings, parse_rate_limits
+from core.coordination import Limits, LocalLimits
 from core.db import Database
 from core.domain import Attachment, OutboundDelivery
-from core.errors import DeliveryError, PermanentDeliveryError
+from core.errors import Conflict, DeliveryError, NotFound, PermanentDeliveryError
+from core.metrics import Metrics
 from core.models import ContactIdentity, Conversation, Inbox, Message, OutboxItem, utcnow
 
 log = logging.getLogger(__name__)
@@ -82,6 +90,62 @@ async def claim_messages(session: AsyncSession, message_ids: list[int]) -> list[
     return taken
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """A reply the outbox gave up on, with the reason, for the console."""
+
+    outbox_id: int
+    message_id: int
+    conversation_id: int
+    channel: str
+    attempts: int
+    reason: str
+    text: str
+    failed_at: datetime
+
+
+async def dead_letters(db: Database, limit: int = 100) -> list[DeadLetter]:
+    """The most recent dead rows, newest first."""
+    async with db.reader() as session:
+        rows = (
+            await session.execute(
+                select(OutboxItem, Message.text)
+                .join(Message, Message.id == OutboxItem.message_id)
+                .where(OutboxItem.status == "dead")
+                .order_by(OutboxItem.updated_at.desc(), OutboxItem.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    return [
+        DeadLetter(
+            item.id,
+            item.message_id,
+            item.conversation_id,
+            item.channel,
+            item.attempts,
+            item.last_error or "",
+            text,
+            item.updated_at,
+        )
+        for item, text in rows
+    ]
+
+
+async def retry_dead(db: Database, outbox_id: int) -> None:
+    """Send a dead row again from scratch (attempts reset); NotFound / Conflict otherwise."""
+    async with db.transaction() as session:
+        item = await session.get(OutboxItem, outbox_id, with_for_update=True)
+        if item is None:
+            raise NotFound(f"Outbox row {outbox_id} does not exist.")
+        if item.status != "dead":
+            raise Conflict(f"Outbox row {outbox_id} is {item.status}, not dead.", code="not_dead")
+        item.status, item.attempts, item.next_attempt_at = "pending", 0, utcnow()
+        msg = await session.get(Message, item.message_id)
+        if msg is not None:
+            msg.delivery, msg.delivery_error = "pending", None
+    log.info("outbox row %s queued again by hand", outbox_id)
+
+
 class Sender(Protocol):
     """What the outbox needs of a channel: deliver one stored reply or raise DeliveryError."""
 
@@ -101,9 +165,14 @@ class OutboxDispatcher:
         *,
         poll_seconds: float = 1.0,
         batch: int = 100,
+        metrics: Metrics | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.db = db
         self.senders = senders
+        self.limits: Limits = limits or LocalLimits()
+        self.rate_limits = parse_rate_limits(settings.rate_limits)
+        self.metrics = metrics or Metrics()
         self.settings = settings
         self.poll_seconds = poll_seconds
         self.batch = batch
@@ -134,6 +203,9 @@ class OutboxDispatcher:
 
     async def run_once(self) -> int:
         """Deliver every due row once; returns how many rows were handled."""
+        ids = await self._claim_due()
+        if not ids:
+            return 0
         async with self.db.reader() as session:
             rows = (
                 await session.execute(
@@ -142,12 +214,8 @@ class OutboxDispatcher:
                     .join(Conversation, Conversation.id == OutboxItem.conversation_id)
                     .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
                     .join(Inbox, Inbox.id == Conversation.inbox_id)
-                    .where(
-                        OutboxItem.status.in_(("pending", "sending")),
-                        OutboxItem.next_attempt_at <= utcnow(),
-                    )
+                    .where(OutboxItem.id.in_(ids))
                     .order_by(OutboxItem.id)
-                    .limit(self.batch)
                 )
             ).all()
         for item, msg, external_id, inbox_name in rows:
@@ -169,11 +237,63 @@ class OutboxDispatcher:
                     for a in msg.attachments
                 ),
             )
-            async with self.db.transaction() as session:
-                claimed = await claim(session, item.id)
-            if claimed:
+            if await self._within_rate(delivery):
                 await self._deliver(delivery)
-        return len(rows)
+        return len(ids)
+
+    async def _claim_due(self) -> list[int]:
+        """Claim a batch of due rows (``sending`` with a lease) in one transaction.
+
+        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint
+        batches at once; on SQLite the write lock serializes the claim anyway.
+        """
+        now = utcnow()
+        async with self.db.transaction() as session:
+            ids = list(
+                (
+                    await session.execute(
+                        select(OutboxItem.id)
+                        .where(
+                            OutboxItem.status.in_(("pending", "sending")),
+                            OutboxItem.next_attempt_at <= now,
+                        )
+                        .order_by(OutboxItem.id)
+                        .limit(self.batch)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).scalars()
+            )
+            if ids:
+                await session.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id.in_(ids))
+                    .values(
+                        status="sending",
+                        next_attempt_at=now + timedelta(seconds=self.settings.claim_seconds),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+        return ids
+
+    async def _within_rate(self, d: OutboundDelivery) -> bool:
+        """Per-inbox send quota of the channel; a row over it goes back, no attempt counted."""
+        quota = self.rate_limits.get(d.channel)
+        if quota is None:
+            return True
+        limit, window = quota
+        if await self.limits.allow(f"outbox:{d.channel}:{d.inbox}", limit, window):
+            return True
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == d.outbox_id, OutboxItem.status == "sending")
+                .values(
+                    status="pending",
+                    next_attempt_at=utcnow() + timedelta(seconds=window / limit),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return False
 
     async def _deliver(self, d: OutboundDelivery) -> None:
         sender = self.senders.get(d.channel)
@@ -209,6 +329,7 @@ class OutboxDispatcher:
             else:
                 item.status, item.last_error = "pending", error
                 item.next_attempt_at = utcnow() + timedelta(seconds=self.backoff(d.attempt))
+            self.metrics.delivery(d.channel, item.status, msg.created_at)
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (full jitter)."""

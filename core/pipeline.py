@@ -19,11 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import BotSettings
-from core.conversations import add_reply, lock_conversation, record_inbound
+from core.conversations import add_bot_replies, add_reply, lock_conversation, record_inbound
 from core.coordination import Locks
 from core.db import Database
-from core.domain import BotState, BotTurn, EscalationRequest, InboundMessage, TurnInput
+from core.domain import (
+    BotReply,
+    BotState,
+    BotTurn,
+    EscalationRequest,
+    InboundMessage,
+    TurnInput,
+)
+from core.errors import NotFound
 from core.events import Events
+from core.metrics import Metrics
 from core.models import Conversation, Message
 from core.outbox import OutboxDispatcher
 
@@ -74,6 +83,7 @@ class InboundResult:
     duplicate: bool
     owner: str
     turn: asyncio.Task[None] | None = None
+    message: Message | None = None  # the stored message (None for a duplicate)
 
 
 FALLBACK_NOTICE = {
@@ -94,8 +104,10 @@ class TurnPipeline:
         responder: Responder,
         handoff: Handoff,
         settings: BotSettings,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics or Metrics()
         self.events = events
         self.locks = locks
         self.outbox = outbox
@@ -106,10 +118,14 @@ class TurnPipeline:
 
     async def handle_inbound(self, inbound: InboundMessage) -> InboundResult:
         """Store ``inbound`` exactly once and start the bot's turn when the bot owns it."""
-        for attempt in range(2):
+        started = self.metrics.clock()
+        log.debug("inbound on %s from %s: %.200s", inbound.inbox, inbound.external_id, inbound.text)
+        for attempt in range(3):
             try:
                 async with self.db.transaction() as session:
-                    rec = await record_inbound(session, inbound)
+                    # First pass optimistic: a resend fails on the unique index and the next
+                    # pass looks it up (one query less for every message that is not one).
+                    rec = await record_inbound(session, inbound, optimistic=attempt == 0)
                     conv = rec.conversation
                     if not rec.duplicate and conv.owner == "resolved":
                         await self.handoff.reopen(session, conv)
@@ -120,10 +136,11 @@ class TurnPipeline:
                     )
                 break
             except IntegrityError:
-                # A concurrent delivery of the same platform message won the race; the
-                # second pass finds it and reports a duplicate.
-                if attempt == 1:
+                # A resend, or a concurrent delivery of the same platform message that won
+                # the race; the next pass finds it and reports a duplicate.
+                if attempt == 2:
                     raise
+        self.metrics.stored(inbound.channel, started, duplicate=result.duplicate)
         if result.duplicate:
             return result
         await self.events.message(result.conversation_id, result.seq)
@@ -135,23 +152,35 @@ class TurnPipeline:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return InboundResult(
-            result.conversation_id, result.message_id, result.seq, False, result.owner, task
+            result.conversation_id,
+            result.message_id,
+            result.seq,
+            False,
+            result.owner,
+            task,
+            rec.message,
         )
 
     async def bot_turn(self, conversation_id: int, seq: int) -> None:
         """Answer the customer message ``seq`` if the bot still owns the conversation."""
+        started = self.metrics.clock()
         async with self.locks.hold(f"turn:{conversation_id}"):
             async with self.db.reader() as session:
-                conv = await session.get(Conversation, conversation_id)
-                text = (
+                # One query: the conversation and the message to answer.
+                found = (
                     await session.execute(
-                        select(Message.text).where(
-                            Message.conversation_id == conversation_id, Message.seq == seq
+                        select(Conversation, Message.text, Message.meta)
+                        .outerjoin(
+                            Message,
+                            (Message.conversation_id == Conversation.id) & (Message.seq == seq),
                         )
+                        .where(Conversation.id == conversation_id)
                     )
-                ).scalar()
-            if conv is None or conv.owner != "bot" or text is None:
-                return
+                ).first()
+            conv = found[0] if found is not None else None
+            text, meta = (found[1], found[2] or {}) if found is not None else (None, {})
+            if conv is None or conv.owner != "bot" or text is None or meta.get("answered"):
+                return  # answered already: a rerun after a worker died (core/recovery.py)
             state = BotState.from_json(conv.bot_state)
             await self.events.typing(conversation_id, "bot", True)
             try:
@@ -175,32 +204,35 @@ class TurnPipeline:
                         escalate=EscalationRequest("bot_error", FALLBACK_NOTICE[lang]),
                         handler="error",
                     )
-                owner, last_seq = await self._commit_turn(conversation_id, turn)
+                owner, last_seq = await self._commit_turn(conversation_id, turn, seq)
             finally:
                 await self.events.typing(conversation_id, "bot", False)
         if last_seq is not None:
-            self.outbox.notify()
+            self.metrics.answered(conv.channel, turn, started)
+            if self._delivers_inline(conv.channel, turn):
+                for _ in turn.replies:
+                    self.metrics.delivery(conv.channel, "sent", None)
+                await self.events.message(conversation_id, last_seq)  # the socket reads them
+            else:
+                self.outbox.notify()
             await self.events.conversation_updated(conversation_id, owner, last_seq)
 
-    async def _commit_turn(self, conversation_id: int, turn: BotTurn) -> tuple[str, int | None]:
+    async def _commit_turn(
+        self, conversation_id: int, turn: BotTurn, seq: int
+    ) -> tuple[str, int | None]:
+        if turn.escalate is None and turn.replies:
+            return await self._commit_replies(conversation_id, turn, seq)
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
             if conv.owner != "bot":
                 return conv.owner, None  # a person took over while the bot was thinking
+            if not await _mark_answered(session, conversation_id, seq):
+                return conv.owner, None  # another worker's turn got here first
             last = None
             for reply in turn.replies:
-                meta: dict[str, object] = {}
-                if reply.choices:
-                    meta["choices"] = [
-                        {"n": c.n, "label": c.label, "entry_id": c.entry_id} for c in reply.choices
-                    ]
-                if reply.entry_id:
-                    meta["entry_id"] = reply.entry_id
-                if reply.decision:
-                    meta["decision"] = reply.decision
-                if reply.confidence is not None:
-                    meta["confidence"] = round(reply.confidence, 4)
-                last = await add_reply(session, conv, sender="bot", text=reply.text, meta=meta)
+                last = await add_reply(
+                    session, conv, sender="bot", text=reply.text, meta=_reply_meta(reply)
+                )
             conv.bot_state = turn.state.to_json()
             conv.language = turn.language
             if turn.escalate is not None:
@@ -216,6 +248,50 @@ class TurnPipeline:
             await session.flush()
             return conv.owner, (last.seq if last is not None else conv.last_seq)
 
+    async def _commit_replies(
+        self, conversation_id: int, turn: BotTurn, seq: int
+    ) -> tuple[str, int | None]:
+        """The usual turn (replies, no escalation) in one short transaction.
+
+        The conversation UPDATE checks the owner and takes the row lock first, so the
+        "answered" mark read after it is current; a turn that finds the message already
+        answered rolls everything back.
+        """
+        try:
+            async with self.db.transaction() as session:
+                msgs = await add_bot_replies(
+                    session,
+                    conversation_id,
+                    [(r.text, _reply_meta(r)) for r in turn.replies],
+                    turn.state.to_json(),
+                    turn.language,
+                    delivered_on=self._wakeup_channels(),
+                )
+                if msgs is None:
+                    owner = await session.scalar(
+                        select(Conversation.owner).where(Conversation.id == conversation_id)
+                    )
+                    if owner is None:
+                        raise NotFound(f"Conversation {conversation_id} does not exist.")
+                    return owner, None  # a person took over while the bot was thinking
+                if not await _mark_answered(session, conversation_id, seq):
+                    raise _AlreadyAnswered
+        except _AlreadyAnswered:
+            return "bot", None  # another worker's turn got here first
+        return "bot", msgs[-1].seq
+
+    def _wakeup_channels(self) -> frozenset[str]:
+        """Channels whose delivery is a wake-up of a socket that reads the database."""
+        return frozenset(
+            name
+            for name, sender in self.outbox.senders.items()
+            if getattr(sender, "delivers_by_wakeup", False)
+        )
+
+    def _delivers_inline(self, channel: str, turn: BotTurn) -> bool:
+        """Whether this turn's replies were stored as sent (see :meth:`_commit_replies`)."""
+        return turn.escalate is None and bool(turn.replies) and channel in self._wakeup_channels()
+
     async def feedback(self, conversation_id: int, seq: int, value: object) -> None:
         """A channel passes on the customer's rating of one message."""
         await self.handoff.feedback(conversation_id, seq, value)
@@ -226,3 +302,37 @@ class TurnPipeline:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
             for task in pending:
                 task.cancel()
+
+
+class _AlreadyAnswered(Exception):
+    """Rolls back a turn whose message another worker answered meanwhile."""
+
+
+async def _mark_answered(session: AsyncSession, conversation_id: int, seq: int) -> bool:
+    """Mark message ``seq`` answered; False if it already was (under the conversation lock)."""
+    asked = (
+        await session.execute(
+            select(Message).where(Message.conversation_id == conversation_id, Message.seq == seq)
+        )
+    ).scalar_one_or_none()
+    if asked is not None:
+        if asked.meta.get("answered"):
+            return False
+        asked.meta = {**asked.meta, "answered": True}
+    return True
+
+
+def _reply_meta(reply: BotReply) -> dict[str, object]:
+    """What a bot reply's message row remembers: choices offered, entry, decision."""
+    meta: dict[str, object] = {}
+    if reply.choices:
+        meta["choices"] = [
+            {"n": c.n, "label": c.label, "entry_id": c.entry_id} for c in reply.choices
+        ]
+    if reply.entry_id:
+        meta["entry_id"] = reply.entry_id
+    if reply.decision:
+        meta["decision"] = reply.decision
+    if reply.confidence is not None:
+        meta["confidence"] = round(reply.confidence, 4)
+    return meta

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from core.db import DB_ERRORS, is_connectivity
 from core.errors import BadRequest, KefuError, PayloadTooLarge
+from core.forwarded import is_https
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +57,29 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except KefuError as err:
-        return json_response(error_body(err.code, err.message), status=err.status)
+        response = json_response(error_body(err.code, err.message), status=err.status)
+        if err.status == 503:
+            response.headers["Retry-After"] = "5"
+        return response
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
             return json_response(
                 error_body(exc.reason.lower().replace(" ", "_"), exc.reason), status=exc.status
             )
         raise
+    except DB_ERRORS as err:
+        if not is_connectivity(err):
+            log.exception("database error on %s %s", request.method, request.path)
+            return json_response(
+                error_body("internal_error", "Something went wrong on our side."), status=500
+            )
+        # A database outage outside core.db's wrappers: fail fast, the client may retry.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
+        response = json_response(
+            error_body("unavailable", "The database is not available."), status=503
+        )
+        response.headers["Retry-After"] = "5"
+        return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response(
@@ -71,11 +89,19 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Strict CSP and friends on every response we produce."""
-    response = await handler(request)
+    """Strict CSP and friends on every response we produce, error pages included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # aiohttp's own 404/405 pages and redirects
+        _secure(request, exc.headers)
+        raise
     if isinstance(response, web.WebSocketResponse) or response.prepared:
         return response
-    headers = response.headers
+    _secure(request, response.headers)
+    return response
+
+
+def _secure(request: web.Request, headers: MutableMapping[str, str]) -> None:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.path.startswith("/webchat/") and request.path.endswith((".js", ".css")):
@@ -83,6 +109,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin")
         headers.setdefault("Access-Control-Allow-Origin", "*")
     else:
+        # frame-ancestors 'none' (and X-Frame-Options for old browsers): no site may frame
+        # the console or the demo page (clickjacking).
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Frame-Options", "DENY")
-    return response
+    if request.path.startswith("/api/"):
+        headers.setdefault("Cache-Control", "no-store")  # conversations are personal data
+    if is_https(request):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -16,7 +16,7 @@ from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, CannedReply, SlaPolicy, utcnow
 from core.web import json_response, read_json
 from handoff.auth import ROLES, create_agent
-from handoff.routes import HANDOFF, STATIC, _agent, agent_json
+from handoff.routes import HANDOFF, STATIC, _agent, agent_json, path_id
 from intake import reports
 from intake.sla import POLICY_KEYS, Policy, SlaClock, check_policy, configured_policy
 
@@ -56,7 +56,7 @@ async def delete_canned(request: web.Request) -> web.Response:
     agent = await _agent(request)
     _require(agent, "admin", "supervisor")
     async with request.app[SERVICES].db.transaction() as session:
-        row = await session.get(CannedReply, int(request.match_info["id"]))
+        row = await session.get(CannedReply, path_id(request, "There is no such canned reply."))
         if row is None:
             raise NotFound("There is no such canned reply.")
         await session.delete(row)
@@ -90,7 +90,8 @@ async def admin_patch_agent(request: web.Request) -> web.Response:
     """PATCH /api/admin/agents/{id} {"skills","max_concurrent","role","active"}."""
     me = await _agent(request)
     _require(me, "admin")
-    agent = await _update_agent(request, int(request.match_info["id"]), await read_json(request))
+    agent_id = path_id(request, "There is no such agent.")
+    agent = await _update_agent(request, agent_id, await read_json(request))
     return json_response({"agent": agent_json(agent)})
 
 
@@ -288,4 +289,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/reports/summary", report_summary)
     r.add_get("/api/reports/summary.csv", report_summary)
     r.add_get("/agent/reports", dashboard)
+    from handoff import team_routes  # it uses this module's role check
+
+    team_routes.setup(app)
     r.add_get("/agent/settings", settings_page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from core.context import SERVICES
 from core.db import Database
 from core.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from core.forwarded import is_https
 from core.models import Agent
 from core.security import TokenSigner, hash_password, verify_password
 
@@ -68,24 +70,40 @@ async def authenticate(db: Database, email: str, password: str) -> Agent:
 
 
 class Sessions:
-    """Issues and checks console session cookies."""
+    """Issues and checks console session cookies.
+
+    A session is a signed token naming the agent, a fresh random nonce and the agent's
+    ``session_version``: every login issues a new token (a cookie planted before login never
+    becomes a session: no fixation), and logging out bumps the version, which ends every
+    session of that agent at once, stolen copies included.
+    """
 
     def __init__(self, secret: bytes, ttl_hours: float, secure: bool) -> None:
         self.signer = TokenSigner(secret, "agent-session")
         self.ttl = ttl_hours * 3600
         self.secure = secure
 
-    def start(self, response: web.StreamResponse, agent: Agent) -> None:
-        """Set the session cookie for ``agent`` on ``response``."""
+    def start(
+        self, response: web.StreamResponse, agent: Agent, request: web.Request | None = None
+    ) -> None:
+        """Set a brand-new session cookie for ``agent`` on ``response``."""
         # The password hash's tail ties the session to the password: changing it logs out.
-        token = self.signer.sign({"a": agent.id, "p": agent.password_hash[-8:]}, self.ttl)
+        token = self.signer.sign(
+            {
+                "a": agent.id,
+                "p": agent.password_hash[-8:],
+                "s": agent.session_version or 0,
+                "n": secrets.token_urlsafe(12),
+            },
+            self.ttl,
+        )
         response.set_cookie(
             COOKIE,
             token,
             max_age=int(self.ttl),
             httponly=True,
             samesite="Strict",
-            secure=self.secure,
+            secure=self.secure or (request is not None and is_https(request)),
             path="/",
         )
 
@@ -93,16 +111,31 @@ class Sessions:
         """Clear the session cookie."""
         response.del_cookie(COOKIE, path="/")
 
+    async def revoke(self, db: Database, agent_id: int) -> None:
+        """End every session of ``agent_id`` (logout everywhere)."""
+        async with db.transaction() as session:
+            agent = await session.get(Agent, agent_id)
+            if agent is not None:
+                agent.session_version = (agent.session_version or 0) + 1
+
     async def agent(self, request: web.Request) -> Agent:
         """The logged-in agent of ``request``; Unauthorized otherwise."""
         token = request.cookies.get(COOKIE)
         if not token:
             raise Unauthorized("Please log in.", code="login_required")
         payload = self.signer.verify(token)
+        agent_id = payload.get("a")
+        if not isinstance(agent_id, int) or isinstance(agent_id, bool):
+            raise Unauthorized("Please log in.", code="login_required")
         db = request.app[SERVICES].db
         async with db.reader() as session:
-            agent = await session.get(Agent, payload.get("a"))
-        if agent is None or not agent.active or agent.password_hash[-8:] != payload.get("p"):
+            agent = await session.get(Agent, agent_id)
+        if (
+            agent is None
+            or not agent.active
+            or agent.password_hash[-8:] != payload.get("p")
+            or (agent.session_version or 0) != payload.get("s", 0)
+        ):
             raise Unauthorized("Please log in.", code="login_required")
         return agent
 

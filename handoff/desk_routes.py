@@ -24,7 +24,7 @@ from core.models import (
     TicketEvent,
 )
 from core.web import json_response, read_json
-from handoff import admin_routes
+from handoff import admin_routes, teams
 from handoff.assignment import loads
 from handoff.desk import DeskActions
 from handoff.routes import (
@@ -47,9 +47,12 @@ _VAR = re.compile(r"\{(customer_name|agent_name|ticket_number)\}")
 
 def _number(request: web.Request) -> int:
     try:
-        return int(request.match_info["number"].lstrip("#"))
+        number = int(request.match_info["number"].lstrip("#"))
     except ValueError:
         raise NotFound("There is no such ticket.") from None
+    if not 0 < number < 2**31:  # beyond the column's range PostgreSQL errors out
+        raise NotFound("There is no such ticket.")
+    return number
 
 
 # -- tickets ---------------------------------------------------------------------------
@@ -58,7 +61,13 @@ def _number(request: web.Request) -> int:
 async def list_tickets(request: web.Request) -> web.Response:
     """GET /api/agent/tickets?status=&priority=&assignee=me."""
     agent = await _agent(request)
-    q = select(Ticket).order_by(Ticket.id.desc()).limit(500)
+    q = (
+        select(Ticket)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(teams.visible(agent))
+        .order_by(Ticket.id.desc())
+        .limit(500)
+    )
     status, priority = request.query.get("status"), request.query.get("priority")
     if status:
         if status not in STATUSES:
@@ -93,9 +102,10 @@ def _ticket_json(t: Ticket, names: dict[int, str]) -> dict[str, Any]:
 
 async def get_ticket(request: web.Request) -> web.Response:
     """GET /api/agent/tickets/{number}: fields, SLA, CSAT, breaches and the audit trail."""
-    await _agent(request)
+    agent = await _agent(request)
     async with request.app[SERVICES].db.reader() as session:
         t = await ticket_by_number(session, _number(request))
+        await teams.ensure_visible(session, agent, t.conversation_id)
         names = await _agent_names(session)
         events = (
             await session.execute(
@@ -141,6 +151,7 @@ async def _status_body(request: web.Request) -> str:
 async def ticket_status(request: web.Request) -> web.Response:
     """POST /api/agent/tickets/{number}/status {"status"}: 409 with the reason when illegal."""
     agent = await _agent(request)
+    await teams.check_ticket(request.app[SERVICES].db, agent, _number(request))
     status = await _status_body(request)
     await request.app[DESK].set_ticket_status(agent, _number(request), status)
     return await get_ticket(request)
@@ -149,6 +160,7 @@ async def ticket_status(request: web.Request) -> web.Response:
 async def patch_ticket(request: web.Request) -> web.Response:
     """PATCH /api/agent/tickets/{number} {"priority","category"}."""
     agent = await _agent(request)
+    await teams.check_ticket(request.app[SERVICES].db, agent, _number(request))
     body = await read_json(request)
     priority, category = body.get("priority"), body.get("category")
     if priority is not None and not isinstance(priority, str):
@@ -164,6 +176,7 @@ async def patch_ticket(request: web.Request) -> web.Response:
 async def merge_ticket(request: web.Request) -> web.Response:
     """POST /api/agent/tickets/{number}/merge {"into": other number}."""
     agent = await _agent(request)
+    await teams.check_ticket(request.app[SERVICES].db, agent, _number(request))
     body = await read_json(request)
     into = body.get("into")
     if not isinstance(into, int) or isinstance(into, bool):
@@ -180,6 +193,7 @@ async def pending(request: web.Request) -> web.Response:
     agent = await _agent(request)
     conv_id = _conversation_id(request)
     async with request.app[SERVICES].db.reader() as session:
+        await teams.ensure_visible(session, agent, conv_id)
         t = await latest_ticket(session, conv_id)
     if t is None:
         raise Conflict("This conversation has no ticket.", code="no_ticket")
@@ -195,6 +209,7 @@ async def transfer(request: web.Request) -> web.Response:
     if not isinstance(to, int) or isinstance(to, bool) or not isinstance(note, str):
         raise BadRequest("Give agent_id (a number) and an optional note.", code="bad_transfer")
     conv_id = _conversation_id(request)
+    await teams.check(request.app[SERVICES].db, agent, conv_id)
     await request.app[DESK].transfer(agent, conv_id, to, note)
     return await _conversation(request, conv_id)
 
@@ -210,12 +225,10 @@ async def _conversation(request: web.Request, conv_id: int) -> web.Response:
 
 async def suggestions(request: web.Request) -> web.Response:
     """GET /api/agent/conversations/{id}/suggestions: KB answers for the last customer message."""
-    await _agent(request)
+    agent = await _agent(request)
     conv_id = _conversation_id(request)
     async with request.app[SERVICES].db.reader() as session:
-        conv = await session.get(Conversation, conv_id)
-        if conv is None:
-            raise NotFound(f"Conversation {conv_id} does not exist.")
+        conv = await teams.ensure_visible(session, agent, conv_id)
         text = (
             await session.execute(
                 select(Message.text)
@@ -247,12 +260,10 @@ async def suggestions(request: web.Request) -> web.Response:
 
 async def customer(request: web.Request) -> web.Response:
     """GET /api/agent/conversations/{id}/customer: the customer 360 across every channel."""
-    await _agent(request)
+    agent = await _agent(request)
     conv_id = _conversation_id(request)
     async with request.app[SERVICES].db.reader() as session:
-        conv = await session.get(Conversation, conv_id)
-        if conv is None:
-            raise NotFound(f"Conversation {conv_id} does not exist.")
+        conv = await teams.ensure_visible(session, agent, conv_id)
         contact = await session.get(Contact, conv.contact_id)
         inboxes = {i.id: i.name for i in (await session.execute(select(Inbox))).scalars()}
         idents = (
@@ -264,7 +275,7 @@ async def customer(request: web.Request) -> web.Response:
             (
                 await session.execute(
                     select(Conversation)
-                    .where(Conversation.contact_id == conv.contact_id)
+                    .where(Conversation.contact_id == conv.contact_id, teams.visible(agent))
                     .order_by(Conversation.id.desc())
                     .limit(50)
                 )
@@ -342,9 +353,10 @@ async def list_canned(request: web.Request) -> web.Response:
     values = {"agent_name": agent.name}
     async with request.app[SERVICES].db.reader() as session:
         cid = request.query.get("conversation_id")
-        if cid and cid.isdigit():
+        if cid and cid.isdigit() and int(cid) < 2**31:
             conv = await session.get(Conversation, int(cid))
             if conv is not None:
+                await teams.ensure_visible(session, agent, conv.id)
                 contact = await session.get(Contact, conv.contact_id)
                 values["customer_name"] = (contact.name if contact else "") or "您"
                 t = await latest_ticket(session, conv.id)

@@ -16,9 +16,12 @@ from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, Unauthorized
 from core.events import AGENTS_TOPIC
+from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, read_json
+from handoff import teams
 from handoff.auth import SESSIONS, authenticate, check_csrf
+from handoff.lockout import LOCKOUT, Lockout, account_key, ip_key
 from handoff.service import HandoffService
 from kb.service import KnowledgeBase
 
@@ -38,6 +41,7 @@ def agent_json(agent: Agent) -> dict[str, Any]:
         "status": agent.status,
         "skills": list(agent.skills or []),
         "max_concurrent": agent.max_concurrent,
+        "team_id": agent.team_id,
     }
 
 
@@ -177,10 +181,18 @@ async def _agent(request: web.Request) -> Agent:
 
 
 def _conversation_id(request: web.Request) -> int:
+    return path_id(request, "There is no such conversation.")
+
+
+def path_id(request: web.Request, missing: str) -> int:
+    """The ``{id}`` of the path as a row id; NotFound (never a 500) when it cannot be one."""
     try:
-        return int(request.match_info["id"])
+        value = int(request.match_info["id"])
     except ValueError:
-        raise NotFound("There is no such conversation.") from None
+        raise NotFound(missing) from None
+    if not 0 < value < 2**31:  # beyond the column's range PostgreSQL errors out
+        raise NotFound(missing)
+    return value
 
 
 async def login(request: web.Request) -> web.Response:
@@ -190,18 +202,31 @@ async def login(request: web.Request) -> web.Response:
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise BadRequest("Give an email and a password.", code="missing_credentials")
-    agent = await authenticate(request.app[SERVICES].db, email, password)
+    lockout = request.app[LOCKOUT]
+    keys = (account_key(email), ip_key(client_ip(request)))
+    await lockout.check(*keys)  # 429 "locked" while the account or the address is locked
+    try:
+        agent = await authenticate(request.app[SERVICES].db, email, password)
+    except Unauthorized:
+        await lockout.failed(*keys)
+        await lockout.check(*keys)  # the failure that locks says so at once
+        raise
+    await lockout.succeeded(keys[0])
     response = json_response({"agent": agent_json(agent)})
-    request.app[SESSIONS].start(response, agent)
+    request.app[SESSIONS].start(response, agent, request)  # always a new token (no fixation)
     log.info("agent %s logged in", agent.id)
     return response
 
 
 async def logout(request: web.Request) -> web.Response:
-    """POST /api/agent/logout."""
+    """POST /api/agent/logout: ends every session of the agent, this cookie included."""
     check_csrf(request)
+    sessions = request.app[SESSIONS]
+    with contextlib.suppress(Unauthorized):
+        agent = await sessions.agent(request)
+        await sessions.revoke(request.app[SERVICES].db, agent.id)
     response = json_response({"ok": True})
-    request.app[SESSIONS].end(response)
+    sessions.end(response)
     return response
 
 
@@ -236,6 +261,7 @@ async def list_conversations(request: web.Request) -> web.Response:
                     select(Conversation)
                     .where(
                         Conversation.owner == owner,
+                        teams.visible(me_agent),
                         *((Conversation.assignee_id == me_agent.id,) if mine else ()),
                     )
                     .order_by(order)
@@ -249,13 +275,11 @@ async def list_conversations(request: web.Request) -> web.Response:
 
 async def get_conversation(request: web.Request) -> web.Response:
     """GET /api/agent/conversations/{id} with its messages (private notes included)."""
-    await _agent(request)
+    agent = await _agent(request)
     conv_id = _conversation_id(request)
     db = request.app[SERVICES].db
     async with db.reader() as session:
-        conv = await session.get(Conversation, conv_id)
-        if conv is None:
-            raise NotFound(f"Conversation {conv_id} does not exist.")
+        conv = await teams.ensure_visible(session, agent, conv_id)
         data = (await conversations_json(session, [conv]))[0]
         msgs = await messages_after(session, conv_id, 0, include_private=True, limit=5000)
     data["messages"] = [message_json(m) for m in msgs]
@@ -278,6 +302,7 @@ async def takeover(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/takeover."""
     agent = await _agent(request)
     conv_id = _conversation_id(request)
+    await teams.check(request.app[SERVICES].db, agent, conv_id)
     await request.app[HANDOFF].takeover(agent, conv_id)
     return await _conversation_response(request, conv_id)
 
@@ -286,6 +311,7 @@ async def post_message(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/messages {"text","private"}."""
     agent = await _agent(request)
     conv_id = _conversation_id(request)
+    await teams.check(request.app[SERVICES].db, agent, conv_id)
     body = await read_json(request)
     text, private = body.get("text"), body.get("private", False)
     if not isinstance(text, str):
@@ -300,6 +326,7 @@ async def resolve(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/resolve."""
     agent = await _agent(request)
     conv_id = _conversation_id(request)
+    await teams.check(request.app[SERVICES].db, agent, conv_id)
     await request.app[HANDOFF].resolve(agent, conv_id)
     return await _conversation_response(request, conv_id)
 
@@ -308,6 +335,7 @@ async def handback(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/handback."""
     agent = await _agent(request)
     conv_id = _conversation_id(request)
+    await teams.check(request.app[SERVICES].db, agent, conv_id)
     await request.app[HANDOFF].handback(agent, conv_id)
     return await _conversation_response(request, conv_id)
 
@@ -347,18 +375,21 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
 
 async def attachment(request: web.Request) -> web.Response:
     """GET /api/agent/attachments/{key}: a stored file, for logged-in agents only."""
-    await _agent(request)
+    agent = await _agent(request)
     key = request.match_info["key"]
     store = request.app[SERVICES].attachments
     data = await store.read(key)  # NotFound for unknown or malformed keys
     async with request.app[SERVICES].db.reader() as session:
-        row = (
+        found = (
             await session.execute(
-                select(Message.attachments)
+                select(Message.attachments, Message.conversation_id)
                 .where(Message.attachments.cast(String).contains(key))
                 .limit(1)
             )
-        ).scalar_one_or_none()
+        ).first()
+        if found is not None:
+            await teams.ensure_visible(session, agent, found.conversation_id)
+    row = found.attachments if found is not None else None
     meta: dict[str, Any] = next((a for a in row or [] if a.get("key") == key), {})
     mime = str(meta.get("mime") or "application/octet-stream")
     inline = mime in ("image/jpeg", "image/png", "image/gif", "image/webp")
@@ -380,6 +411,7 @@ async def console_index(request: web.Request) -> web.FileResponse:
 def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | None = None) -> None:
     """Mount the console and its API on ``app``."""
     app[HANDOFF] = handoff
+    app[LOCKOUT] = Lockout(app[SERVICES].db, app[SERVICES].settings.agents)
     r = app.router
     from handoff import desk_routes  # it reads this module's JSON shapes
 

@@ -25,6 +25,7 @@ from core.errors import BadRequest, Conflict, NotFound
 from core.events import Events
 from core.models import Agent, Conversation, Feedback, KbEntry, Message, Ticket, utcnow
 from core.outbox import OutboxDispatcher
+from handoff import teams
 from handoff.assignment import (
     choose,
     expected_wait_minutes,
@@ -409,7 +410,8 @@ class HandoffService:
     ) -> tuple[Message, ...]:
         ticket = await open_ticket(session, conv.id)
         skills = set(ticket.skills or []) if ticket else set()
-        agent = choose(await online_agents(session), await loads(session), skills)
+        agents = await teams.for_inbox(session, await online_agents(session), conv.inbox_id)
+        agent = choose(agents, await loads(session), skills)
         if agent is None:
             return ()
         msgs = await self._assign(session, conv, agent, by=None)

@@ -2,7 +2,9 @@
 
 Warnings and breaches become private notes on the conversation (the assignee sees them in
 the console) and ``sla.warning`` / ``sla.breach`` events on the agents topic (every console,
-so supervisors too). Each warning and breach happens once per ticket and target.
+so supervisors too). Each warning and breach happens once per ticket and target, also with
+several workers running the timer: a pass locks the tickets it handles and skips those
+another pass holds (``FOR UPDATE SKIP LOCKED``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversations import add_reply, lock_conversation
 from core.events import AGENTS_TOPIC
+from core.metrics import Metrics
 from core.models import SlaBreach, Ticket, utcnow
 from handoff.service import HandoffService
 from intake.lifecycle import audit, move
@@ -31,8 +34,9 @@ LABEL = {
 class SlaTimer:
     """Checks open tickets against their due times, on an interval."""
 
-    def __init__(self, handoff: HandoffService) -> None:
+    def __init__(self, handoff: HandoffService, metrics: Metrics | None = None) -> None:
         self.handoff = handoff
+        self.metrics = metrics or Metrics()
         self.db = handoff.db
         self.settings = handoff.settings
 
@@ -82,7 +86,12 @@ class SlaTimer:
             tickets = list(
                 (
                     await session.execute(
-                        select(Ticket).where(Ticket.status.in_(("new", "open"))).order_by(Ticket.id)
+                        select(Ticket)
+                        .where(Ticket.status.in_(("new", "open")))
+                        .order_by(Ticket.id)
+                        # Several workers run this timer: each takes the tickets no other
+                        # pass holds (PostgreSQL; SQLite serializes writers anyway).
+                        .with_for_update(skip_locked=True)
                     )
                 ).scalars()
             )
@@ -118,14 +127,15 @@ class SlaTimer:
             # Resolved tickets past the reopen window are closed for good.
             old = (
                 await session.execute(
-                    select(Ticket).where(
-                        Ticket.status == "resolved", Ticket.resolved_at < now - window
-                    )
+                    select(Ticket)
+                    .where(Ticket.status == "resolved", Ticket.resolved_at < now - window)
+                    .with_for_update(skip_locked=True)
                 )
             ).scalars()
             for t in old:
                 move(session, t, "closed", clock=None)
         for number, kind, what in raised:
+            self.metrics.sla(kind, what)
             await self.handoff.events.hub.publish(
                 AGENTS_TOPIC, {"type": f"sla.{what}", "ticket": number, "kind": kind}
             )

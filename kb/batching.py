@@ -1,42 +1,51 @@
-"""Micro-batching of query embeddings across concurrent searches.
+"""Micro-batching across concurrent searches: one worker-thread call for many queries.
 
 Embedding one short text costs nearly as much as embedding a few together (the model's fixed
-per-call overhead dominates), and the embedders serialise their calls anyway. So concurrent
-searches do not each call the model: the first one opens a batch, and every search that
-arrives before the worker thread picks it up, or while a previous batch is being embedded,
-joins the next call (at most ``MAX_BATCH`` texts a call). ``MAX_WAIT`` (default 0: just
+per-call overhead dominates), a batch of query vectors is searched in faiss in one call, and
+every trip to a worker thread costs a thread wake-up and a GIL hand-off. So concurrent
+searches do not each do their own: the first one opens a batch, and every search that
+arrives before the worker thread picks it up, or while a previous batch is being processed,
+joins the next call (at most ``MAX_BATCH`` items a call). ``MAX_WAIT`` (default 0: just
 yield to the loop once) can trade a little latency for bigger batches; a lone query then
-pays nothing extra.
+pays nothing extra. The batch function returns one result per item, or an exception for an
+item that failed alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-
-import numpy as np
-import numpy.typing as npt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 MAX_BATCH = 32
 MAX_WAIT = 0.0  # seconds to wait for company before embedding
 
-Encode = Callable[[list[str]], npt.NDArray[np.float32]]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-class MicroBatcher:
-    """Collects texts from concurrent callers and embeds them together, off the loop."""
+class MicroBatcher(Generic[T, R]):
+    """Collects items from concurrent callers and processes them together, off the loop."""
 
-    def __init__(self, encode: Encode, *, max_batch: int = MAX_BATCH, max_wait: float = MAX_WAIT):
-        self._encode = encode
+    def __init__(
+        self,
+        process: Callable[[list[T]], Sequence[Any]],
+        *,
+        max_batch: int = MAX_BATCH,
+        max_wait: float = MAX_WAIT,
+    ):
+        self._process = process
         self._max_batch = max_batch
         self._max_wait = max_wait
-        self._pending: list[tuple[str, asyncio.Future[npt.NDArray[np.float32]]]] = []
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._task: asyncio.Task[None] | None = None
+        self.sizes: Counter[int] = Counter()  # batch size -> how many calls (for the bench)
 
-    async def encode(self, text: str) -> npt.NDArray[np.float32]:
-        """The vector of one text, embedded together with whatever else is waiting."""
-        future: asyncio.Future[npt.NDArray[np.float32]] = asyncio.get_running_loop().create_future()
-        self._pending.append((text, future))
+    async def encode(self, item: T) -> R:
+        """The result for one item, processed together with whatever else is waiting."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="kb-embed-batch")
         return await future
@@ -47,15 +56,20 @@ class MicroBatcher:
             while self._pending:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: len(batch)]
+                self.sizes[len(batch)] += 1
                 try:
-                    vectors = await asyncio.to_thread(self._encode, [t for t, _ in batch])
+                    results = await asyncio.to_thread(self._process, [t for t, _ in batch])
                 except Exception as err:  # every waiter gets the error, none hangs
                     for _, fut in batch:
                         if not fut.done():
                             fut.set_exception(err)
                     continue
-                for (_, fut), vec in zip(batch, vectors, strict=True):
-                    if not fut.done():
-                        fut.set_result(vec)
+                for (_, fut), result in zip(batch, results, strict=True):
+                    if fut.done():
+                        continue
+                    if isinstance(result, BaseException):
+                        fut.set_exception(result)
+                    else:
+                        fut.set_result(result)
         finally:
             self._task = None

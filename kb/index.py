@@ -1,7 +1,11 @@
 """The dense index: one vector per question and similar question, and its derived file.
 
-``IndexFlatIP`` over L2-normalised vectors, so inner product is cosine. Rows are contiguous
-per entry, in entry order. The file pair in ``data_dir/kb`` (``index.faiss`` + ``meta.json``)
+``IndexFlatIP`` over L2-normalised vectors, so inner product is cosine: exact search, up to
+``APPROX_ENTRIES`` entries. Above that a flat scan costs more than a turn should (100k
+entries, 300k rows: tens of ms a query), so the index is an HNSW graph over the same flat
+vectors (``IndexHNSWFlat``, inner product), whose recall@1 against the exact search
+``python -m bench kb`` measures (docs/benchmarks.md). Rows are contiguous per entry, in
+entry order. The file pair in ``data_dir/kb`` (``index.faiss`` + ``meta.json``)
 is a cache of what SQL says: ``meta.json`` records the KB revision, the embedder, a fingerprint
 of every embedded text, the row -> entry mapping and the SHA-256 of ``index.faiss``, so a torn,
 truncated or foreign file is detected and rebuilt, never served. Vectors of texts that did not
@@ -19,6 +23,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -34,6 +39,10 @@ INDEX_FILE = "index.faiss"
 META_FILE = "meta.json"
 FORMAT = 1
 ENCODE_BATCH = 256
+APPROX_ENTRIES = 50_000  # above this many entries: HNSW instead of an exact flat scan
+HNSW_M = 32  # graph degree: memory (about 256 bytes a vector) against recall
+HNSW_EF_CONSTRUCTION = 200  # 80 gave recall@1 .77-.97 on 300k near-duplicate rows; 200: 1.0
+HNSW_EF_SEARCH = 128  # candidates explored per query (at least k)
 
 
 def fingerprint(entries: Sequence[StoredEntry], embedder_name: str) -> str:
@@ -55,7 +64,7 @@ def _digest(items: Iterable[tuple[str, Sequence[str]]], embedder_name: str) -> s
 class DenseIndex:
     """A faiss index plus the row -> entry mapping it was built for."""
 
-    index: faiss.IndexFlatIP
+    index: faiss.Index  # IndexFlatIP, or IndexHNSWFlat above APPROX_ENTRIES
     texts: tuple[str, ...]  # the cleaned text of every row
     row_entry: npt.NDArray[np.int32]  # row -> entry position
     entry_start: npt.NDArray[np.int64]  # entry position -> first row (plus a final sentinel)
@@ -70,28 +79,43 @@ class DenseIndex:
 
     def search(self, query: npt.NDArray[np.float32], k: int) -> dict[int, tuple[float, int]]:
         """Best (cosine, row) per entry among the k nearest rows to one query vector."""
+        return self.search_many(query.reshape(1, -1), k)[0]
+
+    def search_many(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> list[dict[int, tuple[float, int]]]:
+        """:meth:`search` for each row of ``queries``, in one faiss call."""
         if self.rows == 0:
-            return {}
-        # One query vector: OpenMP's team start-up costs more than it saves (10k entries,
-        # vector cached: median 6.6 ms -> 3.8 ms). The setting is per calling thread, and
-        # searches run in executor threads, so it is set here rather than once at import.
+            return [{} for _ in range(len(queries))]
+        # OpenMP's team start-up costs more than it saves on a handful of queries (10k
+        # entries, cached vector: median 6.6 ms -> 3.8 ms), and on a shared machine it
+        # fights the event loop. The setting is per calling thread, and searches run in
+        # executor threads, so it is set here rather than once at import.
         faiss.omp_set_num_threads(1)
-        sims, rows = self.index.search(query.reshape(1, -1), min(k, self.rows))
-        best: dict[int, tuple[float, int]] = {}
-        for sim, row in zip(sims[0].tolist(), rows[0].tolist(), strict=True):
-            if row < 0:
-                continue
-            entry = int(self.row_entry[row])
-            if entry not in best or sim > best[entry][0]:
-                best[entry] = (float(sim), row)
-        return best
+        x = np.ascontiguousarray(queries, dtype=np.float32)
+        k = min(k, self.rows)
+        if isinstance(self.index, faiss.IndexHNSWFlat):
+            self.index.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
+        sims, rows = self.index.search(x, k)
+        out: list[dict[int, tuple[float, int]]] = []
+        for sim_row, row_row in zip(sims.tolist(), rows.tolist(), strict=True):
+            best: dict[int, tuple[float, int]] = {}
+            for sim, row in zip(sim_row, row_row, strict=True):
+                if row < 0:
+                    continue
+                entry = int(self.row_entry[row])
+                if entry not in best or sim > best[entry][0]:
+                    best[entry] = (float(sim), row)
+            out.append(best)
+        return out
 
     def matrix(self) -> npt.NDArray[np.float32]:
         """Every stored vector, as a read-only numpy view of the index's own memory."""
         n = self.rows
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        view = faiss.rev_swig_ptr(self.index.get_xb(), n * self.dim).reshape(n, self.dim)
+        flat = _flat(self.index)
+        view = faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
         view.flags.writeable = False
         return view
 
@@ -154,8 +178,9 @@ def build(
         out = embedder.encode(batch)
         for t, v in zip(batch, out, strict=True):
             vecs[missing[t]] = v
-    index = faiss.IndexFlatIP(dim)
+    index = new_index(dim, len(entries))
     if len(texts):
+        faiss.omp_set_num_threads(2)  # building a graph is worth both cores
         index.add(vecs)
     dense = DenseIndex(
         index=index,
@@ -167,6 +192,23 @@ def build(
         fingerprint=fingerprint(entries, embedder.name),
     )
     return dense, len(todo)
+
+
+def new_index(dim: int, entries: int) -> faiss.Index:
+    """An empty index for ``entries`` entries: exact up to APPROX_ENTRIES, HNSW above."""
+    if entries <= APPROX_ENTRIES:
+        return faiss.IndexFlatIP(dim)
+    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+def _flat(index: faiss.Index) -> Any:
+    """The flat vector storage of an index (the index itself, or an HNSW graph's storage)."""
+    if isinstance(index, faiss.IndexHNSWFlat):
+        return faiss.downcast_index(index.storage)
+    return index
 
 
 def save(directory: Path, dense: DenseIndex, entry_ids: Sequence[str], revision: int) -> None:
@@ -216,8 +258,10 @@ def load(directory: Path, embedder: Embedder) -> tuple[DenseIndex, int] | None:
         if hashlib.sha256(data).hexdigest() != meta.get("index_sha256"):
             raise ValueError("index.faiss does not match meta.json (checksum)")
         index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-        if not isinstance(index, faiss.IndexFlatIP) or index.d != embedder.dim:
-            raise ValueError("index.faiss is not a flat inner-product index of the right size")
+        if not isinstance(index, faiss.IndexFlatIP | faiss.IndexHNSWFlat):
+            raise ValueError("index.faiss is not a flat or HNSW inner-product index")
+        if index.d != embedder.dim or index.metric_type != faiss.METRIC_INNER_PRODUCT:
+            raise ValueError("index.faiss is not an inner-product index of the right size")
         ids = [str(i) for i in meta["entries"]]
         texts = [str(t) for t in meta["texts"]]
         row_entry = np.asarray(meta["row_entry"], dtype=np.int32)

@@ -186,6 +186,8 @@ async def from_conversation(request: web.Request) -> web.Response:
         conv_id = int(request.match_info["conversation_id"])
     except ValueError as err:
         raise BadRequest("conversation id must be a number.") from err
+    if not 0 < conv_id < 2**31:  # beyond the column's range PostgreSQL errors out
+        raise BadRequest("conversation id must be a number.")
     record = await request.app[AUTHORING].draft_from_conversation(conv_id, author)
     return json_response(entry_json(record), status=201)
 

@@ -14,6 +14,7 @@ Translations (entries sharing a group) are collapsed to the group's best score.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -48,6 +49,8 @@ QUERY_CACHE_SIZE = 2048
 CLASSIFIER_CANDIDATES = 5  # the classifier's best entries join the candidates
 UPSERT_CHUNK = 500
 _NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
+_Query = tuple["Snapshot", str, "npt.NDArray[np.float32] | None"]  # a search for the batcher
+_Searched = tuple["npt.NDArray[np.float32]", "list[_Scored]"]  # its vector and ranking
 
 
 @dataclass(frozen=True)
@@ -143,10 +146,8 @@ class KnowledgeBase:
         if not has_content(query) or not snap.entries:
             return _NOTHING
         k = max(1, min(k or self.settings.top_k, 50))
-        cached = self._cache.get(query)
-        if cached is None:
-            cached = await self._batcher().encode(query)
-        vector, ranked = await asyncio.to_thread(self._score, snap, query, cached)
+        # Embedding, faiss and scoring of concurrent searches share one worker-thread call.
+        vector, ranked = await self._batcher().encode((snap, query, self._cache.get(query)))
         self._remember(query, vector)
         if not ranked:
             return _NOTHING
@@ -169,19 +170,40 @@ class KnowledgeBase:
         e = snap.entries[pos]
         return _make_hit(e, score=1.0, dense=1.0, lexical=1.0, matched=e.question)
 
+    def batch_sizes(self) -> dict[int, int]:
+        """How many query embedding calls ran at each batch size since start."""
+        return dict(sorted(self._micro.sizes.items())) if self._micro is not None else {}
+
     async def close(self) -> None:
         """Drop the in-memory index and the query cache (the database is not ours to close)."""
+        if self._micro is not None and self._micro.sizes:
+            # One line at shutdown: the bench reads it to time the embedder alone at these sizes.
+            log.info("kb: query embedding batches %s", json.dumps(self.batch_sizes()))
         self._snap = None
         self._cache.clear()
 
     # -- internals ---------------------------------------------------------------------
 
-    def _batcher(self) -> MicroBatcher:
+    def _batcher(self) -> MicroBatcher[_Query, _Searched]:
         if self._micro is None:
-            embedder = self._embedder
-            assert embedder is not None
-            self._micro = MicroBatcher(embedder.encode)
+            self._micro = MicroBatcher(self._search_batch)
         return self._micro
+
+    def _search_batch(self, items: list[_Query]) -> list[_Searched | Exception]:
+        """Blocking part of a batch of searches: embed what is not cached, faiss, score."""
+        todo = [query for _, query, vec in items if vec is None]
+        if todo:
+            assert self._embedder is not None
+            fresh = iter(self._embedder.encode(todo))
+        vectors = [vec if vec is not None else next(fresh) for _, _, vec in items]
+        out: list[_Searched | Exception] = []
+        found = _dense_many(items, vectors)
+        for (snap, query, _), vector, near in zip(items, vectors, found, strict=True):
+            try:
+                out.append((vector, self._score(snap, query, vector, near)))
+            except Exception as err:  # one bad query fails alone
+                out.append(err)
+        return out
 
     async def _ensure_loaded(self) -> Snapshot:
         if self._snap is None:
@@ -224,15 +246,15 @@ class KnowledgeBase:
         self._snap = snap
 
     def _score(
-        self, snap: Snapshot, query: str, vector: npt.NDArray[np.float32] | None
-    ) -> tuple[npt.NDArray[np.float32], list[_Scored]]:
-        """Blocking part of a search: embed, retrieve, fuse, collapse groups (best first)."""
-        if vector is None:
-            assert self._embedder is not None
-            vector = self._embedder.encode([query])[0]
+        self,
+        snap: Snapshot,
+        query: str,
+        vector: npt.NDArray[np.float32],
+        found: dict[int, tuple[float, int]],
+    ) -> list[_Scored]:
+        """Fuse the dense candidates ``found`` with BM25 and the classifier (best first)."""
         tokens = tokenize(query)
         lexical = snap.bm25.normalized(tokens) if tokens else None
-        found = snap.dense.search(vector, DENSE_ROWS)
         if lexical is not None:
             n = min(LEXICAL_CANDIDATES, lexical.size)
             top = np.argpartition(-lexical, n - 1)[:n] if n < lexical.size else np.arange(n)
@@ -249,7 +271,7 @@ class KnowledgeBase:
         query_lang = detect_language(query)
         positions = list(found)
         if not positions:
-            return vector, []
+            return []
         pos_arr = np.asarray(positions, dtype=np.int64)
         cos = np.asarray([found[p][0] for p in positions], dtype=np.float32)
         lex = lexical[pos_arr] if lexical is not None else np.zeros_like(cos)
@@ -266,7 +288,7 @@ class KnowledgeBase:
                 best[key] = _Scored(
                     pos, score, min(float(cos[i]), 1.0), float(lex[i]), found[pos][1]
                 )
-        return vector, sorted(best.values(), key=lambda s: (-s.score, s.pos))
+        return sorted(best.values(), key=lambda s: (-s.score, s.pos))
 
     def _hit(self, snap: Snapshot, best: _Scored, language: str) -> Hit:
         """The group's entry in ``language`` (else the best one), with the best evidence."""
@@ -286,6 +308,22 @@ class KnowledgeBase:
         self._cache.move_to_end(query)
         while len(self._cache) > QUERY_CACHE_SIZE:
             self._cache.popitem(last=False)
+
+
+def _dense_many(
+    items: list[_Query], vectors: list[npt.NDArray[np.float32]]
+) -> list[dict[int, tuple[float, int]]]:
+    """The dense candidates of every query, one faiss call per snapshot (normally one)."""
+    found: list[dict[int, tuple[float, int]]] = [{} for _ in items]
+    by_snap: dict[int, list[int]] = {}
+    for i, (snap, _, _) in enumerate(items):
+        by_snap.setdefault(id(snap), []).append(i)
+    for where in by_snap.values():
+        snap = items[where[0]][0]
+        batch = np.stack([vectors[i] for i in where])
+        for i, near in zip(where, snap.dense.search_many(batch, DENSE_ROWS), strict=True):
+            found[i] = near
+    return found
 
 
 def _make_hit(e: StoredEntry, *, score: float, dense: float, lexical: float, matched: str) -> Hit:

@@ -80,10 +80,13 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
     for name in candidates:
         try:
             return Decoded(data.decode(name), name)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # idna and punycode raise plain UnicodeError
             continue
     name = codec or "utf-8"
-    return Decoded(data.decode(name, errors="replace"), name, damaged=True)
+    try:
+        return Decoded(data.decode(name, errors="replace"), name, damaged=True)
+    except (UnicodeError, LookupError):  # a codec without the "replace" error handler
+        return Decoded(data.decode("utf-8", errors="replace"), "utf-8", damaged=True)
 
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")

@@ -13,6 +13,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from channels.email.charsets import decode_header
 from channels.email.content import text_to_html
 from core.models import utcnow
 
@@ -27,9 +28,27 @@ BOT_FOOTER = (
 MAX_REFERENCES = 20
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_SAFE_ID = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]{1,250}$")  # printable ASCII but < and >
+
+
 def clean_header(value: str, limit: int = 900) -> str:
     """A header value with CR, LF, NUL and other control characters replaced by spaces."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", value).strip()[:limit]
+    for _ in range(5):
+        if "=?" not in value:
+            break
+        # The email package decodes RFC 2047 words in the values it is given: decode them
+        # first, so an encoded CR LF cannot turn into a header break after our cleaning.
+        value = decode_header(value).text
+    value = value.replace("=?", "= ?")
+    return _CONTROL.sub(" ", value).strip()[:limit]
+
+
+def safe_id(message_id: str) -> str | None:
+    """``message_id`` when it can go between <> in a header as it is, else None."""
+    if _SAFE_ID.match(message_id) and "=?" not in message_id:
+        return message_id
+    return None
 
 
 def base_subject(subject: str) -> str:
@@ -83,11 +102,14 @@ def build_message(out: Outgoing) -> EmailMessage:
     msg["Subject"] = clean_header(out.subject, 500)
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = f"<{clean_header(out.message_id, 250)}>"
-    if out.in_reply_to:
-        msg["In-Reply-To"] = f"<{clean_header(out.in_reply_to, 250)}>"
-    if out.references:
+    # A customer's Message-ID comes back in these: odd ones are left out, never rewritten.
+    in_reply_to = safe_id(out.in_reply_to or "")
+    if in_reply_to:
+        msg["In-Reply-To"] = f"<{in_reply_to}>"
+    references = [r for r in map(safe_id, out.references) if r]
+    if references:
         # The policy folds this long header at whitespace between ids.
-        msg["References"] = " ".join(f"<{clean_header(r, 250)}>" for r in out.references)
+        msg["References"] = " ".join(f"<{r}>" for r in references)
     if out.automatic:
         msg["Auto-Submitted"] = "auto-replied"
         msg["X-Auto-Response-Suppress"] = "All"

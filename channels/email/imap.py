@@ -7,7 +7,8 @@ connection mid-fetch loses nothing: the next pass starts after the last *stored*
 and the Message-ID dedupe absorbs any repeat. A changed UIDVALIDITY restarts from UID 1
 (again deduplicated). Between passes the poller IDLEs (renewed well within 29 minutes) or
 sleeps ``imap_poll_seconds`` when the server has no IDLE. One poller per mailbox holds the
-``email-imap:<inbox>`` lock.
+``email-imap:<inbox>`` lease (``core/leases.py``): with several workers, one polls and
+another takes over within seconds when it dies.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from channels.email.intake import EmailIntake
 from channels.email.outbound import tls_context
 from core.context import Services
 from core.errors import KefuError
+from core.leases import Leases
 from core.models import ChannelState
 
 log = logging.getLogger(__name__)
@@ -115,33 +117,38 @@ class ImapPoller:
                 row.value = value
 
     async def run(self) -> None:
+        """Poll forever under the mailbox's lease (one worker at a time; taken over on a crash)."""
+        leases = Leases(self.services.db, self.services.settings.workers.lease_seconds)
+        await leases.run(f"email-imap:{self.inbox.name}", self._poll)
+
+    async def _poll(self) -> None:
         """Poll forever (until cancelled), reconnecting with backoff after errors."""
         delay = 1.0
-        async with self.services.locks.hold(f"email-imap:{self.inbox.name}"):
-            while True:
-                client: aioimaplib.IMAP4 | None = None
-                try:
-                    conn = await connect(self.url, self.inbox)
-                    client = conn.client
-                    delay = 1.0
-                    await self._serve(conn)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as err:
-                    log.warning(
-                        "email inbox %s: IMAP %s:%s failed (%s: %s); retrying in %.0fs",
-                        self.inbox.name,
-                        self.url.host,
-                        self.url.port,
-                        type(err).__name__,
-                        err,
-                        delay,
-                    )
-                finally:
-                    if client is not None:
-                        await _quietly_logout(client)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 300.0)
+        while True:
+            client: aioimaplib.IMAP4 | None = None
+            try:
+                conn = await connect(self.url, self.inbox)
+                client = conn.client
+                delay = 1.0
+                await self._serve(conn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                self.services.metrics.channel_error("email", "imap")
+                log.warning(
+                    "email inbox %s: IMAP %s:%s failed (%s: %s); retrying in %.0fs",
+                    self.inbox.name,
+                    self.url.host,
+                    self.url.port,
+                    type(err).__name__,
+                    err,
+                    delay,
+                )
+            finally:
+                if client is not None:
+                    await _quietly_logout(client)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 300.0)
 
     async def _serve(self, conn: Connection) -> None:
         """Sync and wait in turns until the connection is lost or a command fails."""

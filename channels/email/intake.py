@@ -277,6 +277,7 @@ class EmailIntake:
                 sender,
                 self.inbox.replies_per_hour,
             )
+        self.services.metrics.stored(CHANNEL, None, duplicate=False)
         events = self.services.events
         await events.message(result.conversation_id, result.seq)
         await events.conversation_updated(result.conversation_id, owner, result.seq)

@@ -190,16 +190,27 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
             problems.append(f"{name} header has undecodable bytes")
         return " ".join(d.text for d in decoded)
 
+    def raw_header(name: str) -> str:
+        return " ".join(str(v) for k, v in msg.raw_items() if k.lower() == name.lower())
+
+    def address(name: str) -> tuple[str, str]:
+        # Split name and address BEFORE decoding RFC 2047 words: a decoded name may hold
+        # , < > or quotes ("Müller, Hans") that would break the address apart and lose it.
+        display, addr = parseaddr(raw_header(name))
+        return decode_header(display, hint).text, decode_header(addr, hint).text
+
     subject = header("Subject")
-    sender_name, sender = parseaddr(header("From"))
+    sender_name, sender = address("From")
     if not sender:
-        sender_name, sender = parseaddr(header("Sender") or header("Reply-To"))
+        sender_name, sender = address("Sender")
+    if not sender:
+        sender_name, sender = address("Reply-To")
     sender = sender.strip().lower() if "@" in sender else ""
     recipients = tuple(
         dict.fromkeys(
-            addr.strip().lower()
+            decode_header(addr, hint).text.strip().lower()
             for _n, addr in getaddresses(
-                [header(h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
+                [raw_header(h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
             )
             if "@" in addr
         )

@@ -49,6 +49,7 @@ class InboxHandler:
                 envelope_sender=(envelope.mail_from or "").strip().strip("<>"),
             )
         except Exception:
+            self.intake.services.metrics.channel_error("email", "smtp_store")
             log.exception("smtp: could not store a message from %s", envelope.mail_from)
             return "451 4.3.0 Temporary failure storing the message; please retry"
         return f"250 2.0.0 OK stored as {result.message_id}"

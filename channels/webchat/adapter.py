@@ -64,6 +64,10 @@ class WebchatAdapter:
     """The web chat channel."""
 
     name = CHANNEL
+    # Delivering a reply is waking this conversation's sockets, which read the database: the
+    # pipeline does that right after a bot turn commits and stores the reply as sent, with
+    # no trip through the outbox dispatcher (see TurnPipeline._commit_replies).
+    delivers_by_wakeup = True
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -314,6 +318,7 @@ class _Socket:
                 elif event.get("kind") == "message" and int(event.get("seq", 0)) > self.pushed:
                     await self.push_after(None)
             except KefuError:
+                self.services.metrics.channel_error("webchat", "push")
                 log.warning("web chat push failed for conversation %s", self.conv_id)
 
     async def push_after(self, after_seq: int | None) -> int:
@@ -328,6 +333,16 @@ class _Socket:
             if msgs:
                 self.pushed = max(self.pushed, msgs[-1].seq)
             return msgs[-1].seq if msgs else after_seq
+
+    async def push_stored(self, msg: Message) -> None:
+        """Echo a message this socket just stored, without reading it back when it is next."""
+        async with self._push_lock:
+            if msg.seq == self.pushed + 1:
+                self.pushed = msg.seq  # first, so a wake-up for it is skipped
+                await self.send(message_frame(msg))
+                return
+        if msg.seq > self.pushed:
+            await self.push_after(None)  # something came in between: read them all in order
 
     async def _frame(self, raw: str) -> None:
         try:
@@ -394,6 +409,9 @@ class _Socket:
             await self.error("rate_limited", "You are sending too fast; wait a moment.", cmid)
             return
         text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ").strip()
+        if not text:  # only control characters: nothing to store
+            await self.error("bad_frame", "text must be a non-empty string.", cmid)
+            return
         result = await self.services.pipeline.handle_inbound(
             InboundMessage(
                 channel=CHANNEL,
@@ -411,5 +429,7 @@ class _Socket:
             if msg is None:
                 raise NotFound("That message no longer exists.")
             await self.send(message_frame(msg))
+        elif result.message is not None:
+            await self.push_stored(result.message)
         else:
             await self.push_after(None)

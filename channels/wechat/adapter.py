@@ -283,6 +283,7 @@ class WechatAdapter:
             saved = await self.services.attachments.save(data, kind=kind, mime=ctype)
             return (saved,), inc.text
         except (DeliveryError, PayloadTooLarge, TimeoutError, ValueError) as err:
+            self.services.metrics.channel_error(CHANNEL, "media_fetch")
             log.warning("media %s of inbox %s not fetched: %s", inc.media_id, cfg.name, err)
             return (), f"{inc.text} (媒体文件获取失败 / media could not be fetched: {inc.media_id})"
 

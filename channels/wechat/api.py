@@ -44,7 +44,10 @@ def check(data: Any, what: str) -> dict[str, Any]:
     """A successful JSON answer, or ApiBusy / ApiRefused by its errcode."""
     if not isinstance(data, dict):
         raise ApiBusy(f"{what}: the API answered something other than a JSON object.")
-    code = int(data.get("errcode") or 0)
+    try:
+        code = int(data.get("errcode") or 0)
+    except (TypeError, ValueError, OverflowError):
+        raise ApiBusy(f"{what}: the API answered an errcode that is not a number.") from None
     if code == 0:
         return data
     msg = str(data.get("errmsg") or "")

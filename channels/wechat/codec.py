@@ -28,6 +28,7 @@ from core.errors import BadRequest, Forbidden, PayloadTooLarge
 
 MAX_BODY_BYTES = 64 * 1024  # WeChat pushes are a few hundred bytes; 64 KiB is generous
 MAX_FIELDS = 200
+MAX_DEPTH = 8  # WeChat nests at most 3 levels (e.g. ScanCodeInfo.ScanResult)
 
 
 def sign(token: str, *parts: str) -> str:
@@ -46,7 +47,8 @@ def parse_xml(raw: bytes, max_bytes: int = MAX_BODY_BYTES) -> dict[str, str]:
         raise PayloadTooLarge(f"The XML body is larger than {max_bytes} bytes.")
     try:
         root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as err:
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as err:
+        # LookupError: an unknown encoding in the XML declaration
         raise BadRequest(
             f"The XML body is malformed ({type(err).__name__}).", code="bad_xml"
         ) from None
@@ -59,17 +61,19 @@ def flatten(root: Element) -> dict[str, str]:
     """Child elements as ``{tag: text}``; nested children become ``Parent.Child`` keys."""
     out: dict[str, str] = {}
 
-    def walk(el: Element, prefix: str) -> None:
+    def walk(el: Element, prefix: str, depth: int) -> None:
+        if depth > MAX_DEPTH:  # deep nesting would exhaust the recursion limit
+            raise BadRequest("The XML body is nested too deeply.", code="bad_xml")
         for child in el:
             if len(out) >= MAX_FIELDS:
                 raise BadRequest("The XML body has too many fields.", code="bad_xml")
             key = f"{prefix}{child.tag}"
             if len(child):
-                walk(child, key + ".")
+                walk(child, key + ".", depth + 1)
             else:
                 out.setdefault(key, (child.text or "").strip())
 
-    walk(root, "")
+    walk(root, "", 1)
     return out
 
 
@@ -91,15 +95,24 @@ class Cipher:
 
     def decrypt(self, encrypted: str) -> str:
         """The plaintext of ``encrypted``; Forbidden when no key opens it for our appid."""
+        wrong_appid = False
         for key in self.keys:
             try:
                 return str(PrpCrypto(aes_key(key)).decrypt(encrypted, self.app_id))
             except InvalidAppIdException:
-                raise Forbidden(
-                    "The message was encrypted for another appid.", code="wrong_appid"
-                ) from None
-            except (ValueError, TypeError, binascii.Error, struct.error, UnicodeDecodeError):
+                # Also what the wrong key's garbage can look like now and then: try the others.
+                wrong_appid = True
+            except (
+                ValueError,
+                TypeError,
+                IndexError,
+                binascii.Error,
+                struct.error,
+                UnicodeDecodeError,
+            ):  # IndexError: an empty or truncated ciphertext
                 continue
+        if wrong_appid:
+            raise Forbidden("The message was encrypted for another appid.", code="wrong_appid")
         raise Forbidden("The message could not be decrypted.", code="bad_encryption")
 
     def encrypt(self, plaintext: str) -> str:

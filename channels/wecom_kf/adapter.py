@@ -173,6 +173,7 @@ class WecomKfAdapter:
                     if not page.get("has_more") or next_cursor == cursor:
                         break
         except DeliveryError as err:
+            self.services.metrics.channel_error(CHANNEL, "sync_msg")
             log.warning("sync_msg for %s failed (next callback retries): %s", cfg.name, err)
         self.synced += handled
         return handled
@@ -214,6 +215,7 @@ class WecomKfAdapter:
             saved = await self.services.attachments.save(data, kind=kind, mime=ctype)
             return (saved,), text
         except (DeliveryError, PayloadTooLarge) as err:
+            self.services.metrics.channel_error(CHANNEL, "media_fetch")
             log.warning("kf media %s not fetched: %s", media_id, err)
             return (), f"{text} (媒体文件获取失败 / media could not be fetched)"
 
@@ -231,6 +233,7 @@ class WecomKfAdapter:
                 await self._trans(cfg, user, 1)
             self._in_service.add((cfg.name, user))
         except DeliveryError as err:
+            self.services.metrics.channel_error(CHANNEL, "service_state")
             log.warning("service_state for %s on %s: %s", user, cfg.name, err)
 
     async def _trans(self, cfg: WecomKfInbox, user: str, state: int) -> None:

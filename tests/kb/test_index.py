@@ -6,11 +6,15 @@ import asyncio
 import json
 from pathlib import Path
 
+import faiss
+import numpy as np
+import pytest
 from sqlalchemy import update
 
 from core.config import KbSettings
 from core.db import Database, next_counter
 from core.models import KbEntry
+from kb import index as dense_index
 from kb.service import KnowledgeBase
 from kb.snapshot import WARMUP_TEXT
 from kb.text import clean
@@ -198,3 +202,29 @@ async def test_an_unwritable_index_dir_degrades_to_memory(
     await kb.ingest(demo_entries)
     result = await kb.search("怎么申请退货")
     assert (result.decision, result.hits[0].entry_id) == ("answer", "returns-apply-zh")
+
+
+async def test_a_large_kb_gets_an_hnsw_index_that_answers_like_the_exact_one(
+    kb_db: Database,
+    kb_settings: KbSettings,
+    data_dir: Path,
+    cached_embedder: CachingEmbedder,
+    demo_entries: list[EntryIn],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dense_index, "APPROX_ENTRIES", 10)  # the demo KB counts as large
+    kb = KnowledgeBase(kb_db, kb_settings, data_dir, embedder=cached_embedder)
+    await kb.load()
+    await kb.ingest(demo_entries)
+    dense = kb._snap.dense if kb._snap else None
+    assert isinstance(dense.index if dense else None, faiss.IndexHNSWFlat)
+    assert (await kb.search("怎么申请退货")).hits[0].entry_id == "returns-apply-zh"
+    # Every stored question finds itself (the graph's recall@1 on its own rows).
+    matrix = np.asarray(dense.matrix()) if dense else np.zeros((0, 512))
+    for row in range(0, len(matrix), 7):
+        best = max(dense.search(matrix[row], 1).values()) if dense else (0.0, -1)
+        assert best[0] > 0.999
+    # Another process loads the HNSW file as it is.
+    again, spy = await _fresh(kb_db, kb_settings, data_dir, cached_embedder)
+    assert _embedded_kb_texts(spy) == []
+    assert (await again.search("怎么申请退货")).hits[0].entry_id == "returns-apply-zh"

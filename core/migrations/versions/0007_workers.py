@@ -1,4 +1,4 @@
-"""leases and outbox fields for several workers (placeholder until filled)
+"""leases for several workers
 
 Revision ID: 0007_workers
 Revises: 0006_security
@@ -7,8 +7,8 @@ Create Date: 2026-11-22
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0007_workers"
 down_revision = "0006_security"
@@ -17,8 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "leases",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("holder", sa.String(length=200), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("leases")
