@@ -141,7 +141,9 @@ async def run_load(
                 asyncio.gather(*tasks), timeout=warmup + duration + TURN_TIMEOUT + 10
             )
         except TimeoutError:
-            run.result.errors["stuck_visitors"] += sum(not t.done() for t in tasks)
+            stuck = sum(not t.done() for t in tasks)
+            if stuck:
+                run.result.errors["stuck_visitors"] += stuck
         finally:
             for t in tasks:
                 t.cancel()

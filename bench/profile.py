@@ -2,8 +2,9 @@
 
 ``python -m bench webchat --profile out.txt`` records the server's Python stacks (folded,
 one line per distinct stack with its sample count; only samples holding the GIL, so what a
-thread waits for is not counted) during the measured window, and prints where the time goes: the functions with the most samples of their own (self) and the
-frames most often on the stack (inclusive), per thread kind (event loop vs executor).
+thread waits for is not counted) during the measured window, and prints where the time
+goes: the functions with the most samples of their own (self) and the frames most often on
+the stack (inclusive), per thread.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.context import SERVICES
-from core.models import Message
+from core.models import Message, OutboxItem
 from core.security import TokenSigner
 from tests.helpers import AGENT_HEADERS, Visitor, login
 
@@ -262,3 +262,17 @@ async def test_other_sites_need_to_be_allowed(
     v.token = (await created.json())["token"]
     await v.connect()
     assert "退货" in (await v.reply_to("怎么申请退货"))["text"]
+
+
+async def test_bot_reply_is_recorded_as_delivered_when_it_reaches_the_socket(client: Any) -> None:
+    v = await Visitor(client).start()
+    reply = await v.reply_to("怎么申请退货")
+    async with client.app[SERVICES].db.reader() as s:
+        row = (
+            await s.execute(
+                select(Message.delivery, OutboxItem.status, OutboxItem.attempts)
+                .join(OutboxItem, OutboxItem.message_id == Message.id)
+                .where(Message.conversation_id == v.conversation_id, Message.seq == reply["seq"])
+            )
+        ).one()
+    assert tuple(row) == ("sent", "sent", 1)  # what the console shows for it

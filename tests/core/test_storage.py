@@ -185,3 +185,12 @@ async def test_counters_and_utc_timestamps(db: Database) -> None:
     async with db.reader() as s:
         stored = await s.get(Message, rec.message.id)
     assert stored is not None and stored.created_at == when and stored.created_at.tzinfo
+
+
+async def test_first_use_of_an_inbox_is_safe_when_raced(db: Database) -> None:
+    async def first_visitor() -> int:
+        async with db.transaction() as s:
+            return await inbox_id(s, "raced-inbox", "webchat")
+
+    ids = await asyncio.gather(*(first_visitor() for _ in range(4)))
+    assert len(set(ids)) == 1  # one inbox, and nobody got an error
