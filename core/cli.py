@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import importlib
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -162,6 +163,9 @@ def _serve(settings: Settings, *, demo: bool) -> int:
     if demo:
         lines.append(f"  demo agent login:       {DEMO_AGENT[0]} / {DEMO_AGENT[2]}")
 
+    from core.workers import use_fast_loop
+
+    logging.getLogger(__name__).info("event loop: %s", use_fast_loop())
     app = create_app(settings, demo=demo)
 
     async def announce(_app: web.Application) -> None:

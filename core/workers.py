@@ -31,6 +31,16 @@ STOP_SECONDS = 25.0  # a worker's graceful shutdown (15 s drain) plus margin, th
 MAX_RESTART_DELAY = 30.0
 
 
+def use_fast_loop() -> str:
+    """Serve on uvloop when it is installed (``kefu[bench]``; about 10% less CPU per turn)."""
+    try:
+        import uvloop
+    except ImportError:
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
+
+
 def check_workers(settings: Settings, workers: int) -> None:
     """Refuse several workers where they would corrupt or miss each other's state."""
     if workers <= 1:
@@ -76,8 +86,11 @@ def _worker_child(settings: Settings, index: int) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL)  # run_app installs its own graceful handlers
+    loop = use_fast_loop()
     app = create_app(settings, migrate=False)
-    log.info("worker %d serving on %s:%s", index, settings.server.host, settings.server.port)
+    log.info(
+        "worker %d serving on %s:%s (%s)", index, settings.server.host, settings.server.port, loop
+    )
     web.run_app(
         app,
         host=settings.server.host,
