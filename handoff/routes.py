@@ -345,10 +345,11 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=4096)
     await ws.prepare(request)
     try:
-        await request.app[SESSIONS].agent(request)
+        agent = await request.app[SESSIONS].agent(request)
     except Unauthorized:
         await ws.close(code=4401, message=b"login required")
         return ws
+    allowed = teams.SocketFilter(request.app[SERVICES].db, agent)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
 
     def listener(_topic: str, event: dict[str, Any]) -> None:
@@ -360,6 +361,12 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     async def pump() -> None:
         while True:
             event = await queue.get()
+            try:
+                if not await allowed.allows(event):
+                    continue
+            except Exception:  # the database is down: say nothing rather than too much
+                log.warning("console socket: could not check an event's team; dropped")
+                continue
             await ws.send_str(orjson.dumps(event).decode())
 
     sender = asyncio.create_task(pump())

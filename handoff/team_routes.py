@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import SERVICES
 from core.conversations import inbox_id
 from core.errors import BadRequest, Conflict, NotFound
+from core.events import AGENTS_TOPIC
 from core.models import Agent, Inbox, Team
 from core.web import json_response, read_json
 from handoff.admin_routes import _require
@@ -96,6 +97,9 @@ async def set_inbox_team(request: web.Request) -> web.Response:
         inbox = await session.get(Inbox, await inbox_id(session, name, channels[name]))
         assert inbox is not None
         inbox.team_id = team_id
+    # Live console sockets cache which inboxes their agent may hear about: tell them (every
+    # worker, through the hub) that the answer changed.
+    await request.app[SERVICES].hub.publish(AGENTS_TOPIC, {"type": "teams.changed"})
     return json_response({"inbox": {"name": name, "team_id": team_id}})
 
 

@@ -75,3 +75,64 @@ async def for_inbox(session: Any, agents: list[Agent], inbox: int) -> list[Agent
     if team is None:
         return agents
     return [a for a in agents if a.team_id == team or a.role in SEE_ALL]
+
+
+class SocketFilter:
+    """Decides which live console events one agent's socket may receive (team rules).
+
+    Events carry only ids (a conversation, a ticket number), but those ids and owners are
+    still another team's business. Admins and supervisors get everything; for others, the
+    conversation's inbox decides (cached: a conversation never changes inbox), and a
+    conversation outside their teams' inboxes only when it is assigned to them.
+    """
+
+    def __init__(self, db: Database, agent: Agent) -> None:
+        self.db = db
+        self.agent = agent
+        self._inbox_of: dict[int, int] = {}
+        self._inbox_ok: dict[int, bool] = {}
+        self._conv_of_ticket: dict[int, int] = {}
+
+    async def allows(self, event: dict[str, Any]) -> bool:
+        """Whether ``event`` may be pushed to this agent's console."""
+        if event.get("type") == "teams.changed":  # an inbox changed teams: ask again
+            self._inbox_ok.clear()
+            return True
+        if self.agent.role in SEE_ALL:
+            return True
+        conv_id = event.get("conversation_id")
+        number = event.get("ticket")
+        if not isinstance(conv_id, int) and isinstance(number, int):
+            conv_id = await self._ticket_conversation(number)
+        if not isinstance(conv_id, int):
+            return True  # not about one conversation
+        return await self._visible(conv_id)
+
+    async def _ticket_conversation(self, number: int) -> int | None:
+        if number not in self._conv_of_ticket:
+            async with self.db.reader() as session:
+                query = select(Ticket.conversation_id).where(Ticket.number == number)
+                found = (await session.execute(query)).scalar()
+            if found is None:
+                return None
+            self._conv_of_ticket[number] = found
+        return self._conv_of_ticket[number]
+
+    async def _visible(self, conv_id: int) -> bool:
+        async with self.db.reader() as session:
+            inbox = self._inbox_of.get(conv_id)
+            if inbox is None:
+                query = select(Conversation.inbox_id).where(Conversation.id == conv_id)
+                found = (await session.execute(query)).scalar()
+                if found is None:
+                    return False
+                inbox = self._inbox_of[conv_id] = found
+            if inbox not in self._inbox_ok:
+                team = (
+                    await session.execute(select(Inbox.team_id).where(Inbox.id == inbox))
+                ).scalar()
+                self._inbox_ok[inbox] = team is None or team == self.agent.team_id
+            if self._inbox_ok[inbox]:
+                return True
+            assignee = select(Conversation.assignee_id).where(Conversation.id == conv_id)
+            return (await session.execute(assignee)).scalar() == self.agent.id

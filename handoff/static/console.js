@@ -982,6 +982,7 @@
         return;
       }
       if (f) for (const fn of hooks.event) fn(f);
+      if (f && f.type === "teams.changed") scheduleListRefresh(); // what I may see changed
       if (!f || f.type !== "conversation.updated") return;
       scheduleListRefresh();
       if (f.conversation_id != null && String(f.conversation_id) === String(state.currentId)) refreshDetail();

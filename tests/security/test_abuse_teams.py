@@ -122,12 +122,28 @@ async def test_another_teams_conversation_is_forbidden(kefu: Any, aiohttp_client
     for insider in ("a", "sup"):
         assert await reads(clients[insider]) == [200, 200, 200, 200], insider
         assert await listed(clients[insider]) == (True, True)
+    # Live console sockets: A hears about the takeover, B (another team) hears nothing of it.
+    live = {who: await clients[who].ws_connect("/api/agent/ws") for who in ("a", "b")}
     takeover = await clients["a"].post(
         f"/api/agent/conversations/{cid}/takeover", headers=AGENT_HEADERS
     )
     assert takeover.status == 200
+    while True:
+        event = await live["a"].receive_json(timeout=10)
+        if event.get("conversation_id") == cid and event.get("owner") == "agent":
+            break
+    taken_seq = event["seq"]
 
-    # The inbox back to every team: B may read it again.
+    # The inbox back to every team: B may read it again, and hears of it again.
     await admin.put("/api/admin/inboxes/web/team", json={"team_id": None}, headers=AGENT_HEADERS)
     assert (await reads(clients["b"]))[0] == 200
+    await visitor.say("还在吗？")
+    door.legit_sent += 1
+    while True:
+        event = await live["b"].receive_json(timeout=10)
+        if event.get("conversation_id") == cid:
+            break
+    assert event["seq"] > taken_seq  # B's first word of it came after the inbox was shared
+    for ws in live.values():
+        await ws.close()
     await door.finish(kefu, await stored_customer_messages(kefu))
