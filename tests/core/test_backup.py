@@ -231,7 +231,7 @@ async def _no_revision(url: str) -> None:
 def pg_pair() -> Any:
     """Two fresh PostgreSQL databases: one migrated with data, one empty; dropped after."""
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
-        pytest.skip("the PostgreSQL client tools are not installed")
+        services_missing("pg_dump/pg_restore", FileNotFoundError("pg_dump"))
     names = [f"kefu_bk_{uuid.uuid4().hex[:8]}" for _ in range(2)]
 
     async def run(*sql: str) -> None:

@@ -21,7 +21,7 @@ from core.db import Database
 from core.models import Conversation
 from core.redis_coord import RedisHub
 from handoff.auth import create_agent
-from tests.conftest import make_settings
+from tests.conftest import make_settings, services_missing
 from tests.core.test_redis_coord import SHARED_REDIS
 from tests.helpers import AGENT_HEADERS, Visitor, login
 
@@ -145,7 +145,7 @@ async def test_a_reply_made_on_one_worker_reaches_the_socket_on_another(
     app_b = create_app(worker("b"), embedder=embedder, migrate=False)
     a, b = await aiohttp_client(app_a), await aiohttp_client(app_b)
     if app_a[COORDINATION].redis_status != "ok":
-        pytest.skip("Redis is not reachable")
+        services_missing("Redis", ConnectionError(app_a[COORDINATION].redis_status))
     await create_agent(app_b[SERVICES].db, "wang@kefu.local", "小王", "pw-123456789", "agent")
 
     visitor = await Visitor(a).start()  # the socket lives on worker a
