@@ -18,7 +18,7 @@ from core.web import json_response, read_json
 from handoff.auth import ROLES, create_agent
 from handoff.routes import HANDOFF, STATIC, _agent, agent_json, path_id
 from intake import reports
-from intake.sla import POLICY_KEYS, Policy, SlaClock, check_policy, configured_policy
+from intake.sla import POLICY_KEYS, SlaClock, check_policy, configured_policy, stored_policy
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +131,7 @@ def _policy_rows(clock: SlaClock, rows: dict[str, SlaPolicy]) -> list[dict[str, 
     out = []
     for key in POLICY_KEYS:
         row = rows.get(key)
-        p = configured_policy(clock.settings, key)
-        if row is not None:
-            p = Policy(row.first_response_minutes, row.resolution_minutes, row.clock)
+        p = stored_policy(row) if row is not None else configured_policy(clock.settings, key)
         out.append(
             {
                 "key": key,
@@ -180,19 +178,17 @@ async def put_sla_policy(request: web.Request) -> web.Response:
     key = _policy_key(request)
     body = await read_json(request)
     clock = request.app[HANDOFF].clock
-    async with request.app[SERVICES].db.reader() as session:
-        await clock.refresh(session, force=True)
-    current = clock.by_key(key)
-    try:
-        policy = check_policy(
-            body.get("first_response_minutes", current.first_response_minutes),
-            body.get("resolution_minutes", current.resolution_minutes),
-            body.get("clock", current.clock),
-        )
-    except ValueError as err:
-        raise BadRequest(str(err), code="bad_policy") from None
     async with request.app[SERVICES].db.transaction() as session:
         row = await session.get(SlaPolicy, key)
+        current = stored_policy(row) if row is not None else configured_policy(clock.settings, key)
+        try:
+            policy = check_policy(
+                body.get("first_response_minutes", current.first_response_minutes),
+                body.get("resolution_minutes", current.resolution_minutes),
+                body.get("clock", current.clock),
+            )
+        except ValueError as err:
+            raise BadRequest(str(err), code="bad_policy") from None
         if row is None:
             row = SlaPolicy(key=key)
             session.add(row)

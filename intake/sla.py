@@ -53,9 +53,9 @@ def configured_policy(settings: SlaSettings, key: str) -> Policy:
     )
 
 
-def policy_for(settings: SlaSettings, priority: str, tier: str) -> Policy:
-    """The configured policy for a ticket of this priority and customer tier."""
-    return configured_policy(settings, policy_key(priority, tier))
+def stored_policy(row: SlaPolicy) -> Policy:
+    """The policy an admin stored (a ``sla_policies`` row)."""
+    return Policy(row.first_response_minutes, row.resolution_minutes, row.clock)
 
 
 def check_policy(first_response: object, resolution: object, clock: object) -> Policy:
@@ -157,9 +157,7 @@ class SlaClock:
         if not force and monotime.monotonic() - self._loaded_at < REFRESH_SECONDS:
             return
         rows = (await session.execute(select(SlaPolicy))).scalars().all()
-        self.overrides = {
-            r.key: Policy(r.first_response_minutes, r.resolution_minutes, r.clock) for r in rows
-        }
+        self.overrides = {r.key: stored_policy(r) for r in rows}
         self._loaded_at = monotime.monotonic()
 
     def by_key(self, key: str) -> Policy:

@@ -9,7 +9,7 @@ import pytest
 
 from core.config import load_settings
 from core.errors import ConfigError
-from intake.sla import BusinessClock, SlaClock, policy_for
+from intake.sla import BusinessClock, SlaClock
 
 SH = ZoneInfo("Asia/Shanghai")
 SETTINGS = load_settings(None, env={}).sla
@@ -53,8 +53,8 @@ def test_between_counts_only_business_time() -> None:
 
 
 def test_policies_per_priority_and_tier() -> None:
-    assert policy_for(SETTINGS, "urgent", "normal").resolution_minutes == 48 * 60
-    vip = policy_for(SETTINGS, "normal", "vip")
+    assert SlaClock(SETTINGS).policy("urgent", "normal").resolution_minutes == 48 * 60
+    vip = SlaClock(SETTINGS).policy("normal", "vip")
     assert (vip.first_response_minutes, vip.resolution_minutes) == (15, 240)
     clock = SlaClock(SETTINGS)
     start = sh(2025, 9, 30, 17, 0).astimezone(UTC)
