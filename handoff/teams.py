@@ -119,8 +119,10 @@ class SocketFilter:
         return self._conv_of_ticket[number]
 
     async def _visible(self, conv_id: int) -> bool:
+        inbox = self._inbox_of.get(conv_id)
+        if inbox is not None and self._inbox_ok.get(inbox):
+            return True  # the common case, answered from the cache without the database
         async with self.db.reader() as session:
-            inbox = self._inbox_of.get(conv_id)
             if inbox is None:
                 query = select(Conversation.inbox_id).where(Conversation.id == conv_id)
                 found = (await session.execute(query)).scalar()
