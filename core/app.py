@@ -32,7 +32,7 @@ from core.pipeline import TurnPipeline
 from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
-from core.web import error_middleware, json_response, security_headers
+from core.web import error_middleware, json_response, row_id, security_headers
 from handoff import outbox_routes, teams
 from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
@@ -211,9 +211,10 @@ async def _kb_author(request: web.Request) -> Author:
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf(request)
     agent = await request.app[SESSIONS].agent(request)
-    raw = request.match_info.get("conversation_id", "")
-    if raw.isdigit() and 0 < int(raw) < 2**31:  # a draft from a conversation: team rules apply
-        await teams.check(request.app[SERVICES].db, agent, int(raw))
+    # A draft from a conversation: team rules apply, to the id exactly as the route parses it.
+    conv_id = row_id(request.match_info.get("conversation_id", ""))
+    if conv_id is not None:
+        await teams.check(request.app[SERVICES].db, agent, conv_id)
     return Author(id=agent.id, name=agent.name or agent.email, role=agent.role)
 
 

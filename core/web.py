@@ -28,6 +28,18 @@ def json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
 
 
+def row_id(raw: str) -> int | None:
+    """``raw`` (a path or query value) as a row id, or None when it cannot be one.
+
+    Beyond the integer column's range PostgreSQL errors out, so such values are not ids either.
+    """
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if 0 < value < 2**31 else None
+
+
 def error_body(code: str, message: str) -> dict[str, Any]:
     """The JSON error shape every endpoint uses."""
     return {"error": {"code": code, "message": message}}

@@ -23,7 +23,7 @@ from core.models import (
     Ticket,
     TicketEvent,
 )
-from core.web import json_response, read_json
+from core.web import json_response, read_json, row_id
 from handoff import admin_routes, teams
 from handoff.assignment import loads
 from handoff.desk import DeskActions
@@ -46,11 +46,8 @@ _VAR = re.compile(r"\{(customer_name|agent_name|ticket_number)\}")
 
 
 def _number(request: web.Request) -> int:
-    try:
-        number = int(request.match_info["number"].lstrip("#"))
-    except ValueError:
-        raise NotFound("There is no such ticket.") from None
-    if not 0 < number < 2**31:  # beyond the column's range PostgreSQL errors out
+    number = row_id(request.match_info["number"].lstrip("#"))
+    if number is None:
         raise NotFound("There is no such ticket.")
     return number
 

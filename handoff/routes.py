@@ -18,7 +18,7 @@ from core.errors import BadRequest, NotFound, Unauthorized
 from core.events import AGENTS_TOPIC
 from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
-from core.web import json_response, read_json
+from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.auth import SESSIONS, authenticate, check_csrf
 from handoff.lockout import LOCKOUT, Lockout, account_key, ip_key
@@ -186,11 +186,8 @@ def _conversation_id(request: web.Request) -> int:
 
 def path_id(request: web.Request, missing: str) -> int:
     """The ``{id}`` of the path as a row id; NotFound (never a 500) when it cannot be one."""
-    try:
-        value = int(request.match_info["id"])
-    except ValueError:
-        raise NotFound(missing) from None
-    if not 0 < value < 2**31:  # beyond the column's range PostgreSQL errors out
+    value = row_id(request.match_info["id"])
+    if value is None:
         raise NotFound(missing)
     return value
 

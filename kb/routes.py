@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from core.errors import BadRequest
-from core.web import json_response, read_json
+from core.web import json_response, read_json, row_id
 from kb.authoring import Author, Authoring, EntryRecord, VersionRecord
 from kb.exchange import render
 from kb.ingest import read_entries
@@ -182,11 +182,8 @@ async def export_entries(request: web.Request) -> web.StreamResponse:
 async def from_conversation(request: web.Request) -> web.Response:
     """POST /api/agent/kb/from-conversation/{conversation_id}."""
     author = await _who(request)
-    try:
-        conv_id = int(request.match_info["conversation_id"])
-    except ValueError as err:
-        raise BadRequest("conversation id must be a number.") from err
-    if not 0 < conv_id < 2**31:  # beyond the column's range PostgreSQL errors out
+    conv_id = row_id(request.match_info["conversation_id"])
+    if conv_id is None:
         raise BadRequest("conversation id must be a number.")
     record = await request.app[AUTHORING].draft_from_conversation(conv_id, author)
     return json_response(entry_json(record), status=201)

@@ -109,6 +109,7 @@ async def test_another_teams_conversation_is_forbidden(kefu: Any, aiohttp_client
             ("POST", f"/api/agent/tickets/{number}/status", {"status": "open"}),
             ("PATCH", f"/api/agent/tickets/{number}", {"priority": "high"}),
             ("POST", f"/api/agent/kb/from-conversation/{cid}", {}),
+            ("POST", f"/api/agent/kb/from-conversation/+{cid}", {}),  # int("+5") is 5 too
         )
         for method, path, data in calls:
             status = await door.hit(
