@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.conversations import add_reply, lock_conversation
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, Conversation, Ticket, utcnow
+from handoff import teams
 from handoff.assignment import AGENT_STATUSES
 from handoff.notices import notice
 from handoff.service import Batch, Changed, HandoffService
@@ -84,6 +85,8 @@ class DeskActions:
         async with self.h.db.transaction() as session:
             src = await ticket_by_number(session, source)
             dst = await ticket_by_number(session, target)
+            # The route checked the source; the target gets its transcript, so it must be ours too.
+            await teams.ensure_visible(session, agent, dst.conversation_id)
             await self.h.desk.merge(session, src, dst, agent.id)
         return dst
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
+
+from core.context import SERVICES
+from core.models import Conversation
 from tests.helpers import AGENT_HEADERS, Visitor, login
 from tests.security.abuse import Door
 from tests.security.test_abuse_http import stored_customer_messages
@@ -123,6 +127,26 @@ async def test_another_teams_conversation_is_forbidden(kefu: Any, aiohttp_client
     for insider in ("a", "sup"):
         assert await reads(clients[insider]) == [200, 200, 200, 200], insider
         assert await listed(clients[insider]) == (True, True)
+    # B holds one conversation of that inbox (assigned to them): B may not merge it into
+    # the team's ticket, which would hand B's case to, and reveal it in, a ticket B can't see.
+    other = await Visitor(kefu).start()
+    await other.reply_to("转人工")
+    door.legit_sent += 1
+    async with kefu.server.app[SERVICES].db.transaction() as session:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == other.conversation_id)
+            .values(assignee_id=ids["b"])
+        )
+    mine = await (await clients["b"].get("/api/agent/tickets", headers=AGENT_HEADERS)).json()
+    [own] = [t["number"] for t in mine["tickets"] if t["conversation_id"] == other.conversation_id]
+    merge = await clients["b"].post(
+        f"/api/agent/tickets/{own}/merge", json={"into": number}, headers=AGENT_HEADERS
+    )
+    assert merge.status == 403 and (await merge.json())["error"]["code"] == "other_team"
+    kept = await (await clients["b"].get(f"/api/agent/tickets/{own}", headers=AGENT_HEADERS)).json()
+    assert kept["ticket"]["merged_into"] is None and kept["ticket"]["status"] != "closed"
+
     # Live console sockets: A hears about the takeover, B (another team) hears nothing of it.
     live = {who: await clients[who].ws_connect("/api/agent/ws") for who in ("a", "b")}
     takeover = await clients["a"].post(
