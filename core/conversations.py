@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.db import insert_on_conflict
 from core.domain import Attachment, InboundMessage
 from core.errors import NotFound
 from core.models import (
@@ -48,13 +49,8 @@ async def inbox_id(session: AsyncSession, name: str, channel: str) -> int:
         return int(found)
     # Two first visitors at once (several workers): one creates it, the other finds it.
     # ON CONFLICT DO NOTHING keeps a PostgreSQL transaction usable, unlike a caught error.
-    bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     await session.execute(
-        insert(Inbox)
+        insert_on_conflict(session, Inbox)
         .values(name=name, channel=channel, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[Inbox.name])
     )

@@ -141,6 +141,17 @@ def is_connectivity(err: BaseException) -> bool:
     return any(s in msg for s in _CONNECTIVITY_HINTS)
 
 
+def insert_on_conflict(session: AsyncSession, table: Any) -> Any:
+    """An INSERT on ``table`` for the session's database that takes ``ON CONFLICT`` clauses."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 async def next_counter(session: AsyncSession, name: str, start: int = 1) -> int:
     """Atomically increment and return a named counter (first value: ``start``)."""
     result = await session.execute(
@@ -152,13 +163,10 @@ async def next_counter(session: AsyncSession, name: str, start: int = 1) -> int:
     value = result.scalar_one_or_none()
     if value is not None:
         return int(value)
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     await session.execute(
-        dialect_insert(Counter).values(name=name, value=start - 1).on_conflict_do_nothing()
+        insert_on_conflict(session, Counter)
+        .values(name=name, value=start - 1)
+        .on_conflict_do_nothing()
     )
     return await next_counter(session, name, start)
 

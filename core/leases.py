@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import Database
+from core.db import Database, insert_on_conflict
 from core.errors import KefuError
 from core.models import Lease, utcnow
 from core.redis_coord import HOLDER
@@ -154,12 +154,8 @@ async def _insert_if_absent(
     session: AsyncSession, name: str, holder: str, expires: datetime
 ) -> bool:
     """Insert the lease row unless one exists; True when inserted (an atomic first take)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     result = await session.execute(
-        insert(Lease)
+        insert_on_conflict(session, Lease)
         .values(name=name, holder=holder, expires_at=expires, updated_at=utcnow())
         .on_conflict_do_nothing()
     )

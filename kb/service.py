@@ -28,7 +28,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import KbSettings
-from core.db import Database, next_counter, read_counter
+from core.db import Database, insert_on_conflict, next_counter, read_counter
 from core.errors import BadRequest
 from core.models import KbEntry, utcnow
 from kb.batching import MicroBatcher
@@ -356,13 +356,8 @@ def _check_all(entries: Sequence[EntryIn]) -> list[EntryIn]:
 async def _upsert(session: AsyncSession, entries: list[EntryIn]) -> None:
     """Insert new entries and overwrite existing ones (same id), all published."""
     table = cast(Table, KbEntry.__table__)
-    bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     now = utcnow()
-    stmt = insert(table)
+    stmt = insert_on_conflict(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.id],
         set_={
