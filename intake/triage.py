@@ -53,13 +53,7 @@ SAFETY = (
 )
 
 _WORDS = re.compile("|".join(re.escape(w) for w in COMPLAINT + SAFETY), re.IGNORECASE)
-
-
-def priority_for(text: str, *, tier: str = "normal") -> str:
-    """``urgent`` for complaints, safety hazards or VIP contacts, else ``normal``."""
-    if tier == "vip" or _WORDS.search(text or ""):
-        return "urgent"
-    return "normal"
+_COMPLAINT = re.compile("|".join(re.escape(w) for w in COMPLAINT), re.IGNORECASE)
 
 
 def urgent_terms(text: str) -> list[str]:
@@ -103,9 +97,7 @@ class Triage:
 
 def sentiment_of(text: str) -> str:
     """``negative`` for complaints or angry words, else ``neutral``."""
-    if _ANGER.search(text or "") or re.search(
-        "|".join(re.escape(w) for w in COMPLAINT), text or "", re.IGNORECASE
-    ):
+    if _ANGER.search(text or "") or _COMPLAINT.search(text or ""):
         return "negative"
     return "neutral"
 
@@ -131,7 +123,7 @@ def triage(
     category = kb_category or category_for(text, settings)
     terms = tuple(urgent_terms(text))
     sentiment = sentiment_of(text)
-    urgent = bool(terms) or bool(_ANGER.search(text or ""))
+    urgent = bool(terms) or sentiment == "negative"  # complaint words are among the terms
     if tier == "vip" and settings.vip_is_urgent:
         urgent = True
     priority = "urgent" if urgent else "normal"
