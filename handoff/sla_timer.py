@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversations import add_reply, lock_conversation
@@ -56,29 +56,28 @@ class SlaTimer:
         raised: list[tuple[int, str, str]] = []
         window = timedelta(hours=self.settings.tickets.reopen_window_hours)
         # Look first with a reader: the write transaction (serialized on SQLite) is only
-        # taken when some ticket is due for a warning, a breach or closing.
+        # taken when some ticket is due for a warning, a breach or closing. The write pass
+        # then takes only those tickets; one already breached on a target is done with it.
         soon = now + warn
+
+        def not_breached(kind: str) -> ColumnElement[bool]:
+            return ~exists().where(SlaBreach.ticket_id == Ticket.id, SlaBreach.kind == kind)
+
+        due_soon = and_(
+            Ticket.status.in_(("new", "open")),
+            or_(
+                and_(
+                    Ticket.first_response_at.is_(None),
+                    Ticket.first_response_due <= soon,
+                    not_breached("first_response"),
+                ),
+                and_(Ticket.resolution_due <= soon, not_breached("resolution")),
+            ),
+        )
+        to_close = and_(Ticket.status == "resolved", Ticket.resolved_at < now - window)
         async with self.db.reader() as session:
             found = (
-                await session.execute(
-                    select(Ticket.id)
-                    .where(
-                        or_(
-                            and_(
-                                Ticket.status.in_(("new", "open")),
-                                or_(
-                                    and_(
-                                        Ticket.first_response_at.is_(None),
-                                        Ticket.first_response_due <= soon,
-                                    ),
-                                    Ticket.resolution_due <= soon,
-                                ),
-                            ),
-                            and_(Ticket.status == "resolved", Ticket.resolved_at < now - window),
-                        )
-                    )
-                    .limit(1)
-                )
+                await session.execute(select(Ticket.id).where(or_(due_soon, to_close)).limit(1))
             ).scalar_one_or_none()
         if found is None:
             return raised
@@ -87,7 +86,7 @@ class SlaTimer:
                 (
                     await session.execute(
                         select(Ticket)
-                        .where(Ticket.status.in_(("new", "open")))
+                        .where(due_soon)
                         .order_by(Ticket.id)
                         # Several workers run this timer: each takes the tickets no other
                         # pass holds (PostgreSQL; SQLite serializes writers anyway).
@@ -103,14 +102,14 @@ class SlaTimer:
                     targets.append(("resolution", t.resolution_due))
                 for kind, due in targets:
                     if now >= due:
-                        exists = (
+                        breached = (
                             await session.execute(
                                 select(SlaBreach.id).where(
                                     SlaBreach.ticket_id == t.id, SlaBreach.kind == kind
                                 )
                             )
                         ).scalar_one_or_none()
-                        if exists is None:
+                        if breached is None:
                             session.add(
                                 SlaBreach(
                                     ticket_id=t.id, kind=kind, due_at=due, assignee_id=t.assignee_id
@@ -127,9 +126,7 @@ class SlaTimer:
             # Resolved tickets past the reopen window are closed for good.
             old = (
                 await session.execute(
-                    select(Ticket)
-                    .where(Ticket.status == "resolved", Ticket.resolved_at < now - window)
-                    .with_for_update(skip_locked=True)
+                    select(Ticket).where(to_close).with_for_update(skip_locked=True)
                 )
             ).scalars()
             for t in old:
