@@ -95,15 +95,23 @@ class MaskingFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    """``time level logger: message`` with the traceback masked too."""
+    """``time level logger: message`` with the traceback masked too.
+
+    The message itself was masked by :class:`MaskingFilter` on the same handler; tracebacks
+    and stacks are rendered here, and can quote personal data from exception messages.
+    """
 
     def __init__(self, masker: Masker) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.masker = masker
 
-    def format(self, record: logging.LogRecord) -> str:
-        """The masked line (tracebacks can quote personal data from exception messages)."""
-        return self.masker(super().format(record))
+    def formatException(self, ei: Any) -> str:
+        """The traceback, masked."""
+        return self.masker(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        """The stack, masked."""
+        return self.masker(super().formatStack(stack_info))
 
 
 class JsonFormatter(logging.Formatter):
@@ -119,7 +127,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": self.masker(record.getMessage()),
+            "message": record.getMessage(),  # masked by MaskingFilter on the handler
             "pid": record.process,
         }
         if record.exc_info:
