@@ -226,6 +226,9 @@ class EmailIntake:
                     contact_email=mail.sender or None,
                     conversation_id=conv.id,
                 ),
+                # Looked for above in this transaction; a racing delivery of the same mail
+                # hits the unique index, and the retry in ``receive`` finds it stored.
+                optimistic=True,
             )
             meta = dict(base_meta)
             meta.update(follow_up)
