@@ -556,6 +556,7 @@ _COND = re.compile(r'^\s*(category|tier|priority|channel|sentiment)\s*=\s*"([^"]
 _SET = re.compile(r'^\s*(priority|category)\s*=\s*"([^"]*)"\s*$')
 _SKILLS = re.compile(r"^\s*skills\s*=\s*\[([^\]]*)\]\s*$")
 PRIORITIES = ("normal", "high", "urgent")
+PRIORITY_RANK = {p: rank for rank, p in enumerate(PRIORITIES)}  # higher is more urgent
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.config import PRIORITIES
 from core.conversations import add_reply, lock_conversation
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, Conversation, Ticket, utcnow
@@ -49,7 +50,7 @@ class DeskActions:
         async with self.h.db.transaction() as session:
             ticket = await ticket_by_number(session, number)
             if priority is not None and priority != ticket.priority:
-                if priority not in ("normal", "high", "urgent"):
+                if priority not in PRIORITIES:
                     raise BadRequest(
                         "priority must be normal, high or urgent.", code="bad_priority"
                     )

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
+from core.config import PRIORITIES
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, NotFound
 from core.models import (
@@ -41,7 +42,6 @@ from kb.service import KnowledgeBase
 
 KB_KEY = web.AppKey("desk_kb", KnowledgeBase)
 DESK = web.AppKey("desk", DeskActions)
-PRIORITIES = ("normal", "high", "urgent")
 _VAR = re.compile(r"\{(customer_name|agent_name|ticket_number)\}")
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import Settings
+from core.config import PRIORITY_RANK, Settings
 from core.db import next_counter
 from core.errors import Conflict, NotFound
 from core.models import Contact, Conversation, KbEntry, Message, Ticket, utcnow
@@ -18,7 +18,6 @@ from intake.triage import triage
 
 FIRST_TICKET_NUMBER = 1001
 SENDER_LABEL = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
-_RANK = {"normal": 0, "high": 1, "urgent": 2}
 
 
 async def transcript(session: AsyncSession, conversation_id: int) -> str:
@@ -138,7 +137,7 @@ class TicketDesk:
         if ticket is not None:
             ticket.transcript = text
             ticket.reason = reason
-            if _RANK[t.priority] > _RANK.get(ticket.priority, 0):
+            if PRIORITY_RANK[t.priority] > PRIORITY_RANK.get(ticket.priority, 0):
                 audit(session, ticket, "priority", old=ticket.priority, new=t.priority)
                 ticket.priority = t.priority
                 first, res = self.clock.due_times(t.priority, tier, ticket.created_at)
@@ -201,7 +200,7 @@ class TicketDesk:
         target.transcript = (
             f"{target.transcript}\n--- merged from #{source.number} ---\n{source.transcript}"
         )
-        if _RANK.get(source.priority, 0) > _RANK.get(target.priority, 0):
+        if PRIORITY_RANK.get(source.priority, 0) > PRIORITY_RANK.get(target.priority, 0):
             target.priority = source.priority
         audit(session, source, "merged", actor="agent", agent_id=agent_id, into=target.number)
         audit(session, target, "merged", actor="agent", agent_id=agent_id, source=source.number)

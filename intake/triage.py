@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.config import TriageSettings, parse_categories, parse_rule
+from core.config import PRIORITY_RANK, TriageSettings, parse_categories, parse_rule
 
 # Complaint and public-exposure words, and safety hazards, in Chinese and English.
 COMPLAINT = (
@@ -133,12 +133,9 @@ def triage(
         rule = parse_rule(line)
         facts["priority"] = priority
         if all(facts.get(k) == v for k, v in rule.when):
-            if rule.priority and _RANK[rule.priority] > _RANK[priority]:
+            if rule.priority and PRIORITY_RANK[rule.priority] > PRIORITY_RANK[priority]:
                 priority = rule.priority
             if rule.category:
                 category = facts["category"] = rule.category
             skills += [s for s in rule.skills if s not in skills]
     return Triage(category, priority, sentiment, tuple(skills), terms)
-
-
-_RANK = {"normal": 0, "high": 1, "urgent": 2}
