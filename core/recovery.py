@@ -34,7 +34,6 @@ class TurnRecovery:
         self.pipeline = pipeline
         self.grace = timedelta(seconds=grace_seconds)
         self.interval = min(max(grace_seconds / 3, 0.5), 10.0)
-        self.recovered = 0  # turns rerun (for tests and logs)
 
     async def run(self) -> None:
         """Look forever (cancelled at shutdown)."""
@@ -81,5 +80,4 @@ class TurnRecovery:
             )
             await self.pipeline.bot_turn(conversation_id, seq)
             done += 1
-        self.recovered += done
         return done

@@ -10,7 +10,7 @@ import orjson
 from aiohttp import web
 
 from core.db import DB_ERRORS, is_connectivity
-from core.errors import BadRequest, KefuError, PayloadTooLarge
+from core.errors import BadRequest, KefuError, PayloadTooLarge, ServiceUnavailable
 from core.forwarded import is_https
 
 log = logging.getLogger(__name__)
@@ -63,16 +63,21 @@ async def read_json(request: web.Request, max_bytes: int = 65_536) -> dict[str, 
     return data
 
 
+def _kefu_error(err: KefuError) -> web.Response:
+    """The JSON error for one of ours; a 503 says when to try again."""
+    response = json_response(error_body(err.code, err.message), status=err.status)
+    if err.status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map kefu's exceptions to JSON errors; never leak a traceback to clients."""
     try:
         return await handler(request)
     except KefuError as err:
-        response = json_response(error_body(err.code, err.message), status=err.status)
-        if err.status == 503:
-            response.headers["Retry-After"] = "5"
-        return response
+        return _kefu_error(err)
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
             return json_response(
@@ -87,11 +92,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             )
         # A database outage outside core.db's wrappers: fail fast, the client may retry.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
-        response = json_response(
-            error_body("unavailable", "The database is not available."), status=503
-        )
-        response.headers["Retry-After"] = "5"
-        return response
+        return _kefu_error(ServiceUnavailable("The database is not available."))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response(

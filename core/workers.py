@@ -18,7 +18,7 @@ import multiprocessing
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
@@ -111,7 +111,6 @@ class _Slot:
     started: float = 0.0
     delay: float = 0.5
     restart_at: float = 0.0
-    restarts: int = field(default=0)
 
 
 class Supervisor:
@@ -185,7 +184,6 @@ class Supervisor:
                 )
                 slot.process = None
             if now >= slot.restart_at:
-                slot.restarts += 1
                 self._start(slot)
 
     def _stop_all(self) -> int:
