@@ -406,20 +406,36 @@ class HandoffService:
         return (msg,)
 
     async def _auto_assign(
-        self, session: AsyncSession, conv: Conversation, batch: Batch
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        batch: Batch,
+        online: list[Agent] | None = None,
+        load: dict[int, int] | None = None,
     ) -> tuple[Message, ...]:
+        """Give ``conv`` to the agent who fits best, if anyone does.
+
+        ``online`` and ``load`` may come from the caller (draining the queue asks once for
+        all); ``load`` is then kept up to date with this assignment.
+        """
         ticket = await open_ticket(session, conv.id)
         skills = set(ticket.skills or []) if ticket else set()
-        agents = await teams.for_inbox(session, await online_agents(session), conv.inbox_id)
-        agent = choose(agents, await loads(session), skills)
+        if online is None:
+            online = await online_agents(session)
+        if load is None:
+            load = await loads(session)
+        agent = choose(await teams.for_inbox(session, online, conv.inbox_id), load, skills)
         if agent is None:
             return ()
         msgs = await self._assign(session, conv, agent, by=None)
+        load[agent.id] = load.get(agent.id, 0) + 1
         batch.add(conv, *msgs)
         return msgs
 
     async def drain_queue(self, session: AsyncSession, batch: Batch) -> None:
         """Assign queued conversations, oldest first, while someone fits."""
+        online = await online_agents(session)
+        load = await loads(session)
         queued = list(
             (
                 await session.execute(
@@ -431,9 +447,11 @@ class HandoffService:
             ).scalars()
         )
         for cid in queued:
+            if all(load.get(a.id, 0) >= a.max_concurrent for a in online):
+                return  # nobody has room: the rest stay queued
             conv = await lock_conversation(session, cid)
             if conv.owner == "queued":
-                await self._auto_assign(session, conv, batch)
+                await self._auto_assign(session, conv, batch, online, load)
             await session.flush()
 
     async def announce(self, batch: Batch) -> None:
