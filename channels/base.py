@@ -1,25 +1,47 @@
-"""The channel contract: every adapter has a name, mounts its routes, sends, and closes.
+"""The channel contract: what a channel is to the rest of kefu, in one place.
 
-An adapter turns its platform's payloads into :class:`core.domain.InboundMessage` and hands
-them to ``services.pipeline.handle_inbound`` (which acknowledges only after commit), and
-delivers stored replies the outbox gives it as :class:`core.domain.OutboundDelivery`.
-The core never imports a concrete adapter: it sees them through ``channels/registry.py``.
+A channel is a folder under ``channels/`` and one line in ``channels/registry.py``. Its
+adapter:
+
+- **inbound**: parses its platform's wire format (verifying signatures first) into a
+  :class:`core.domain.InboundMessage` with hints (the platform's message id for
+  de-duplication, ``no_reply`` for what must never be answered, ``fixed_reply`` for content
+  the bot cannot read, ``reply_inline`` for a passive reply, a ``thread`` hint) and hands it
+  to the one inbound path, :data:`Inbound` (``services.pipeline.handle_inbound``). That call
+  returns after commit: acknowledge the platform only then. The channel never writes
+  messages, reopens tickets or starts bot turns itself (``core/inbound.py`` does, the same
+  way for every channel);
+- **capabilities**: declares how replies reach the customer
+  (:class:`core.domain.ChannelCapabilities`: live socket, passive reply deadline, push API,
+  reply window, media kinds);
+- **send**: delivers one stored reply the outbox hands it, raising ``DeliveryError`` to be
+  retried later or ``PermanentDeliveryError`` to give up (a dead letter agents can see);
+- mounts its routes in ``setup`` and releases its resources in ``close``.
+
+The core never imports a concrete adapter: it sees them through the registry.
+``channels/testing.py`` is a complete channel in a few lines, for tests and as a template.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiohttp import web
 
 from core.context import Services
-from core.domain import OutboundDelivery
+from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery
+from core.pipeline import InboundResult
+
+# The one inbound path, as a channel sees it.
+Inbound = Callable[[InboundMessage], Awaitable[InboundResult]]
 
 
 class ChannelAdapter(Protocol):
     """One channel's adapter."""
 
     name: str
+    capabilities: ChannelCapabilities
 
     def setup(self, app: web.Application) -> None:
         """Mount the channel's routes (webhooks, sockets, static files) on ``app``."""

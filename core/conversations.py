@@ -11,12 +11,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import insert_on_conflict
-from core.domain import Attachment, InboundMessage
+from core.domain import Attachment, InboundMessage, ThreadHint
 from core.errors import NotFound
 from core.models import (
     Agent,
@@ -26,6 +26,7 @@ from core.models import (
     Inbox,
     Message,
     OutboxItem,
+    Ticket,
     utcnow,
 )
 
@@ -40,6 +41,7 @@ class Recorded:
     conversation: Conversation
     message: Message
     duplicate: bool
+    thread_rule: str | None = None  # how a ThreadHint matched: token | headers | subject
 
 
 async def inbox_id(session: AsyncSession, name: str, channel: str) -> int:
@@ -168,6 +170,7 @@ async def record_inbound(
     platform's message id then raises IntegrityError for a resend, and the caller retries
     without it (one query less per message, for the usual case of no resend).
     """
+    thread_rule: str | None = None
     if inbound.conversation_id is not None:
         conv, ibx = await _own_conversation(session, inbound)
         if not optimistic:
@@ -182,15 +185,16 @@ async def record_inbound(
                 found = await session.get(Conversation, existing.conversation_id)
                 assert found is not None
                 return Recorded(found, existing, duplicate=True)
-        identity = await identity_for(
-            session,
-            inbound.channel,
-            ibx,
-            inbound.external_id,
-            inbound.contact_name,
-            email=inbound.contact_email,
-        )
-        conv = await conversation_for(session, identity)
+        identity, known = await _identity(session, inbound, ibx)
+        matched: Conversation | None = None
+        if inbound.thread is not None and known:
+            matched, thread_rule = await _threaded(session, inbound.thread, ibx, identity.id)
+        if matched is not None:
+            conv = matched
+        elif inbound.thread is not None and inbound.thread.new_conversation:
+            conv = await start_conversation(session, identity)
+        else:
+            conv = await conversation_for(session, identity)
     seq = await advance(session, conv)
     if inbound.conversation_id is None:
         await session.refresh(conv)  # found without a row lock: read it again, current
@@ -206,14 +210,78 @@ async def record_inbound(
         attachments=[attachment_json(a) for a in inbound.attachments],
         source_id=inbound.source_id,
         delivery="received",
-        meta={},
+        meta=dict(inbound.meta),
         created_at=now,
+        answered=False,
+        no_reply=inbound.no_reply,
     )
+    if inbound.thread is not None:
+        msg.meta["thread"] = thread_rule  # None: it started a conversation of its own
     session.add(msg)
     await session.flush()
     if conv.first_customer_message_at is None:
         conv.first_customer_message_at = now
-    return Recorded(conv, msg, duplicate=False)
+    return Recorded(conv, msg, duplicate=False, thread_rule=thread_rule)
+
+
+async def _identity(
+    session: AsyncSession, inbound: InboundMessage, ibx: int
+) -> tuple[ContactIdentity, bool]:
+    """The sender's identity on ``ibx`` (created on first contact); and whether it existed."""
+    found = (
+        await session.execute(
+            select(ContactIdentity).where(
+                ContactIdentity.channel == inbound.channel,
+                ContactIdentity.inbox_id == ibx,
+                ContactIdentity.external_id == inbound.external_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if found is not None:
+        return found, True
+    identity = await identity_for(
+        session,
+        inbound.channel,
+        ibx,
+        inbound.external_id,
+        inbound.contact_name,
+        email=inbound.contact_email,
+    )
+    return identity, False
+
+
+async def _threaded(
+    session: AsyncSession, hint: ThreadHint, ibx: int, identity_id: int
+) -> tuple[Conversation | None, str | None]:
+    """The conversation ``hint`` points at, if it is this sender's on this inbox; and the rule."""
+    candidates: list[tuple[int, str]] = [(c, "token") for c in hint.conversation_ids]
+    refs = list(hint.references[:50])
+    if refs:
+        rows = (
+            await session.execute(
+                select(Message.conversation_id)
+                .where(
+                    Message.inbox_id == ibx,
+                    or_(Message.external_id.in_(refs), Message.source_id.in_(refs)),
+                )
+                .order_by(Message.id.desc())
+                .limit(5)
+            )
+        ).scalars()
+        candidates.extend((int(c), "headers") for c in rows)
+    if hint.ticket_number is not None:
+        conv_id = (
+            await session.execute(
+                select(Ticket.conversation_id).where(Ticket.number == hint.ticket_number)
+            )
+        ).scalar()
+        if conv_id is not None:
+            candidates.append((int(conv_id), "subject"))
+    for conv_id, rule in candidates:
+        conv = await session.get(Conversation, conv_id)
+        if conv is not None and conv.inbox_id == ibx and conv.identity_id == identity_id:
+            return conv, rule
+    return None, None
 
 
 async def _own_conversation(

@@ -12,6 +12,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 Owner = Literal["bot", "queued", "agent", "resolved"]
+# Why an inbound message may never be answered: a channel's word for it, at most 32
+# characters ("rate_limited", "event", "no_sender", an email's auto-reply reason...).
+NoReply = str
 Sender = Literal["customer", "bot", "agent", "system"]
 Decision = Literal["answer", "clarify", "escalate"]
 
@@ -28,8 +31,38 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class ThreadHint:
+    """Which earlier conversation a message continues, as its channel sees it (email).
+
+    Candidates are tried in order: ``conversation_ids`` (named by the message itself, e.g. a
+    signed reply address), then the conversation holding one of ``references`` (platform
+    message ids the message answers), then the conversation of ``ticket_number``. A match
+    counts only when the sender is that conversation's customer. ``new_conversation``: when
+    nothing matches, start a new conversation instead of continuing the customer's latest.
+    """
+
+    conversation_ids: tuple[int, ...] = ()
+    references: tuple[str, ...] = ()
+    ticket_number: int | None = None
+    new_conversation: bool = False
+
+
+@dataclass(frozen=True)
 class InboundMessage:
-    """One customer message as a channel normalized it."""
+    """One customer message as a channel normalized it, with the channel's hints.
+
+    Hints the core acts on (``core/inbound.py``), the same way for every channel:
+
+    - ``no_reply``: why nobody may answer this message (an auto-reply, a bounce, a mailing
+      list, a rate-limited sender, a platform event). It is stored and shown to agents, but
+      no bot turn, recovery, fixed reply or owner change (reopening) ever follows from it.
+    - ``fixed_reply``: content the bot cannot read (an image, a follow event): when the bot
+      holds the conversation, this text answers it instead of a bot turn.
+    - ``reply_inline``: the channel delivers replies in its own response (WeChat's passive
+      reply): a fixed reply is stored as sent and returned in the result.
+    - ``thread``: which conversation the message continues (email threading).
+    - ``meta``: channel facts kept with the message (an email's subject, its HTML...).
+    """
 
     channel: str
     inbox: str
@@ -43,6 +76,16 @@ class InboundMessage:
     conversation_id: int | None = None  # set when the channel already knows it (web chat)
     received_at: datetime | None = None
     raw: bytes | None = field(default=None, repr=False)  # kept for audit only
+    no_reply: NoReply | None = None
+    fixed_reply: str | None = None
+    reply_inline: bool = False
+    thread: ThreadHint | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        """Whether anybody (the bot, a fixed reply, a reopening) may answer this message."""
+        return self.no_reply is None
 
 
 @dataclass(frozen=True)
@@ -146,3 +189,25 @@ class OutboundDelivery:
     attempt: int
     kind: str = "text"
     attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelCapabilities:
+    """What a channel declares about delivering replies (``channels/base.py``); the core and
+    the console read these instead of asking a channel by name.
+
+    - ``live_socket``: replies reach the customer on an open socket that the core wakes right
+      after commit (web chat); no outbox row, nothing for the dispatcher to send.
+    - ``passive_reply_seconds``: the platform waits this long for replies in the response to
+      its own webhook call (WeChat Official Account: 5 s); None when it does not.
+    - ``push_api``: replies can be sent at any time through the platform's API (the outbox).
+    - ``reply_window_hours``: the platform accepts pushes only this long after the customer's
+      last message (WeChat: 48 h); None for no window.
+    - ``media_kinds``: attachment kinds ``send`` can deliver (image, voice, video, file).
+    """
+
+    live_socket: bool = False
+    passive_reply_seconds: float | None = None
+    push_api: bool = True
+    reply_window_hours: float | None = None
+    media_kinds: frozenset[str] = frozenset()

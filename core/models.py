@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -192,6 +193,10 @@ class Message(Base):
     delivery_error: Mapped[str | None] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Inbound only: a reply (bot turn or fixed reply) was committed for this message.
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Inbound only: why nobody may answer it (core.domain.NoReply), or None.
+    no_reply: Mapped[str | None] = mapped_column(String(32))
 
 
 class Ticket(Base):

@@ -6,26 +6,38 @@ row is dead and its message marked failed with the reason, for the console to sh
 
 A row is claimed before it is sent (``pending`` -> ``sending`` with a lease), so two
 dispatchers, or a dispatcher and a channel that answers inline (a WeChat passive reply),
-never both send it; a claim left behind by a crash expires (``claim_seconds``) and the row
-is retried. Several workers claim disjoint batches (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL). Each delivery carries the row's idempotency key, stable across retries, for
-channels that dedupe on it (WeCom ``msgid``, email ``Message-ID``; web chat dedupes by
-seq). Per-inbox send quotas (``[outbox] rate_limits``) are shared through Redis; dead rows
-can be listed and sent again (the console's dead-letter page).
+never both send it. The lease is renewed every third of ``claim_seconds`` while the send
+is in flight, so a slow platform never lets another worker take the row; a claim left
+behind by a crash expires and the row is retried. Several workers claim disjoint rows
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
+
+Sends run concurrently, in one lane per channel: a dispatcher claims at most ``per_channel``
+rows of a channel that it is not already sending, so a slow SMTP server fills only the email
+lane and never delays a WeChat reply, and a backlog on one channel never starves another
+in the claim. A conversation's replies go out one at a time, in order: a row is claimed only
+when no reply of its conversation is in flight (with any worker) and no older one is due.
+
+Each delivery carries the row's idempotency key, stable across retries, for channels that
+dedupe on it (WeCom ``msgid``, email ``Message-ID``; web chat dedupes by seq). Per-inbox send
+quotas (``[outbox] rate_limits``) are shared through Redis; dead rows can be listed and sent
+again (the console's dead-letter page).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.config import OutboxSettings, parse_rate_limits
 from core.coordination import Limits, LocalLimits
@@ -38,6 +50,7 @@ from core.models import ContactIdentity, Conversation, Inbox, Message, OutboxIte
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120.0
+PER_CHANNEL = 8  # sends in flight per channel and dispatcher
 
 
 async def claim(
@@ -154,6 +167,30 @@ class Sender(Protocol):
         ...
 
 
+@dataclass
+class _Claim:
+    """A row this dispatcher holds, and the lease it wrote (its proof of holding it)."""
+
+    outbox_id: int
+    until: datetime
+
+
+def _waits_its_turn(now: datetime) -> Any:
+    """A row whose conversation has a reply in flight, or an older reply due before it."""
+    other = aliased(OutboxItem)
+    same_conversation = other.conversation_id == OutboxItem.conversation_id
+    in_flight = exists().where(
+        same_conversation, other.status == "sending", other.next_attempt_at > now
+    )
+    older_due = exists().where(
+        same_conversation,
+        other.id < OutboxItem.id,
+        other.status.in_(("pending", "sending")),
+        other.next_attempt_at <= now,
+    )
+    return in_flight | older_due
+
+
 class OutboxDispatcher:
     """Delivers pending outbox rows; woken by :meth:`notify`, and polls as a safety net."""
 
@@ -165,6 +202,7 @@ class OutboxDispatcher:
         *,
         poll_seconds: float = 1.0,
         batch: int = 100,
+        per_channel: int = PER_CHANNEL,
         metrics: Metrics | None = None,
         limits: Limits | None = None,
     ) -> None:
@@ -175,7 +213,9 @@ class OutboxDispatcher:
         self.metrics = metrics or Metrics()
         self.settings = settings
         self.poll_seconds = poll_seconds
-        self.batch = batch
+        self.batch = batch  # the most rows of one channel claimed in one pass
+        self.per_channel = per_channel
+        self._lanes: dict[str, set[asyncio.Task[None]]] = {}
         self._wake = asyncio.Event()
 
     def notify(self) -> None:
@@ -183,29 +223,48 @@ class OutboxDispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver forever (until cancelled)."""
-        while True:
-            try:
-                processed = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox pass failed; retrying")
-                processed = 0
-            if processed >= self.batch:
-                continue  # more may be waiting
-            try:
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        """Deliver forever (until cancelled; sends cut short are given back for a retry)."""
+        try:
+            while True:
+                self._wake.clear()  # before claiming: a wake-up during the claim counts
+                try:
+                    await self._fill()
+                except Exception:
+                    log.exception("outbox pass failed; retrying")
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()  # set by notify() and by every finished send
+        finally:
+            await self._cancel_lanes()
 
     async def run_once(self) -> int:
-        """Deliver every due row once; returns how many rows were handled."""
-        ids = await self._claim_due()
-        if not ids:
-            return 0
+        """Deliver every due row once, concurrently per channel; returns how many were handled."""
+        handled: set[int] = set()
+        try:
+            while True:
+                handled.update(await self._fill(exclude=handled))
+                in_flight = self._in_flight()
+                if not in_flight:
+                    return len(handled)
+                # A finished send frees a lane and may let its conversation's next reply go.
+                await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await self._cancel_lanes()
+
+    def _in_flight(self) -> list[asyncio.Task[None]]:
+        return [task for lane in self._lanes.values() for task in lane]
+
+    async def _cancel_lanes(self) -> None:
+        tasks = self._in_flight()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _fill(self, exclude: Collection[int] = ()) -> list[int]:
+        """Claim what the lanes have room for and start sending it; returns the claimed ids."""
+        claims = await self._claim_due(exclude)
+        if not claims:
+            return []
         async with self.db.reader() as session:
             rows = (
                 await session.execute(
@@ -214,7 +273,7 @@ class OutboxDispatcher:
                     .join(Conversation, Conversation.id == OutboxItem.conversation_id)
                     .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
                     .join(Inbox, Inbox.id == Conversation.inbox_id)
-                    .where(OutboxItem.id.in_(ids))
+                    .where(OutboxItem.id.in_(list(claims)))
                     .order_by(OutboxItem.id)
                 )
             ).all()
@@ -237,43 +296,135 @@ class OutboxDispatcher:
                     for a in msg.attachments
                 ),
             )
-            if await self._within_rate(delivery):
-                await self._deliver(delivery)
-        return len(ids)
+            task = asyncio.create_task(
+                self._send(delivery, claims[item.id]), name=f"outbox-{item.channel}-{item.id}"
+            )
+            self._lanes.setdefault(item.channel, set()).add(task)
+            task.add_done_callback(partial(self._sent, item.channel))
+        return list(claims)
 
-    async def _claim_due(self) -> list[int]:
-        """Claim a batch of due rows (``sending`` with a lease) in one transaction.
+    def _sent(self, channel: str, task: asyncio.Task[None]) -> None:
+        lane = self._lanes.get(channel, set())
+        lane.discard(task)
+        if not lane:
+            self._lanes.pop(channel, None)
+        self._wake.set()  # room in the lane, and maybe the conversation's next reply
 
-        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint
-        batches at once; on SQLite the write lock serializes the claim anyway.
+    async def _claim_due(self, exclude: Collection[int]) -> dict[int, _Claim]:
+        """Claim due rows (``sending`` with a lease) in one transaction, channel by channel.
+
+        Each channel gets only as many rows as its lane has room for, so a backlog on one
+        channel neither starves another nor parks rows with a worker that cannot send them.
+        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows at
+        once; on SQLite the write lock serializes the claim anyway.
         """
         now = utcnow()
+        until = now + timedelta(seconds=self.settings.claim_seconds)
+        due = OutboxItem.status.in_(("pending", "sending")) & (OutboxItem.next_attempt_at <= now)
+        if exclude:
+            due = due & OutboxItem.id.not_in(exclude)
         async with self.db.transaction() as session:
-            ids = list(
-                (
-                    await session.execute(
-                        select(OutboxItem.id)
-                        .where(
-                            OutboxItem.status.in_(("pending", "sending")),
-                            OutboxItem.next_attempt_at <= now,
+            channels = (
+                await session.execute(select(OutboxItem.channel).where(due).distinct())
+            ).scalars()
+            ids: list[int] = []
+            for channel in sorted(channels):
+                room = self.per_channel - len(self._lanes.get(channel, ()))
+                want = min(room, self.batch)
+                if want <= 0:
+                    continue  # this lane is full: its rows stay free for other workers
+                got = list(
+                    (
+                        await session.execute(
+                            select(OutboxItem.id)
+                            .where(due, OutboxItem.channel == channel, ~_waits_its_turn(now))
+                            .order_by(OutboxItem.id)
+                            .limit(want)
+                            .with_for_update(skip_locked=True)
                         )
-                        .order_by(OutboxItem.id)
-                        .limit(self.batch)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
-            )
+                    ).scalars()
+                )
+                if len(got) == want < room:
+                    self._wake.set()  # the batch was full and the lane is not: more may wait
+                ids += got
             if ids:
                 await session.execute(
                     update(OutboxItem)
                     .where(OutboxItem.id.in_(ids))
-                    .values(
-                        status="sending",
-                        next_attempt_at=now + timedelta(seconds=self.settings.claim_seconds),
-                    )
+                    .values(status="sending", next_attempt_at=until)
                     .execution_options(synchronize_session=False)
                 )
-        return ids
+        return {outbox_id: _Claim(outbox_id, until) for outbox_id in ids}
+
+    async def _send(self, d: OutboundDelivery, claim: _Claim) -> None:
+        """One row's way out: quota, the send under a live lease, the outcome recorded."""
+        try:
+            if await self._within_rate(d):
+                async with self._renewing(claim):
+                    error, permanent = await self._attempt(d)
+                await self._record(d, error, permanent)
+        except asyncio.CancelledError:
+            await self._give_back(claim)
+            raise
+        except Exception:  # the database went away: the lease expires and the row is retried
+            log.exception("outbox row %s: delivery not recorded", d.outbox_id)
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, claim: _Claim) -> AsyncIterator[None]:
+        """Keep the claim's lease alive while the body runs."""
+        keeper = asyncio.create_task(self._renew(claim), name=f"outbox-lease-{claim.outbox_id}")
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _renew(self, claim: _Claim) -> None:
+        """Push the lease forward every third of it, as long as this dispatcher holds it."""
+        lease = self.settings.claim_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            until = utcnow() + timedelta(seconds=lease)
+            try:
+                async with self.db.transaction() as session:
+                    result = await session.execute(
+                        update(OutboxItem)
+                        .where(
+                            OutboxItem.id == claim.outbox_id,
+                            OutboxItem.status == "sending",
+                            OutboxItem.next_attempt_at == claim.until,
+                        )
+                        .values(next_attempt_at=until)
+                        .execution_options(synchronize_session=False)
+                    )
+            except Exception:  # try again next time; the lease may well still hold
+                log.warning("outbox row %s: lease not renewed", claim.outbox_id, exc_info=True)
+                continue
+            if not result.rowcount:  # type: ignore[attr-defined]
+                log.warning(
+                    "outbox row %s: lease lost during a send; it may go out twice",
+                    claim.outbox_id,
+                )
+                return
+            claim.until = until
+
+    async def _give_back(self, claim: _Claim) -> None:
+        """A send cut short (shutdown): due again at once, no attempt counted, never 'sent'."""
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(OutboxItem)
+                    .where(
+                        OutboxItem.id == claim.outbox_id,
+                        OutboxItem.status == "sending",
+                        OutboxItem.next_attempt_at == claim.until,
+                    )
+                    .values(status="pending", next_attempt_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+        except Exception:  # its lease expires instead, and the row is retried then
+            log.warning("outbox row %s: not given back", claim.outbox_id, exc_info=True)
 
     async def _within_rate(self, d: OutboundDelivery) -> bool:
         """Per-inbox send quota of the channel; a row over it goes back, no attempt counted."""
@@ -295,22 +446,24 @@ class OutboxDispatcher:
             )
         return False
 
-    async def _deliver(self, d: OutboundDelivery) -> None:
+    async def _attempt(self, d: OutboundDelivery) -> tuple[str | None, bool]:
+        """Hand the row to its channel; returns (error or None, whether it is permanent)."""
         sender = self.senders.get(d.channel)
-        error: str | None = None
-        permanent = False
         if sender is None:
-            error, permanent = f"no adapter for channel {d.channel!r}", True
-        else:
-            try:
-                await sender.send(d)
-            except PermanentDeliveryError as err:
-                error, permanent = err.message, True
-            except DeliveryError as err:
-                error = err.message
-            except Exception as err:  # a bug in an adapter must not stop the outbox
-                log.exception("adapter %s failed on outbox row %s", d.channel, d.outbox_id)
-                error = f"{type(err).__name__}: {err}"
+            return f"no adapter for channel {d.channel!r}", True
+        try:
+            await sender.send(d)
+        except PermanentDeliveryError as err:
+            return err.message, True
+        except DeliveryError as err:
+            return err.message, False
+        except Exception as err:  # a bug in an adapter must not stop the outbox
+            log.exception("adapter %s failed on outbox row %s", d.channel, d.outbox_id)
+            return f"{type(err).__name__}: {err}", False
+        return None, False
+
+    async def _record(self, d: OutboundDelivery, error: str | None, permanent: bool) -> None:
+        """Write the attempt's outcome: sent, retried after a backoff, or dead."""
         async with self.db.transaction() as session:
             item = await session.get(OutboxItem, d.outbox_id)
             msg = await session.get(Message, d.message_id)

@@ -10,6 +10,7 @@ imports neither.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import BotSettings
-from core.conversations import add_bot_replies, add_reply, lock_conversation, record_inbound
+from core.conversations import add_bot_replies, add_reply, lock_conversation
 from core.coordination import Locks
 from core.db import Database
 from core.domain import (
@@ -32,6 +33,7 @@ from core.domain import (
 )
 from core.errors import NotFound
 from core.events import Events
+from core.inbound import admit, mark_answered
 from core.metrics import Metrics
 from core.models import Conversation, Message
 from core.outbox import OutboxDispatcher
@@ -81,9 +83,12 @@ class InboundResult:
     message_id: int
     seq: int
     duplicate: bool
-    owner: str
-    turn: asyncio.Task[None] | None = None
-    message: Message | None = None  # the stored message (None for a duplicate)
+    owner: str  # after the owner rules
+    turn: asyncio.Task[None] | None = None  # the bot's turn, when it answers
+    message: Message | None = None  # the stored message (the earlier one for a duplicate)
+    no_reply: str | None = None  # why nobody answers it (core.domain.NoReply)
+    thread_rule: str | None = None  # how a thread hint matched
+    inline_reply: str | None = None  # a fixed reply the channel delivers in its response
 
 
 FALLBACK_NOTICE = {
@@ -117,7 +122,12 @@ class TurnPipeline:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def handle_inbound(self, inbound: InboundMessage) -> InboundResult:
-        """Store ``inbound`` exactly once and start the bot's turn when the bot owns it."""
+        """The one inbound entry: store ``inbound`` exactly once and apply the owner rules.
+
+        Every channel calls this (see ``core/inbound.py`` for the rules). It returns after
+        commit, so a platform acknowledged afterwards never loses the message; a bot turn, if
+        the bot must answer, runs as a task (``InboundResult.turn``).
+        """
         started = self.metrics.clock()
         log.debug("inbound on %s from %s: %.200s", inbound.inbox, inbound.external_id, inbound.text)
         for attempt in range(3):
@@ -125,41 +135,43 @@ class TurnPipeline:
                 async with self.db.transaction() as session:
                     # First pass optimistic: a resend fails on the unique index and the next
                     # pass looks it up (one query less for every message that is not one).
-                    rec = await record_inbound(session, inbound, optimistic=attempt == 0)
-                    conv = rec.conversation
-                    if not rec.duplicate and conv.owner == "resolved":
-                        await self.handoff.reopen(session, conv)
-                    elif not rec.duplicate and conv.owner in ("agent", "queued"):
-                        await self.handoff.customer_wrote(session, conv)
-                    result = InboundResult(
-                        conv.id, rec.message.id, rec.message.seq, rec.duplicate, conv.owner
-                    )
+                    adm = await admit(session, inbound, self.handoff, optimistic=attempt == 0)
                 break
             except IntegrityError:
                 # A resend, or a concurrent delivery of the same platform message that won
                 # the race; the next pass finds it and reports a duplicate.
                 if attempt == 2:
                     raise
-        self.metrics.stored(inbound.channel, started, duplicate=result.duplicate)
-        if result.duplicate:
+        rec = adm.recorded
+        conv_id, msg = rec.conversation.id, rec.message
+        self.metrics.stored(inbound.channel, started, duplicate=rec.duplicate)
+        if rec.duplicate:
+            return InboundResult(
+                conv_id, msg.id, msg.seq, True, adm.owner, no_reply=msg.no_reply, message=msg
+            )
+        fixed = adm.fixed_reply
+        last_seq = fixed.seq if fixed is not None else msg.seq
+        await self.events.message(conv_id, last_seq)
+        await self.events.conversation_updated(conv_id, adm.owner, last_seq)
+        result = InboundResult(
+            conv_id,
+            msg.id,
+            msg.seq,
+            False,
+            adm.owner,
+            message=msg,
+            no_reply=msg.no_reply,
+            thread_rule=rec.thread_rule,
+            inline_reply=fixed.text if fixed is not None and adm.fixed_reply_claimed else None,
+        )
+        if not adm.bot_turn:
+            if fixed is None or not adm.fixed_reply_claimed:
+                self.outbox.notify()  # a fixed reply, or a survey answer's thanks
             return result
-        await self.events.message(result.conversation_id, result.seq)
-        await self.events.conversation_updated(result.conversation_id, result.owner, result.seq)
-        if result.owner != "bot":
-            self.outbox.notify()  # a survey answer is thanked without a bot turn
-            return result
-        task = asyncio.create_task(self.bot_turn(result.conversation_id, result.seq))
+        task = asyncio.create_task(self.bot_turn(conv_id, msg.seq))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return InboundResult(
-            result.conversation_id,
-            result.message_id,
-            result.seq,
-            False,
-            result.owner,
-            task,
-            rec.message,
-        )
+        return dataclasses.replace(result, turn=task)
 
     async def bot_turn(self, conversation_id: int, seq: int) -> None:
         """Answer the customer message ``seq`` if the bot still owns the conversation."""
@@ -169,18 +181,23 @@ class TurnPipeline:
                 # One query: the conversation and the message to answer.
                 found = (
                     await session.execute(
-                        select(Conversation, Message.text, Message.meta)
+                        select(Conversation, Message.text, Message.answered, Message.no_reply)
                         .outerjoin(
                             Message,
-                            (Message.conversation_id == Conversation.id) & (Message.seq == seq),
+                            (Message.conversation_id == Conversation.id)
+                            & (Message.seq == seq)
+                            & (Message.direction == "in"),
                         )
                         .where(Conversation.id == conversation_id)
                     )
                 ).first()
-            conv = found[0] if found is not None else None
-            text, meta = (found[1], found[2] or {}) if found is not None else (None, {})
-            if conv is None or conv.owner != "bot" or text is None or meta.get("answered"):
-                return  # answered already: a rerun after a worker died (core/recovery.py)
+            if found is None:
+                return
+            conv, text, answered, no_reply = found
+            if conv.owner != "bot" or text is None or answered or no_reply is not None:
+                # Answered already (a rerun after a worker died, see core/recovery.py), or a
+                # message nobody may answer (an auto-reply...): whoever asks, no turn.
+                return
             state = BotState.from_json(conv.bot_state)
             await self.events.typing(conversation_id, "bot", True)
             try:
@@ -226,7 +243,7 @@ class TurnPipeline:
             conv = await lock_conversation(session, conversation_id)
             if conv.owner != "bot":
                 return conv.owner, None  # a person took over while the bot was thinking
-            if not await _mark_answered(session, conversation_id, seq):
+            if not await mark_answered(session, conversation_id, seq):
                 return conv.owner, None  # another worker's turn got here first
             last = None
             for reply in turn.replies:
@@ -274,7 +291,7 @@ class TurnPipeline:
                     if owner is None:
                         raise NotFound(f"Conversation {conversation_id} does not exist.")
                     return owner, None  # a person took over while the bot was thinking
-                if not await _mark_answered(session, conversation_id, seq):
+                if not await mark_answered(session, conversation_id, seq):
                     raise _AlreadyAnswered
         except _AlreadyAnswered:
             return "bot", None  # another worker's turn got here first
@@ -285,7 +302,7 @@ class TurnPipeline:
         return frozenset(
             name
             for name, sender in self.outbox.senders.items()
-            if getattr(sender, "delivers_by_wakeup", False)
+            if getattr(getattr(sender, "capabilities", None), "live_socket", False)
         )
 
     def _delivers_inline(self, channel: str, turn: BotTurn) -> bool:
@@ -306,20 +323,6 @@ class TurnPipeline:
 
 class _AlreadyAnswered(Exception):
     """Rolls back a turn whose message another worker answered meanwhile."""
-
-
-async def _mark_answered(session: AsyncSession, conversation_id: int, seq: int) -> bool:
-    """Mark message ``seq`` answered; False if it already was (under the conversation lock)."""
-    asked = (
-        await session.execute(
-            select(Message).where(Message.conversation_id == conversation_id, Message.seq == seq)
-        )
-    ).scalar_one_or_none()
-    if asked is not None:
-        if asked.meta.get("answered"):
-            return False
-        asked.meta = {**asked.meta, "answered": True}
-    return True
 
 
 def _reply_meta(reply: BotReply) -> dict[str, object]:

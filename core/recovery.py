@@ -3,7 +3,8 @@
 A turn runs in the worker that stored the message, after the customer was acknowledged;
 ``kill -9`` there loses the turn but not the message. Every worker looks, every few seconds,
 for bot-owned conversations whose newest message is a customer's, older than
-``[workers] turn_recovery_seconds`` and not marked answered, and runs the turn again. The
+``[workers] turn_recovery_seconds``, not answered and not one nobody may answer (an
+auto-reply, a bounce: ``Message.no_reply``), and runs the turn again. The
 turn takes the conversation's lock and its commit checks the "answered" mark under the
 row lock, so a turn that was only slow, or two workers recovering the same message, still
 produce one reply.
@@ -52,7 +53,7 @@ class TurnRecovery:
         async with self.db.reader() as session:
             rows = (
                 await session.execute(
-                    select(Conversation.id, Message.seq, Message.meta)
+                    select(Conversation.id, Message.seq)
                     .join(
                         Message,
                         and_(
@@ -64,6 +65,8 @@ class TurnRecovery:
                         Conversation.owner == "bot",
                         Message.sender == "customer",
                         Message.kind == "text",  # the bot answers text only (media: a notice)
+                        Message.answered.is_(False),
+                        Message.no_reply.is_(None),  # an auto-reply, a bounce...: never answered
                         Message.created_at <= now - self.grace,
                         Message.created_at > now - HORIZON,
                     )
@@ -72,9 +75,7 @@ class TurnRecovery:
                 )
             ).all()
         done = 0
-        for conversation_id, seq, meta in rows:
-            if meta.get("answered"):
-                continue
+        for conversation_id, seq in rows:
             log.warning(
                 "rerunning the lost bot turn of conversation %s seq %s", conversation_id, seq
             )

@@ -20,7 +20,7 @@ from channels.email.intake import CHANNEL, EmailIntake
 from channels.email.outbound import deliver
 from channels.email.smtp_server import start_listener
 from core.context import Services
-from core.domain import OutboundDelivery
+from core.domain import ChannelCapabilities, OutboundDelivery
 from core.errors import PermanentDeliveryError
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class EmailAdapter:
     """The email channel."""
 
     name = CHANNEL
+    capabilities = ChannelCapabilities(media_kinds=frozenset({"image", "file", "voice", "video"}))
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -93,6 +94,4 @@ class EmailAdapter:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        for intake in self.intakes.values():
-            await intake.drain()
         self._started = False

@@ -1,11 +1,13 @@
-"""Inbound email, whatever its source (IMAP, our SMTP listener): parse, store once, answer.
+"""Inbound email, whatever its source (IMAP, our SMTP listener): parse, hand to the core.
 
-One transaction records the message (deduplicated by its Message-ID, or a stable derived id)
-in the conversation it threads into, or a new one; its decoded subject, sanitized HTML, full
-text, loop verdict and the key of the raw bytes go into ``Message.meta``. Mail we must not
-answer (auto-replies, bounces, lists, ourselves, a sender over the rate limit) is stored
-and shown to agents, but the bot does not run on it. A customer writing again after the
-conversation was resolved starts a follow-up conversation linked to the old one.
+The mail is parsed and normalised here, its raw bytes and parts saved, and it goes through
+the one inbound path (``core/inbound.py``) with the email's hints: its Message-ID (or a
+stable derived id) for de-duplication, the thread it continues (a signed reply address,
+In-Reply-To/References, a ``[#ticket]`` subject; a new conversation when none matches),
+and why it may not be answered (auto-replies, bounces, lists, ourselves, no sender, a
+sender over the rate limit): such mail is stored and shown to agents, and nothing answers
+it, now or later. Its decoded subject, sanitized HTML, full text, loop verdict and the key
+of the raw bytes go into ``Message.meta``.
 """
 
 from __future__ import annotations
@@ -16,26 +18,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from channels.email.config import EmailInbox
 from channels.email.parse import ParsedEmail, parse_email, source_id_of
-from channels.email.threads import find_thread
+from channels.email.threads import thread_hint
 from core.attachments import AttachmentStore
 from core.context import Services
-from core.conversations import (
-    find_by_source,
-    identity_for,
-    inbox_id,
-    lock_conversation,
-    record_inbound,
-    start_conversation,
-)
 from core.coordination import RateLimiter
 from core.domain import Attachment, InboundMessage
 from core.errors import PayloadTooLarge
-from core.models import ContactIdentity, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +55,6 @@ class EmailIntake:
         self.services = services
         self.inbox = inbox
         self.limiter = RateLimiter(inbox.replies_per_hour, 3600.0)
-        self._tasks: set[asyncio.Task[None]] = set()
         # The original bytes are kept up to the message limit, not the attachment limit.
         self.raw_store = AttachmentStore(services.attachments.root, inbox.max_message_bytes)
 
@@ -112,15 +101,7 @@ class EmailIntake:
         attachments, dropped = await self._save_parts(mail)
         if dropped:
             meta["dropped_attachments"] = dropped
-        for attempt in range(2):
-            try:
-                return await self._store(
-                    mail, raw, meta, attachments, too_large, envelope_recipients
-                )
-            except IntegrityError:
-                if attempt == 1:  # a concurrent delivery of the same mail won the race
-                    raise
-        raise AssertionError("unreachable")
+        return await self._store(mail, raw, meta, attachments, too_large, envelope_recipients)
 
     async def _save_parts(self, mail: ParsedEmail) -> tuple[list[Attachment], list[dict[str, Any]]]:
         saved: list[Attachment] = []
@@ -153,148 +134,91 @@ class EmailIntake:
         too_large: bool,
         envelope_recipients: tuple[str, ...],
     ) -> IntakeResult:
-        source_id = source_id_of(mail.message_id)
         sender = mail.sender or UNKNOWN_SENDER
-        auto = mail.auto_reason
-        rate_limited = False
-        follow_up: dict[str, Any] = {}
-        async with self.services.db.transaction() as session:
-            ibx = await inbox_id(session, self.inbox.name, CHANNEL)
-            existing = await find_by_source(session, ibx, source_id)
-            if existing is not None:
-                return IntakeResult(
-                    existing.conversation_id,
-                    existing.id,
-                    existing.seq,
-                    True,
-                    False,
-                    existing.meta.get("auto"),
-                    None,
-                )
-            known = (
-                await session.execute(
-                    select(ContactIdentity.id).where(
-                        ContactIdentity.channel == CHANNEL,
-                        ContactIdentity.inbox_id == ibx,
-                        ContactIdentity.external_id == sender,
-                    )
-                )
-            ).scalar()
-            match = await find_thread(
-                session, self.inbox, ibx, self.services.secret, mail, envelope_recipients, known
+        no_reply = mail.auto_reason
+        if no_reply is None and not mail.sender:
+            no_reply = "no_sender"  # nobody to answer: agents see it, no turn is wasted on it
+        if no_reply is None and not self.limiter.allow(sender):
+            no_reply = "rate_limited"
+        text = mail.reply_text or mail.subject
+        if too_large:
+            text = (
+                f"（邮件过大：{len(raw)} 字节，超过上限，已保留原件）\n"
+                f"(Message too large: {len(raw)} bytes; the original is kept.)\n\n{text}"
             )
-            identity = await identity_for(
-                session, CHANNEL, ibx, sender, mail.sender_name, email=mail.sender or None
+        kind = "text"
+        if not text and attachments:
+            kind = "image" if all(a.kind == "image" for a in attachments) else "file"
+        meta = dict(base_meta)
+        meta.update(
+            {
+                "email_message_id": mail.message_id,
+                "subject": mail.subject,
+                "from": mail.sender,
+                "to": list(mail.recipients[:20]),
+                "in_reply_to": list(mail.in_reply_to[:5]),
+                "references": list(mail.references[-20:]),
+                "charsets": list(mail.charsets),
+            }
+        )
+        if mail.derived_id:
+            meta["derived_id"] = True
+        if mail.auto_reason:
+            meta["auto"] = mail.auto_reason
+        if no_reply == "rate_limited":
+            meta["rate_limited"] = True
+        if mail.problems:
+            meta["problems"] = list(mail.problems[:10])
+        if mail.text and mail.text != mail.reply_text:
+            meta["full_text"] = mail.text[:MAX_TEXT]
+        if mail.html:
+            meta["html"] = mail.html[:MAX_META_HTML]
+        result = await self.services.pipeline.handle_inbound(
+            InboundMessage(
+                channel=CHANNEL,
+                inbox=self.inbox.name,
+                external_id=sender,
+                source_id=source_id_of(mail.message_id),
+                text=text[:MAX_TEXT],
+                contact_name=mail.sender_name,
+                kind=kind,
+                attachments=tuple(attachments),
+                contact_email=mail.sender or None,
+                no_reply=no_reply[:32] if no_reply else None,
+                thread=thread_hint(self.inbox, self.services.secret, mail, envelope_recipients),
+                meta=meta,
             )
-            if match is not None:
-                conv = await lock_conversation(session, match.conversation_id)
-                if conv.owner == "resolved" and auto is None:
-                    ticket = (
-                        await session.execute(
-                            select(Ticket.number)
-                            .where(Ticket.conversation_id == conv.id)
-                            .order_by(Ticket.id.desc())
-                            .limit(1)
-                        )
-                    ).scalar()
-                    follow_up = {"follow_up_of": conv.id, "follow_up_ticket": ticket}
-                    conv = await start_conversation(session, identity, language=conv.language)
-            else:
-                conv = await start_conversation(session, identity)
-            if auto is None and not self.limiter.allow(sender):
-                rate_limited = True
-            text = mail.reply_text or mail.subject
-            if too_large:
-                text = (
-                    f"（邮件过大：{len(raw)} 字节，超过上限，已保留原件）\n"
-                    f"(Message too large: {len(raw)} bytes; the original is kept.)\n\n{text}"
-                )
-            kind = "text"
-            if not text and attachments:
-                kind = "image" if all(a.kind == "image" for a in attachments) else "file"
-            rec = await record_inbound(
-                session,
-                InboundMessage(
-                    channel=CHANNEL,
-                    inbox=self.inbox.name,
-                    external_id=sender,
-                    source_id=source_id,
-                    text=text[:MAX_TEXT],
-                    contact_name=mail.sender_name,
-                    kind=kind,
-                    attachments=tuple(attachments),
-                    contact_email=mail.sender or None,
-                    conversation_id=conv.id,
-                ),
-                # Looked for above in this transaction; a racing delivery of the same mail
-                # hits the unique index, and the retry in ``receive`` finds it stored.
-                optimistic=True,
-            )
-            meta = dict(base_meta)
-            meta.update(follow_up)
-            meta.update(
-                {
-                    "email_message_id": mail.message_id,
-                    "subject": mail.subject,
-                    "from": mail.sender,
-                    "to": list(mail.recipients[:20]),
-                    "in_reply_to": list(mail.in_reply_to[:5]),
-                    "references": list(mail.references[-20:]),
-                    "thread": match.rule if match else None,
-                    "charsets": list(mail.charsets),
-                }
-            )
-            if mail.derived_id:
-                meta["derived_id"] = True
-            if auto:
-                meta["auto"] = auto
-            if rate_limited:
-                meta["rate_limited"] = True
-            if mail.problems:
-                meta["problems"] = list(mail.problems[:10])
-            if mail.text and mail.text != mail.reply_text:
-                meta["full_text"] = mail.text[:MAX_TEXT]
-            if mail.html:
-                meta["html"] = mail.html[:MAX_META_HTML]
-            rec.message.meta = meta
-            owner = rec.conversation.owner
-            result = IntakeResult(
-                rec.conversation.id,
-                rec.message.id,
-                rec.message.seq,
+        )
+        if result.duplicate:
+            stored = result.message.meta if result.message is not None else {}
+            return IntakeResult(
+                result.conversation_id,
+                result.message_id,
+                result.seq,
+                True,
                 False,
-                auto is None and not rate_limited and owner == "bot",
-                auto,
-                match.rule if match else None,
+                stored.get("auto"),
+                None,
             )
-        if auto:
+        if mail.auto_reason:
             log.info(
                 "email %s from %s is automatic (%s): stored, not answered",
                 mail.message_id,
                 sender,
-                auto,
+                mail.auto_reason,
             )
-        if rate_limited:
+        elif no_reply == "rate_limited":
             log.warning(
                 "email from %s over %s replies/hour: stored, not answered",
                 sender,
                 self.inbox.replies_per_hour,
             )
-        self.services.metrics.stored(CHANNEL, None, duplicate=False)
-        events = self.services.events
-        await events.message(result.conversation_id, result.seq)
-        await events.conversation_updated(result.conversation_id, owner, result.seq)
-        if result.answered_by_bot:
-            task = asyncio.create_task(
-                self.services.pipeline.bot_turn(result.conversation_id, result.seq)
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return result
-
-    async def drain(self, grace_seconds: float = 10.0) -> None:
-        """Wait for the bot turns this intake started, then cancel the rest."""
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
-            for task in pending:
-                task.cancel()
+        return IntakeResult(
+            result.conversation_id,
+            result.message_id,
+            result.seq,
+            False,
+            result.turn is not None,
+            mail.auto_reason,
+            result.thread_rule,
+        )

@@ -12,14 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
-
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.email.config import EmailInbox
 from channels.email.parse import ParsedEmail, source_id_of
-from core.models import Conversation, Message, Ticket
+from core.domain import ThreadHint
 
 _TOKEN = re.compile(r"^c(\d{1,12})x([0-9a-f]{12})$")
 _SUBJECT_TICKET = re.compile(r"\[#(\d{1,12})\]")
@@ -67,54 +63,23 @@ def subject_ticket(subject: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-@dataclass(frozen=True)
-class ThreadMatch:
-    """A conversation an email threads into, and by which rule."""
+def thread_hint(
+    inbox: EmailInbox, secret: bytes, mail: ParsedEmail, envelope_recipients: tuple[str, ...]
+) -> ThreadHint:
+    """What ``mail`` says about the conversation it continues; the core looks it up.
 
-    conversation_id: int
-    rule: str  # token | headers | subject
-
-
-async def find_thread(
-    session: AsyncSession,
-    inbox: EmailInbox,
-    inbox_row_id: int,
-    secret: bytes,
-    mail: ParsedEmail,
-    envelope_recipients: tuple[str, ...],
-    identity_id: int | None,
-) -> ThreadMatch | None:
-    """The conversation ``mail`` replies to, when its sender is that conversation's contact."""
-    if identity_id is None:
-        return None
-    candidates: list[tuple[int, str]] = []
+    Signed reply tokens first, then the Message-IDs it answers (newest reference first),
+    then a ``[#ticket]`` subject; unmatched mail starts a new conversation (one per thread).
+    """
+    conversation_ids: list[int] = []
     for token in tokens_in(inbox, envelope_recipients + mail.recipients):
         conv_id = token_conversation(secret, token)
-        if conv_id is not None:
-            candidates.append((conv_id, "token"))
-    ids = [source_id_of(i) for i in (*mail.in_reply_to, *reversed(mail.references))][:50]
-    if ids:
-        rows = (
-            await session.execute(
-                select(Message.conversation_id)
-                .where(
-                    Message.inbox_id == inbox_row_id,
-                    or_(Message.external_id.in_(ids), Message.source_id.in_(ids)),
-                )
-                .order_by(Message.id.desc())
-                .limit(5)
-            )
-        ).scalars()
-        candidates.extend((int(c), "headers") for c in rows)
-    number = subject_ticket(mail.subject)
-    if number is not None:
-        conv_id = (
-            await session.execute(select(Ticket.conversation_id).where(Ticket.number == number))
-        ).scalar()
-        if conv_id is not None:
-            candidates.append((int(conv_id), "subject"))
-    for conv_id, rule in candidates:
-        conv = await session.get(Conversation, conv_id)
-        if conv is not None and conv.inbox_id == inbox_row_id and conv.identity_id == identity_id:
-            return ThreadMatch(conv.id, rule)
-    return None
+        if conv_id is not None and conv_id not in conversation_ids:
+            conversation_ids.append(conv_id)
+    refs = [source_id_of(i) for i in (*mail.in_reply_to, *reversed(mail.references))][:50]
+    return ThreadHint(
+        conversation_ids=tuple(conversation_ids),
+        references=tuple(refs),
+        ticket_number=subject_ticket(mail.subject),
+        new_conversation=True,
+    )

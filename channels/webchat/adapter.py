@@ -25,7 +25,7 @@ from sqlalchemy import select
 from core.context import Services
 from core.conversations import identity_for, inbox_id, messages_after, start_conversation
 from core.coordination import RateLimiter
-from core.domain import InboundMessage, OutboundDelivery
+from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery
 from core.errors import BadRequest, KefuError, NotFound, Unauthorized
 from core.events import conversation_topic
 from core.models import ContactIdentity, Conversation, Message
@@ -67,7 +67,7 @@ class WebchatAdapter:
     # Delivering a reply is waking this conversation's sockets, which read the database: the
     # pipeline does that right after a bot turn commits and stores the reply as sent, with
     # no trip through the outbox dispatcher (see TurnPipeline._commit_replies).
-    delivers_by_wakeup = True
+    capabilities = ChannelCapabilities(live_socket=True, push_api=False)
 
     def __init__(self, services: Services) -> None:
         self.services = services

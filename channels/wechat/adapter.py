@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import OrderedDict
@@ -31,10 +32,9 @@ from channels.wechat.codec import MAX_BODY_BYTES, Cipher, parse_xml, signature_o
 from channels.wechat.config import WechatInbox, parse
 from channels.wechat.inbound import Incoming, normalize, notice_text
 from channels.wechat.passive import PassiveReplies, Window
-from channels.wechat.record import store_direct
 from channels.wechat.token import AccessTokens
 from core.context import Services
-from core.domain import Attachment, InboundMessage, OutboundDelivery
+from core.domain import Attachment, ChannelCapabilities, InboundMessage, OutboundDelivery
 from core.errors import BadRequest, DeliveryError, Forbidden, NotFound, PayloadTooLarge
 from core.events import conversation_topic
 from core.models import Message
@@ -50,6 +50,11 @@ class WechatAdapter:
     """The Official Account channel: every ``channel = "wechat"`` inbox."""
 
     name = CHANNEL
+    # Replies ride the push's response within its deadline (config, at most 4.5 s), else the
+    # customer service API within WeChat's 48 h window (channels/wechat/window.py).
+    capabilities = ChannelCapabilities(
+        passive_reply_seconds=4.5, reply_window_hours=48, media_kinds=frozenset()
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -251,19 +256,26 @@ class WechatAdapter:
         return "\n\n".join(texts[i] for i in ids if i in texts)
 
     async def _direct(self, cfg: WechatInbox, inc: Incoming, inbound: InboundMessage) -> str | None:
-        """Events and non-text messages: stored, maybe answered with a fixed text, no bot turn."""
+        """Events and non-text messages: stored, maybe answered with a fixed text, no bot turn.
+
+        The fixed text (the welcome, a media notice) goes in this push's passive reply.
+        """
         reply_text = None
         if inc.action == "welcome":
-            reply_text = cfg.welcome
+            reply_text = cfg.welcome or None
         elif inc.action == "notice":
             reply_text = notice_text(inc.kind)
-        stored = await store_direct(self.services, inbound, reply_text, claim=True)
-        if stored.duplicate:
+        if reply_text is None:
+            inbound = dataclasses.replace(inbound, no_reply="event")
+        else:
+            inbound = dataclasses.replace(inbound, fixed_reply=reply_text, reply_inline=True)
+        result = await self.services.pipeline.handle_inbound(inbound)
+        if result.duplicate:
             return None
         if inc.event != "unsubscribe":
-            self._watch(stored.conversation_id, cfg.name, inc.user)
+            self._watch(result.conversation_id, cfg.name, inc.user)
             await window.opened(self.services.db, cfg.name, inc.user)
-        return stored.reply_text
+        return result.inline_reply
 
     async def _media(
         self, cfg: WechatInbox, inc: Incoming, deadline: float

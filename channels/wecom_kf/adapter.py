@@ -17,6 +17,7 @@ conversation, the session is ended (4) after the closing message went out.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 from typing import Any
@@ -30,12 +31,11 @@ from channels.wechat.adapter import read_body
 from channels.wechat.api import ApiClient, fetch_token
 from channels.wechat.codec import Cipher, parse_xml
 from channels.wechat.inbound import notice_text
-from channels.wechat.record import store_direct
 from channels.wechat.state import read_state, write_state
 from channels.wechat.token import AccessTokens
 from channels.wecom_kf.config import WecomKfInbox, parse
 from core.context import Services
-from core.domain import Attachment, InboundMessage, OutboundDelivery
+from core.domain import Attachment, ChannelCapabilities, InboundMessage, OutboundDelivery
 from core.errors import BadRequest, DeliveryError, NotFound, PayloadTooLarge
 from core.models import Conversation
 
@@ -59,6 +59,7 @@ class WecomKfAdapter:
     """The WeCom 微信客服 channel: every ``channel = "wecom_kf"`` inbox."""
 
     name = CHANNEL
+    capabilities = ChannelCapabilities(reply_window_hours=48)
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -192,14 +193,9 @@ class WecomKfAdapter:
             channel=CHANNEL, inbox=cfg.name, external_id=user, source_id=f"kf:{msgid}",
             text=text, kind=kind, attachments=attachments,
         )  # fmt: skip
-        if kind == "text" and text.strip():
-            result = await self.services.pipeline.handle_inbound(inbound)
-            duplicate = result.duplicate
-        else:
-            duplicate = (
-                await store_direct(self.services, inbound, notice_text(kind), claim=False)
-            ).duplicate
-        if duplicate:
+        if not (kind == "text" and text.strip()):
+            inbound = dataclasses.replace(inbound, fixed_reply=notice_text(kind))
+        if (await self.services.pipeline.handle_inbound(inbound)).duplicate:
             return 0
         await window.opened(self.services.db, cfg.name, user)
         await self._serve(cfg, user)

@@ -47,8 +47,7 @@ async def settle(env: EmailEnv, conversation_id: int) -> list[Message]:
     """Wait until bot turns finished and every reply of the conversation left the outbox."""
     async with asyncio.timeout(60):
         while True:
-            for intake in env.adapter.intakes.values():
-                await intake.drain(grace_seconds=30)
+            await env.services.pipeline.drain(grace_seconds=30)
             async with env.services.db.reader() as session:
                 pending = (
                     await session.execute(
@@ -188,8 +187,9 @@ async def test_email_conversation_end_to_end(env: EmailEnv) -> None:
     assert [m.source_id for m in await env.messages(conv_id)].count(m4) == 1
 
 
-async def test_reply_to_resolved_conversation_opens_linked_follow_up(env: EmailEnv) -> None:
-    """A reply after the agent resolved the case starts a new conversation pointing back."""
+async def test_reply_to_resolved_conversation_reopens_it_for_the_bot(env: EmailEnv) -> None:
+    """A reply after the agent resolved the case reopens the same conversation, as on every
+    channel: the bot answers it by email, threaded; the resolved ticket keeps its status."""
     m1 = await env.deliver(customer_mail("发票", "转人工"))
     conv_id = (await env.message_by_source(m1)).conversation_id
     await settle(env, conv_id)
@@ -200,12 +200,81 @@ async def test_reply_to_resolved_conversation_opens_linked_follow_up(env: EmailE
             f"/api/agent/conversations/{conv_id}/{action}", headers=AGENT_HEADERS
         )
         assert resp.status == 200, await resp.text()
+    await settle(env, conv_id)
+    sent_before = len(env.sink.mails)
     again = customer_mail(
         str(ack.message["Subject"]),
-        "发票还是没收到。",
+        "怎么申请退货？",
         in_reply_to=str(ack.message["Message-ID"]).strip("<>"),
     )
     m2 = await env.deliver(again)
     r2 = await env.message_by_source(m2)
-    assert r2.conversation_id != conv_id
-    assert r2.meta["follow_up_of"] == conv_id and isinstance(r2.meta["follow_up_ticket"], int)
+    assert r2.conversation_id == conv_id and r2.meta["thread"] == "headers"
+    msgs = await settle(env, conv_id)
+    assert msgs[-1].sender == "bot" and msgs[-1].seq > r2.seq
+    async with env.services.db.reader() as session:
+        conv = await session.get(Conversation, conv_id)
+        assert conv is not None and conv.owner == "bot"
+    assert len(env.sink.mails) == sent_before + 1
+    assert env.sink.mails[-1].message["In-Reply-To"] == f"<{m2}>"
+
+
+async def test_auto_reply_opening_a_conversation_is_never_answered_by_recovery(
+    env: EmailEnv,
+) -> None:
+    """Regression: an out-of-office reply that starts a conversation is stored unanswered,
+    and the lost-turn recovery (which once only looked at a JSON mark) leaves it alone."""
+    from core.recovery import TurnRecovery
+
+    vacation = customer_mail(
+        "自动回复：我正在休假",
+        "我正在休假，5月6日回来。",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    mid = await env.deliver(vacation)
+    stored = await env.message_by_source(mid)
+    assert stored.no_reply == "auto_submitted" and not stored.answered
+    recovery = TurnRecovery(env.services.db, env.services.pipeline, grace_seconds=0)
+    assert await recovery.check() == 0
+    msgs = await settle(env, stored.conversation_id)
+    assert [m.id for m in msgs] == [stored.id]
+    assert env.sink.mails == []
+
+
+async def test_customer_email_on_a_pending_ticket_reopens_it(env: EmailEnv) -> None:
+    """Regression: an email from the customer on a pending ticket moves it back to open, as
+    the same message over web chat does; an auto-reply leaves it pending."""
+    m1 = await env.deliver(customer_mail("发票", "转人工"))
+    conv_id = (await env.message_by_source(m1)).conversation_id
+    await settle(env, conv_id)
+    await login(env.client)
+    resp = await env.client.post(
+        f"/api/agent/conversations/{conv_id}/takeover", headers=AGENT_HEADERS
+    )
+    assert resp.status == 200, await resp.text()
+    async with env.services.db.reader() as session:
+        number = (
+            await session.execute(select(Ticket.number).where(Ticket.conversation_id == conv_id))
+        ).scalar_one()
+    resp = await env.client.post(
+        f"/api/agent/tickets/{number}/status", json={"status": "pending"}, headers=AGENT_HEADERS
+    )
+    assert resp.status == 200, await resp.text()
+
+    async def status() -> str:
+        async with env.services.db.reader() as session:
+            ticket = (
+                await session.execute(select(Ticket).where(Ticket.number == number))
+            ).scalar_one()
+        return ticket.status
+
+    away = customer_mail(
+        "Re: 发票",
+        "I am out of office.",
+        in_reply_to=m1,
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    await env.deliver(away)
+    assert await status() == "pending"
+    await env.deliver(customer_mail("Re: 发票", "发票抬头是青禾公司。", in_reply_to=m1))
+    assert await status() == "open"

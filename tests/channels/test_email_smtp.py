@@ -137,8 +137,7 @@ async def test_null_envelope_sender_is_never_answered(env: EmailEnv) -> None:
     ]
     stored = await env.message_by_source(mid.decode())
     assert stored.meta["auto"] == "null_return_path"
-    for intake in env.adapter.intakes.values():
-        await intake.drain()
+    await env.services.pipeline.drain()
     assert (await env.messages(stored.conversation_id))[-1].id == stored.id
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -11,7 +13,7 @@ from core.conversations import add_reply, record_inbound
 from core.db import Database
 from core.domain import InboundMessage, OutboundDelivery
 from core.errors import DeliveryError, PermanentDeliveryError
-from core.models import Message, OutboxItem, utcnow
+from core.models import Conversation, Message, OutboxItem, utcnow
 from core.outbox import OutboxDispatcher
 
 
@@ -33,6 +35,24 @@ class ScriptedChannel:
         self.sent.append(delivery)
 
 
+class HeldChannel:
+    """A slow platform: every send waits until the test lets it through."""
+
+    def __init__(self, delivered: list[int] | None = None) -> None:
+        self.calls: list[int] = []
+        self.delivered: list[int] = [] if delivered is None else delivered
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.finished = asyncio.Event()
+
+    async def send(self, delivery: OutboundDelivery) -> None:
+        self.calls.append(delivery.message_id)
+        self.started.set()
+        await self.release.wait()
+        self.delivered.append(delivery.message_id)
+        self.finished.set()
+
+
 async def stored_reply(db: Database, channel: str = "webchat") -> Message:
     async with db.transaction() as s:
         conv = (
@@ -44,6 +64,24 @@ async def stored_reply(db: Database, channel: str = "webchat") -> Message:
             )
         ).conversation
         return await add_reply(s, conv, sender="bot", text="hello")
+
+
+async def reply_on(db: Database, channel: str) -> Message:
+    """A customer message on ``channel`` (its own inbox) and a bot reply waiting to go out."""
+    async with db.transaction() as s:
+        inbound = InboundMessage(
+            channel=channel, inbox=f"{channel}-main", external_id="u1", source_id="m1", text="hi"
+        )
+        conv = (await record_inbound(s, inbound)).conversation
+        return await add_reply(s, conv, sender="bot", text=f"hello on {channel}")
+
+
+async def follow_up(db: Database, msg: Message, text: str) -> Message:
+    """Another bot reply in the conversation of ``msg``."""
+    async with db.transaction() as s:
+        conv = await s.get(Conversation, msg.conversation_id)
+        assert conv is not None
+        return await add_reply(s, conv, sender="bot", text=text)
 
 
 async def make_due(db: Database) -> None:
@@ -196,3 +234,89 @@ async def stored_reply_n(db: Database, n: int) -> Message:
             )
         ).conversation
         return await add_reply(s, conv, sender="bot", text=f"hello {n}")
+
+
+# -- concurrent delivery ---------------------------------------------------------------------
+
+
+async def test_a_slow_channel_never_holds_another(db: Database) -> None:
+    slow_msg = await reply_on(db, "slow")  # the older row: first in line
+    fast_msg = await reply_on(db, "fast")
+    slow, fast = HeldChannel(), HeldChannel()
+    fast.release.set()
+    dispatcher = OutboxDispatcher(db, {"slow": slow, "fast": fast}, OutboxSettings())
+    passing = asyncio.create_task(dispatcher.run_once())
+    try:
+        async with asyncio.timeout(10):  # a hang guard: serial sending never gets here
+            await slow.started.wait()
+            await fast.finished.wait()
+        assert fast.delivered == [fast_msg.id]
+        assert slow.delivered == []  # still in flight, still claimed
+        assert (await state(db, slow_msg.id))[:2] == ("sending", "pending")
+    finally:
+        slow.release.set()
+        await passing
+    assert slow.delivered == [slow_msg.id]
+    assert await state(db, slow_msg.id) == ("sent", "sent", 1, None)
+    assert await state(db, fast_msg.id) == ("sent", "sent", 1, None)
+
+
+async def test_a_send_that_outlasts_its_lease_is_not_sent_again(db: Database) -> None:
+    msg = await stored_reply(db)
+    lease = OutboxSettings(claim_seconds=0.4)
+    platform = HeldChannel()
+    first = OutboxDispatcher(db, {"webchat": platform}, lease)
+    second = OutboxDispatcher(db, {"webchat": platform}, lease, poll_seconds=0.05)
+    sending = asyncio.create_task(first.run_once())
+    await platform.started.wait()
+    other_worker = asyncio.create_task(second.run())
+    try:
+        await asyncio.sleep(3 * lease.claim_seconds)  # the platform takes three leases to answer
+        assert platform.calls == [msg.id]  # the second dispatcher kept its hands off
+    finally:
+        platform.release.set()
+        await sending
+        other_worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await other_worker
+    assert platform.delivered == [msg.id]
+    assert await state(db, msg.id) == ("sent", "sent", 1, None)
+
+
+async def test_one_conversation_goes_out_in_order_across_dispatchers(db: Database) -> None:
+    delivered: list[int] = []
+    held, quick = HeldChannel(delivered), HeldChannel(delivered)
+    quick.release.set()
+    a = OutboxDispatcher(db, {"webchat": held}, OutboxSettings())
+    b = OutboxDispatcher(db, {"webchat": quick}, OutboxSettings())
+    first = await stored_reply(db)
+    passing = asyncio.create_task(a.run_once())
+    await held.started.wait()  # the first reply is on its way, slowly
+    later = [await follow_up(db, first, f"part {n}") for n in (2, 3)]
+    try:
+        await b.run_once()  # another worker must not overtake the reply in flight
+        assert delivered == []
+    finally:
+        held.release.set()
+        await passing
+    await b.run_once()
+    assert delivered == [first.id, *(m.id for m in later)]
+    for m in (first, *later):
+        assert await state(db, m.id) == ("sent", "sent", 1, None)
+
+
+async def test_a_send_cut_short_by_shutdown_is_retried_never_marked_sent(db: Database) -> None:
+    msg = await stored_reply(db)
+    platform = HeldChannel()
+    dispatcher = OutboxDispatcher(db, {"webchat": platform}, OutboxSettings())
+    running = asyncio.create_task(dispatcher.run())
+    await platform.started.wait()
+    running.cancel()  # the worker stops while the platform still has the reply
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    assert await state(db, msg.id) == ("pending", "pending", 0, None)
+    restarted = HeldChannel()
+    restarted.release.set()
+    assert await OutboxDispatcher(db, {"webchat": restarted}, OutboxSettings()).run_once() == 1
+    assert restarted.delivered == [msg.id]
+    assert await state(db, msg.id) == ("sent", "sent", 1, None)
