@@ -17,7 +17,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,8 +139,9 @@ class OutboxSettings:
         60.0, lo=1.0, hi=3600.0, doc="a send claimed by a worker that died is retried after this"
     )
     rate_limits: list[str] = _opt(
-        ["wechat: 600/60", "wecom_kf: 600/60"],
-        doc='"channel: sends/seconds" per inbox, shared by all workers (platform quotas)',
+        [],
+        doc='"channel: sends/seconds" per inbox, shared by all workers (platform quotas); '
+        "unset: each channel's own default quota (ChannelInfo.rate_limit)",
     )
 
 
@@ -239,6 +240,49 @@ class TicketSettings:
 
 
 @dataclass(frozen=True)
+class ChannelInfo:
+    """One channel's metadata and per-channel defaults, declared once in the channel's folder.
+
+    The channel registry collects them; the core, the console, imports and exports read them
+    from ``Settings.channels`` and never list channels by hand.
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    inbox: bool = True  # can be configured as an [[inboxes]] entry
+    rate_limit: str = ""  # default [outbox] quota "sends/seconds" of each inbox; "" = none
+    aliases: tuple[str, ...] = ()  # other words imported files use for the channel
+    # Headers of a customers-file column that holds the customer's id on this channel (a
+    # column named after the channel also counts); empty: files carry no such id.
+    id_headers: tuple[str, ...] = ()
+
+
+ChannelSource = Callable[[], Iterable[ChannelInfo]]
+_CHANNEL_SOURCE: list[ChannelSource] = []
+
+
+def set_channel_source(source: ChannelSource) -> None:
+    """Where :func:`load_settings` finds the channels it is not given.
+
+    The channel registry calls this when it is imported: the core never imports channels,
+    ``core/cli.py`` imports the registry before it loads settings. Code that loads settings
+    without the registry (tests) passes ``channels=`` or gets none.
+    """
+    _CHANNEL_SOURCE[:] = [source]
+
+
+def known_channels() -> tuple[ChannelInfo, ...]:
+    """The registered channels, read now (empty when no registry is loaded)."""
+    return tuple(_CHANNEL_SOURCE[0]()) if _CHANNEL_SOURCE else ()
+
+
+def default_rate_limits(channels: Iterable[ChannelInfo]) -> list[str]:
+    """``[outbox] rate_limits`` when the configuration does not set it: each channel's own."""
+    return [f"{c.name}: {c.rate_limit}" for c in channels if c.rate_limit]
+
+
+@dataclass(frozen=True)
 class InboxSettings:
     """One ``[[inboxes]]`` entry: its name and channel are checked here, the rest by the channel.
 
@@ -282,10 +326,15 @@ class Settings:
     tickets: TicketSettings = field(default_factory=TicketSettings)
     inboxes: tuple[InboxSettings, ...] = ()
     source: str = ""
+    channels: tuple[ChannelInfo, ...] = ()  # from the channel registry, not from the file
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
         return tuple(i for i in self.inboxes if i.channel == channel)
+
+    def channel(self, name: str) -> ChannelInfo | None:
+        """A channel's metadata by name (None for a name no channel has, e.g. ``import``)."""
+        return next((c for c in self.channels if c.name == name), None)
 
     @property
     def data_path(self) -> Path:
@@ -412,9 +461,15 @@ def load_settings(
     config_file: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    channels: Iterable[ChannelInfo] | None = None,
 ) -> Settings:
-    """Build validated Settings from defaults, a TOML file, the environment and overrides."""
+    """Build validated Settings from defaults, a TOML file, the environment and overrides.
+
+    ``channels``: the channels' metadata and defaults; by default the registered ones
+    (:func:`known_channels`).
+    """
     env = os.environ if env is None else env
+    chans = known_channels() if channels is None else tuple(channels)
     data: dict[str, dict[str, Any]] = {}
     raw_inboxes: list[Any] = []
     source = "defaults"
@@ -470,9 +525,11 @@ def load_settings(
             if fname not in fields:
                 raise ConfigError(f"Config key [{section}] {fname} is unknown.")
             values[fname] = _coerce(section, fields[fname], raw, from_env=False)
+        if section == "outbox" and "rate_limits" not in values:
+            values["rate_limits"] = default_rate_limits(chans)
         result[section] = cls(**values)
 
-    settings = Settings(**result, inboxes=_inboxes(raw_inboxes, env), source=source)
+    settings = Settings(**result, inboxes=_inboxes(raw_inboxes, env), source=source, channels=chans)
     _cross_check(settings)
     return settings
 

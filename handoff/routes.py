@@ -232,6 +232,14 @@ async def me(request: web.Request) -> web.Response:
     return json_response({"agent": agent_json(await _agent(request))})
 
 
+async def list_channels(request: web.Request) -> web.Response:
+    """GET /api/agent/channels: every channel's name and labels, from the channel registry."""
+    await _agent(request)
+    channels = request.app[SERVICES].settings.channels
+    data = [{"name": c.name, "label": {"zh": c.label_zh, "en": c.label_en}} for c in channels]
+    return json_response({"channels": data})
+
+
 async def list_conversations(request: web.Request) -> web.Response:
     """GET /api/agent/conversations?owner=queued|agent|bot|resolved|mine."""
     me_agent = await _agent(request)
@@ -423,6 +431,7 @@ def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | Non
     r.add_post("/api/agent/login", login)
     r.add_post("/api/agent/logout", logout)
     r.add_get("/api/agent/me", me)
+    r.add_get("/api/agent/channels", list_channels)
     r.add_get("/api/agent/conversations", list_conversations)
     r.add_get("/api/agent/conversations/{id}", get_conversation)
     r.add_get("/api/agent/attachments/{key}", attachment)

@@ -87,17 +87,6 @@
         read: "已读",
         failed: "发送失败",
       },
-      channels: {
-        webchat: "网页",
-        web: "网页",
-        email: "邮件",
-        telegram: "Telegram",
-        wecom: "企业微信",
-        wechat: "微信",
-        whatsapp: "WhatsApp",
-        sms: "短信",
-        api: "API",
-      },
       ticketStatus: {
         new: "新建",
         open: "已受理",
@@ -182,17 +171,6 @@
         read: "read",
         failed: "failed",
       },
-      channels: {
-        webchat: "Web chat",
-        web: "Web chat",
-        email: "Email",
-        telegram: "Telegram",
-        wecom: "WeCom",
-        wechat: "WeChat",
-        whatsapp: "WhatsApp",
-        sms: "SMS",
-        api: "API",
-      },
       ticketStatus: {
         new: "new",
         open: "open",
@@ -229,6 +207,15 @@
   const tMap = (group, key) => {
     const m = STRINGS[lang][group] || {};
     return key != null && Object.prototype.hasOwnProperty.call(m, key) ? m[key] : key;
+  };
+
+  // Channel labels come from the server (GET /api/agent/channels: the channel registry), so a
+  // new channel needs no change here; a name the server does not list is shown as is.
+  let channelLabels = new Map();
+  const channelLabel = (name) => {
+    if (name === null || name === undefined) return "";
+    const label = channelLabels.get(String(name));
+    return (label && typeof label[lang] === "string" && label[lang]) || String(name);
   };
 
   const isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || "");
@@ -344,6 +331,7 @@
     api,
     el,
     lang: () => lang,
+    channelLabel: (name) => channelLabel(name),
     current: () => state.current,
     me: () => state.me,
     refresh: () => {
@@ -440,7 +428,25 @@
     refreshLists();
     if (fromHash) openConversation(fromHash, { fromHash: true });
     startLive();
+    loadChannels();
     for (const fn of hooks.app) fn(agent);
+  }
+
+  async function loadChannels() {
+    let data;
+    try {
+      data = await api("GET", "/api/agent/channels");
+    } catch (_) {
+      return; // raw channel names until the next sign-in
+    }
+    const labels = new Map();
+    for (const c of data.channels || []) {
+      if (c && typeof c.name === "string" && c.label && typeof c.label === "object") labels.set(c.name, c.label);
+    }
+    channelLabels = labels;
+    if (!state.me) return;
+    renderList();
+    if (state.current) renderDetail(state.current, { keepScroll: true });
   }
 
   async function onLoginSubmit(ev) {
@@ -567,7 +573,7 @@
     );
 
     const tags = el("span", { className: "conv-tags" });
-    tags.appendChild(el("span", { className: "tag tag-channel", text: tMap("channels", c.channel) || "" }));
+    tags.appendChild(el("span", { className: "tag tag-channel", text: channelLabel(c.channel) }));
     if (c.ticket) {
       tags.appendChild(el("span", { className: "tag tag-ticket", text: ticketLabel(c.ticket) }));
       if (c.ticket.priority) {
@@ -739,7 +745,7 @@
       }
     }
     parts.push(metaItem(t("assignee"), conv.assignee ? conv.assignee.name : t("unassigned")));
-    if (conv.channel) parts.push(metaItem(t("channel"), tMap("channels", conv.channel)));
+    if (conv.channel) parts.push(metaItem(t("channel"), channelLabel(conv.channel)));
     if (conv.language) parts.push(metaItem(t("language"), tMap("languages", conv.language)));
     meta.replaceChildren(...parts);
 

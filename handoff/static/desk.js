@@ -264,10 +264,10 @@
     if (c.company) rows.push(K.el("div", { className: "c360-company", text: c.company }));
     if (c.note) rows.push(K.el("div", { className: "c360-note", text: c.note }));
     rows.push(K.el("div", { className: "c360-h", text: t("identities") }));
-    for (const i of data.identities) rows.push(K.el("div", { className: "c360-row", text: `${i.channel} · ${i.inbox} · ${i.external_id}` }));
+    for (const i of data.identities) rows.push(K.el("div", { className: "c360-row", text: `${K.channelLabel(i.channel)} · ${i.inbox} · ${i.external_id}` }));
     rows.push(K.el("div", { className: "c360-h", text: t("history") }));
     for (const tk of data.tickets) {
-      const a = K.el("button", { type: "button", className: "c360-ticket", text: `#${tk.number} · ${tk.status} · ${tk.priority} · ${tk.channel} · ${tk.subject || ""}` });
+      const a = K.el("button", { type: "button", className: "c360-ticket", text: `#${tk.number} · ${tk.status} · ${tk.priority} · ${K.channelLabel(tk.channel)} · ${tk.subject || ""}` });
       a.addEventListener("click", () => K.openConversation(tk.conversation_id));
       rows.push(a);
     }

@@ -22,7 +22,7 @@ _PHONE_JUNK = re.compile(r"[\s\-()（）.·/\u00a0]+")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0[1-9]\d{8,10}")  # area code + 7-8 digits
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+")
-_WECHAT = re.compile(r"[A-Za-z0-9_\-]{5,64}")
+_CHANNEL_ID = re.compile(r"[A-Za-z0-9_\-]{5,64}")  # WeChat ids and openids, and the like
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _NAME_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 # Legal-form suffixes: "客户A有限公司" and "客户A" are probably the same customer.
@@ -98,13 +98,13 @@ def clean_email(value: Cell) -> str:
     return email
 
 
-def clean_wechat(value: Cell) -> str:
-    """A WeChat id or openid (letters, digits, '_' and '-'), or Invalid."""
+def clean_channel_id(value: Cell, channel: str) -> str:
+    """A customer's id on a channel, e.g. a WeChat id or openid (letters, digits, '_' and '-')."""
     raw = nfkc(value)
     if not raw:
         return ""
-    if not _WECHAT.fullmatch(raw):
-        raise Invalid(f"wechat id {raw}: use 5-64 letters, digits, '_' or '-'")
+    if not _CHANNEL_ID.fullmatch(raw):
+        raise Invalid(f"{channel} id {raw}: use 5-64 letters, digits, '_' or '-'")
     return raw
 
 

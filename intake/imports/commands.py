@@ -15,6 +15,7 @@ from core.imports.commands import (
     run_batch_command,
 )
 from core.imports.runner import run
+from intake.imports.contacts import id_channels
 from intake.imports.customers import CustomerImport
 from intake.imports.export import export_customers, export_tickets
 from intake.imports.tickets import TicketImport
@@ -24,7 +25,9 @@ def add_arguments(imp_sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Add customers, tickets, list and rollback to the ``kefu import`` subcommands."""
     add_file_options(
         imp_sub.add_parser(
-            "customers", help="customers: name, phone, email, wechat, company, tier, note"
+            "customers",
+            help="customers: name, phone, email, channel ids (column named after the channel), "
+            "company, tier, note",
         )
     )
     add_file_options(
@@ -58,8 +61,11 @@ async def run_export(kind: str, args: argparse.Namespace, settings: Settings) ->
     db = Database(settings.database_url)
     try:
         await upgrade(settings.database_url)
-        fn = export_customers if kind == "customers" else export_tickets
-        count = await fn(db, args.file, settings.sla.timezone)
+        if kind == "customers":
+            ids = [c.name for c in id_channels(settings)]
+            count = await export_customers(db, args.file, settings.sla.timezone, ids)
+        else:
+            count = await export_tickets(db, args.file, settings.sla.timezone)
     finally:
         await db.dispose()
     print(f"exported {count} {kind} to {args.file}", file=sys.stderr)

@@ -5,8 +5,9 @@ matched), so a later row with the same phone merges into the earlier one. A name
 looks like another ("客户A" / "客户A有限公司") is flagged for review and never merged.
 
 Identities: a phone number is kept on the ``import`` inbox (no channel speaks phone); an email
-address and a WeChat id go on every configured inbox of that channel, so the customer's next
-email or WeChat message lands on the imported contact and the console's customer 360 shows it.
+address, and a customer's id on a channel that declares one (``ChannelInfo.id_headers``, e.g.
+a WeChat id), go on every configured inbox of that channel, so the customer's next email or
+WeChat message lands on the imported contact and the console's customer 360 shows it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import Settings
+from core.config import ChannelInfo, Settings
 from core.imports.batches import BatchWriter
 from core.models import Contact, ContactIdentity, Inbox, utcnow
 from intake.imports.cleaning import Invalid, name_key
 
 IMPORT_INBOX = "import"
-KINDS = ("phone", "email", "wechat")
+CONTACT_KEYS = ("phone", "email")  # contact fields that identify a person
+EMAIL_CHANNEL = "email"  # the channel an email address reaches the contact on
 FIELDS = ("name", "phone", "email", "company", "note", "tier")
 Key = tuple[str, str]  # (kind, value)
 Triple = tuple[str, str, str]  # (channel, inbox name, external id)
@@ -36,18 +38,19 @@ class Incoming:
     name: str = ""
     phone: str = ""
     email: str = ""
-    wechat: str = ""
     company: str = ""
     note: str = ""
     tier: str = ""
+    ids: tuple[Key, ...] = ()  # (channel, the customer's id on it), e.g. ("wechat", openid)
 
     def keys(self) -> list[Key]:
         """The identities that make two rows the same person."""
-        return [
-            (k, v)
-            for k, v in (("phone", self.phone), ("email", self.email), ("wechat", self.wechat))
-            if v
-        ]
+        return [(k, v) for k, v in (("phone", self.phone), ("email", self.email), *self.ids) if v]
+
+
+def id_channels(settings: Settings) -> tuple[ChannelInfo, ...]:
+    """The channels whose customer ids files may carry, each in a column named after it."""
+    return tuple(c for c in settings.channels if c.id_headers and c.name not in CONTACT_KEYS)
 
 
 @dataclass(eq=False)
@@ -100,8 +103,8 @@ class ContactBook:
 
         self.targets = {
             "phone": (IMPORT_INBOX,),
-            "email": inboxes("email"),
-            "wechat": inboxes("wechat"),
+            "email": inboxes(EMAIL_CHANNEL),
+            **{c.name: inboxes(c.name) for c in id_channels(settings)},
         }
         self.by_key: dict[Key, Person] = {}
         self.by_id: dict[int, Person] = {}
@@ -123,7 +126,7 @@ class ContactBook:
         wanted = {k for inc in incoming for k in inc.keys() if k not in self.by_key}
         if not wanted:
             return
-        by_kind = {kind: [v for k, v in wanted if k == kind] for kind in KINDS}
+        by_kind = {kind: [v for k, v in wanted if k == kind] for kind in self.targets}
         conds = [
             and_(ContactIdentity.channel == k, ContactIdentity.external_id.in_(vs))
             for k, vs in by_kind.items()
@@ -169,7 +172,7 @@ class ContactBook:
         seen: dict[Key, set[int]] = {}
         for cid, channel, inbox, ext in idents:
             people[cid].triples.add((channel, inbox, ext))
-            if channel in KINDS:
+            if channel in self.targets:
                 seen.setdefault((channel, ext), set()).add(cid)
         for p in people.values():
             for key in (("phone", p.phone), ("email", p.email)):

@@ -1,30 +1,31 @@
 """``kefu import customers``: people from an old CRM or a spreadsheet, cleaned and deduplicated.
 
 A row needs a name (or a company) and at least one way to reach the person: a mobile number,
-an email address or a WeChat id. An invalid value rejects the row with the reason (the file is
-meant to be fixed and imported again, not half-trusted).
+an email address or an id on a channel that declares one (a WeChat id: ``ChannelInfo.id_headers``
+in the channel registry). An invalid value rejects the row with the reason (the file is meant
+to be fixed and imported again, not half-trusted).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import Settings
+from core.config import ChannelInfo, Settings
 from core.imports.batches import BatchWriter
 from core.imports.columns import ColumnMap, Field
 from core.imports.runner import Outcome
-from core.imports.tabular import Row
+from core.imports.tabular import Cell, Row
 from intake.imports.cleaning import (
     Invalid,
+    clean_channel_id,
     clean_email,
     clean_phone,
     clean_text,
     clean_tier,
-    clean_wechat,
 )
-from intake.imports.contacts import ContactBook, Incoming
+from intake.imports.contacts import ContactBook, Incoming, id_channels
 
 NAME = Field(
     "name",
@@ -61,22 +62,40 @@ PHONE = Field(
 EMAIL = Field(
     "email", ("邮箱", "电子邮件", "电子邮箱", "邮件", "邮箱地址", "e-mail", "mail", "email address")
 )
-WECHAT = Field("wechat", ("微信", "微信号", "微信id", "openid", "weixin", "wechat id", "wx"))
 COMPANY = Field("company", ("公司", "公司名称", "单位", "企业", "organization", "org"))
 TIER = Field("tier", ("等级", "客户等级", "会员等级", "级别", "vip", "level", "grade"))
 NOTE = Field("note", ("备注", "说明", "附注", "notes", "remark", "remarks", "comment"))
-FIELDS = (NAME, PHONE, EMAIL, WECHAT, COMPANY, TIER, NOTE)
 
 
-def incoming(row: Row, cmap: ColumnMap) -> Incoming:
+def customer_fields(ids: Sequence[ChannelInfo]) -> tuple[Field, ...]:
+    """The customer fields: a column for the customer's id on each channel in ``ids``."""
+    by_channel = tuple(Field(c.name, c.id_headers) for c in ids)
+    return (NAME, PHONE, EMAIL, *by_channel, COMPANY, TIER, NOTE)
+
+
+def reach(ids: Sequence[ChannelInfo]) -> tuple[str, ...]:
+    """The fields of which a row needs one: phone, email and the channel ids."""
+    return ("phone", "email", *(c.name for c in ids))
+
+
+def either(names: Sequence[str]) -> str:
+    """``a, b or c``."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def _channel_cleaner(channel: str) -> Callable[[Cell], str]:
+    return lambda v: clean_channel_id(v, channel)
+
+
+def incoming(row: Row, cmap: ColumnMap, ids: Sequence[ChannelInfo] = ()) -> Incoming:
     """The row's customer fields cleaned; Invalid lists every problem of the row."""
     problems: list[str] = []
     values: dict[str, str] = {}
-    cleaners = {
+    cleaners: dict[str, Callable[[Cell], str]] = {
         "name": lambda v: clean_text(v, 200),
         "phone": clean_phone,
         "email": clean_email,
-        "wechat": clean_wechat,
+        **{c.name: _channel_cleaner(c.name) for c in ids},
         "company": lambda v: clean_text(v, 200),
         "tier": clean_tier,
         "note": lambda v: clean_text(v, 2000),
@@ -88,12 +107,13 @@ def incoming(row: Row, cmap: ColumnMap) -> Incoming:
             problems.append(f"{name}: {err}" if not str(err).startswith(name) else str(err))
     if problems:
         raise Invalid("; ".join(problems))
-    inc = Incoming(**values)
+    channel_ids = tuple((c.name, values.pop(c.name)) for c in ids)
+    inc = Incoming(**values, ids=channel_ids)
     missing = []
     if not (inc.name or inc.company):
         missing.append("name")
     if not inc.keys():
-        missing.append("phone, email or wechat")
+        missing.append(either(reach(ids)))
     if missing:
         raise Invalid(f"missing {' and '.join(missing)}")
     return inc
@@ -103,14 +123,15 @@ class CustomerImport:
     """Plans and writes customer rows through a ContactBook."""
 
     kind: str = "customers"
-    fields: Sequence[Field] = FIELDS
 
     def __init__(self, settings: Settings) -> None:
         self.book = ContactBook(settings)
+        self.ids = id_channels(settings)
+        self.fields: Sequence[Field] = customer_fields(self.ids)
 
     def check_columns(self, cmap: ColumnMap) -> None:
-        """The file needs a phone, email or WeChat column."""
-        cmap.require_any(("phone", "email", "wechat"))
+        """The file needs a phone, email or channel id (e.g. WeChat) column."""
+        cmap.require_any(reach(self.ids))
 
     async def prepare(self, session: AsyncSession) -> None:
         """Load existing names for the near-duplicate check."""
@@ -123,7 +144,7 @@ class CustomerImport:
         cleaned: list[tuple[Row, Incoming | str]] = []
         for row in rows:
             try:
-                cleaned.append((row, incoming(row, cmap)))
+                cleaned.append((row, incoming(row, cmap, self.ids)))
             except Invalid as err:
                 cleaned.append((row, str(err)))
         await self.book.lookup(session, [c for _, c in cleaned if isinstance(c, Incoming)])

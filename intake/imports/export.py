@@ -1,6 +1,7 @@
 """``kefu export customers|tickets FILE``: UTF-8 CSV with a BOM, so Excel opens it right.
 
-The columns are the field names ``kefu import`` recognises, so an export imports back as is.
+The columns are the field names ``kefu import`` recognises, so an export imports back as is
+(a customer's id on a channel that declares one, e.g. ``wechat``, is a column named after it).
 Times are written in the configured time zone ([sla] timezone), the way people read them.
 Rows are read page by page (by id), never all at once.
 """
@@ -8,7 +9,7 @@ Rows are read page by page (by id), never all at once.
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,17 +22,13 @@ from core.db import Database
 from core.models import Agent, Contact, ContactIdentity, Conversation, Ticket
 
 PAGE = 1000
-CUSTOMER_COLUMNS = (
-    "id",
-    "name",
-    "phone",
-    "email",
-    "wechat",
-    "company",
-    "tier",
-    "note",
-    "created_at",
-)
+
+
+def customer_columns(id_channels: Sequence[str]) -> tuple[str, ...]:
+    """The customers file's columns: a column per channel whose customer ids it carries."""
+    return ("id", "name", "phone", "email", *id_channels, "company", "tier", "note", "created_at")
+
+
 TICKET_COLUMNS = (
     "number",
     "subject",
@@ -72,24 +69,31 @@ async def _pages(session: AsyncSession, model: Any) -> AsyncIterator[list[Any]]:
         last = rows[-1].id
 
 
-async def export_customers(db: Database, path: Path, tz: str) -> int:
-    """Every contact with its WeChat id; the number of rows written."""
+async def export_customers(
+    db: Database, path: Path, tz: str, id_channels: Sequence[str] = ()
+) -> int:
+    """Every contact with its id on each of ``id_channels``; the number of rows written."""
     zone, count = ZoneInfo(tz), 0
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f)
-        out.writerow(CUSTOMER_COLUMNS)
+        out.writerow(customer_columns(id_channels))
         async with db.reader() as session:
             async for page in _pages(session, Contact):
-                wechat: dict[int, str] = {}
-                for cid, ext in await session.execute(
-                    select(ContactIdentity.contact_id, ContactIdentity.external_id)
-                    .where(
-                        ContactIdentity.contact_id.in_([c.id for c in page]),
-                        ContactIdentity.channel == "wechat",
-                    )
-                    .order_by(ContactIdentity.id)
-                ):
-                    wechat.setdefault(cid, ext)
+                ids: dict[tuple[int, str], str] = {}
+                if id_channels:
+                    for cid, channel, ext in await session.execute(
+                        select(
+                            ContactIdentity.contact_id,
+                            ContactIdentity.channel,
+                            ContactIdentity.external_id,
+                        )
+                        .where(
+                            ContactIdentity.contact_id.in_([c.id for c in page]),
+                            ContactIdentity.channel.in_(id_channels),
+                        )
+                        .order_by(ContactIdentity.id)
+                    ):
+                        ids.setdefault((cid, channel), ext)
                 for c in page:
                     out.writerow(
                         [
@@ -97,7 +101,7 @@ async def export_customers(db: Database, path: Path, tz: str) -> int:
                             c.name,
                             c.phone or "",
                             c.email or "",
-                            wechat.get(c.id, ""),
+                            *(ids.get((c.id, ch), "") for ch in id_channels),
                             c.company or "",
                             c.tier,
                             c.note or "",

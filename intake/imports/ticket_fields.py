@@ -1,13 +1,16 @@
 """What a ticket file's columns and values may say: headers, statuses, priorities, channels.
 
 Chinese and English spellings of the same thing map to kefu's values; anything else in a
-status or priority column is rejected with the list of accepted values.
+status or priority column is rejected with the list of accepted values. The channels, their
+spellings and the customer id columns come from the channel registry (``Settings.channels``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
+from core.config import ChannelInfo
 from core.imports.columns import Field
 
 STATUS = {
@@ -22,16 +25,25 @@ PRIORITY = {
     **dict.fromkeys(("high", "高", "重要"), "high"),
     **dict.fromkeys(("urgent", "紧急", "加急", "非常紧急", "critical"), "urgent"),
 }
-CHANNELS = {
-    **dict.fromkeys(("wechat", "微信", "公众号", "微信公众号"), "wechat"),
-    **dict.fromkeys(("wecom_kf", "企业微信", "微信客服"), "wecom_kf"),
-    **dict.fromkeys(("email", "邮件", "邮箱", "电子邮件", "mail"), "email"),
-    **dict.fromkeys(("webchat", "网页", "在线", "在线客服", "网站", "web"), "webchat"),
-    **dict.fromkeys(("phone", "电话", "热线", "400"), "phone"),
-}
+# Where old tickets came from that is not a kefu channel.
+SOURCES = dict.fromkeys(("phone", "电话", "热线", "400"), "phone")
+
+
+def channel_words(channels: Iterable[ChannelInfo]) -> dict[str, str]:
+    """Lower-cased words a channel column may hold -> the channel: names, labels, aliases."""
+    channels = tuple(channels)
+    out = {c.name.lower(): c.name for c in channels}
+    for c in channels:
+        for word in (c.label_zh, c.label_en, *c.aliases):
+            out.setdefault(word.strip().lower(), c.name)
+    for word, source in SOURCES.items():
+        out.setdefault(word, source)
+    return out
+
+
 NUMBER = re.compile(r"#?[A-Za-z]{0,6}[-_]?0*(\d{1,9})")
 
-FIELDS = (
+BEFORE_IDS = (
     Field(
         "number",
         ("工单号", "工单编号", "编号", "单号", "ticket", "ticket no", "ticket number", "no", "id"),
@@ -55,7 +67,20 @@ FIELDS = (
         ("客户手机", "客户电话", "手机", "手机号", "电话", "联系电话", "phone", "mobile"),
     ),
     Field("customer_email", ("客户邮箱", "邮箱", "电子邮件", "email")),
-    Field("customer_wechat", ("客户微信", "微信", "微信号", "wechat", "openid")),
+)
+AFTER_IDS = (
     Field("assignee", ("负责人", "处理人", "客服", "经办人", "agent", "owner")),
     Field("csat", ("满意度", "评分", "rating")),
 )
+
+
+def id_field(channel: ChannelInfo) -> Field:
+    """The column of the customer's id on a channel: ``customer_wechat`` (客户微信, 微信...)."""
+    return Field(
+        f"customer_{channel.name}", (f"客户{channel.label_zh}", channel.name, *channel.id_headers)
+    )
+
+
+def ticket_fields(ids: Sequence[ChannelInfo]) -> tuple[Field, ...]:
+    """The ticket fields, with a customer id column for each channel in ``ids``."""
+    return (*BEFORE_IDS, *(id_field(c) for c in ids), *AFTER_IDS)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,16 +39,16 @@ from core.models import (
 )
 from intake.imports.cleaning import (
     Invalid,
+    clean_channel_id,
     clean_choice,
     clean_email,
     clean_phone,
     clean_text,
     clean_time,
-    clean_wechat,
     nfkc,
 )
-from intake.imports.contacts import IMPORT_INBOX, ContactBook, Incoming, Person
-from intake.imports.ticket_fields import CHANNELS, FIELDS, NUMBER, PRIORITY, STATUS
+from intake.imports.contacts import IMPORT_INBOX, ContactBook, Incoming, Person, id_channels
+from intake.imports.ticket_fields import NUMBER, PRIORITY, STATUS, channel_words, ticket_fields
 from intake.tickets import FIRST_TICKET_NUMBER
 
 COUNTER = "ticket_number"
@@ -77,10 +78,12 @@ class TicketImport:
     """Plans and writes ticket rows, their customers and historical conversations."""
 
     kind: str = "tickets"
-    fields: Sequence[Field] = FIELDS
 
     def __init__(self, settings: Settings) -> None:
         self.book = ContactBook(settings)
+        self.ids = id_channels(settings)
+        self.fields: Sequence[Field] = ticket_fields(self.ids)
+        self.channels = channel_words(settings.channels)
         self.zone = ZoneInfo(settings.sla.timezone)
         self.numbers: dict[int, int] = {}  # number -> line, over the whole file
         self.agents: dict[str, int] = {}
@@ -200,7 +203,7 @@ class TicketImport:
         priority = take("priority", lambda v: clean_choice(v, PRIORITY, "priority"))
         category = take("category", lambda v: clean_text(v, 64)) or None
         raw_channel = nfkc(cmap.get(row, "channel")).lower()
-        channel = CHANNELS.get(raw_channel, raw_channel[:32]) or IMPORT_INBOX
+        channel = self.channels.get(raw_channel, raw_channel[:32]) or IMPORT_INBOX
         csat_text = nfkc(cmap.get(row, "csat"))
         csat = None
         if csat_text:
@@ -212,7 +215,13 @@ class TicketImport:
             name=take("customer_name", lambda v: clean_text(v, 200)) or "",
             phone=take("customer_phone", clean_phone) or "",
             email=take("customer_email", clean_email) or "",
-            wechat=take("customer_wechat", clean_wechat) or "",
+            ids=tuple(
+                (
+                    c.name,
+                    take(f"customer_{c.name}", partial(clean_channel_id, channel=c.name)) or "",
+                )
+                for c in self.ids
+            ),
         )
         created = times["created_at"]
         if created is None and not problems:

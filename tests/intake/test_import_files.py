@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 import pytest
 from sqlalchemy import select
 
+from channels.registry import infos
 from core.config import load_settings
 from core.db import Database
 from core.imports.runner import Options, run
@@ -18,7 +19,7 @@ from core.models import Contact, ImportBatch
 from intake.imports.customers import CustomerImport
 from tests.intake.import_helpers import make_kefu, query, snapshot
 
-SETTINGS = load_settings(None, env={})
+SETTINGS = load_settings(None, env={}, channels=infos())
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 

@@ -1,0 +1,45 @@
+"""Browser test: the console names channels with the labels the server's registry gives it."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_console_channel_tags_use_the_registry_labels(kefu_server, new_page):
+    from playwright.sync_api import expect
+
+    visitor = new_page("visitor-channel")
+    vp = visitor.page
+    vp.goto(kefu_server + "/")
+    vp.click("#kefu-launcher")
+    vp.wait_for_selector('#kefu-status[data-state="online"]', timeout=20000)
+    vp.fill("#kefu-input", "转人工")
+    vp.press("#kefu-input", "Enter")
+    vp.wait_for_function(
+        """() => Object.keys(localStorage).some((k) => k.startsWith("kefu.seq."))""",
+        timeout=20000,
+    )
+    cid = vp.evaluate(
+        """() => Object.keys(localStorage).find((k) => k.startsWith("kefu.seq.")).slice(9)"""
+    )
+
+    agent = new_page("agent-channel")
+    ap = agent.page
+    ap.goto(kefu_server + "/agent/")
+    ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'en')")
+    ap.reload()
+    ap.fill("#login-email", "demo@kefu.local")
+    ap.fill("#login-password", "demo")
+    ap.click("#login-submit")
+    expect(ap.locator("#agent-name")).not_to_be_empty()
+    item = ap.locator(f'#conv-list .conv-item[data-id="{cid}"]')
+    expect(item.locator(".tag-channel")).to_have_text("Web chat", timeout=20000)
+    label = "([name]) => window.kefuConsole.channelLabel(name)"
+    assert ap.evaluate(label, ["wecom_kf"]) == "WeCom kf"
+    assert ap.evaluate(label, ["no_such_channel"]) == "no_such_channel"
+    ap.click("#lang-toggle")
+    expect(item.locator(".tag-channel")).to_have_text("网页")
+    assert ap.evaluate(label, ["wecom_kf"]) == "企业微信客服"
+    assert not agent.page_errors, agent.page_errors
