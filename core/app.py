@@ -157,6 +157,7 @@ def create_app(
                 await task
         await coord.close()
         await kb.close()
+        await pipeline.store.close()
         await db.dispose()
 
     async def drain(app: web.Application) -> None:

@@ -416,7 +416,8 @@ async def add_bot_replies(
     ]
     session.add_all(msgs)
     await session.flush()
-    session.add_all([_outbox_row(m, channel, delivered=delivered) for m in msgs])
+    if not delivered:  # a live socket got them: nothing for the outbox dispatcher
+        session.add_all([_outbox_row(m, channel) for m in msgs])
     return msgs
 
 

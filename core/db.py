@@ -60,6 +60,11 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
+    @property
+    def write_lock(self) -> asyncio.Lock | None:
+        """SQLite's one-writer lock (None on PostgreSQL), also held by the group writer."""
+        return self._write_lock
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one write transaction, committed on success, rolled back on error."""

@@ -1,6 +1,9 @@
-"""Wake-up events on the hub: what changed, never the data itself (readers use the DB)."""
+"""Wake-up events on the hub: what changed (readers use the DB), and for a live socket the
+messages a turn just stored, so it need not read them back."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from core.coordination import Hub
 
@@ -18,9 +21,19 @@ class Events:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
 
-    async def message(self, conversation_id: int, seq: int) -> None:
-        """A message up to ``seq`` is stored in the conversation."""
-        await self.hub.publish(conversation_topic(conversation_id), {"kind": "message", "seq": seq})
+    async def message(
+        self, conversation_id: int, seq: int, messages: list[dict[str, Any]] | None = None
+    ) -> None:
+        """A message up to ``seq`` is stored in the conversation.
+
+        ``messages``: the stored messages themselves (seq, sender, text, source_id,
+        created_at as ISO text, meta), in order and ending at ``seq``, when the publisher has
+        them at hand: a live socket sends them without reading them back.
+        """
+        event: dict[str, Any] = {"kind": "message", "seq": seq}
+        if messages:
+            event["messages"] = messages
+        await self.hub.publish(conversation_topic(conversation_id), event)
 
     async def typing(self, conversation_id: int, sender: str, on: bool) -> None:
         """The bot or an agent started or stopped writing."""

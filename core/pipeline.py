@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +36,9 @@ from core.errors import NotFound
 from core.events import Events
 from core.inbound import admit, mark_answered
 from core.metrics import Metrics
-from core.models import Conversation, Message
+from core.models import Conversation, Message, utcnow
 from core.outbox import OutboxDispatcher
+from core.store import AlreadyAnswered, HotStore, NotBot
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,15 @@ class InboundResult:
     inline_reply: str | None = None  # a fixed reply the channel delivers in its response
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A customer message the bot is to answer, with what it needs of the conversation."""
+
+    channel: str
+    text: str
+    bot_state: dict[str, Any]
+
+
 FALLBACK_NOTICE = {
     "zh": "抱歉，系统暂时无法回答，已为您转接人工客服（工单号 #{ticket}），请稍候。",
     "en": "Sorry, I can't answer right now. A person will reply shortly (ticket #{ticket}).",
@@ -110,8 +121,12 @@ class TurnPipeline:
         handoff: Handoff,
         settings: BotSettings,
         metrics: Metrics | None = None,
+        store: HotStore | None = None,
     ) -> None:
         self.db = db
+        self.store = store or HotStore(db)
+        self._running: dict[int, int] = {}  # conversation id -> bot turns running now
+        self._ended: OrderedDict[int, int] = OrderedDict()  # conversation id -> turns ended
         self.metrics = metrics or Metrics()
         self.events = events
         self.locks = locks
@@ -130,6 +145,10 @@ class TurnPipeline:
         """
         started = self.metrics.clock()
         log.debug("inbound on %s from %s: %.200s", inbound.inbox, inbound.external_id, inbound.text)
+        if self._plain_text(inbound):
+            fast = await self._inbound_fast(inbound, started)
+            if fast is not None:
+                return fast
         for attempt in range(3):
             try:
                 async with self.db.transaction() as session:
@@ -168,77 +187,215 @@ class TurnPipeline:
             if fixed is None or not adm.fixed_reply_claimed:
                 self.outbox.notify()  # a fixed reply, or a survey answer's thanks
             return result
-        task = asyncio.create_task(self.bot_turn(conv_id, msg.seq))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task = self._start_turn(conv_id, msg.seq, None)
         return dataclasses.replace(result, turn=task)
 
-    async def bot_turn(self, conversation_id: int, seq: int) -> None:
-        """Answer the customer message ``seq`` if the bot still owns the conversation."""
+    def _plain_text(self, inbound: InboundMessage) -> bool:
+        """A customer's text in a conversation the channel names, with no special hint:
+        the common case the group writer stores in one statement pair (SQLite)."""
+        return (
+            self.store.writer is not None
+            and inbound.conversation_id is not None
+            and inbound.kind == "text"
+            and inbound.no_reply is None
+            and inbound.fixed_reply is None
+            and inbound.thread is None
+            and not inbound.attachments
+            and not inbound.meta
+            and not inbound.reply_inline
+            and inbound.received_at is None
+        )
+
+    async def _inbound_fast(self, inbound: InboundMessage, started: float) -> InboundResult | None:
+        """The plain case through the group writer; None when the general path must decide."""
+        conv_id = inbound.conversation_id
+        assert conv_id is not None
+        before = self._turn_mark(conv_id)
+        now = utcnow()
+        stored = await self.store.record_customer_text(
+            conv_id,
+            channel=inbound.channel,
+            inbox=inbound.inbox,
+            external_id=inbound.external_id,
+            source_id=inbound.source_id,
+            text=inbound.text,
+            now=now,
+        )
+        if stored is None:
+            return None
+        msg = Message(
+            id=stored.message_id,
+            conversation_id=conv_id,
+            inbox_id=stored.inbox_id,
+            seq=stored.seq,
+            direction="in",
+            sender="customer",
+            kind="text",
+            text=inbound.text,
+            attachments=[],
+            private=False,
+            source_id=inbound.source_id,
+            delivery="received",
+            meta={},
+            created_at=now,
+            answered=False,
+            no_reply=None,
+        )
+        self.metrics.stored(inbound.channel, started, duplicate=False)
+        frame = {
+            "seq": stored.seq,
+            "sender": "customer",
+            "text": inbound.text,
+            "source_id": inbound.source_id,
+            "created_at": now.isoformat(),
+            "meta": {},
+        }
+        await self.events.message(conv_id, stored.seq, [frame])
+        await self.events.conversation_updated(conv_id, "bot", stored.seq)
+        # The memory read with the write is current unless a turn of this conversation ran
+        # (or finished) meanwhile; then the turn reads it under the conversation's lock.
+        quiet = before == self._turn_mark(conv_id) and not before[0]
+        asked = Asked(inbound.channel, inbound.text, stored.bot_state) if quiet else None
+        task = self._start_turn(conv_id, stored.seq, asked)
+        return InboundResult(conv_id, msg.id, msg.seq, False, "bot", task, msg)
+
+    async def bot_turn(self, conversation_id: int, seq: int, asked: Asked | None = None) -> None:
+        """Answer the customer message ``seq`` if the bot still owns the conversation.
+
+        ``asked``: the question and the bot's memory as the inbound write returned them
+        (no turn of this conversation was running then, so the memory is current); without
+        it they are read here, under the conversation's lock.
+        """
         started = self.metrics.clock()
-        async with self.locks.hold(f"turn:{conversation_id}"):
-            async with self.db.reader() as session:
-                # One query: the conversation and the message to answer.
-                found = (
-                    await session.execute(
-                        select(Conversation, Message.text, Message.answered, Message.no_reply)
-                        .outerjoin(
-                            Message,
-                            (Message.conversation_id == Conversation.id)
-                            & (Message.seq == seq)
-                            & (Message.direction == "in"),
-                        )
-                        .where(Conversation.id == conversation_id)
-                    )
-                ).first()
-            if found is None:
-                return
-            conv, text, answered, no_reply = found
-            if conv.owner != "bot" or text is None or answered or no_reply is not None:
-                # Answered already (a rerun after a worker died, see core/recovery.py), or a
-                # message nobody may answer (an auto-reply...): whoever asks, no turn.
-                return
-            state = BotState.from_json(conv.bot_state)
-            await self.events.typing(conversation_id, "bot", True)
+        self._turn_started(conversation_id)
+        try:
+            async with self.locks.hold(f"turn:{conversation_id}"):
+                if asked is None:
+                    asked = await self._read_asked(conversation_id, seq)
+                    if asked is None:
+                        return
+                turn, owner, stored = await self._answer(conversation_id, seq, asked)
+        finally:
+            self._turn_ended(conversation_id)
+        if stored is None:
+            return
+        last_seq, frames = stored
+        self.metrics.answered(asked.channel, turn, started)
+        if self._delivers_inline(asked.channel, turn):
+            for _ in turn.replies:
+                self.metrics.delivery(asked.channel, "sent", None)
+            # The socket sends the replies it is handed, or reads them from the database.
+            await self.events.message(conversation_id, last_seq, frames)
+        else:
+            self.outbox.notify()
+        await self.events.conversation_updated(conversation_id, owner, last_seq)
+
+    def _turn_started(self, conversation_id: int) -> None:
+        self._running[conversation_id] = self._running.get(conversation_id, 0) + 1
+
+    def _turn_ended(self, conversation_id: int) -> None:
+        left = self._running.get(conversation_id, 1) - 1
+        if left:
+            self._running[conversation_id] = left
+        else:
+            self._running.pop(conversation_id, None)
+        self._ended[conversation_id] = self._ended.pop(conversation_id, 0) + 1
+        if len(self._ended) > 4096:
+            self._ended.popitem(last=False)
+
+    def _turn_mark(self, conversation_id: int) -> tuple[bool, int]:
+        """(a turn of the conversation is running or scheduled, how many have ended)."""
+        return conversation_id in self._running, self._ended.get(conversation_id, 0)
+
+    def _start_turn(
+        self, conversation_id: int, seq: int, asked: Asked | None
+    ) -> asyncio.Task[None]:
+        """Run the bot's turn as a task (counted as running from now on)."""
+        self._turn_started(conversation_id)
+
+        async def turn() -> None:
             try:
-                try:
-                    turn = await self.responder.respond(
-                        TurnInput(
-                            conversation_id=conversation_id,
-                            channel=conv.channel,
-                            text=text,
-                            state=state,
-                            default_language=self.settings.default_language,
-                        )
-                    )
-                except Exception:
-                    log.exception("bot failed on conversation %s; escalating", conversation_id)
-                    lang = state.language or self.settings.default_language
-                    turn = BotTurn(
-                        replies=(),
-                        state=BotState(language=lang),
-                        language=lang,
-                        escalate=EscalationRequest("bot_error", FALLBACK_NOTICE[lang]),
-                        handler="error",
-                    )
-                owner, last_seq = await self._commit_turn(conversation_id, turn, seq)
+                await self.bot_turn(conversation_id, seq, asked)
             finally:
-                await self.events.typing(conversation_id, "bot", False)
-        if last_seq is not None:
-            self.metrics.answered(conv.channel, turn, started)
-            if self._delivers_inline(conv.channel, turn):
-                for _ in turn.replies:
-                    self.metrics.delivery(conv.channel, "sent", None)
-                await self.events.message(conversation_id, last_seq)  # the socket reads them
-            else:
-                self.outbox.notify()
-            await self.events.conversation_updated(conversation_id, owner, last_seq)
+                self._turn_ended(conversation_id)
+
+        task = asyncio.create_task(turn())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _read_asked(self, conversation_id: int, seq: int) -> Asked | None:
+        """The question ``seq`` and the conversation, if the bot may answer it now."""
+        async with self.db.reader() as session:
+            # One query: the conversation and the message to answer.
+            found = (
+                await session.execute(
+                    select(
+                        Conversation.owner,
+                        Conversation.channel,
+                        Conversation.bot_state,
+                        Message.text,
+                        Message.answered,
+                        Message.no_reply,
+                    )
+                    .outerjoin(
+                        Message,
+                        (Message.conversation_id == Conversation.id)
+                        & (Message.seq == seq)
+                        & (Message.direction == "in"),
+                    )
+                    .where(Conversation.id == conversation_id)
+                )
+            ).first()
+        if found is None:
+            return None
+        owner, channel, bot_state, text, answered, no_reply = found
+        if owner != "bot" or text is None or answered or no_reply is not None:
+            # Answered already (a rerun after a worker died, see core/recovery.py), or a
+            # message nobody may answer (an auto-reply...): whoever asks, no turn.
+            return None
+        return Asked(channel, text, bot_state or {})
+
+    async def _answer(
+        self, conversation_id: int, seq: int, asked: Asked
+    ) -> tuple[BotTurn, str, tuple[int, list[dict[str, Any]] | None] | None]:
+        """Run the bot and commit its turn; (turn, owner, (last seq, stored messages))."""
+        state = BotState.from_json(asked.bot_state)
+        await self.events.typing(conversation_id, "bot", True)
+        try:
+            try:
+                turn = await self.responder.respond(
+                    TurnInput(
+                        conversation_id=conversation_id,
+                        channel=asked.channel,
+                        text=asked.text,
+                        state=state,
+                        default_language=self.settings.default_language,
+                    )
+                )
+            except Exception:
+                log.exception("bot failed on conversation %s; escalating", conversation_id)
+                lang = state.language or self.settings.default_language
+                turn = BotTurn(
+                    replies=(),
+                    state=BotState(language=lang),
+                    language=lang,
+                    escalate=EscalationRequest("bot_error", FALLBACK_NOTICE[lang]),
+                    handler="error",
+                )
+            owner, stored = await self._commit_turn(conversation_id, turn, seq)
+        finally:
+            await self.events.typing(conversation_id, "bot", False)
+        return turn, owner, stored
 
     async def _commit_turn(
         self, conversation_id: int, turn: BotTurn, seq: int
-    ) -> tuple[str, int | None]:
+    ) -> tuple[str, tuple[int, list[dict[str, Any]] | None] | None]:
         if turn.escalate is None and turn.replies:
-            return await self._commit_replies(conversation_id, turn, seq)
+            if self.store.writer is not None:
+                return await self._commit_replies_fast(conversation_id, turn, seq)
+            owner, last_seq = await self._commit_replies(conversation_id, turn, seq)
+            return owner, (last_seq, None) if last_seq is not None else None
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
             if conv.owner != "bot":
@@ -263,7 +420,44 @@ class TurnPipeline:
                 )
                 last = await self.handoff.route(session, conv) or last
             await session.flush()
-            return conv.owner, (last.seq if last is not None else conv.last_seq)
+            return conv.owner, (last.seq if last is not None else conv.last_seq, None)
+
+    async def _commit_replies_fast(
+        self, conversation_id: int, turn: BotTurn, seq: int
+    ) -> tuple[str, tuple[int, list[dict[str, Any]] | None] | None]:
+        """The usual turn through the group writer (SQLite): one job in a shared commit."""
+        try:
+            stored = await self.store.add_bot_replies(
+                conversation_id,
+                seq,
+                [(r.text, _reply_meta(r)) for r in turn.replies],
+                turn.state.to_json(),
+                turn.language,
+                live_channels=self._wakeup_channels(),
+                now=utcnow(),
+            )
+        except NotBot:
+            async with self.db.reader() as session:
+                owner = await session.scalar(
+                    select(Conversation.owner).where(Conversation.id == conversation_id)
+                )
+            if owner is None:
+                raise NotFound(f"Conversation {conversation_id} does not exist.") from None
+            return owner, None  # a person took over while the bot was thinking
+        except AlreadyAnswered:
+            return "bot", None  # another turn got here first
+        frames = [
+            {
+                "seq": r.seq,
+                "sender": "bot",
+                "text": r.text,
+                "source_id": None,
+                "created_at": r.created_at.isoformat(),
+                "meta": r.meta,
+            }
+            for r in stored
+        ]
+        return "bot", (stored[-1].seq, frames)
 
     async def _commit_replies(
         self, conversation_id: int, turn: BotTurn, seq: int

@@ -28,12 +28,14 @@ from typing import Any
 import faiss
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
 
 from kb.embedders import Embedder
 from kb.text import clean
 from kb.types import StoredEntry
 
 log = logging.getLogger(__name__)
+_BLAS = ThreadpoolController()  # made once: finding the BLAS libraries costs milliseconds
 
 INDEX_FILE = "index.faiss"
 META_FILE = "meta.json"
@@ -96,7 +98,9 @@ class DenseIndex:
         k = min(k, self.rows)
         if isinstance(self.index, faiss.IndexHNSWFlat):
             self.index.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
-        sims, rows = self.index.search(x, k)
+            sims, rows = self.index.search(x, k)
+        else:
+            sims, rows = self._exact(x, k)
         out: list[dict[int, tuple[float, int]]] = []
         for sim_row, row_row in zip(sims.tolist(), rows.tolist(), strict=True):
             best: dict[int, tuple[float, int]] = {}
@@ -108,6 +112,28 @@ class DenseIndex:
                     best[entry] = (float(sim), row)
             out.append(best)
         return out
+
+    def _exact(
+        self, x: npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """The exact top ``k`` rows per query, best first, as faiss's flat search gives them.
+
+        One matrix product with numpy's BLAS on one thread, then a partial sort: the same
+        result as ``IndexFlatIP.search`` at a fraction of its cost (10k entries, 32 queries:
+        the faiss wheel's generic BLAS kernels were several times slower than numpy's).
+        """
+        with _BLAS.limit(limits=1, user_api="blas"):
+            sims = x @ self.matrix().T
+        if k < sims.shape[1]:
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        else:
+            top = np.broadcast_to(np.arange(sims.shape[1]), (sims.shape[0], sims.shape[1]))
+        top_sims = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-top_sims, axis=1, kind="stable")
+        return (
+            np.take_along_axis(top_sims, order, axis=1),
+            np.take_along_axis(top, order, axis=1).astype(np.int64),
+        )
 
     def matrix(self) -> npt.NDArray[np.float32]:
         """Every stored vector, as a read-only numpy view of the index's own memory."""

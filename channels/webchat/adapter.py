@@ -42,21 +42,36 @@ MAX_CLIENT_MSG_ID = 64
 
 def message_frame(m: Message) -> dict[str, Any]:
     """A stored message as the widget sees it."""
-    choices = m.meta.get("choices")
+    return stored_frame(
+        {
+            "seq": m.seq,
+            "sender": m.sender,
+            "text": m.text,
+            "source_id": m.source_id,
+            "created_at": m.created_at.isoformat(),
+            "meta": m.meta,
+        }
+    )
+
+
+def stored_frame(m: dict[str, Any]) -> dict[str, Any]:
+    """A message as a wake-up event carries it (see core/events.py) as the widget sees it."""
+    meta, sender, source_id = m.get("meta") or {}, m["sender"], m.get("source_id")
+    choices = meta.get("choices")
     return {
         "type": "message",
-        "seq": m.seq,
-        "sender": m.sender,
-        "text": m.text,
+        "seq": m["seq"],
+        "sender": sender,
+        "text": m["text"],
         "client_msg_id": (
-            m.source_id.split(":", 1)[-1] if m.sender == "customer" and m.source_id else None
+            source_id.split(":", 1)[-1] if sender == "customer" and source_id else None
         ),
-        "created_at": m.created_at.isoformat(),
-        "agent_name": m.meta.get("agent_name"),
+        "created_at": m["created_at"],
+        "agent_name": meta.get("agent_name"),
         "choices": [{"n": c["n"], "label": c["label"]} for c in choices] if choices else None,
-        "entry_id": m.meta.get("entry_id") if m.sender == "bot" else None,
-        "feedback": "helpful" if m.sender == "bot" and m.meta.get("entry_id") else None,
-        "survey": bool(m.meta.get("survey")),
+        "entry_id": meta.get("entry_id") if sender == "bot" else None,
+        "feedback": "helpful" if sender == "bot" and meta.get("entry_id") else None,
+        "survey": bool(meta.get("survey")),
     }
 
 
@@ -316,7 +331,8 @@ class _Socket:
                         }
                     )
                 elif event.get("kind") == "message" and int(event.get("seq", 0)) > self.pushed:
-                    await self.push_after(None)
+                    if not await self.push_carried(event.get("messages")):
+                        await self.push_after(None)
             except KefuError:
                 self.services.metrics.channel_error("webchat", "push")
                 log.warning("web chat push failed for conversation %s", self.conv_id)
@@ -333,6 +349,23 @@ class _Socket:
             if msgs:
                 self.pushed = max(self.pushed, msgs[-1].seq)
             return msgs[-1].seq if msgs else after_seq
+
+    async def push_carried(self, carried: Any) -> bool:
+        """Send the messages a wake-up carried, if they continue what was pushed, in order."""
+        if not isinstance(carried, list) or not carried:
+            return False
+        async with self._push_lock:
+            fresh = [m for m in carried if int(m["seq"]) > self.pushed]
+            if not fresh:
+                return True
+            if [int(m["seq"]) for m in fresh] != list(
+                range(self.pushed + 1, self.pushed + 1 + len(fresh))
+            ):
+                return False  # a gap: something came in between, read them all in order
+            self.pushed = int(fresh[-1]["seq"])
+            for m in fresh:
+                await self.send(stored_frame(m))
+            return True
 
     async def push_stored(self, msg: Message) -> None:
         """Echo a message this socket just stored, without reading it back when it is next."""

@@ -1,0 +1,380 @@
+"""The hot path's writes on SQLite: one writer thread that commits whatever is waiting.
+
+A bot turn writes twice: the customer's message, then the bot's replies. Through the ORM and
+aiosqlite each write was several statements, each a hop to aiosqlite's thread and back, and
+each transaction waited for the previous one to commit. Here the two hot writes are plain
+SQL run by :class:`GroupWriter` in its own thread on its own ``sqlite3`` connection: every
+job that arrived while the previous batch was committing goes into the next transaction
+(group commit), each job inside its own savepoint, so one job's failure (a resend hitting
+the unique index) rolls back only that job.
+
+The writer holds the database's write lock while a batch runs, so ORM write transactions
+(escalations, agents' actions) and batches never interleave; readers are never blocked (WAL).
+On PostgreSQL there is no writer thread: :class:`HotStore` returns None and callers use the
+SQLAlchemy path, whose row locks keep several workers correct.
+
+Values are written the way SQLAlchemy writes them on SQLite (UTC datetimes as
+``YYYY-MM-DD HH:MM:SS.ffffff``, JSON as text, booleans as 0/1), so both paths read alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import make_url
+
+from core.db import Database
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+
+
+def sql_time(value: datetime) -> str:
+    """A UTC datetime as SQLAlchemy stores it on SQLite."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def sql_json(value: Any) -> str:
+    """JSON text as SQLAlchemy's JSON type stores it."""
+    return json.dumps(value)
+
+
+class GroupWriter:
+    """One ``sqlite3`` connection in one thread; jobs waiting together commit together."""
+
+    def __init__(self, db: Database) -> None:
+        url = make_url(db.url)
+        self.path = url.database or ":memory:"
+        self.db = db
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-writer")
+        self._local = threading.local()
+        self._queue: list[tuple[Job, asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.jobs = 0
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=30000",
+            ):
+                conn.execute(pragma)
+            self._local.conn = conn
+        return conn
+
+    async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``job`` in the next group transaction; its result, or its exception."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.append((job, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="kefu-group-commit")
+        return await future
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            batch, self._queue = self._queue, []
+            lock = self.db.write_lock
+            try:
+                if lock is not None:
+                    await lock.acquire()
+                try:
+                    results = await loop.run_in_executor(self._executor, self._commit, batch)
+                finally:
+                    if lock is not None:
+                        lock.release()
+            except BaseException as err:  # the commit itself failed: every job failed
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(
+                            err if isinstance(err, Exception) else RuntimeError(str(err))
+                        )
+                if not isinstance(err, Exception):
+                    raise
+                continue
+            self.batches += 1
+            self.jobs += len(batch)
+            for (_, future), (ok, value) in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _commit(self, batch: list[tuple[Job, asyncio.Future[Any]]]) -> list[tuple[bool, Any]]:
+        """In the writer thread: BEGIN, each job in a savepoint, COMMIT."""
+        conn = self._conn()
+        results: list[tuple[bool, Any]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for job, _ in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    value = job(conn)
+                except Exception as err:
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    results.append((False, err))
+                else:
+                    conn.execute("RELEASE job")
+                    results.append((True, value))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return results
+
+    async def close(self) -> None:
+        """Finish what is queued and close the connection."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._close_conn)
+        self._executor.shutdown(wait=False)
+
+    def _close_conn(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+@dataclass(frozen=True)
+class StoredInbound:
+    """A customer message the hot path stored, and what the bot turn needs to know."""
+
+    message_id: int
+    seq: int
+    inbox_id: int
+    created_at: datetime
+    bot_state: dict[str, Any]
+    language: str | None
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    """One bot reply the hot path stored."""
+
+    message_id: int
+    seq: int
+    text: str
+    meta: dict[str, Any]
+    created_at: datetime
+
+
+class NotBot(Exception):
+    """The bot no longer holds the conversation (a person took over while it thought)."""
+
+
+class AlreadyAnswered(Exception):
+    """Another turn answered the message first (or it may not be answered at all)."""
+
+
+_RECORD = """
+UPDATE conversations
+   SET last_seq = last_seq + 1, last_activity_at = :now, updated_at = :now,
+       first_customer_message_at = COALESCE(first_customer_message_at, :now)
+ WHERE id = :cid AND owner = 'bot'
+   AND identity_id IN (
+       SELECT ci.id FROM contact_identities ci JOIN inboxes i ON i.id = ci.inbox_id
+        WHERE ci.channel = :channel AND ci.external_id = :external_id AND i.name = :inbox)
+RETURNING last_seq, inbox_id, bot_state, language
+"""
+
+_INSERT = """
+INSERT INTO messages (conversation_id, inbox_id, seq, direction, sender, kind, text,
+                      attachments, private, source_id, delivery, meta, created_at,
+                      answered, no_reply)
+VALUES (:cid, :inbox_id, :seq, :direction, :sender, 'text', :text, '[]', 0, :source_id,
+        :delivery, :meta, :now, :answered, NULL)
+"""
+
+_ADVANCE_BOT = """
+UPDATE conversations
+   SET last_seq = last_seq + :n, bot_state = :state, language = :language,
+       last_activity_at = :now, updated_at = :now
+ WHERE id = :cid AND owner = 'bot'
+RETURNING last_seq, inbox_id, channel
+"""
+
+_ANSWERED = """
+UPDATE messages SET answered = 1
+ WHERE conversation_id = :cid AND seq = :seq AND direction = 'in'
+   AND answered = 0 AND no_reply IS NULL
+"""
+
+_OUTBOX = """
+INSERT INTO outbox (message_id, conversation_id, channel, status, attempts, next_attempt_at,
+                    idempotency_key, created_at, updated_at)
+VALUES (:mid, :cid, :channel, 'pending', 0, :now, :key, :now, :now)
+"""
+
+
+class HotStore:
+    """Typed hot-path writes; None where the caller must take the general path."""
+
+    def __init__(self, db: Database) -> None:
+        self.writer = GroupWriter(db) if db.is_sqlite else None
+
+    async def record_customer_text(
+        self,
+        conversation_id: int,
+        *,
+        channel: str,
+        inbox: str,
+        external_id: str,
+        source_id: str,
+        text: str,
+        now: datetime,
+    ) -> StoredInbound | None:
+        """Store a text the channel's customer wrote in their bot-held conversation.
+
+        None when this is not the plain case (another owner, not this customer's
+        conversation, a resend): the caller then runs the general path, which decides.
+        """
+        if self.writer is None:
+            return None
+        stamp = sql_time(now)
+
+        def job(conn: sqlite3.Connection) -> StoredInbound | None:
+            row = conn.execute(
+                _RECORD,
+                {
+                    "now": stamp,
+                    "cid": conversation_id,
+                    "channel": channel,
+                    "external_id": external_id,
+                    "inbox": inbox,
+                },
+            ).fetchone()
+            if row is None:
+                return None
+            seq, inbox_id, state, language = row
+            cur = conn.execute(
+                _INSERT,
+                {
+                    "cid": conversation_id,
+                    "inbox_id": inbox_id,
+                    "seq": seq,
+                    "direction": "in",
+                    "sender": "customer",
+                    "text": text,
+                    "source_id": source_id,
+                    "delivery": "received",
+                    "meta": "{}",
+                    "now": stamp,
+                    "answered": 0,
+                },
+            )
+            loaded = json.loads(state) if state else {}
+            return StoredInbound(
+                int(cur.lastrowid or 0),
+                int(seq),
+                int(inbox_id),
+                now,
+                loaded if isinstance(loaded, dict) else {},
+                language,
+            )
+
+        try:
+            return await self.writer.run(job)
+        except sqlite3.IntegrityError:
+            return None  # a resend: the general path finds the first delivery
+
+    async def add_bot_replies(
+        self,
+        conversation_id: int,
+        answered_seq: int,
+        replies: list[tuple[str, dict[str, Any]]],
+        state: dict[str, Any],
+        language: str,
+        *,
+        live_channels: frozenset[str],
+        now: datetime,
+    ) -> list[StoredReply]:
+        """A bot turn's replies, its memory and the question's answered mark, together.
+
+        Raises :class:`NotBot` when a person took the conversation meanwhile and
+        :class:`AlreadyAnswered` when another turn answered first (nothing is written).
+        On a channel with a live socket the replies are stored as sent, without outbox rows.
+        """
+        assert self.writer is not None
+        stamp = sql_time(now)
+
+        def job(conn: sqlite3.Connection) -> list[StoredReply]:
+            row = conn.execute(
+                _ADVANCE_BOT,
+                {
+                    "n": len(replies),
+                    "state": sql_json(state),
+                    "language": language,
+                    "now": stamp,
+                    "cid": conversation_id,
+                },
+            ).fetchone()
+            if row is None:
+                raise NotBot()
+            last, inbox_id, channel = int(row[0]), int(row[1]), str(row[2])
+            if conn.execute(_ANSWERED, {"cid": conversation_id, "seq": answered_seq}).rowcount == 0:
+                raise AlreadyAnswered()
+            live = channel in live_channels
+            out = []
+            for i, (text, meta) in enumerate(replies):
+                seq = last - len(replies) + 1 + i
+                cur = conn.execute(
+                    _INSERT,
+                    {
+                        "cid": conversation_id,
+                        "inbox_id": inbox_id,
+                        "seq": seq,
+                        "direction": "out",
+                        "sender": "bot",
+                        "text": text,
+                        "source_id": None,
+                        "delivery": "sent" if live else "pending",
+                        "meta": sql_json(meta),
+                        "now": stamp,
+                        "answered": 0,
+                    },
+                )
+                mid = int(cur.lastrowid or 0)
+                if not live:
+                    conn.execute(
+                        _OUTBOX,
+                        {
+                            "mid": mid,
+                            "cid": conversation_id,
+                            "channel": channel,
+                            "now": stamp,
+                            "key": uuid.uuid4().hex,
+                        },
+                    )
+                out.append(StoredReply(mid, seq, text, meta, now))
+            return out
+
+        return await self.writer.run(job)
+
+    async def close(self) -> None:
+        """Stop the writer thread."""
+        if self.writer is not None:
+            await self.writer.close()
