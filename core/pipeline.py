@@ -93,6 +93,9 @@ class InboundResult:
     inline_reply: str | None = None  # a fixed reply the channel delivers in its response
 
 
+TYPING_AFTER = 0.3  # seconds a bot turn runs before the customer sees "typing..."
+
+
 @dataclass(frozen=True)
 class Asked:
     """A customer message the bot is to answer, with what it needs of the conversation."""
@@ -361,7 +364,7 @@ class TurnPipeline:
     ) -> tuple[BotTurn, str, tuple[int, list[dict[str, Any]] | None] | None]:
         """Run the bot and commit its turn; (turn, owner, (last seq, stored messages))."""
         state = BotState.from_json(asked.bot_state)
-        await self.events.typing(conversation_id, "bot", True)
+        typing = _Typing(self.events, conversation_id)
         try:
             try:
                 turn = await self.responder.respond(
@@ -385,7 +388,7 @@ class TurnPipeline:
                 )
             owner, stored = await self._commit_turn(conversation_id, turn, seq)
         finally:
-            await self.events.typing(conversation_id, "bot", False)
+            await typing.stop()
         return turn, owner, stored
 
     async def _commit_turn(
@@ -513,6 +516,30 @@ class TurnPipeline:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
             for task in pending:
                 task.cancel()
+
+
+class _Typing:
+    """The bot's typing indicator, shown only for a turn slower than TYPING_AFTER.
+
+    A quick answer arrives before anyone could read "typing..." (and costs the socket two
+    frames a turn for nothing); a slow one (a busy knowledge base, a model) shows it.
+    """
+
+    def __init__(self, events: Events, conversation_id: int) -> None:
+        self.events = events
+        self.conversation_id = conversation_id
+        self.shown: asyncio.Task[None] | None = None
+        self.timer = asyncio.get_running_loop().call_later(TYPING_AFTER, self._show)
+
+    def _show(self) -> None:
+        self.shown = asyncio.create_task(self.events.typing(self.conversation_id, "bot", True))
+
+    async def stop(self) -> None:
+        """The turn is over: hide the indicator if it was shown."""
+        self.timer.cancel()
+        if self.shown is not None:
+            await self.shown
+            await self.events.typing(self.conversation_id, "bot", False)
 
 
 class _AlreadyAnswered(Exception):

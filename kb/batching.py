@@ -5,10 +5,10 @@ per-call overhead dominates), a batch of query vectors is searched in faiss in o
 every trip to a worker thread costs a thread wake-up and a GIL hand-off. So concurrent
 searches do not each do their own: the first one opens a batch, and every search that
 arrives before the worker thread picks it up, or while a previous batch is being processed,
-joins the next call (at most ``MAX_BATCH`` items a call). ``MAX_WAIT`` (default 0: just
-yield to the loop once) can trade a little latency for bigger batches; a lone query then
-pays nothing extra. The batch function returns one result per item, or an exception for an
-item that failed alone.
+joins the next call (at most ``MAX_BATCH`` items a call, ``IN_FLIGHT`` calls at once).
+``MAX_WAIT`` (default 0: just yield to the loop once) can trade a little latency for bigger
+batches; a lone query then pays nothing extra. The batch function returns one result per
+item, or an exception for an item that failed alone.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from typing import Any, Generic, TypeVar
 
 MAX_BATCH = 32
 MAX_WAIT = 0.0  # seconds to wait for company before embedding
+# Calls in flight at once: embedding and the vector product release the GIL, so while one
+# batch is in them the other batch's Python scoring (or the event loop) uses the other core.
+IN_FLIGHT = 2
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,6 +43,8 @@ class MicroBatcher(Generic[T, R]):
         self._max_wait = max_wait
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
+        self._running: set[asyncio.Task[None]] = set()
         self.sizes: Counter[int] = Counter()  # batch size -> how many calls (for the bench)
 
     async def encode(self, item: T) -> R:
@@ -54,22 +59,36 @@ class MicroBatcher(Generic[T, R]):
         try:
             await asyncio.sleep(self._max_wait)
             while self._pending:
+                await self._slots.acquire()
+                if not self._pending:
+                    self._slots.release()
+                    break
                 batch = self._pending[: self._max_batch]
                 del self._pending[: len(batch)]
                 self.sizes[len(batch)] += 1
-                try:
-                    results = await asyncio.to_thread(self._process, [t for t, _ in batch])
-                except Exception as err:  # every waiter gets the error, none hangs
-                    for _, fut in batch:
-                        if not fut.done():
-                            fut.set_exception(err)
-                    continue
-                for (_, fut), result in zip(batch, results, strict=True):
-                    if fut.done():
-                        continue
-                    if isinstance(result, BaseException):
-                        fut.set_exception(result)
-                    else:
-                        fut.set_result(result)
+                task = asyncio.create_task(self._call(batch), name="kb-embed-call")
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
         finally:
             self._task = None
+
+    async def _call(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            try:
+                results = await asyncio.to_thread(self._process, [t for t, _ in batch])
+            except Exception as err:  # every waiter gets the error, none hangs
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(err)
+                return
+            for (_, fut), result in zip(batch, results, strict=True):
+                if fut.done():
+                    continue
+                if isinstance(result, BaseException):
+                    fut.set_exception(result)
+                else:
+                    fut.set_result(result)
+        finally:
+            self._slots.release()
+            if self._pending and self._task is None:
+                self._task = asyncio.create_task(self._run(), name="kb-embed-batch")

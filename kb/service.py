@@ -53,6 +53,9 @@ _Query = tuple["Snapshot", str, "npt.NDArray[np.float32] | None"]  # a search fo
 _Searched = tuple["npt.NDArray[np.float32]", "list[_Scored]"]  # its vector and ranking
 
 
+MAX_RANKED = 50  # a search returns at most this many hits (``k`` is capped there too)
+
+
 @dataclass(frozen=True)
 class _Scored:
     """One candidate entry's evidence."""
@@ -145,7 +148,7 @@ class KnowledgeBase:
         query = clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
         if not has_content(query) or not snap.entries:
             return _NOTHING
-        k = max(1, min(k or self.settings.top_k, 50))
+        k = max(1, min(k or self.settings.top_k, MAX_RANKED))
         # Embedding, faiss and scoring of concurrent searches share one worker-thread call.
         vector, ranked = await self._batcher().encode((snap, query, self._cache.get(query)))
         self._remember(query, vector)
@@ -269,26 +272,34 @@ class KnowledgeBase:
             found.update(snap.dense.score_entries(vector, extra))
         weights = Weights.of(self.settings, prob is not None)
         query_lang = detect_language(query)
-        positions = list(found)
-        if not positions:
+        n = len(found)
+        if not n:
             return []
-        pos_arr = np.asarray(positions, dtype=np.int64)
-        cos = np.asarray([found[p][0] for p in positions], dtype=np.float32)
+        pos_arr = np.fromiter(found, dtype=np.int64, count=n)
+        cos = np.fromiter((c for c, _ in found.values()), dtype=np.float32, count=n)
         lex = lexical[pos_arr] if lexical is not None else np.zeros_like(cos)
         probs = prob[pos_arr] if prob is not None else np.zeros_like(cos)
-        same = np.asarray(
-            [query_lang in snap.group_languages[snap.entries[p].group_key] for p in positions]
-        )
+        same = snap.group_speaks(query_lang)[pos_arr]
         scores = fuse(cos, lex, probs, same, weights, evidence(tokens))
-        best: dict[str, _Scored] = {}
-        for i, pos in enumerate(positions):
-            score = float(scores[i])
-            key = snap.entries[pos].group_key
-            if key not in best or score > best[key].score:
-                best[key] = _Scored(
-                    pos, score, min(float(cos[i]), 1.0), float(lex[i]), found[pos][1]
-                )
-        return sorted(best.values(), key=lambda s: (-s.score, s.pos))
+        # Per group its best candidate (the first one on a tie), then best first by score
+        # and position: sorted by group, score down, candidate order; the first of each group.
+        groups = snap.entry_group[pos_arr]
+        order = np.lexsort((np.arange(n), -scores, groups))
+        first = np.ones(n, dtype=bool)
+        first[1:] = groups[order[1:]] != groups[order[:-1]]
+        winners = order[first]
+        ranked = winners[np.lexsort((pos_arr[winners], -scores[winners]))][:MAX_RANKED]
+        rows = [r for _, r in found.values()]
+        return [
+            _Scored(
+                int(pos_arr[i]),
+                float(scores[i]),
+                min(float(cos[i]), 1.0),
+                float(lex[i]),
+                rows[i],
+            )
+            for i in ranked.tolist()
+        ]
 
     def _hit(self, snap: Snapshot, best: _Scored, language: str) -> Hit:
         """The group's entry in ``language`` (else the best one), with the best evidence."""

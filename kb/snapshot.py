@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from core.config import KbSettings
 from kb import classifier as intent
@@ -44,6 +46,33 @@ class Snapshot:
     tokens: dict[str, list[str]]  # text -> BM25 tokens, reused by the next rebuild
     classifier: intent.IntentClassifier | None
     thresholds: Thresholds
+
+    @cached_property
+    def entry_group(self) -> npt.NDArray[np.int64]:
+        """The number of each entry's group (groups numbered in order of first entry)."""
+        number: dict[str, int] = {}
+        return np.fromiter(
+            (number.setdefault(e.group_key, len(number)) for e in self.entries),
+            dtype=np.int64,
+            count=len(self.entries),
+        )
+
+    def group_speaks(self, language: str) -> npt.NDArray[np.bool_]:
+        """For each entry: whether its group has an entry in ``language``."""
+        masks = self._language_masks
+        mask = masks.get(language)
+        if mask is None:
+            mask = np.fromiter(
+                (language in self.group_languages[e.group_key] for e in self.entries),
+                dtype=np.bool_,
+                count=len(self.entries),
+            )
+            masks[language] = mask
+        return mask
+
+    @cached_property
+    def _language_masks(self) -> dict[str, npt.NDArray[np.bool_]]:
+        return {}
 
 
 def build_snapshot(

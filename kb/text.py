@@ -79,9 +79,12 @@ def normalize(text: str) -> str:
     return clean(text).lower()
 
 
+_CONTENT_RE = re.compile(r"[^\W_]")  # a character that is alphanumeric: categories L* and N*
+
+
 def has_content(text: str) -> bool:
     """Whether the text has at least one letter, digit or ideograph (not only emoji/marks)."""
-    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+    return _CONTENT_RE.search(text) is not None
 
 
 def detect_language(text: str) -> str:

@@ -223,6 +223,9 @@ class WebchatAdapter:
         ws = web.WebSocketResponse(
             heartbeat=self.cfg.heartbeat_seconds,
             max_msg_size=max(65_536, self.cfg.max_text_length * 8),
+            # Frames are a few hundred bytes of JSON: per-message deflate would cost more CPU
+            # (a zlib stream per socket, every frame) than it saves on the wire.
+            compress=False,
         )
         await ws.prepare(request)
         if not self.origin_allowed(request):
