@@ -234,7 +234,9 @@ class HotStore:
     """Typed hot-path writes; None where the caller must take the general path."""
 
     def __init__(self, db: Database) -> None:
-        self.writer = GroupWriter(db) if db.is_sqlite else None
+        # A file database only: an in-memory one is private to each connection.
+        on_file = db.is_sqlite and (make_url(db.url).database or ":memory:") != ":memory:"
+        self.writer = GroupWriter(db) if on_file else None
 
     async def record_customer_text(
         self,

@@ -240,11 +240,15 @@ class WebchatAdapter:
                 raise Unauthorized(
                     "The conversation of this token no longer exists.", code="invalid_token"
                 )
-        except Unauthorized as err:
-            await ws.send_str(
-                orjson.dumps({"type": "error", "code": err.code, "message": err.message}).decode()
-            )
-            await ws.close(code=4401, message=b"invalid token")
+        except KefuError as err:
+            # After the upgrade an error must be a frame and a close code: an HTTP error
+            # response written on the socket reads as a corrupt frame to the client.
+            if isinstance(err, Unauthorized):
+                frame = {"type": "error", "code": err.code, "message": err.message}
+                await ws.send_str(orjson.dumps(frame).decode())
+                await ws.close(code=4401, message=b"invalid token")
+            else:  # e.g. the database is out of reach for now: 1013, reconnect later
+                await ws.close(code=1013, message=b"try again later")
             return ws
         session_ = _Socket(self, ws, visitor, conv_id, conv.last_seq, request.remote or "?")
         self._sockets.add(ws)

@@ -79,9 +79,17 @@ async def test_database_outage_is_a_fast_503_and_heals_without_restart(
     await proxy.start()
     settings = make_settings(tmp_path, url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
     client = await aiohttp_client(create_app(settings, embedder=embedder, migrate=False))
-    assert (await client.post("/api/webchat/sessions", json={})).status == 200
+    created = await client.post("/api/webchat/sessions", json={})
+    assert created.status == 200
+    token = (await created.json())["token"]
 
     await proxy.stop()
+    # A socket opened during the outage is closed with 1013 (try again later): never an
+    # HTTP error response written after the upgrade, which reads as a corrupt frame.
+    ws = await client.ws_connect(f"/api/webchat/ws?token={token}")
+    closing = await ws.receive(timeout=15)
+    assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED), closing
+    assert ws.close_code == 1013
     resp = await client.post("/api/webchat/sessions", json={})
     assert resp.status == 503
     assert (await resp.json())["error"]["code"] == "unavailable"
