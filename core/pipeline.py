@@ -441,11 +441,7 @@ class TurnPipeline:
             )
         except NotBot:
             async with self.db.reader() as session:
-                owner = await session.scalar(
-                    select(Conversation.owner).where(Conversation.id == conversation_id)
-                )
-            if owner is None:
-                raise NotFound(f"Conversation {conversation_id} does not exist.") from None
+                owner = await _current_owner(session, conversation_id)
             return owner, None  # a person took over while the bot was thinking
         except AlreadyAnswered:
             return "bot", None  # another turn got here first
@@ -482,11 +478,7 @@ class TurnPipeline:
                     delivered_on=self._wakeup_channels(),
                 )
                 if msgs is None:
-                    owner = await session.scalar(
-                        select(Conversation.owner).where(Conversation.id == conversation_id)
-                    )
-                    if owner is None:
-                        raise NotFound(f"Conversation {conversation_id} does not exist.")
+                    owner = await _current_owner(session, conversation_id)
                     return owner, None  # a person took over while the bot was thinking
                 if not await mark_answered(session, conversation_id, seq):
                     raise _AlreadyAnswered
@@ -516,6 +508,16 @@ class TurnPipeline:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
             for task in pending:
                 task.cancel()
+
+
+async def _current_owner(session: AsyncSession, conversation_id: int) -> str:
+    """Who holds the conversation now; NotFound if it is gone."""
+    owner = await session.scalar(
+        select(Conversation.owner).where(Conversation.id == conversation_id)
+    )
+    if owner is None:
+        raise NotFound(f"Conversation {conversation_id} does not exist.")
+    return str(owner)
 
 
 class _Typing:
