@@ -211,3 +211,20 @@ class ChannelCapabilities:
     push_api: bool = True
     reply_window_hours: float | None = None
     media_kinds: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """One stored message, as a channel sees it."""
+
+    id: int
+    seq: int
+    direction: str  # in | out
+    sender: str
+    kind: str
+    text: str
+    source_id: str | None
+    external_id: str | None
+    private: bool
+    created_at: datetime
+    meta: dict[str, Any]

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.channel_store import stored as stored_view
 from core.config import BotSettings
 from core.conversations import add_bot_replies, add_reply, lock_conversation
 from core.coordination import Locks
@@ -30,6 +31,7 @@ from core.domain import (
     BotTurn,
     EscalationRequest,
     InboundMessage,
+    StoredMessage,
     TurnInput,
 )
 from core.errors import NotFound
@@ -87,7 +89,7 @@ class InboundResult:
     duplicate: bool
     owner: str  # after the owner rules
     turn: asyncio.Task[None] | None = None  # the bot's turn, when it answers
-    message: Message | None = None  # the stored message (the earlier one for a duplicate)
+    message: StoredMessage | None = None  # the stored message (the earlier one, a duplicate)
     no_reply: str | None = None  # why nobody answers it (core.domain.NoReply)
     thread_rule: str | None = None  # how a thread hint matched
     inline_reply: str | None = None  # a fixed reply the channel delivers in its response
@@ -169,7 +171,13 @@ class TurnPipeline:
         self.metrics.stored(inbound.channel, started, duplicate=rec.duplicate)
         if rec.duplicate:
             return InboundResult(
-                conv_id, msg.id, msg.seq, True, adm.owner, no_reply=msg.no_reply, message=msg
+                conv_id,
+                msg.id,
+                msg.seq,
+                True,
+                adm.owner,
+                no_reply=msg.no_reply,
+                message=stored_view(msg),
             )
         fixed = adm.fixed_reply
         last_seq = fixed.seq if fixed is not None else msg.seq
@@ -181,7 +189,7 @@ class TurnPipeline:
             msg.seq,
             False,
             adm.owner,
-            message=msg,
+            message=stored_view(msg),
             no_reply=msg.no_reply,
             thread_rule=rec.thread_rule,
             inline_reply=fixed.text if fixed is not None and adm.fixed_reply_claimed else None,
@@ -226,23 +234,18 @@ class TurnPipeline:
         )
         if stored is None:
             return None
-        msg = Message(
+        msg = StoredMessage(
             id=stored.message_id,
-            conversation_id=conv_id,
-            inbox_id=stored.inbox_id,
             seq=stored.seq,
             direction="in",
             sender="customer",
             kind="text",
             text=inbound.text,
-            attachments=[],
-            private=False,
             source_id=inbound.source_id,
-            delivery="received",
-            meta={},
+            external_id=None,
+            private=False,
             created_at=now,
-            answered=False,
-            no_reply=None,
+            meta={},
         )
         self.metrics.stored(inbound.channel, started, duplicate=False)
         frame = {

@@ -47,3 +47,26 @@ def test_packages_import_only_what_they_may(package: str) -> None:
 def test_core_never_imports_a_concrete_channel() -> None:
     for path in (ROOT / "core").rglob("*.py"):
         assert "channels.webchat" not in path.read_text(encoding="utf-8"), path
+
+
+def test_channels_use_no_orm_model_and_open_no_session() -> None:
+    """The channel contract: a channel reaches storage only through core's typed calls
+    (core/inbound.py, core/channel_store.py, core/leases.py), never the ORM or a session."""
+    bad = []
+    for path in sorted((ROOT / "channels").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "core.models" or node.module.startswith("sqlalchemy"):
+                    bad.append(f"{path.relative_to(ROOT)} imports {node.module}")
+            elif isinstance(node, ast.Import):
+                bad += [
+                    f"{path.relative_to(ROOT)} imports {a.name}"
+                    for a in node.names
+                    if a.name.startswith("sqlalchemy")
+                ]
+        for call in (".reader()", ".transaction()"):
+            if call in text:
+                bad.append(f"{path.relative_to(ROOT)} opens a session ({call})")
+    assert not bad, "; ".join(bad)

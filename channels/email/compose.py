@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from channels.email.charsets import decode_header
 from channels.email.content import text_to_html
-from core.models import utcnow
 
 _PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|vs|回复|答复|回覆|转发|轉寄)\s*[:：]\s*)+", re.I)
 _TICKET_TOKEN = re.compile(r"\s*\[#\d{1,12}\]\s*")
@@ -100,7 +100,7 @@ def build_message(out: Outgoing) -> EmailMessage:
     msg["To"] = clean_header(out.to, 320)
     msg["Reply-To"] = clean_header(out.reply_to, 320)
     msg["Subject"] = clean_header(out.subject, 500)
-    msg["Date"] = format_datetime(utcnow())
+    msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = f"<{clean_header(out.message_id, 250)}>"
     # A customer's Message-ID comes back in these: odd ones are left out, never rewritten.
     in_reply_to = safe_id(out.in_reply_to or "")

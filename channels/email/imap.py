@@ -23,10 +23,10 @@ import aioimaplib
 from channels.email.config import EmailInbox, ServerUrl
 from channels.email.intake import EmailIntake
 from channels.email.outbound import tls_context
+from core.channel_store import read_state, write_state
 from core.context import Services
 from core.errors import KefuError
 from core.leases import Leases
-from core.models import ChannelState
 
 log = logging.getLogger(__name__)
 
@@ -100,21 +100,15 @@ class ImapPoller:
 
     async def load_cursor(self) -> Cursor | None:
         """The stored cursor, if any."""
-        async with self.services.db.reader() as session:
-            row = await session.get(ChannelState, (self.inbox.name, self.state_key))
-        if row is None:
+        value = await read_state(self.services.db, self.inbox.name, self.state_key)
+        if not value:
             return None
-        return Cursor(int(row.value.get("uidvalidity", 0)), int(row.value.get("last_uid", 0)))
+        return Cursor(int(value.get("uidvalidity", 0)), int(value.get("last_uid", 0)))
 
     async def save_cursor(self, cursor: Cursor) -> None:
         """Persist the cursor."""
-        async with self.services.db.transaction() as session:
-            row = await session.get(ChannelState, (self.inbox.name, self.state_key))
-            value = {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid}
-            if row is None:
-                session.add(ChannelState(inbox=self.inbox.name, key=self.state_key, value=value))
-            else:
-                row.value = value
+        value = {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid}
+        await write_state(self.services.db, self.inbox.name, self.state_key, value)
 
     async def run(self) -> None:
         """Poll forever under the mailbox's lease (one worker at a time; taken over on a crash)."""

@@ -15,15 +15,14 @@ import ssl
 from email.message import EmailMessage
 
 import aiosmtplib
-from sqlalchemy import select
 
 from channels.email.compose import Outgoing, build_message, fold_references, reply_subject
 from channels.email.config import EmailInbox
 from channels.email.threads import reply_address
+from core.channel_store import conversation_messages, latest_ticket_number, set_external_id
 from core.context import Services
 from core.domain import OutboundDelivery
 from core.errors import DeliveryError, PermanentDeliveryError
-from core.models import Message, Ticket
 
 _ADDRESS_OK = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+$")
 
@@ -71,45 +70,33 @@ async def deliver(services: Services, inbox: EmailInbox, d: OutboundDelivery) ->
     to = d.external_id
     if not _ADDRESS_OK.match(to) or to.endswith(".invalid"):
         raise PermanentDeliveryError(f"The customer has no usable email address ({to!r}).")
-    async with services.db.transaction() as session:
-        rows = (
-            await session.execute(
-                select(Message)
-                .where(Message.conversation_id == d.conversation_id, Message.private.is_(False))
-                .order_by(Message.seq)
-            )
-        ).scalars()
-        ids: list[str] = []
-        subject = ""
-        last_inbound: str | None = None
-        mine: Message | None = None
-        for m in rows:
-            if m.id == d.message_id:
-                mine = m
-                continue
-            if m.direction == "in" and m.meta.get("email_message_id"):
-                ids.append(str(m.meta["email_message_id"]))
-                subject = subject or str(m.meta.get("subject") or "")
-                if m.seq < d.seq:
-                    last_inbound = str(m.meta["email_message_id"])
-            elif m.direction == "out" and m.external_id and m.seq < d.seq:
-                ids.append(m.external_id)
-        if mine is None:
-            raise PermanentDeliveryError(f"Message {d.message_id} no longer exists.")
-        message_id = (
-            mine.external_id or f"kefu.{d.message_id}.{d.idempotency_key[:16]}@{inbox.domain}"
-        )
-        mine.external_id = message_id  # stored before sending: a fast reply still threads
-        ticket = (
-            await session.execute(
-                select(Ticket.number)
-                .where(Ticket.conversation_id == d.conversation_id)
-                .order_by(Ticket.id.desc())
-                .limit(1)
-            )
-        ).scalar()
-        if ticket is None and isinstance(mine.meta.get("ticket"), int):
-            ticket = mine.meta["ticket"]
+    db = services.db
+    ids: list[str] = []
+    subject = ""
+    last_inbound: str | None = None
+    mine = None
+    for m in await conversation_messages(db, d.conversation_id):
+        if m.id == d.message_id:
+            mine = m
+            continue
+        if m.direction == "in" and m.meta.get("email_message_id"):
+            ids.append(str(m.meta["email_message_id"]))
+            subject = subject or str(m.meta.get("subject") or "")
+            if m.seq < d.seq:
+                last_inbound = str(m.meta["email_message_id"])
+        elif m.direction == "out" and m.external_id and m.seq < d.seq:
+            ids.append(m.external_id)
+    if mine is None:
+        raise PermanentDeliveryError(f"Message {d.message_id} no longer exists.")
+    # Stored before sending (a fast reply still threads); a retry keeps the first one.
+    message_id = await set_external_id(
+        db, d.message_id, f"kefu.{d.message_id}.{d.idempotency_key[:16]}@{inbox.domain}"
+    )
+    if message_id is None:
+        raise PermanentDeliveryError(f"Message {d.message_id} no longer exists.")
+    ticket = await latest_ticket_number(db, d.conversation_id)
+    if ticket is None and isinstance(mine.meta.get("ticket"), int):
+        ticket = mine.meta["ticket"]
     attachments = []
     for a in d.attachments:
         attachments.append((await services.attachments.read(a.key), a.mime, a.name))

@@ -20,15 +20,14 @@ from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
-from sqlalchemy import select
 
+from core.channel_store import message as stored_message
+from core.channel_store import messages_after, open_conversation, users_conversation
 from core.context import Services
-from core.conversations import identity_for, inbox_id, messages_after, start_conversation
 from core.coordination import RateLimiter
-from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery
+from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery, StoredMessage
 from core.errors import BadRequest, KefuError, NotFound, Unauthorized
 from core.events import conversation_topic
-from core.models import ContactIdentity, Conversation, Message
 from core.security import TokenSigner
 from core.web import error_body, json_response, read_json
 
@@ -40,7 +39,7 @@ CHANNEL = "webchat"
 MAX_CLIENT_MSG_ID = 64
 
 
-def message_frame(m: Message) -> dict[str, Any]:
+def message_frame(m: StoredMessage) -> dict[str, Any]:
     """A stored message as the widget sees it."""
     return stored_frame(
         {
@@ -168,19 +167,13 @@ class WebchatAdapter:
             if not isinstance(token, str):
                 raise Unauthorized("The token is malformed.", code="invalid_token")
             visitor, conv_id = self._verify(token)
-            async with db.reader() as session:
-                conv = await self._conversation(session, visitor, conv_id)
-            if conv is None:
+            if await users_conversation(db, CHANNEL, visitor, conv_id) is None:
                 raise Unauthorized(
                     "The conversation of this token no longer exists.", code="invalid_token"
                 )
         else:
             visitor = uuid.uuid4().hex
-            async with db.transaction() as session:
-                ibx = await inbox_id(session, INBOX, CHANNEL)
-                identity = await identity_for(session, CHANNEL, ibx, visitor)
-                conv = await start_conversation(session, identity, language=locale)
-            conv_id = conv.id
+            conv_id = await open_conversation(db, CHANNEL, INBOX, visitor, language=locale)
         ttl = self.cfg.token_ttl_hours * 3600
         fresh = self.tokens.sign({"v": visitor, "c": conv_id}, ttl)
         expires = self.tokens.verify(fresh)["exp"]
@@ -201,21 +194,6 @@ class WebchatAdapter:
             raise Unauthorized("The token is malformed.", code="invalid_token")
         return visitor, conv_id
 
-    @staticmethod
-    async def _conversation(session: Any, visitor: str, conv_id: int) -> Conversation | None:
-        row = (
-            await session.execute(
-                select(Conversation)
-                .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
-                .where(
-                    Conversation.id == conv_id,
-                    ContactIdentity.external_id == visitor,
-                    ContactIdentity.channel == CHANNEL,
-                )
-            )
-        ).scalar_one_or_none()
-        return row
-
     # -- WebSocket ---------------------------------------------------------------------------
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
@@ -234,9 +212,8 @@ class WebchatAdapter:
             return ws
         try:
             visitor, conv_id = self._verify(request.query.get("token", ""))
-            async with self.services.db.reader() as session:
-                conv = await self._conversation(session, visitor, conv_id)
-            if conv is None:
+            last_seq = await users_conversation(self.services.db, CHANNEL, visitor, conv_id)
+            if last_seq is None:
                 raise Unauthorized(
                     "The conversation of this token no longer exists.", code="invalid_token"
                 )
@@ -250,7 +227,7 @@ class WebchatAdapter:
             else:  # e.g. the database is out of reach for now: 1013, reconnect later
                 await ws.close(code=1013, message=b"try again later")
             return ws
-        session_ = _Socket(self, ws, visitor, conv_id, conv.last_seq, request.remote or "?")
+        session_ = _Socket(self, ws, visitor, conv_id, last_seq, request.remote or "?")
         self._sockets.add(ws)
         try:
             await session_.run()
@@ -349,8 +326,7 @@ class _Socket:
         async with self._push_lock:
             if after_seq is None:
                 after_seq = self.pushed
-            async with self.services.db.reader() as session:
-                msgs = await messages_after(session, self.conv_id, after_seq)
+            msgs = await messages_after(self.services.db, self.conv_id, after_seq)
             for m in msgs:
                 await self.send(message_frame(m))
             if msgs:
@@ -374,7 +350,7 @@ class _Socket:
                 await self.send(stored_frame(m))
             return True
 
-    async def push_stored(self, msg: Message) -> None:
+    async def push_stored(self, msg: StoredMessage) -> None:
         """Echo a message this socket just stored, without reading it back when it is next."""
         async with self._push_lock:
             if msg.seq == self.pushed + 1:
@@ -464,8 +440,7 @@ class _Socket:
         )
         if result.duplicate:
             # Resent after a drop: the client needs the echo with the seq it was stored under.
-            async with self.services.db.reader() as session:
-                msg = await session.get(Message, result.message_id)
+            msg = await stored_message(self.services.db, result.message_id)
             if msg is None:
                 raise NotFound("That message no longer exists.")
             await self.send(message_frame(msg))

@@ -24,7 +24,6 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
-from sqlalchemy import select
 
 from channels.wechat import window
 from channels.wechat.api import ApiClient, ApiRefused, fetch_stable_token, fetch_token
@@ -33,12 +32,11 @@ from channels.wechat.config import WechatInbox, parse
 from channels.wechat.inbound import Incoming, normalize, notice_text
 from channels.wechat.passive import PassiveReplies, Window
 from channels.wechat.token import AccessTokens
+from core.channel_store import claim_replies_after
 from core.context import Services
 from core.domain import Attachment, ChannelCapabilities, InboundMessage, OutboundDelivery
 from core.errors import BadRequest, DeliveryError, Forbidden, NotFound, PayloadTooLarge
 from core.events import conversation_topic
-from core.models import Message
-from core.outbox import claim_messages
 
 log = logging.getLogger(__name__)
 
@@ -219,26 +217,10 @@ class WechatAdapter:
             return None
         if win.abandoned:
             return None
-        db = self.services.db
-        async with db.reader() as session:
-            rows = (
-                await session.execute(
-                    select(Message.id, Message.text)
-                    .where(
-                        Message.conversation_id == win.conversation_id,
-                        Message.seq > after_seq,
-                        Message.direction == "out",
-                        Message.private.is_(False),
-                    )
-                    .order_by(Message.seq)
-                )
-            ).all()
-        if not rows:
+        ids, texts = await claim_replies_after(self.services.db, win.conversation_id, after_seq)
+        if not ids:
             return None
-        ids = [int(r[0]) for r in rows]
-        async with db.transaction() as session:
-            claimed = set(await claim_messages(session, ids))
-        texts = {int(r[0]): str(r[1]) for r in rows if int(r[0]) in claimed}
+        claimed = set(texts)
         remaining = [i for i in ids if i not in claimed]
         while remaining and not win.abandoned:
             win.changed.clear()

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
-
-from channels.wechat.state import read_state, write_state
+from core.channel_store import contact_email, read_state, write_state
 from core.db import Database
 from core.errors import PermanentDeliveryError
-from core.models import Contact, Conversation
 
 WINDOW_SECONDS = 48 * 3600
 WINDOW_MESSAGES = 5
@@ -51,14 +48,7 @@ async def counted(db: Database, inbox: str, user: str) -> None:
 
 async def refusal(db: Database, errcode: int, conversation_id: int) -> PermanentDeliveryError:
     """A clear, bilingual reason for the console, with the alternatives that remain."""
-    async with db.reader() as session:
-        email = (
-            await session.execute(
-                select(Contact.email)
-                .join(Conversation, Conversation.contact_id == Contact.id)
-                .where(Conversation.id == conversation_id)
-            )
-        ).scalar_one_or_none()
+    email = await contact_email(db, conversation_id)
     if errcode == 45015:
         why = (
             "微信 48 小时客服消息窗口已关闭：客户超过 48 小时未发消息，无法主动回复。"

@@ -24,20 +24,18 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select
 
 from channels.wechat import window
 from channels.wechat.adapter import read_body
 from channels.wechat.api import ApiClient, fetch_token
 from channels.wechat.codec import Cipher, parse_xml
 from channels.wechat.inbound import notice_text
-from channels.wechat.state import read_state, write_state
 from channels.wechat.token import AccessTokens
 from channels.wecom_kf.config import WecomKfInbox, parse
+from core.channel_store import owner_of, read_state, write_state
 from core.context import Services
 from core.domain import Attachment, ChannelCapabilities, InboundMessage, OutboundDelivery
 from core.errors import BadRequest, DeliveryError, NotFound, PayloadTooLarge
-from core.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -254,12 +252,7 @@ class WecomKfAdapter:
         }
         await self.apis[cfg.name].post("/cgi-bin/kf/send_msg", body)
         await window.counted(db, cfg.name, delivery.external_id)
-        async with db.reader() as session:
-            owner = (
-                await session.execute(
-                    select(Conversation.owner).where(Conversation.id == delivery.conversation_id)
-                )
-            ).scalar_one_or_none()
+        owner = await owner_of(db, delivery.conversation_id)
         if owner == "resolved" and delivery.sender == "system":
             try:
                 await self._trans(cfg, delivery.external_id, 4)
