@@ -203,9 +203,9 @@ class TurnPipeline:
 
     def _plain_text(self, inbound: InboundMessage) -> bool:
         """A customer's text in a conversation the channel names, with no special hint:
-        the common case the group writer stores in one statement pair (SQLite)."""
+        the common case the hot-path store writes in one statement pair."""
         return (
-            self.store.writer is not None
+            self.store.enabled
             and inbound.conversation_id is not None
             and inbound.kind == "text"
             and inbound.no_reply is None
@@ -218,7 +218,7 @@ class TurnPipeline:
         )
 
     async def _inbound_fast(self, inbound: InboundMessage, started: float) -> InboundResult | None:
-        """The plain case through the group writer; None when the general path must decide."""
+        """The plain case through the hot-path store; None when the general path must decide."""
         conv_id = inbound.conversation_id
         assert conv_id is not None
         before = self._turn_mark(conv_id)
@@ -260,7 +260,9 @@ class TurnPipeline:
         await self.events.conversation_updated(conv_id, "bot", stored.seq)
         # The memory read with the write is current unless a turn of this conversation ran
         # (or finished) meanwhile; then the turn reads it under the conversation's lock.
-        quiet = before == self._turn_mark(conv_id) and not before[0]
+        # Several workers (PostgreSQL) may run turns of one conversation: there, always read.
+        single = self.store.writer is not None
+        quiet = single and before == self._turn_mark(conv_id) and not before[0]
         asked = Asked(inbound.channel, inbound.text, stored.bot_state) if quiet else None
         task = self._start_turn(conv_id, stored.seq, asked)
         return InboundResult(conv_id, msg.id, msg.seq, False, "bot", task, msg)
@@ -398,7 +400,7 @@ class TurnPipeline:
         self, conversation_id: int, turn: BotTurn, seq: int
     ) -> tuple[str, tuple[int, list[dict[str, Any]] | None] | None]:
         if turn.escalate is None and turn.replies:
-            if self.store.writer is not None:
+            if self.store.enabled:
                 return await self._commit_replies_fast(conversation_id, turn, seq)
             owner, last_seq = await self._commit_replies(conversation_id, turn, seq)
             return owner, (last_seq, None) if last_seq is not None else None
@@ -431,7 +433,7 @@ class TurnPipeline:
     async def _commit_replies_fast(
         self, conversation_id: int, turn: BotTurn, seq: int
     ) -> tuple[str, tuple[int, list[dict[str, Any]] | None] | None]:
-        """The usual turn through the group writer (SQLite): one job in a shared commit."""
+        """The usual turn through the hot-path store (SQLite: one job in a shared commit)."""
         try:
             stored = await self.store.add_bot_replies(
                 conversation_id,

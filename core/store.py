@@ -10,8 +10,8 @@ the unique index) rolls back only that job.
 
 The writer holds the database's write lock while a batch runs, so ORM write transactions
 (escalations, agents' actions) and batches never interleave; readers are never blocked (WAL).
-On PostgreSQL there is no writer thread: :class:`HotStore` returns None and callers use the
-SQLAlchemy path, whose row locks keep several workers correct.
+On PostgreSQL there is no writer thread: :class:`HotStore` runs the same statements as
+SQLAlchemy Core in ordinary transactions, whose row locks keep several workers correct.
 
 Values are written the way SQLAlchemy writes them on SQLite (UTC datetimes as
 ``YYYY-MM-DD HH:MM:SS.ffffff``, JSON as text, booleans as 0/1), so both paths read alike.
@@ -29,11 +29,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from core.db import Database
+from core.models import ContactIdentity, Conversation, Inbox, Message, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -230,13 +233,24 @@ VALUES (:mid, :cid, :channel, 'pending', 0, :now, :key, :now, :now)
 """
 
 
+_T_CONV = cast(Table, Conversation.__table__)
+_T_MSG = cast(Table, Message.__table__)
+_T_IDENT = cast(Table, ContactIdentity.__table__)
+_T_INBOX = cast(Table, Inbox.__table__)
+_T_OUTBOX = cast(Table, OutboxItem.__table__)
+
+
 class HotStore:
     """Typed hot-path writes; None where the caller must take the general path."""
 
     def __init__(self, db: Database) -> None:
+        self.db = db
         # A file database only: an in-memory one is private to each connection.
         on_file = db.is_sqlite and (make_url(db.url).database or ":memory:") != ":memory:"
         self.writer = GroupWriter(db) if on_file else None
+        # PostgreSQL: the same statements as SQLAlchemy Core in an ordinary transaction
+        # (no group writer: several workers write at once, row locks keep them correct).
+        self.enabled = self.writer is not None or not db.is_sqlite
 
     async def record_customer_text(
         self,
@@ -255,7 +269,11 @@ class HotStore:
         conversation, a resend): the caller then runs the general path, which decides.
         """
         if self.writer is None:
-            return None
+            if not self.enabled:
+                return None
+            return await self._record_core(
+                conversation_id, channel, inbox, external_id, source_id, text, now
+            )
         stamp = sql_time(now)
 
         def job(conn: sqlite3.Connection) -> StoredInbound | None:
@@ -320,7 +338,10 @@ class HotStore:
         :class:`AlreadyAnswered` when another turn answered first (nothing is written).
         On a channel with a live socket the replies are stored as sent, without outbox rows.
         """
-        assert self.writer is not None
+        if self.writer is None:
+            return await self._replies_core(
+                conversation_id, answered_seq, replies, state, language, live_channels, now
+            )
         stamp = sql_time(now)
 
         def job(conn: sqlite3.Connection) -> list[StoredReply]:
@@ -375,6 +396,180 @@ class HotStore:
             return out
 
         return await self.writer.run(job)
+
+    async def _record_core(
+        self,
+        conversation_id: int,
+        channel: str,
+        inbox: str,
+        external_id: str,
+        source_id: str,
+        text: str,
+        now: datetime,
+    ) -> StoredInbound | None:
+        """:meth:`record_customer_text` on PostgreSQL: two Core statements, one transaction."""
+        conv, msg, ident, ibx = _T_CONV, _T_MSG, _T_IDENT, _T_INBOX
+        customer = (
+            select(ident.c.id)
+            .join(ibx, ibx.c.id == ident.c.inbox_id)
+            .where(
+                ident.c.channel == channel, ident.c.external_id == external_id, ibx.c.name == inbox
+            )
+        )
+        try:
+            async with self.db.transaction() as session:
+                row = (
+                    await session.execute(
+                        update(conv)
+                        .where(
+                            conv.c.id == conversation_id,
+                            conv.c.owner == "bot",
+                            conv.c.identity_id.in_(customer.scalar_subquery()),
+                        )
+                        .values(
+                            last_seq=conv.c.last_seq + 1,
+                            last_activity_at=now,
+                            updated_at=now,
+                            first_customer_message_at=func.coalesce(
+                                conv.c.first_customer_message_at, now
+                            ),
+                        )
+                        .returning(
+                            conv.c.last_seq, conv.c.inbox_id, conv.c.bot_state, conv.c.language
+                        )
+                    )
+                ).first()
+                if row is None:
+                    return None
+                seq, inbox_id, state, language = row
+                message_id = (
+                    await session.execute(
+                        insert(msg)
+                        .values(
+                            conversation_id=conversation_id,
+                            inbox_id=inbox_id,
+                            seq=seq,
+                            direction="in",
+                            sender="customer",
+                            kind="text",
+                            text=text,
+                            attachments=[],
+                            private=False,
+                            source_id=source_id,
+                            delivery="received",
+                            meta={},
+                            created_at=now,
+                            answered=False,
+                        )
+                        .returning(msg.c.id)
+                    )
+                ).scalar_one()
+        except IntegrityError:
+            return None  # a resend: the general path finds the first delivery
+        return StoredInbound(
+            int(message_id),
+            int(seq),
+            int(inbox_id),
+            now,
+            state if isinstance(state, dict) else {},
+            language,
+        )
+
+    async def _replies_core(
+        self,
+        conversation_id: int,
+        answered_seq: int,
+        replies: list[tuple[str, dict[str, Any]]],
+        state: dict[str, Any],
+        language: str,
+        live_channels: frozenset[str],
+        now: datetime,
+    ) -> list[StoredReply]:
+        """:meth:`add_bot_replies` on PostgreSQL: the same checks, Core statements."""
+        conv, msg, box = _T_CONV, _T_MSG, _T_OUTBOX
+        async with self.db.transaction() as session:
+            row = (
+                await session.execute(
+                    update(conv)
+                    .where(conv.c.id == conversation_id, conv.c.owner == "bot")
+                    .values(
+                        last_seq=conv.c.last_seq + len(replies),
+                        bot_state=state,
+                        language=language,
+                        last_activity_at=now,
+                        updated_at=now,
+                    )
+                    .returning(conv.c.last_seq, conv.c.inbox_id, conv.c.channel)
+                )
+            ).first()
+            if row is None:
+                raise NotBot()
+            marked = await session.execute(
+                update(msg)
+                .where(
+                    msg.c.conversation_id == conversation_id,
+                    msg.c.seq == answered_seq,
+                    msg.c.direction == "in",
+                    msg.c.answered.is_(False),
+                    msg.c.no_reply.is_(None),
+                )
+                .values(answered=True)
+            )
+            if not getattr(marked, "rowcount", 0):
+                raise AlreadyAnswered()  # rolls the transaction back: nothing is written
+            last, inbox_id, channel = int(row[0]), int(row[1]), str(row[2])
+            live = channel in live_channels
+            first = last - len(replies) + 1
+            ids = (
+                await session.execute(
+                    insert(msg)
+                    .values(
+                        [
+                            {
+                                "conversation_id": conversation_id,
+                                "inbox_id": inbox_id,
+                                "seq": first + i,
+                                "direction": "out",
+                                "sender": "bot",
+                                "kind": "text",
+                                "text": text,
+                                "attachments": [],
+                                "private": False,
+                                "delivery": "sent" if live else "pending",
+                                "meta": meta,
+                                "created_at": now,
+                                "answered": False,
+                            }
+                            for i, (text, meta) in enumerate(replies)
+                        ]
+                    )
+                    .returning(msg.c.id, msg.c.seq)
+                )
+            ).all()
+            by_seq = {int(s): int(i) for i, s in ids}
+            if not live:
+                await session.execute(
+                    insert(box).values(
+                        [
+                            {
+                                "message_id": by_seq[first + i],
+                                "conversation_id": conversation_id,
+                                "channel": channel,
+                                "status": "pending",
+                                "attempts": 0,
+                                "next_attempt_at": now,
+                                "idempotency_key": uuid.uuid4().hex,
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                            for i in range(len(replies))
+                        ]
+                    )
+                )
+        return [
+            StoredReply(by_seq[first + i], first + i, text, meta, now)
+            for i, (text, meta) in enumerate(replies)
+        ]
 
     async def close(self) -> None:
         """Stop the writer thread."""

@@ -1,6 +1,7 @@
-"""The group writer (SQLite's hot path): jobs waiting together commit together, each in its
-own savepoint; the owner and answered checks hold; what it writes reads back through the ORM
-exactly like what the general path writes."""
+"""The hot-path store: on SQLite the group writer (jobs waiting together commit together, each
+in its own savepoint), on PostgreSQL the same statements in Core; on both the owner, customer
+and answered checks hold and what it writes reads back through the ORM like the general path's
+rows."""
 
 from __future__ import annotations
 
@@ -81,8 +82,9 @@ async def test_concurrent_writes_share_commits_and_a_resend_fails_alone(
 
 
 async def test_someone_elses_conversation_or_another_owner_is_left_to_the_general_path(
-    sqlite_db: Database,
+    db: Database,
 ) -> None:
+    sqlite_db = db  # SQLite (group writer) and PostgreSQL (Core statements)
     store = HotStore(sqlite_db)
     (a, conv_a), (b, _conv_b) = await visitors(sqlite_db, 2)
     assert await say(store, b, conv_a, "b:1") is None  # not b's conversation
@@ -95,8 +97,9 @@ async def test_someone_elses_conversation_or_another_owner_is_left_to_the_genera
 
 
 async def test_replies_commit_once_and_only_while_the_bot_holds_the_conversation(
-    sqlite_db: Database,
+    db: Database,
 ) -> None:
+    sqlite_db = db  # SQLite (group writer) and PostgreSQL (Core statements)
     store = HotStore(sqlite_db)
     (v, conv), (w, conv_w) = await visitors(sqlite_db, 2)
     asked = await say(store, v, conv, "v:1")
@@ -144,8 +147,9 @@ async def test_replies_commit_once_and_only_while_the_bot_holds_the_conversation
 
 
 async def test_live_socket_replies_are_stored_as_sent_without_outbox_rows(
-    sqlite_db: Database,
+    db: Database,
 ) -> None:
+    sqlite_db = db  # SQLite (group writer) and PostgreSQL (Core statements)
     store = HotStore(sqlite_db)
     ((v, conv),) = await visitors(sqlite_db, 1)
     await say(store, v, conv, "v:1")
@@ -160,5 +164,7 @@ async def test_live_socket_replies_are_stored_as_sent_without_outbox_rows(
 
 
 def test_no_writer_on_postgresql_or_in_memory() -> None:
-    assert HotStore(Database("sqlite+aiosqlite:///:memory:")).writer is None
-    assert HotStore(Database("postgresql+asyncpg://u@127.0.0.1/x")).writer is None
+    memory = HotStore(Database("sqlite+aiosqlite:///:memory:"))
+    assert memory.writer is None and not memory.enabled  # the general path, always
+    pg = HotStore(Database("postgresql+asyncpg://u@127.0.0.1/x"))
+    assert pg.writer is None and pg.enabled  # Core statements in ordinary transactions
