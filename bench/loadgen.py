@@ -78,7 +78,12 @@ class _Run:
         async with http.ws_connect(
             f"{self.ws_base}/api/webchat/ws", params={"token": token}, heartbeat=None
         ) as ws:
-            ready = await ws.receive_json(timeout=TURN_TIMEOUT)
+            first = await ws.receive(timeout=TURN_TIMEOUT)
+            if first.type != aiohttp.WSMsgType.TEXT:  # closed at once (1013: try again later)
+                self.result.errors[f"socket_closed_{ws.close_code}"] += 1
+                await asyncio.sleep(0.1)
+                return
+            ready = orjson.loads(first.data)
             if ready.get("type") != "ready":
                 self.result.errors["not_ready"] += 1
                 return
