@@ -31,7 +31,7 @@ from aiohttp import web
 
 from core.context import Services
 from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery
-from core.pipeline import InboundResult
+from core.inbound import InboundResult
 
 # The one inbound path, as a channel sees it.
 Inbound = Callable[[InboundMessage], Awaitable[InboundResult]]

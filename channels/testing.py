@@ -22,7 +22,7 @@ from aiohttp import web
 from core.context import Services
 from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery
 from core.errors import DeliveryError
-from core.pipeline import InboundResult
+from core.inbound import InboundResult
 
 CHANNEL = "testing"
 INBOX = "testing"

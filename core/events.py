@@ -3,11 +3,13 @@ messages a turn just stored, so it need not read them back."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from core.coordination import Hub
 
 AGENTS_TOPIC = "agents"
+TYPING_AFTER = 0.3  # seconds a bot turn runs before the customer sees "typing..."
 
 
 def conversation_topic(conversation_id: int) -> str:
@@ -52,3 +54,27 @@ class Events:
                 "seq": seq,
             },
         )
+
+
+class BotTyping:
+    """The bot's typing indicator, shown only for a turn slower than TYPING_AFTER.
+
+    A quick answer arrives before anyone could read "typing..." (and costs the socket two
+    frames a turn for nothing); a slow one (a busy knowledge base, a model) shows it.
+    """
+
+    def __init__(self, events: Events, conversation_id: int) -> None:
+        self.events = events
+        self.conversation_id = conversation_id
+        self.shown: asyncio.Task[None] | None = None
+        self.timer = asyncio.get_running_loop().call_later(TYPING_AFTER, self._show)
+
+    def _show(self) -> None:
+        self.shown = asyncio.create_task(self.events.typing(self.conversation_id, "bot", True))
+
+    async def stop(self) -> None:
+        """The turn is over: hide the indicator if it was shown."""
+        self.timer.cancel()
+        if self.shown is not None:
+            await self.shown
+            await self.events.typing(self.conversation_id, "bot", False)

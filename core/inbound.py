@@ -19,6 +19,7 @@ the same whatever the channel:
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,7 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversations import Recorded, add_reply, record_inbound
-from core.domain import InboundMessage
+from core.domain import InboundMessage, StoredMessage
 from core.models import Conversation, Message
 from core.outbox import claim_messages
 
@@ -98,3 +99,19 @@ async def mark_answered(session: AsyncSession, conversation_id: int, seq: int) -
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    """What happened to an inbound message."""
+
+    conversation_id: int
+    message_id: int
+    seq: int
+    duplicate: bool
+    owner: str  # after the owner rules
+    turn: asyncio.Task[None] | None = None  # the bot's turn, when it answers
+    message: StoredMessage | None = None  # the stored message (the earlier one, a duplicate)
+    no_reply: str | None = None  # why nobody answers it (core.domain.NoReply)
+    thread_rule: str | None = None  # how a thread hint matched
+    inline_reply: str | None = None  # a fixed reply the channel delivers in its response

@@ -35,8 +35,8 @@ from core.domain import (
     TurnInput,
 )
 from core.errors import NotFound
-from core.events import Events
-from core.inbound import admit, mark_answered
+from core.events import BotTyping, Events
+from core.inbound import InboundResult, admit, mark_answered
 from core.metrics import Metrics
 from core.models import Conversation, Message, utcnow
 from core.outbox import OutboxDispatcher
@@ -77,25 +77,6 @@ class Handoff(Protocol):
     async def feedback(self, conversation_id: int, seq: int, value: object) -> None:
         """The customer rated message ``seq`` (thumbs up/down, or 1-5 on a survey)."""
         ...
-
-
-@dataclass(frozen=True)
-class InboundResult:
-    """What happened to an inbound message."""
-
-    conversation_id: int
-    message_id: int
-    seq: int
-    duplicate: bool
-    owner: str  # after the owner rules
-    turn: asyncio.Task[None] | None = None  # the bot's turn, when it answers
-    message: StoredMessage | None = None  # the stored message (the earlier one, a duplicate)
-    no_reply: str | None = None  # why nobody answers it (core.domain.NoReply)
-    thread_rule: str | None = None  # how a thread hint matched
-    inline_reply: str | None = None  # a fixed reply the channel delivers in its response
-
-
-TYPING_AFTER = 0.3  # seconds a bot turn runs before the customer sees "typing..."
 
 
 @dataclass(frozen=True)
@@ -369,7 +350,7 @@ class TurnPipeline:
     ) -> tuple[BotTurn, str, tuple[int, list[dict[str, Any]] | None] | None]:
         """Run the bot and commit its turn; (turn, owner, (last seq, stored messages))."""
         state = BotState.from_json(asked.bot_state)
-        typing = _Typing(self.events, conversation_id)
+        typing = BotTyping(self.events, conversation_id)
         try:
             try:
                 turn = await self.responder.respond(
@@ -523,30 +504,6 @@ async def _current_owner(session: AsyncSession, conversation_id: int) -> str:
     if owner is None:
         raise NotFound(f"Conversation {conversation_id} does not exist.")
     return str(owner)
-
-
-class _Typing:
-    """The bot's typing indicator, shown only for a turn slower than TYPING_AFTER.
-
-    A quick answer arrives before anyone could read "typing..." (and costs the socket two
-    frames a turn for nothing); a slow one (a busy knowledge base, a model) shows it.
-    """
-
-    def __init__(self, events: Events, conversation_id: int) -> None:
-        self.events = events
-        self.conversation_id = conversation_id
-        self.shown: asyncio.Task[None] | None = None
-        self.timer = asyncio.get_running_loop().call_later(TYPING_AFTER, self._show)
-
-    def _show(self) -> None:
-        self.shown = asyncio.create_task(self.events.typing(self.conversation_id, "bot", True))
-
-    async def stop(self) -> None:
-        """The turn is over: hide the indicator if it was shown."""
-        self.timer.cancel()
-        if self.shown is not None:
-            await self.shown
-            await self.events.typing(self.conversation_id, "bot", False)
 
 
 class _AlreadyAnswered(Exception):

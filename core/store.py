@@ -1,165 +1,34 @@
-"""The hot path's writes on SQLite: one writer thread that commits whatever is waiting.
+"""The hot path's two writes: a customer's text in a bot-held conversation, a bot turn's replies.
 
-A bot turn writes twice: the customer's message, then the bot's replies. Through the ORM and
-aiosqlite each write was several statements, each a hop to aiosqlite's thread and back, and
-each transaction waited for the previous one to commit. Here the two hot writes are plain
-SQL run by :class:`GroupWriter` in its own thread on its own ``sqlite3`` connection: every
-job that arrived while the previous batch was committing goes into the next transaction
-(group commit), each job inside its own savepoint, so one job's failure (a resend hitting
-the unique index) rolls back only that job.
+A bot turn writes twice: the customer's message, then the bot's replies. Through the ORM each
+write was several statements and a unit of work; here each is a couple of plain statements
+with the checks in their WHERE clauses (the owner is still the bot, the customer owns the
+conversation, the question is not answered yet). On SQLite they are jobs for the group writer
+(``core/group_writer.py``: every waiting job in one commit); on PostgreSQL the same statements
+run as SQLAlchemy Core in ordinary transactions, whose row locks keep several workers correct.
+Anything else (another owner, a resend, an email thread, an escalation) is left to the
+general path (``core/inbound.py``).
 
-The writer holds the database's write lock while a batch runs, so ORM write transactions
-(escalations, agents' actions) and batches never interleave; readers are never blocked (WAL).
-On PostgreSQL there is no writer thread: :class:`HotStore` runs the same statements as
-SQLAlchemy Core in ordinary transactions, whose row locks keep several workers correct.
-
-Values are written the way SQLAlchemy writes them on SQLite (UTC datetimes as
+Values are written on SQLite the way SQLAlchemy writes them (UTC datetimes as
 ``YYYY-MM-DD HH:MM:SS.ffffff``, JSON as text, booleans as 0/1), so both paths read alike.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import sqlite3
-import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from core.db import Database
+from core.group_writer import GroupWriter, sql_json, sql_time
 from core.models import ContactIdentity, Conversation, Inbox, Message, OutboxItem
-
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-Job = Callable[[sqlite3.Connection], Any]
-
-
-def sql_time(value: datetime) -> str:
-    """A UTC datetime as SQLAlchemy stores it on SQLite."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def sql_json(value: Any) -> str:
-    """JSON text as SQLAlchemy's JSON type stores it."""
-    return json.dumps(value)
-
-
-class GroupWriter:
-    """One ``sqlite3`` connection in one thread; jobs waiting together commit together."""
-
-    def __init__(self, db: Database) -> None:
-        url = make_url(db.url)
-        self.path = url.database or ":memory:"
-        self.db = db
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-writer")
-        self._local = threading.local()
-        self._queue: list[tuple[Job, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self.batches = 0
-        self.jobs = 0
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            for pragma in (
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA synchronous=NORMAL",
-                "PRAGMA foreign_keys=ON",
-                "PRAGMA busy_timeout=30000",
-            ):
-                conn.execute(pragma)
-            self._local.conn = conn
-        return conn
-
-    async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``job`` in the next group transaction; its result, or its exception."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.append((job, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name="kefu-group-commit")
-        return await future
-
-    async def _flush(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._queue:
-            batch, self._queue = self._queue, []
-            lock = self.db.write_lock
-            try:
-                if lock is not None:
-                    await lock.acquire()
-                try:
-                    results = await loop.run_in_executor(self._executor, self._commit, batch)
-                finally:
-                    if lock is not None:
-                        lock.release()
-            except BaseException as err:  # the commit itself failed: every job failed
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(
-                            err if isinstance(err, Exception) else RuntimeError(str(err))
-                        )
-                if not isinstance(err, Exception):
-                    raise
-                continue
-            self.batches += 1
-            self.jobs += len(batch)
-            for (_, future), (ok, value) in zip(batch, results, strict=True):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
-
-    def _commit(self, batch: list[tuple[Job, asyncio.Future[Any]]]) -> list[tuple[bool, Any]]:
-        """In the writer thread: BEGIN, each job in a savepoint, COMMIT."""
-        conn = self._conn()
-        results: list[tuple[bool, Any]] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for job, _ in batch:
-                conn.execute("SAVEPOINT job")
-                try:
-                    value = job(conn)
-                except Exception as err:
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    results.append((False, err))
-                else:
-                    conn.execute("RELEASE job")
-                    results.append((True, value))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return results
-
-    async def close(self) -> None:
-        """Finish what is queued and close the connection."""
-        if self._flusher is not None:
-            await asyncio.gather(self._flusher, return_exceptions=True)
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._close_conn)
-        self._executor.shutdown(wait=False)
-
-    def _close_conn(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
 
 
 @dataclass(frozen=True)
