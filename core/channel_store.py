@@ -201,12 +201,6 @@ async def claim_replies_after(
     return ids, {int(r[0]): str(r[1]) for r in rows if int(r[0]) in claimed}
 
 
-async def claim_reply_ids(db: Database, message_ids: list[int]) -> list[int]:
-    """Claim these replies for delivery by the caller (see :func:`claim_replies_after`)."""
-    async with db.transaction() as session:
-        return await claim_messages(session, message_ids)
-
-
 async def set_external_id(db: Database, message_id: int, external_id: str) -> str | None:
     """Give a message its platform id unless it has one; the id it has now (None: gone)."""
     async with db.transaction() as session:
