@@ -69,7 +69,17 @@ async def identity_for(
     email: str | None = None,
 ) -> ContactIdentity:
     """The contact identity for a channel user, creating the contact on first contact."""
-    identity = (
+    identity = await find_identity(session, channel, inbox, external_id)
+    if identity is not None:
+        return identity
+    return await _new_identity(session, channel, inbox, external_id, name, email)
+
+
+async def find_identity(
+    session: AsyncSession, channel: str, inbox: int, external_id: str
+) -> ContactIdentity | None:
+    """The identity of a channel user on ``inbox``, if they wrote before."""
+    return (
         await session.execute(
             select(ContactIdentity).where(
                 ContactIdentity.channel == channel,
@@ -78,8 +88,12 @@ async def identity_for(
             )
         )
     ).scalar_one_or_none()
-    if identity is not None:
-        return identity
+
+
+async def _new_identity(
+    session: AsyncSession, channel: str, inbox: int, external_id: str, name: str, email: str | None
+) -> ContactIdentity:
+    """A new contact and its first identity."""
     contact = Contact(name=name or "", email=email)
     session.add(contact)
     await session.flush()
@@ -228,26 +242,18 @@ async def _identity(
     session: AsyncSession, inbound: InboundMessage, ibx: int
 ) -> tuple[ContactIdentity, bool]:
     """The sender's identity on ``ibx`` (created on first contact); and whether it existed."""
-    found = (
-        await session.execute(
-            select(ContactIdentity).where(
-                ContactIdentity.channel == inbound.channel,
-                ContactIdentity.inbox_id == ibx,
-                ContactIdentity.external_id == inbound.external_id,
-            )
-        )
-    ).scalar_one_or_none()
+    found = await find_identity(session, inbound.channel, ibx, inbound.external_id)
     if found is not None:
         return found, True
-    identity = await identity_for(
+    new = await _new_identity(
         session,
         inbound.channel,
         ibx,
         inbound.external_id,
         inbound.contact_name,
-        email=inbound.contact_email,
+        inbound.contact_email,
     )
-    return identity, False
+    return new, False
 
 
 async def _threaded(

@@ -4,12 +4,32 @@ messages a turn just stored, so it need not read them back."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from core.coordination import Hub
 
 AGENTS_TOPIC = "agents"
 TYPING_AFTER = 0.3  # seconds a bot turn runs before the customer sees "typing..."
+
+
+def carried(
+    seq: int,
+    sender: str,
+    text: str,
+    source_id: str | None,
+    created_at: datetime,
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    """One stored message as a wake-up event carries it (see :meth:`Events.message`)."""
+    return {
+        "seq": seq,
+        "sender": sender,
+        "text": text,
+        "source_id": source_id,
+        "created_at": created_at.isoformat(),
+        "meta": meta,
+    }
 
 
 def conversation_topic(conversation_id: int) -> str:

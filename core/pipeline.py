@@ -35,7 +35,7 @@ from core.domain import (
     TurnInput,
 )
 from core.errors import NotFound
-from core.events import BotTyping, Events
+from core.events import BotTyping, Events, carried
 from core.inbound import InboundResult, admit, mark_answered
 from core.metrics import Metrics
 from core.models import Conversation, Message, utcnow
@@ -229,14 +229,7 @@ class TurnPipeline:
             meta={},
         )
         self.metrics.stored(inbound.channel, started, duplicate=False)
-        frame = {
-            "seq": stored.seq,
-            "sender": "customer",
-            "text": inbound.text,
-            "source_id": inbound.source_id,
-            "created_at": now.isoformat(),
-            "meta": {},
-        }
+        frame = carried(msg.seq, msg.sender, msg.text, msg.source_id, msg.created_at, msg.meta)
         await self.events.message(conv_id, stored.seq, [frame])
         await self.events.conversation_updated(conv_id, "bot", stored.seq)
         # The memory read with the write is current unless a turn of this conversation ran
@@ -248,24 +241,22 @@ class TurnPipeline:
         task = self._start_turn(conv_id, stored.seq, asked)
         return InboundResult(conv_id, msg.id, msg.seq, False, "bot", task, msg)
 
-    async def bot_turn(self, conversation_id: int, seq: int, asked: Asked | None = None) -> None:
-        """Answer the customer message ``seq`` if the bot still owns the conversation.
+    async def bot_turn(self, conversation_id: int, seq: int) -> None:
+        """Answer the customer message ``seq`` if the bot still owns the conversation and
+        nobody answered it yet (recovery's entry; the question is read under the lock)."""
+        await self._start_turn(conversation_id, seq, None)
 
-        ``asked``: the question and the bot's memory as the inbound write returned them
-        (no turn of this conversation was running then, so the memory is current); without
-        it they are read here, under the conversation's lock.
-        """
+    async def _turn(self, conversation_id: int, seq: int, asked: Asked | None) -> None:
+        """One bot turn. ``asked``: the question and the bot's memory as the inbound write
+        returned them (no turn of this conversation was running then, so the memory is
+        current); without it they are read here, under the conversation's lock."""
         started = self.metrics.clock()
-        self._turn_started(conversation_id)
-        try:
-            async with self.locks.hold(f"turn:{conversation_id}"):
+        async with self.locks.hold(f"turn:{conversation_id}"):
+            if asked is None:
+                asked = await self._read_asked(conversation_id, seq)
                 if asked is None:
-                    asked = await self._read_asked(conversation_id, seq)
-                    if asked is None:
-                        return
-                turn, owner, stored = await self._answer(conversation_id, seq, asked)
-        finally:
-            self._turn_ended(conversation_id)
+                    return
+            turn, owner, stored = await self._answer(conversation_id, seq, asked)
         if stored is None:
             return
         last_seq, frames = stored
@@ -299,12 +290,12 @@ class TurnPipeline:
     def _start_turn(
         self, conversation_id: int, seq: int, asked: Asked | None
     ) -> asyncio.Task[None]:
-        """Run the bot's turn as a task (counted as running from now on)."""
+        """Run the bot's turn as a task (counted as running from now until it ends)."""
         self._turn_started(conversation_id)
 
         async def turn() -> None:
             try:
-                await self.bot_turn(conversation_id, seq, asked)
+                await self._turn(conversation_id, seq, asked)
             finally:
                 self._turn_ended(conversation_id)
 
@@ -431,17 +422,7 @@ class TurnPipeline:
             return owner, None  # a person took over while the bot was thinking
         except AlreadyAnswered:
             return "bot", None  # another turn got here first
-        frames = [
-            {
-                "seq": r.seq,
-                "sender": "bot",
-                "text": r.text,
-                "source_id": None,
-                "created_at": r.created_at.isoformat(),
-                "meta": r.meta,
-            }
-            for r in stored
-        ]
+        frames = [carried(r.seq, "bot", r.text, None, r.created_at, r.meta) for r in stored]
         return "bot", (stored[-1].seq, frames)
 
     async def _commit_replies(

@@ -78,7 +78,7 @@ INSERT INTO messages (conversation_id, inbox_id, seq, direction, sender, kind, t
                       attachments, private, source_id, delivery, meta, created_at,
                       answered, no_reply)
 VALUES (:cid, :inbox_id, :seq, :direction, :sender, 'text', :text, '[]', 0, :source_id,
-        :delivery, :meta, :now, :answered, NULL)
+        :delivery, :meta, :now, 0, NULL)
 """
 
 _ADVANCE_BOT = """
@@ -172,7 +172,6 @@ class HotStore:
                     "delivery": "received",
                     "meta": "{}",
                     "now": stamp,
-                    "answered": 0,
                 },
             )
             loaded = json.loads(state) if state else {}
@@ -246,7 +245,6 @@ class HotStore:
                         "delivery": "sent" if live else "pending",
                         "meta": sql_json(meta),
                         "now": stamp,
-                        "answered": 0,
                     },
                 )
                 mid = int(cur.lastrowid or 0)

@@ -27,7 +27,7 @@ from core.context import Services
 from core.coordination import RateLimiter
 from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery, StoredMessage
 from core.errors import BadRequest, KefuError, NotFound, Unauthorized
-from core.events import conversation_topic
+from core.events import carried, conversation_topic
 from core.security import TokenSigner
 from core.web import error_body, json_response, read_json
 
@@ -41,16 +41,7 @@ MAX_CLIENT_MSG_ID = 64
 
 def message_frame(m: StoredMessage) -> dict[str, Any]:
     """A stored message as the widget sees it."""
-    return stored_frame(
-        {
-            "seq": m.seq,
-            "sender": m.sender,
-            "text": m.text,
-            "source_id": m.source_id,
-            "created_at": m.created_at.isoformat(),
-            "meta": m.meta,
-        }
-    )
+    return stored_frame(carried(m.seq, m.sender, m.text, m.source_id, m.created_at, m.meta))
 
 
 def stored_frame(m: dict[str, Any]) -> dict[str, Any]:
