@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -43,7 +45,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["connect_args"] = {"timeout": 30, "async_creator_fn": _connect_aiosqlite}
         else:
             # Fail fast when the server is down or unreachable (a 503, not a hung request);
             # pre-ping replaces connections a restarted server closed.
@@ -108,6 +110,31 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+class _AiosqliteConnection(aiosqlite.Connection):
+    """aiosqlite's connection, except that stopping it twice does not hang.
+
+    When a task is cancelled in the middle of a statement, SQLAlchemy invalidates the
+    connection: it starts a graceful ``close()`` under a shield and, cancelled, stops the
+    connection's thread at once (``stop()``). The graceful close, cancelled in turn, calls
+    ``stop()`` again in its ``finally`` and waits for an answer from the thread that has
+    already exited: that task never ends, and the shutdown that cancels every task waits for
+    it forever (the rare hang in full test runs that the test runner used to retry).
+    """
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        if not self._running:
+            return None  # stopped already: nothing will answer a second request
+        return super().stop()
+
+
+def _connect_aiosqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
+    """What ``aiosqlite.connect`` does, with :class:`_AiosqliteConnection` (for SQLAlchemy's
+    ``async_creator_fn``); its thread is a daemon, as SQLAlchemy makes aiosqlite's own."""
+    connection = _AiosqliteConnection(lambda: sqlite3.connect(database, **kwargs), 64)
+    connection._thread.daemon = True
+    return connection
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

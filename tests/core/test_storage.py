@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -194,3 +195,24 @@ async def test_first_use_of_an_inbox_is_safe_when_raced(db: Database) -> None:
 
     ids = await asyncio.gather(*(first_visitor() for _ in range(4)))
     assert len(set(ids)) == 1  # one inbox, and nobody got an error
+
+
+async def test_a_connection_stopped_while_it_closes_does_not_hang(tmp_path: Path) -> None:
+    """Regression (the rare hang at shutdown): SQLAlchemy invalidates a connection whose task
+    was cancelled mid-statement by starting a graceful close, then, cancelled, stopping the
+    connection's thread; the close, cancelled in turn, must end instead of waiting forever."""
+    from core.db import Database, _connect_aiosqlite
+
+    conn = await _connect_aiosqlite(str(tmp_path / "x.db"))
+    closing = asyncio.create_task(conn.close())
+    await asyncio.sleep(0)  # the close waits for the thread
+    conn.stop()  # SQLAlchemy's forced close
+    closing.cancel()
+    done, _ = await asyncio.wait({closing}, timeout=10)
+    assert closing in done  # stock aiosqlite leaves this task pending forever
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}")  # the engine uses it
+    async with db.engine.connect() as c:
+        raw = await c.get_raw_connection()
+        assert type(raw.driver_connection).__name__ == "_AiosqliteConnection"
+    await db.dispose()
