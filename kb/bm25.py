@@ -6,7 +6,8 @@ the dense side takes the best cosine. Scoring whole entries (all their texts con
 would let a word repeated across an entry's similar questions saturate BM25 and look like a
 full match. Postings hold, per token, the documents that contain it and the token's
 precomputed BM25 weight in each (idf * saturated tf), so a query costs one vector add per
-query token plus one max-reduce.
+query token plus one max-reduce over the documents its tokens touch (not over every
+document: most queries touch a small share of a large knowledge base).
 
 Normalisation: a raw score is divided by the query's *reference score*, the score an entry of
 average length that contains every query token exactly once would get, which is the sum of
@@ -55,8 +56,7 @@ class BM25:
         )
         if np.any(counts == 0):
             raise ValueError("every entry needs at least one text")
-        self._starts = np.zeros(self.n_entries, dtype=np.int64)
-        np.cumsum(counts[:-1], out=self._starts[1:])
+        self._doc_entry = np.repeat(np.arange(self.n_entries, dtype=np.int64), counts)
         lengths = np.fromiter((len(d) for d in docs), dtype=np.float32, count=self.n_docs)
         avgdl = float(lengths.mean()) if self.n_docs and lengths.sum() > 0 else 1.0
         norm = k1 * (1.0 - b + b * lengths / avgdl)
@@ -90,13 +90,22 @@ class BM25:
     def scores(self, query: Sequence[str]) -> npt.NDArray[np.float32]:
         """Raw BM25 score of every entry (its best text) for the query's distinct tokens."""
         out = np.zeros(self.n_docs, dtype=np.float32)
+        touched: list[npt.NDArray[np.int32]] = []
         for token in set(query):
             posting = self.postings.get(token)
             if posting is not None:
                 out[posting.docs] += posting.weights  # doc ids are unique within a posting
-        if self.n_entries == 0:
-            return out
-        return np.maximum.reduceat(out, self._starts)
+                touched.append(posting.docs)
+        best = np.zeros(self.n_entries, dtype=np.float32)
+        if not touched:
+            return best
+        # Postings are sorted by document, and documents are contiguous per entry: the
+        # touched documents, sorted, give each touched entry as one run to max-reduce.
+        docs = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
+        entry = self._doc_entry[docs]
+        first = np.flatnonzero(np.concatenate(([True], entry[1:] != entry[:-1])))
+        best[entry[first]] = np.maximum.reduceat(out[docs], first)
+        return best
 
     def normalized(self, query: Sequence[str]) -> npt.NDArray[np.float32]:
         """Every entry's score divided by the query's reference score, clipped to [0, 1]."""
