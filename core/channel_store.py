@@ -9,16 +9,28 @@ model or opens a session, and what it may touch is listed here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.conversations import identity_for, inbox_id, start_conversation
+from core.conversations import inbox_id
 from core.db import Database
 from core.domain import StoredMessage
-from core.models import ChannelState, Contact, ContactIdentity, Conversation, Message, Ticket
+from core.models import (
+    ChannelState,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Message,
+    Ticket,
+    utcnow,
+)
 from core.outbox import claim_messages
+
+_T_CONTACT = cast(Table, Contact.__table__)
+_T_IDENT = cast(Table, ContactIdentity.__table__)
+_T_CONV = cast(Table, Conversation.__table__)
 
 
 def stored(m: Message) -> StoredMessage:
@@ -76,12 +88,37 @@ async def write_state(db: Database, inbox: str, key: str, value: dict[str, Any])
 async def open_conversation(
     db: Database, channel: str, inbox: str, external_id: str, language: str | None = None
 ) -> int:
-    """A new conversation for a new channel user (a web chat visitor); its id."""
+    """A new conversation for a new channel user (a web chat visitor); its id.
+
+    Every web chat visitor starts here, so it is three Core inserts in one transaction
+    (contact, identity, conversation; column defaults as the models declare them), not the
+    ORM's unit of work: a new visitor cost about as much CPU as two bot turns through it.
+    """
+    now = utcnow()
     async with db.transaction() as session:
         ibx = await inbox_id(session, inbox, channel)
-        identity = await identity_for(session, channel, ibx, external_id)
-        conv = await start_conversation(session, identity, language=language)
-        return conv.id
+        conn = await session.connection()
+
+        async def add(table: Table, **values: Any) -> int:
+            stmt = insert(table).values(created_at=now, **values).returning(table.c.id)
+            return int((await conn.execute(stmt)).scalar_one())
+
+        contact_id = await add(_T_CONTACT, updated_at=now)
+        identity_id = await add(
+            _T_IDENT, contact_id=contact_id, channel=channel, inbox_id=ibx, external_id=external_id
+        )
+        return await add(
+            _T_CONV,
+            contact_id=contact_id,
+            inbox_id=ibx,
+            identity_id=identity_id,
+            channel=channel,
+            owner="bot",
+            language=language,
+            bot_state={},
+            last_activity_at=now,
+            updated_at=now,
+        )
 
 
 async def users_conversation(

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.channel_store import open_conversation as open_core
 from core.channel_store import stored as stored_view
 from core.config import BotSettings
 from core.conversations import add_bot_replies, add_reply, lock_conversation
@@ -121,6 +122,15 @@ class TurnPipeline:
         self.handoff = handoff
         self.settings = settings
         self._tasks: set[asyncio.Task[None]] = set()
+
+    async def open_conversation(
+        self, channel: str, inbox: str, external_id: str, language: str | None = None
+    ) -> int:
+        """A conversation for a new channel user (a web chat visitor who just arrived)."""
+        opened = await self.store.open_conversation(channel, inbox, external_id, language, utcnow())
+        if opened is not None:
+            return opened
+        return await open_core(self.db, channel, inbox, external_id, language=language)
 
     async def handle_inbound(self, inbound: InboundMessage) -> InboundResult:
         """The one inbound entry: store ``inbound`` exactly once and apply the owner rules.

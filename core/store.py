@@ -102,6 +102,42 @@ VALUES (:mid, :cid, :channel, 'pending', 0, :now, :key, :now, :now)
 """
 
 
+_INBOX = "SELECT id FROM inboxes WHERE name = :name"
+
+_NEW_INBOX = """
+INSERT INTO inboxes (name, channel, created_at) VALUES (:name, :channel, :now)
+ON CONFLICT (name) DO NOTHING
+"""
+
+# A new visitor: a contact, its identity, a bot-held conversation. Every NOT NULL column
+# without a database default is named here (tests/core/test_store.py checks it against the
+# models, so a column added later cannot silently break the hot path).
+_NEW_CONTACT = """
+INSERT INTO contacts (name, tier, created_at, updated_at) VALUES ('', 'normal', :now, :now)
+"""
+
+_NEW_IDENTITY = """
+INSERT INTO contact_identities (contact_id, channel, inbox_id, external_id, created_at)
+VALUES (:contact_id, :channel, :inbox_id, :external_id, :now)
+"""
+
+_NEW_CONVERSATION = """
+INSERT INTO conversations (contact_id, inbox_id, identity_id, channel, owner, language,
+                           last_seq, bot_state, last_activity_at, created_at, updated_at)
+VALUES (:contact_id, :inbox_id, :identity_id, :channel, 'bot', :language, 0, '{}', :now,
+        :now, :now)
+"""
+
+# The hot path's INSERT statements, by table (for the completeness check in the tests).
+INSERTS = {
+    "messages": _INSERT,
+    "outbox": _OUTBOX,
+    "inboxes": _NEW_INBOX,
+    "contacts": _NEW_CONTACT,
+    "contact_identities": _NEW_IDENTITY,
+    "conversations": _NEW_CONVERSATION,
+}
+
 _T_CONV = cast(Table, Conversation.__table__)
 _T_MSG = cast(Table, Message.__table__)
 _T_IDENT = cast(Table, ContactIdentity.__table__)
@@ -120,6 +156,50 @@ class HotStore:
         # PostgreSQL: the same statements as SQLAlchemy Core in an ordinary transaction
         # (no group writer: several workers write at once, row locks keep them correct).
         self.enabled = self.writer is not None or not db.is_sqlite
+
+    async def open_conversation(
+        self, channel: str, inbox: str, external_id: str, language: str | None, now: datetime
+    ) -> int | None:
+        """A new channel user's contact, identity and bot-held conversation; its id.
+
+        None where there is no group writer: the caller then uses the Core statements of
+        ``core/channel_store.open_conversation``.
+        """
+        if self.writer is None:
+            return None
+        stamp = sql_time(now)
+
+        def job(conn: sqlite3.Connection) -> int:
+            found = conn.execute(_INBOX, {"name": inbox}).fetchone()
+            if found is None:
+                conn.execute(_NEW_INBOX, {"name": inbox, "channel": channel, "now": stamp})
+                found = conn.execute(_INBOX, {"name": inbox}).fetchone()
+            inbox_id = int(found[0])
+            contact_id = conn.execute(_NEW_CONTACT, {"now": stamp}).lastrowid
+            identity_id = conn.execute(
+                _NEW_IDENTITY,
+                {
+                    "contact_id": contact_id,
+                    "channel": channel,
+                    "inbox_id": inbox_id,
+                    "external_id": external_id,
+                    "now": stamp,
+                },
+            ).lastrowid
+            cur = conn.execute(
+                _NEW_CONVERSATION,
+                {
+                    "contact_id": contact_id,
+                    "inbox_id": inbox_id,
+                    "identity_id": identity_id,
+                    "channel": channel,
+                    "language": language,
+                    "now": stamp,
+                },
+            )
+            return int(cur.lastrowid or 0)
+
+        return await self.writer.run(job)
 
     async def record_customer_text(
         self,

@@ -22,7 +22,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from core.channel_store import message as stored_message
-from core.channel_store import messages_after, open_conversation, users_conversation
+from core.channel_store import messages_after, users_conversation
 from core.context import Services
 from core.coordination import RateLimiter
 from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery, StoredMessage
@@ -164,7 +164,9 @@ class WebchatAdapter:
                 )
         else:
             visitor = uuid.uuid4().hex
-            conv_id = await open_conversation(db, CHANNEL, INBOX, visitor, language=locale)
+            conv_id = await self.services.pipeline.open_conversation(
+                CHANNEL, INBOX, visitor, language=locale
+            )
         ttl = self.cfg.token_ttl_hours * 3600
         fresh = self.tokens.sign({"v": visitor, "c": conv_id}, ttl)
         expires = self.tokens.verify(fresh)["exp"]

@@ -168,3 +168,52 @@ def test_no_writer_on_postgresql_or_in_memory() -> None:
     assert memory.writer is None and not memory.enabled  # the general path, always
     pg = HotStore(Database("postgresql+asyncpg://u@127.0.0.1/x"))
     assert pg.writer is None and pg.enabled  # Core statements in ordinary transactions
+
+
+async def test_a_new_visitor_reads_back_like_the_core_path(db: Database) -> None:
+    """The group writer's new visitor and the Core statements' one are the same rows."""
+    from core.channel_store import open_conversation
+    from core.models import Contact, ContactIdentity
+
+    store = HotStore(db)
+    fast = await store.open_conversation("webchat", "web", "fast-visitor", "zh", utcnow())
+    assert (fast is None) == (store.writer is None)  # PostgreSQL: no writer, the Core path
+    if fast is None:
+        fast = await open_conversation(db, "webchat", "web", "fast-visitor", language="zh")
+    core = await open_conversation(db, "webchat", "web", "core-visitor", language="zh")
+    ignore = {"id", "contact_id", "identity_id", "external_id", "created_at", "updated_at"}
+
+    def plain(row: object) -> dict[str, object]:
+        table = type(row).__table__  # type: ignore[attr-defined]
+        return {c.name: getattr(row, c.name) for c in table.c if c.name not in ignore}
+
+    async with db.reader() as s:
+        a, b = await s.get(Conversation, fast), await s.get(Conversation, core)
+        assert a is not None and b is not None
+        assert plain(a) | {"last_activity_at": None} == plain(b) | {"last_activity_at": None}
+        assert a.owner == "bot" and a.language == "zh" and a.bot_state == {}
+        assert a.last_activity_at.tzinfo is not None  # stored as SQLAlchemy stores it
+        ia, ib = (
+            await s.get(ContactIdentity, a.identity_id),
+            await s.get(ContactIdentity, b.identity_id),
+        )
+        assert ia is not None and ib is not None and ia.external_id == "fast-visitor"
+        assert plain(ia) == plain(ib)
+        ca, cb = await s.get(Contact, a.contact_id), await s.get(Contact, b.contact_id)
+        assert ca is not None and cb is not None and plain(ca) == plain(cb)
+    await store.close()
+
+
+def test_hot_path_inserts_name_every_required_column() -> None:
+    """A NOT NULL column without a database default, added to a model later, must be
+    written by the hot path's raw INSERTs too (or get a server default)."""
+    from core.models import Base
+    from core.store import INSERTS
+
+    for table_name, sql in INSERTS.items():
+        table = Base.metadata.tables[table_name]
+        named = sql.split("VALUES")[0]
+        for c in table.c:
+            if c.primary_key or c.nullable or c.server_default is not None:
+                continue
+            assert f"{c.name}," in named or f"{c.name})" in named, (table_name, c.name)
