@@ -240,6 +240,23 @@ class TicketSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """Personal data (个人信息保护): masked display, the access trail, exports (privacy/)."""
+
+    full_view_roles: list[str] = _opt(
+        ["supervisor", "admin"], doc="roles that see phone, email and address unmasked"
+    )
+    reveal_roles: list[str] = _opt(
+        ["agent", "supervisor", "admin"], doc="roles that may reveal a masked field (logged)"
+    )
+    trail_days: int = _opt(1095, lo=30, hi=36500, doc="how long the access trail is kept")
+    export_inline_messages: int = _opt(
+        2000, lo=0, hi=1_000_000, doc="larger histories are exported by a background job"
+    )
+    export_link_minutes: int = _opt(60, lo=1, hi=10080, doc="how long a download link works")
+
+
+@dataclass(frozen=True)
 class ChannelInfo:
     """One channel's metadata and per-channel defaults, declared once in the channel's folder.
 
@@ -324,6 +341,7 @@ class Settings:
     triage: TriageSettings = field(default_factory=TriageSettings)
     assignment: AssignmentSettings = field(default_factory=AssignmentSettings)
     tickets: TicketSettings = field(default_factory=TicketSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     inboxes: tuple[InboxSettings, ...] = ()
     source: str = ""
     channels: tuple[ChannelInfo, ...] = ()  # from the channel registry, not from the file
@@ -383,6 +401,7 @@ SECTIONS: dict[str, type] = {
     "triage": TriageSettings,
     "assignment": AssignmentSettings,
     "tickets": TicketSettings,
+    "privacy": PrivacySettings,
 }
 
 

@@ -314,6 +314,15 @@ class KnowledgeBase:
             matched=matched.texts[text_no],
         )
 
+    def forget(self, texts: Sequence[str]) -> int:
+        """Drop the cached query vectors of these customer texts (an erasure); how many."""
+        gone = 0
+        for text in texts:
+            query = clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
+            if self._cache.pop(query, None) is not None:
+                gone += 1
+        return gone
+
     def _remember(self, query: str, vector: npt.NDArray[np.float32]) -> None:
         self._cache[query] = vector
         self._cache.move_to_end(query)
