@@ -23,6 +23,8 @@ _IDENTITY_KIND = {"email": "email", "sms": "phone", "phone": "phone"}
 def mask_phone(value: str) -> str:
     """Keep the first three and last four digits: ``13812348000`` -> ``138****8000``."""
     digits = _DIGITS.findall(value)
+    if len(digits) == 13 and digits[:2] == ["8", "6"]:
+        digits = digits[2:]  # +86: the mobile number itself is what agents recognise
     if len(digits) < 7:
         return "*" * len(value)
     head, tail = "".join(digits[:3]), "".join(digits[-4:])
