@@ -43,7 +43,7 @@ from kb.authoring import Author
 from kb.commands import default_cache_dir
 from kb.embedders import Embedder
 from kb.ingest import read_entries
-from kb.service import KnowledgeBase
+from kb.service import FORGET_TOPIC, KnowledgeBase
 from privacy import routes as privacy_routes
 from privacy.service import Privacy
 
@@ -137,6 +137,8 @@ def create_app(
     kb_routes.setup(app, kb, _kb_author)
     handoff_routes.setup(app, handoff, kb)
     outbox_routes.setup(app)
+    # An erasure anywhere drops the erased customer's cached query vectors in every worker.
+    hub.subscribe(FORGET_TOPIC, kb.on_forget)
     privacy_routes.setup(
         app,
         Privacy(
@@ -144,7 +146,7 @@ def create_app(
             services.attachments,
             settings,
             secret,
-            forget_queries=kb.forget,
+            hub=hub,
             vector_cache_dirs=(default_cache_dir(),),
         ),
     )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,7 +288,7 @@ async def erase(
     reason: Any,
     actor: trail.Actor,
     *,
-    forget_texts: Callable[[list[str]], Any] | None = None,
+    forget_texts: Callable[[list[str]], Awaitable[None]] | None = None,
     backups: Callable[[], list[Path]] | None = None,
 ) -> Erasure:
     """Erase one contact (see the module docstring); NotFound for an unknown contact."""
@@ -310,7 +310,7 @@ async def erase(
     result = Erasure(contact_id, erased_at, already, counts, kb_entries_kept=kb_kept)
     result.files_deleted = await _unused_files(db, store, keys)
     if forget_texts is not None and texts:
-        forget_texts(texts)
+        await forget_texts(texts)
     result.scrub = await scrub(db)
     result.backups = [str(p) for p in backups()] if backups is not None else []
     # Ids only: the log must not carry what was just erased.

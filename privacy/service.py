@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -24,10 +23,12 @@ from sqlalchemy import select
 from core.attachments import AttachmentStore
 from core.backup import known_backups
 from core.config import Settings
+from core.coordination import Hub
 from core.db import Database
 from core.errors import NotFound
 from core.models import PrivacyExport, utcnow
 from core.security import TokenSigner
+from kb.service import FORGET_TOPIC, query_digest
 from kb.vector_cache import forget_texts
 from privacy import archive, trail
 from privacy.collect import collect, contact_or_404, message_count
@@ -46,7 +47,7 @@ class Privacy:
     store: AttachmentStore
     settings: Settings
     secret: bytes
-    forget_queries: Callable[[list[str]], Any] | None = None  # the live KB's query cache
+    hub: Hub | None = None  # tells every worker's knowledge base to forget query vectors
     vector_cache_dirs: tuple[Path, ...] = ()
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -156,12 +157,13 @@ class Privacy:
                 gone += 1
         return gone
 
-    def _forget(self, texts: list[str]) -> None:
-        if self.forget_queries is not None:
-            self.forget_queries(texts)
+    async def _forget(self, texts: list[str]) -> None:
+        if self.hub is not None:
+            digests = sorted({query_digest(t) for t in texts})
+            await self.hub.publish(FORGET_TOPIC, {"digests": digests})
         for directory in self.vector_cache_dirs:
             with contextlib.suppress(OSError):
-                forget_texts(directory, texts)
+                await asyncio.to_thread(forget_texts, directory, texts)
 
     async def erase(self, contact_id: int, reason: Any, actor: trail.Actor) -> Erasure:
         """Erase one contact (privacy/erase.py), naming the backups that still hold data."""

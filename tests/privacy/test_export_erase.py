@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from core.app import KB
 from core.models import Contact, ContactIdentity, Conversation, KbEntry, Message
 from tests.channels.email_support.app import customer_mail, free_port, with_email_inbox
 from tests.channels.email_support.sink import start_sink
@@ -70,7 +71,9 @@ async def stored(kefu: Kefu, source_id: str) -> Message:
     return found
 
 
-async def web_chat_with_ticket_and_survey(kefu: Kefu, text: str, phone_text: str) -> int:
+async def web_chat_with_ticket_and_survey(
+    kefu: Kefu, text: str, phone_text: str
+) -> tuple[int, str]:
     """A visitor asks, asks for a person, tells the agent their phone, is answered, rates 5."""
     client = kefu.client
     v = await Visitor(client).start()
@@ -100,7 +103,7 @@ async def web_chat_with_ticket_and_survey(kefu: Kefu, text: str, phone_text: str
     draft = await client.post(f"/api/agent/kb/from-conversation/{cid}", headers=H)
     assert draft.status == 201, await draft.text()
     assert (await draft.json())["question"] == phone_text
-    return cid
+    return cid, v.token
 
 
 async def merge_into(kefu: Kefu, keep: int, other: int, **fields: str) -> None:
@@ -133,7 +136,7 @@ async def test_export_then_erase_leaves_nothing_but_the_figures(
     png = b"\x89PNG\r\n\x1a\n" + f"photo-{tag}".encode() * 200
     await login(client)
 
-    chat_conv = await web_chat_with_ticket_and_survey(kefu, chat_text, phone_text)
+    chat_conv, visitor_token = await web_chat_with_ticket_and_survey(kefu, chat_text, phone_text)
     mail_id = await kefu.deliver(image_mail(f"{name} <{email}>", f"发票 {tag}", mail_text, png))
     mail_msg = await stored(kefu, mail_id)
     [attachment] = mail_msg.attachments
@@ -178,6 +181,13 @@ async def test_export_then_erase_leaves_nothing_but_the_figures(
     # The scan can fail: every needle is in the raw files before the erasure.
     assert {line.rsplit(": ", 1)[1] for line in before} == set(needles)
 
+    kb = client.app[KB]
+
+    def cached_queries() -> list[str]:
+        return [q for q in kb._cache if tag in q]  # the bot's query-vector cache
+
+    assert cached_queries()  # the bot searched the KB with the customer's words
+
     # 2. Erase.
     caplog.clear()
     caplog.set_level(logging.INFO)
@@ -203,6 +213,11 @@ async def test_export_then_erase_leaves_nothing_but_the_figures(
         assert scan([pg_dir / "pg_wal"], needles) == []
     logged = [r.getMessage() + (r.exc_text or "") for r in caplog.records]
     assert logged and not [line for line in logged for n in needles if n in line]
+
+    assert cached_queries() == []
+    # The visitor's old token no longer opens the erased conversation.
+    old_token = await client.post("/api/webchat/sessions", json={"token": visitor_token})
+    assert old_token.status == 401
 
     # 3. The week's report figures are the same.
     report_after = await (await client.get("/api/reports/summary", headers=H)).json()
