@@ -133,7 +133,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from core.backup import run as run_backup
 
         return run_backup(args, settings)
-    if args.command == "admin" and args.admin_command in ("export-contact", "erase-contact"):
+    from privacy.cli import COMMANDS as PRIVACY_COMMANDS
+
+    if args.command == "admin" and args.admin_command in PRIVACY_COMMANDS:
         from privacy.cli import run as run_privacy
 
         return asyncio.run(run_privacy(args, settings))

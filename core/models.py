@@ -167,6 +167,7 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    purged_at: Mapped[datetime | None]  # emptied by retention (privacy/retention.py)
 
 
 class Message(Base):

@@ -159,64 +159,84 @@ async def _redact(
     counts["conversations"] = len(conv_ids)
     kb_kept: list[str] = []
     if conv_ids:
-        await session.execute(
-            update(Conversation).where(Conversation.id.in_(conv_ids)).values(bot_state={})
-        )
-        msgs = (
-            await session.execute(
-                select(
-                    Message.id, Message.text, Message.attachments, Message.meta, Message.source_id
-                ).where(Message.conversation_id.in_(conv_ids))
-            )
-        ).all()
-        redacted = 0
-        for mid, text, attachments, meta, source_id in msgs:
-            keys.update(file_keys(attachments, meta))
-            if text:
-                texts.append(text)
-            if text or attachments or (source_id and source_id != _source_stub(mid)):
-                redacted += 1
-            await session.execute(
-                update(Message)
-                .where(Message.id == mid)
-                .values(
-                    text="",
-                    attachments=[],
-                    meta={"erased": True},
-                    source_id=_source_stub(mid) if source_id else None,
-                    external_id=None,
-                    delivery_error=None,
-                )
-            )
-        counts["messages"] = redacted
-        result = await session.execute(
-            delete(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids))
-        )
-        counts["outbox"] = int(getattr(result, "rowcount", 0) or 0)
-        tickets = list(
-            (
-                await session.execute(select(Ticket).where(Ticket.conversation_id.in_(conv_ids)))
-            ).scalars()
-        )
-        for t in tickets:
-            t.subject, t.transcript = "", ""
-        counts["tickets"] = len(tickets)
-        if tickets:
-            events = (
-                await session.execute(
-                    select(TicketEvent).where(TicketEvent.ticket_id.in_([t.id for t in tickets]))
-                )
-            ).scalars()
-            for e in events:
-                e.detail = _event_detail(e.action, e.detail)
-        result = await session.execute(
-            update(Feedback).where(Feedback.conversation_id.in_(conv_ids)).values(comment="")
-        )
-        counts["survey_answers"] = int(getattr(result, "rowcount", 0) or 0)
-        drafts, kb_kept = await _kb_from_conversations(session, conv_ids)
-        counts["kb_drafts"] = drafts
+        done = await redact_conversations(session, conv_ids)
+        counts.update(done.counts)
+        keys, texts, kb_kept = done.keys, done.texts, done.kb_kept
         counts["import_history"] = await _import_history(session, cid, conv_ids)
     return counts, keys, texts, kb_kept
+
+
+@dataclass
+class Redacted:
+    """What redacting some conversations did: counts, the files and texts they held."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+    texts: list[str] = field(default_factory=list)
+    kb_kept: list[str] = field(default_factory=list)
+
+
+async def redact_conversations(session: AsyncSession, conv_ids: list[int]) -> Redacted:
+    """Empty these conversations of customer content; keep the rows and report facts."""
+    out = Redacted()
+    counts, keys, texts = out.counts, out.keys, out.texts
+    await session.execute(
+        update(Conversation).where(Conversation.id.in_(conv_ids)).values(bot_state={})
+    )
+    msgs = (
+        await session.execute(
+            select(
+                Message.id, Message.text, Message.attachments, Message.meta, Message.source_id
+            ).where(Message.conversation_id.in_(conv_ids))
+        )
+    ).all()
+    redacted = 0
+    for mid, text, attachments, meta, source_id in msgs:
+        keys.update(file_keys(attachments, meta))
+        if text:
+            texts.append(text)
+        if text or attachments or (source_id and source_id != _source_stub(mid)):
+            redacted += 1
+        await session.execute(
+            update(Message)
+            .where(Message.id == mid)
+            .values(
+                text="",
+                attachments=[],
+                meta={"erased": True},
+                source_id=_source_stub(mid) if source_id else None,
+                external_id=None,
+                delivery_error=None,
+            )
+        )
+    counts["messages"] = redacted
+    result = await session.execute(
+        delete(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids))
+    )
+    counts["outbox"] = int(getattr(result, "rowcount", 0) or 0)
+    tickets = list(
+        (
+            await session.execute(select(Ticket).where(Ticket.conversation_id.in_(conv_ids)))
+        ).scalars()
+    )
+    for t in tickets:
+        t.subject, t.transcript = "", ""
+    counts["tickets"] = len(tickets)
+    if tickets:
+        events = (
+            await session.execute(
+                select(TicketEvent).where(TicketEvent.ticket_id.in_([t.id for t in tickets]))
+            )
+        ).scalars()
+        for e in events:
+            e.detail = _event_detail(e.action, e.detail)
+    result = await session.execute(
+        update(Feedback).where(Feedback.conversation_id.in_(conv_ids)).values(comment="")
+    )
+    counts["survey_answers"] = int(getattr(result, "rowcount", 0) or 0)
+    drafts, out.kb_kept = await _kb_from_conversations(session, conv_ids)
+    counts["kb_drafts"] = drafts
+    return out
 
 
 async def _kb_from_conversations(
@@ -252,7 +272,7 @@ async def _import_history(session: AsyncSession, cid: int, conv_ids: list[int]) 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def _unused_files(db: Database, store: AttachmentStore, keys: Iterable[str]) -> int:
+async def delete_unused_files(db: Database, store: AttachmentStore, keys: Iterable[str]) -> int:
     """Delete the files of ``keys`` that no message refers to any more; how many went."""
     deleted = 0
     for key in sorted(keys):
@@ -308,7 +328,7 @@ async def erase(
             {"reason": reason, "already_erased": already, "counts": counts},
         )
     result = Erasure(contact_id, erased_at, already, counts, kb_entries_kept=kb_kept)
-    result.files_deleted = await _unused_files(db, store, keys)
+    result.files_deleted = await delete_unused_files(db, store, keys)
     if forget_texts is not None and texts:
         await forget_texts(texts)
     result.scrub = await scrub(db)

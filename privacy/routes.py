@@ -211,6 +211,7 @@ def setup(app: web.Application, privacy: Privacy) -> None:
                 try:
                     await privacy.purge_exports()
                     await trail.purge(privacy.db, privacy.settings.privacy.trail_days)
+                    await privacy.daily_retention()
                 except Exception as err:  # retried next hour; never ends the loop
                     log.warning("privacy upkeep failed: %s", type(err).__name__)
 

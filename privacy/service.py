@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from core.models import PrivacyExport, utcnow
 from core.security import TokenSigner
 from kb.service import FORGET_TOPIC, query_digest
 from kb.vector_cache import forget_texts
-from privacy import archive, trail
+from privacy import archive, retention, trail
 from privacy.collect import collect, contact_or_404, message_count
 from privacy.erase import Erasure, erase
 
@@ -50,6 +50,7 @@ class Privacy:
     hub: Hub | None = None  # tells every worker's knowledge base to forget query vectors
     vector_cache_dirs: tuple[Path, ...] = ()
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    last_retention: datetime | None = None
 
     @property
     def export_dir(self) -> Path:
@@ -184,6 +185,23 @@ class Privacy:
             forget_texts=self._forget,
             backups=backups,
         )
+
+    async def daily_retention(self) -> bool:
+        """Run retention when a day has passed since this worker last did; True when it ran."""
+        now = utcnow()
+        if self.last_retention is not None and now - self.last_retention < timedelta(days=1):
+            return False
+        self.last_retention = now
+        done = await retention.apply(self.db, self.store, self.settings, now)
+        for p in done:
+            if p.conversations or p.attachment_messages:
+                log.info(
+                    "retention on %s: %d conversations emptied, attachments of %d messages",
+                    p.inbox,
+                    len(p.conversations),
+                    len(p.attachment_messages),
+                )
+        return True
 
     async def close(self) -> None:
         """Cancel running export jobs (they are marked running; a new request starts again)."""

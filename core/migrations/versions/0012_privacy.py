@@ -7,7 +7,8 @@ Create Date: 2026-12-03
 ``privacy_trail`` records who viewed, revealed, exported or erased a customer's data (PIPL:
 access to personal information must be traceable); ``privacy_exports`` are the background
 export jobs behind ``GET /api/admin/contacts/{id}/export``; ``contacts.erased_at`` marks a
-contact whose identifying data was erased (the anonymous row stays for the reports).
+contact whose identifying data was erased (the anonymous row stays for the reports);
+``conversations.purged_at`` one that retention emptied.
 """
 
 from __future__ import annotations
@@ -49,9 +50,14 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.add_column("contacts", sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "conversations", sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("purged_at")
     with op.batch_alter_table("contacts") as batch:
         batch.drop_column("erased_at")
     op.drop_table("privacy_exports")
