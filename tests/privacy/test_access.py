@@ -164,3 +164,19 @@ async def test_only_admins_export_or_erase_and_mistakes_get_clear_errors(
     async with client.app[SERVICES].db.reader() as session:
         contact = await session.get(Contact, contact_id)
         assert contact is not None and contact.phone == PHONE and contact.erased_at is None
+
+
+async def test_another_teams_customer_cannot_be_revealed(client: Any, aiohttp_client: Any) -> None:
+    """Web chat given to team A: B's agent gets 403 other_team and nothing is recorded."""
+    agent_b = await make_agent(client, aiohttp_client, "b@kefu.local", "小B")
+    conv_id, contact_id = await customer_with_details(client)
+    team = await client.post("/api/admin/teams", json={"name": "售后 A"}, headers=H)
+    team_a = (await team.json())["team"]["id"]
+    given = await client.put("/api/admin/inboxes/web/team", json={"team_id": team_a}, headers=H)
+    assert given.status == 200, await given.text()
+    url = f"/api/agent/conversations/{conv_id}/customer/reveal"
+    refused = await agent_b.post(url, json={"field": "phone"}, headers=H)
+    assert refused.status == 403 and (await refused.json())["error"]["code"] == "other_team"
+    assert PHONE not in await refused.text()
+    trail = await (await client.get(f"/api/admin/privacy/trail?contact_id={contact_id}")).json()
+    assert [e for e in trail["trail"] if e["action"] == "reveal"] == []
