@@ -67,9 +67,14 @@ def test_export_and_erase_from_the_command_line(
     with pytest.raises(SystemExit) as refused:  # argparse: the reason is required
         kefu("admin", "erase-contact", str(contact_id))
     assert refused.value.code == 2
+    code, _, err = kefu("admin", "backup", "--output", "before.tar.gz")
+    assert code == 0, err
     code, out, err = kefu("admin", "erase-contact", str(contact_id), "--reason", "工单 #88 申请")
     assert code == 0, err
     result = json.loads(out)
+    # The backup made before the erasure still holds the customer: the operator is told.
+    assert result["backups_holding_data"] == [str((tmp_path / "before.tar.gz").resolve())]
+    assert "before.tar.gz" in err
     assert result["counts"]["messages"] == 1 and result["counts"]["import_history"] >= 1
     [contact] = query(database_url, select(Contact.name, Contact.phone, Contact.email))
     assert tuple(contact) == ("", None, None)
