@@ -6,13 +6,15 @@ PostgreSQL, real SMTP in, a real browser-less web chat client."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import json
 import logging
 import random
 import uuid
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -21,18 +23,29 @@ import pytest
 from sqlalchemy import select, update
 
 from core.app import KB
+from core.db import upgrade_sync
 from core.models import Contact, ContactIdentity, Conversation, KbEntry, Message
 from tests.channels.email_support.app import customer_mail, free_port, with_email_inbox
 from tests.channels.email_support.sink import start_sink
-from tests.conftest import make_settings
+from tests.conftest import make_settings, services_missing
 from tests.helpers import AGENT_HEADERS, Visitor, login
-from tests.privacy.support import Kefu, eventually, pg_data_directory, pg_setting, scan
+from tests.privacy.support import (
+    Kefu,
+    create_database,
+    eventually,
+    own_postgres,
+    pg_data_directory,
+    pg_setting,
+    scan,
+    stop_postgres,
+    wait_for_postgres,
+)
 
 H = AGENT_HEADERS
 
 
-@pytest.fixture
-async def kefu(
+@contextlib.asynccontextmanager
+async def running_kefu(
     database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
 ) -> AsyncIterator[Kefu]:
     """The demo kefu (admin demo@kefu.local) with web chat and an email inbox."""
@@ -47,8 +60,38 @@ async def kefu(
         smtp_url=f"smtp://127.0.0.1:{sink.port}",
     )
     client = await aiohttp_client(create_app(settings, demo=True, embedder=embedder))
-    yield Kefu(client, sink, port, database_url=database_url, data_dir=data)
-    await sink.close()
+    try:
+        yield Kefu(client, sink, port, database_url=database_url, data_dir=data)
+    finally:
+        await sink.close()
+
+
+@pytest.fixture
+async def kefu(
+    database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
+) -> AsyncIterator[Kefu]:
+    """A kefu on the shared test databases (SQLite, the CI PostgreSQL server)."""
+    async with running_kefu(database_url, tmp_path, embedder, aiohttp_client) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def own_pg_url() -> Iterator[str]:
+    """A migrated database on a private PostgreSQL cluster that deletes old WAL segments."""
+    port = free_port()
+    started = own_postgres(port)
+    if isinstance(started, str):
+        services_missing("a private PostgreSQL cluster", RuntimeError(started))
+    assert not isinstance(started, str)
+    root, proc = started
+    base = f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_for_postgres(f"{base}/postgres"))
+        asyncio.run(create_database(f"{base}/postgres", "kefu"))
+        upgrade_sync(f"{base}/kefu")
+        yield f"{base}/kefu"
+    finally:
+        stop_postgres(root, proc)
 
 
 def image_mail(sender: str, subject: str, body: str, png: bytes) -> EmailMessage:
@@ -126,6 +169,24 @@ def raw_roots(kefu: Kefu) -> list[Path]:
 async def test_export_then_erase_leaves_nothing_but_the_figures(
     kefu: Kefu, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """On SQLite and the shared PostgreSQL server (which recycles WAL segments)."""
+    await export_then_erase(kefu, caplog)
+
+
+async def test_on_postgresql_even_the_wal_forgets_when_the_server_deletes_old_segments(
+    own_pg_url: str,
+    tmp_path: Path,
+    embedder: Any,
+    aiohttp_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A private cluster with wal_recycle = off: the whole data directory, pg_wal included."""
+    async with running_kefu(own_pg_url, tmp_path, embedder, aiohttp_client) as kefu:
+        assert await export_then_erase(kefu, caplog) is True
+
+
+async def export_then_erase(kefu: Kefu, caplog: pytest.LogCaptureFixture) -> bool:
+    """The done-when flow; True when PostgreSQL's pg_wal was scanned too."""
     client, tag = kefu.client, uuid.uuid4().hex[:10]
     name = f"欧阳{tag}娜"
     email = f"ouyang.{tag}@customer.example"
@@ -180,6 +241,11 @@ async def test_export_then_erase_leaves_nothing_but_the_figures(
     before = scan(roots, needles, skip=("pg_wal",))
     # The scan can fail: every needle is in the raw files before the erasure.
     assert {line.rsplit(": ", 1)[1] for line in before} == set(needles)
+    wal_checked = pg_dir is not None and await pg_setting(kefu.database_url, "wal_recycle") == "off"
+    if wal_checked:
+        assert pg_dir is not None
+        found = {line.rsplit(": ", 1)[1] for line in scan([pg_dir / "pg_wal"], needles)}
+        assert found == set(needles)  # the WAL holds them all before the erasure
 
     kb = client.app[KB]
 
@@ -209,7 +275,8 @@ async def test_export_then_erase_leaves_nothing_but_the_figures(
     if pg_dir is not None:
         await pg_data_directory(kefu.database_url)  # a checkpoint: pages on disk
     assert scan(roots, needles, skip=("pg_wal",)) == []
-    if pg_dir is not None and await pg_setting(kefu.database_url, "wal_recycle") == "off":
+    if wal_checked:
+        assert pg_dir is not None
         assert scan([pg_dir / "pg_wal"], needles) == []
     logged = [r.getMessage() + (r.exc_text or "") for r in caplog.records]
     assert logged and not [line for line in logged for n in needles if n in line]
@@ -243,3 +310,4 @@ async def test_export_then_erase_leaves_nothing_but_the_figures(
         assert conv is not None and conv.contact_id != chat_contact
         old = await session.get(Contact, chat_contact)
         assert old is not None and old.erased_at is not None and old.email is None
+    return wal_checked
