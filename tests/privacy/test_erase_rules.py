@@ -12,7 +12,7 @@ from core.attachments import AttachmentStore
 from core.conversations import attachment_json, record_inbound
 from core.db import Database
 from core.domain import InboundMessage
-from core.models import Ticket, TicketEvent
+from core.models import Contact, Ticket, TicketEvent
 from privacy import trail
 from privacy.erase import erase
 
@@ -81,3 +81,39 @@ async def test_shared_file_stays_until_no_one_uses_it_and_events_keep_states(
 
     last = await erase(db, store, li, "申请 #2", ACTOR)
     assert last.files_deleted == 1 and not photo.exists()
+
+
+async def test_the_same_openid_writing_after_an_erasure_is_a_new_empty_contact(
+    db: Database, tmp_path: Path
+) -> None:
+    from core.channel_store import read_state, write_state
+
+    openid = "oAbCdEfGhIjKlMnOpQrStUvWxYz1"
+
+    async def wechat(text: str, source: str) -> int:
+        async with db.transaction() as s:
+            rec = await record_inbound(
+                s,
+                InboundMessage(
+                    channel="wechat",
+                    inbox="wx-main",
+                    external_id=openid,
+                    source_id=source,
+                    text=text,
+                    contact_name="微信用户",
+                ),
+            )
+            return rec.conversation.contact_id
+
+    first = await wechat("我的快递单号 SF123", "m1")
+    await write_state(db, "wx-main", f"window:{openid}", {"last_inbound": 1.0, "sent": 0})
+    result = await erase(db, AttachmentStore(tmp_path), first, "客户申请", ACTOR)
+    assert result.counts["channel_state"] == 1
+    assert await read_state(db, "wx-main", f"window:{openid}") == {}
+    second = await wechat("你好", "m2")
+    assert second != first
+    async with db.reader() as s:
+        new = await s.get(Contact, second)
+        old = await s.get(Contact, first)
+    assert new is not None and new.erased_at is None and new.name == "微信用户"
+    assert old is not None and old.name == "" and old.erased_at is not None
