@@ -140,15 +140,18 @@ class Privacy:
             raise NotFound("导出文件已过期或不存在。The export has expired or does not exist.")
         return path
 
-    async def purge_exports(self) -> int:
-        """Delete archives whose link expired; how many files went."""
+    async def purge_exports(self, contact_id: int | None = None) -> int:
+        """Delete archives whose link expired (or every one of ``contact_id``); how many."""
         now, gone = utcnow(), 0
+        which = (
+            PrivacyExport.contact_id == contact_id
+            if contact_id is not None
+            else PrivacyExport.expires_at <= now
+        )
         async with self.db.transaction() as session:
             rows = (
                 await session.execute(
-                    select(PrivacyExport).where(
-                        PrivacyExport.file.is_not(None), PrivacyExport.expires_at <= now
-                    )
+                    select(PrivacyExport).where(PrivacyExport.file.is_not(None), which)
                 )
             ).scalars()
             for job in rows:
@@ -176,7 +179,7 @@ class Privacy:
                 p for p in known_backups(self.settings) if p.stat().st_mtime <= before.timestamp()
             ]
 
-        return await erase(
+        result = await erase(
             self.db,
             self.store,
             contact_id,
@@ -185,6 +188,9 @@ class Privacy:
             forget_texts=self._forget,
             backups=backups,
         )
+        # Archives exported earlier hold everything that was just erased.
+        result.counts["export_archives"] = await self.purge_exports(contact_id)
+        return result
 
     async def daily_retention(self) -> bool:
         """Run retention when a day has passed since this worker last did; True when it ran."""

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from core.app import KB
 from core.db import upgrade_sync
 from core.models import Contact, ContactIdentity, Conversation, KbEntry, Message
+from privacy.routes import PRIVACY
 from tests.channels.email_support.app import customer_mail, free_port, with_email_inbox
 from tests.channels.email_support.sink import start_sink
 from tests.conftest import make_settings, services_missing
@@ -231,6 +232,17 @@ async def export_then_erase(kefu: Kefu, caplog: pytest.LogCaptureFixture) -> boo
     assert files["photo.png"] == png
     assert email.encode() in files["raw_key"]  # the original email, as received
 
+    # A background export too: its archive waits in the data dir for its link.
+    started = await client.get(f"/api/admin/contacts/{chat_contact}/export?background=1")
+    assert started.status == 202
+    job = (await started.json())["job"]
+
+    async def exported() -> bool:
+        got = (await (await client.get(job["poll"])).json())["job"]
+        return bool(got["status"] == "done")
+
+    await eventually(exported)
+
     report_before = await (await client.get("/api/reports/summary", headers=H)).json()
     needles = [name, email, phone, chat_text, phone_text, mail_text]
     roots = raw_roots(kefu)
@@ -264,7 +276,9 @@ async def export_then_erase(kefu: Kefu, caplog: pytest.LogCaptureFixture) -> boo
     result = (await resp.json())["erasure"]
     assert result["already_erased"] is False and result["files_deleted"] == 2  # photo, .eml
     assert result["counts"]["identities"] == 2 and result["counts"]["tickets"] == 1
-    assert result["counts"]["kb_drafts"] == 1
+    assert result["counts"]["kb_drafts"] == 1 and result["counts"]["export_archives"] == 1
+    # The archive is compressed (a byte scan would miss it): it must be gone outright.
+    assert list(client.app[PRIVACY].export_dir.iterdir()) == []
     assert not photo_file.exists()
 
     # Nothing in any table the API shows, nothing in the raw files.
