@@ -40,9 +40,12 @@ from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from kb import routes as kb_routes
 from kb.authoring import Author
+from kb.commands import default_cache_dir
 from kb.embedders import Embedder
 from kb.ingest import read_entries
-from kb.service import KnowledgeBase
+from kb.service import FORGET_TOPIC, KnowledgeBase
+from privacy import routes as privacy_routes
+from privacy.service import Privacy
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +137,19 @@ def create_app(
     kb_routes.setup(app, kb, _kb_author)
     handoff_routes.setup(app, handoff, kb)
     outbox_routes.setup(app)
+    # An erasure anywhere drops the erased customer's cached query vectors in every worker.
+    hub.subscribe(FORGET_TOPIC, kb.on_forget)
+    privacy_routes.setup(
+        app,
+        Privacy(
+            db,
+            services.attachments,
+            settings,
+            secret,
+            hub=hub,
+            vector_cache_dirs=(default_cache_dir(),),
+        ),
+    )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)

@@ -188,8 +188,36 @@ def backup(settings: Settings, output: Path | None = None) -> Outcome:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+    _register(data, output)
     log.info("backup of %s written to %s (%d files)", database, output, len(members))
     return Outcome(output, database, len(members), output.stat().st_size)
+
+
+REGISTER = "backups.jsonl"
+
+
+def _register(data: Path, output: Path) -> None:
+    """Note the backup in the data dir: an erasure names the backups that still hold data."""
+    line = json.dumps({"path": str(output.resolve()), "created_at": datetime.now(UTC).isoformat()})
+    data.mkdir(parents=True, exist_ok=True)
+    with (data / REGISTER).open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def known_backups(settings: Settings) -> list[Path]:
+    """Backups this kefu wrote that still exist, oldest first."""
+    path = settings.data_path / REGISTER
+    if not path.is_file():
+        return []
+    found: list[Path] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = Path(json.loads(line)["path"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if item.is_file() and item not in found:
+            found.append(item)
+    return found
 
 
 def _sqlite_revision(db_file: Path) -> str | None:

@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     from core.backup import add_arguments as add_backup_commands
 
     add_backup_commands(admin_sub)
+    from privacy.cli import add_arguments as add_privacy_commands
+
+    add_privacy_commands(admin_sub)
 
     from channels.registry import CLI_COMMANDS
 
@@ -130,6 +133,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from core.backup import run as run_backup
 
         return run_backup(args, settings)
+    from privacy.cli import COMMANDS as PRIVACY_COMMANDS
+
+    if args.command == "admin" and args.admin_command in PRIVACY_COMMANDS:
+        from privacy.cli import run as run_privacy
+
+        return asyncio.run(run_privacy(args, settings))
     if args.command == "admin":
         return asyncio.run(_admin(args, settings))
     if args.command in ("import", "export"):

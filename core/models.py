@@ -90,6 +90,7 @@ class Contact(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None]  # personal data erased (privacy/erase.py); row kept
 
 
 class ContactIdentity(Base):
@@ -166,6 +167,7 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    purged_at: Mapped[datetime | None]  # emptied by retention (privacy/retention.py)
 
 
 class Message(Base):
@@ -405,3 +407,33 @@ class ImportItem(Base):
     table_name: Mapped[str] = mapped_column(String(64))
     row_id: Mapped[str] = mapped_column(String(128))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PrivacyTrail(Base):
+    """Who viewed, revealed, exported or erased a customer's personal data (privacy/)."""
+
+    __tablename__ = "privacy_trail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    actor: Mapped[str] = mapped_column(String(320))  # agent email, or "cli:<user>"
+    action: Mapped[str] = mapped_column(String(32))  # view | reveal | export | erase
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PrivacyExport(Base):
+    """A background export of one contact's data (large histories), with its archive file."""
+
+    __tablename__ = "privacy_exports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed
+    file: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]

@@ -39,6 +39,7 @@ from handoff.routes import (
 from intake.lifecycle import STATUSES
 from intake.tickets import latest_ticket, ticket_by_number
 from kb.service import KnowledgeBase
+from privacy.view import customer_view
 
 KB_KEY = web.AppKey("desk_kb", KnowledgeBase)
 DESK = web.AppKey("desk", DeskActions)
@@ -315,7 +316,7 @@ async def customer(request: web.Request) -> web.Response:
             ],
             "tickets": [_ticket_json(t, names) for t in tickets],
         }
-    return json_response(body)
+    return json_response(await customer_view(request, agent, conv.contact_id, body))
 
 
 # -- agents, status, canned replies ------------------------------------------------------------

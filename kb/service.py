@@ -14,13 +14,14 @@ Translations (entries sharing a group) are collapsed to the group's best score.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +66,18 @@ class _Scored:
     dense: float
     lexical: float
     row: int
+
+
+FORGET_TOPIC = "kb.forget"  # {"digests": [...]}: drop those cached query vectors
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def query_digest(text: str) -> str:
+    """The digest under which a customer text's query vector is cached (see ``forget``)."""
+    return _sha1(clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS])
 
 
 class KnowledgeBase:
@@ -313,6 +326,24 @@ class KnowledgeBase:
             lexical=best.lexical,
             matched=matched.texts[text_no],
         )
+
+    def forget(self, digests: Collection[str]) -> int:
+        """Drop cached query vectors whose :func:`query_digest` is given (an erasure); how many.
+
+        Digests, not texts: the request travels to every worker over pub/sub, and an erased
+        customer's words should not travel again to be forgotten.
+        """
+        wanted = set(digests)
+        gone = [q for q in self._cache if _sha1(q) in wanted]
+        for query in gone:
+            del self._cache[query]
+        return len(gone)
+
+    def on_forget(self, _topic: str, event: dict[str, Any]) -> None:
+        """Hub listener for :data:`FORGET_TOPIC` (published by an erasure in any worker)."""
+        digests = event.get("digests")
+        if isinstance(digests, list):
+            self.forget([d for d in digests if isinstance(d, str)])
 
     def _remember(self, query: str, vector: npt.NDArray[np.float32]) -> None:
         self._cache[query] = vector

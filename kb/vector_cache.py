@@ -99,3 +99,35 @@ class CachedEmbedder:
                     os.unlink(tmp)
                 raise
             self._dirty = False
+
+
+def forget_texts(cache_dir: Path, texts: list[str]) -> int:
+    """Remove the vectors of ``texts`` from every cache file in ``cache_dir``; how many.
+
+    An erased customer's messages may have been embedded by an evaluation or benchmark run
+    over exported conversations: the cache holds their vectors under the text's digest.
+    """
+    digests = {_key(t) for t in texts}
+    removed = 0
+    for path in sorted(Path(cache_dir).glob("*.npz")) if Path(cache_dir).is_dir() else []:
+        try:
+            with np.load(path) as data:
+                keys = [str(k) for k in data["keys"]]
+                vecs = np.asarray(data["vecs"], dtype=np.float32)
+        except (OSError, ValueError, KeyError) as err:
+            log.warning("kb: cannot read vector cache %s (%s)", path, err)
+            continue
+        keep = [i for i, k in enumerate(keys) if k not in digests]
+        if len(keep) == len(keys):
+            continue
+        removed += len(keys) - len(keep)
+        fd, tmp = tempfile.mkstemp(prefix=".vectors.", suffix=".npz", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, keys=np.asarray([keys[i] for i in keep]), vecs=vecs[keep])
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    return removed

@@ -260,7 +260,7 @@
     const rows = [
       K.el("div", { className: "c360-name", text: `${c.name || "#" + c.id}${c.tier === "vip" ? " · VIP" : ""}` }),
     ];
-    if (c.email || c.phone) rows.push(K.el("div", { text: [c.email, c.phone].filter(Boolean).join(" · ") }));
+    if (c.email || c.phone) rows.push(K.el("div", { className: "c360-contact", text: [c.email, c.phone].filter(Boolean).join(" · ") }));
     if (c.company) rows.push(K.el("div", { className: "c360-company", text: c.company }));
     if (c.note) rows.push(K.el("div", { className: "c360-note", text: c.note }));
     rows.push(K.el("div", { className: "c360-h", text: t("identities") }));
@@ -272,6 +272,7 @@
       rows.push(a);
     }
     $("#customer-360").replaceChildren(...rows);
+    if (K.customerShown) K.customerShown(id, data, $("#customer-360")); // privacy.js: reveal
   }
 
   async function loadAgents() {
