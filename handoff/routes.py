@@ -19,7 +19,7 @@ from core.events import AGENTS_TOPIC
 from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, read_json, row_id
-from handoff import teams
+from handoff import presence, teams
 from handoff.auth import SESSIONS, authenticate, check_csrf
 from handoff.lockout import LOCKOUT, Lockout, account_key, ip_key
 from handoff.service import HandoffService
@@ -222,6 +222,7 @@ async def logout(request: web.Request) -> web.Response:
     with contextlib.suppress(Unauthorized):
         agent = await sessions.agent(request)
         await sessions.revoke(request.app[SERVICES].db, agent.id)
+        await presence.left(request.app[SERVICES].db, agent.id)  # gone now, no grace
     response = json_response({"ok": True})
     sessions.end(response)
     return response
@@ -375,14 +376,45 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
             await ws.send_str(orjson.dumps(event).decode())
 
     sender = asyncio.create_task(pump())
+    db = request.app[SERVICES].db
+    console = await presence.console_opened(db, agent.id)
+    beat = asyncio.create_task(_heartbeat(request, ws, console, agent.id))
     try:
+        if agent.status == "online":
+            await request.app[HANDOFF].assign_waiting()  # someone is there now: the queue moves
+        # Counted as present from here on (clients and tests wait for this frame).
+        await ws.send_str(orjson.dumps({"type": "ready", "status": agent.status}).decode())
         async for msg in ws:
             if msg.type == WSMsgType.TEXT and msg.data == '{"type":"ping"}':
                 await ws.send_str('{"type":"pong"}')
     finally:
         sender.cancel()
+        beat.cancel()
         unsubscribe()
+        try:
+            await asyncio.shield(presence.console_closed(db, console, agent.id))
+        except Exception:  # the database is down; the row goes stale and is swept
+            log.warning("console socket: could not record its close")
     return ws
+
+
+async def _heartbeat(
+    request: web.Request, ws: web.WebSocketResponse, console: str, agent_id: int
+) -> None:
+    """Keep this console's presence fresh while the session still holds (logout, deactivate
+    and password changes end it: the socket is closed with 4401)."""
+    db = request.app[SERVICES].db
+    while not ws.closed:
+        await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+        try:
+            await request.app[SESSIONS].agent(request)
+        except Unauthorized:
+            await ws.close(code=4401, message=b"login required")
+            return
+        try:
+            await presence.heartbeat(db, console, agent_id)
+        except Exception:  # the database is down: try again at the next beat
+            log.warning("console socket: heartbeat not recorded")
 
 
 async def attachment(request: web.Request) -> web.Response:
