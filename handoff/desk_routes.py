@@ -326,9 +326,16 @@ async def list_agents(request: web.Request) -> web.Response:
     async with request.app[SERVICES].db.reader() as session:
         load = await loads(session)
         agents = list((await session.execute(select(Agent).order_by(Agent.id))).scalars())
+        live = await presence.live_agent_ids(session)
         seen = await presence.presences(session, agents, grace)
         data = [
-            {**agent_json(a), "active": a.active, "load": load.get(a.id, 0), "presence": seen[a.id]}
+            {
+                **agent_json(a),
+                "active": a.active,
+                "load": load.get(a.id, 0),
+                "presence": seen[a.id],
+                "connected": a.id in live,
+            }
             for a in agents
         ]
     return json_response({"agents": data})
