@@ -457,9 +457,10 @@ def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | Non
     app[HANDOFF] = handoff
     app[LOCKOUT] = Lockout(app[SERVICES].db, app[SERVICES].settings.agents)
     r = app.router
-    from handoff import desk_routes  # it reads this module's JSON shapes
+    from handoff import desk_routes, search  # they read this module's JSON shapes
 
     desk_routes.setup(app, kb)
+    search.setup(app)
     r.add_post("/api/agent/login", login)
     r.add_post("/api/agent/logout", logout)
     r.add_get("/api/agent/me", me)

@@ -1,4 +1,4 @@
-"""Agent presence: open console sockets and when an agent's console was last seen
+"""Agent presence (open console sockets, when a console was last seen); message search index
 
 Revision ID: 0009_desk
 Revises: 0008_inbound
@@ -34,9 +34,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_agent_consoles_agent_id", "agent_consoles", ["agent_id"])
+    # The message search index (handoff/search_index.py): derived, refilled by the app.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "CREATE VIRTUAL TABLE message_search USING fts5("
+            "terms, tokenize = 'unicode61 remove_diacritics 0')"
+        )
+    else:
+        op.execute(
+            "CREATE TABLE message_search (message_id BIGINT PRIMARY KEY, terms TSVECTOR NOT NULL)"
+        )
+        op.execute("CREATE INDEX ix_message_search_terms ON message_search USING gin (terms)")
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE IF EXISTS message_search")
     op.drop_index("ix_agent_consoles_agent_id", table_name="agent_consoles")
     op.drop_table("agent_consoles")
     with op.batch_alter_table("agents") as batch:
