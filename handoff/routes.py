@@ -19,7 +19,7 @@ from core.events import AGENTS_TOPIC
 from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, read_json, row_id
-from handoff import presence, teams
+from handoff import presence, teams, unread
 from handoff.auth import SESSIONS, authenticate, check_csrf
 from handoff.lockout import LOCKOUT, Lockout, account_key, ip_key
 from handoff.service import HandoffService
@@ -276,6 +276,7 @@ async def list_conversations(request: web.Request) -> web.Response:
             ).scalars()
         )
         data = await conversations_json(session, convs)
+        await unread.attach(session, me_agent.id, data)
     return json_response({"conversations": data})
 
 
@@ -461,6 +462,7 @@ def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | Non
 
     desk_routes.setup(app, kb)
     search.setup(app)
+    unread.setup(app)
     r.add_post("/api/agent/login", login)
     r.add_post("/api/agent/logout", logout)
     r.add_get("/api/agent/me", me)

@@ -327,7 +327,7 @@
   }
 
   // Extension points for desk.js (tickets, SLA, suggestions, canned replies, 360).
-  const hooks = { detail: [], item: [], lang: [], app: [], event: [] };
+  const hooks = { detail: [], item: [], lang: [], app: [], event: [], lists: [] };
   window.kefuConsole = {
     hooks,
     api,
@@ -519,6 +519,7 @@
       // Keep the server's order (the queue is oldest-first, i.e. FIFO).
       state.lists[o] = (results[i] && results[i].conversations) || [];
     });
+    for (const fn of hooks.lists) fn(state.lists);
     renderTabs();
     renderList();
   }

@@ -1,4 +1,4 @@
-"""Agent presence (open console sockets, when a console was last seen); message search index
+"""Agent presence (console sockets, last seen), what each agent has read, message search index
 
 Revision ID: 0009_desk
 Revises: 0008_inbound
@@ -34,6 +34,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_agent_consoles_agent_id", "agent_consoles", ["agent_id"])
+    op.create_table(
+        "conversation_reads",
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("agent_id", "conversation_id"),
+    )
     # The message search index (handoff/search_index.py): derived, refilled by the app.
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
@@ -49,6 +59,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE IF EXISTS message_search")
+    op.drop_table("conversation_reads")
     op.drop_index("ix_agent_consoles_agent_id", table_name="agent_consoles")
     op.drop_table("agent_consoles")
     with op.batch_alter_table("agents") as batch:
