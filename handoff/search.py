@@ -170,7 +170,8 @@ async def _tickets(
 async def search_route(request: web.Request) -> web.Response:
     """GET /api/agent/search?q=&limit=: conversations and tickets with the matching snippet."""
     agent = await _agent(request)
-    query = (request.query.get("q") or "").strip()
+    # Control characters match nothing and PostgreSQL refuses NUL in text: drop them.
+    query = "".join(ch for ch in request.query.get("q") or "" if ch >= " ").strip()
     if not query:
         raise BadRequest("Type something to search for.", code="bad_query")
     if len(query) > MAX_QUERY:

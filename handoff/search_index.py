@@ -92,22 +92,27 @@ class MessageIndex:
             self.table = sa.table("message_search", sa.column("message_id"))
             self.key = self.table.c.message_id
 
-    async def catch_up(self, batch: int = BATCH) -> int:
-        """Index up to ``batch`` messages not indexed yet; returns how many it indexed."""
-        async with self.db.transaction() as session:
-            top = await session.execute(sa.select(sa.func.coalesce(sa.func.max(self.key), 0)))
-            low = max(0, int(top.scalar() or 0) - LATE_WINDOW)
-            rows = (
+    async def _unindexed(self, session: AsyncSession, batch: int) -> list[Any]:
+        top = await session.execute(sa.select(sa.func.coalesce(sa.func.max(self.key), 0)))
+        low = max(0, int(top.scalar() or 0) - LATE_WINDOW)
+        return list(
+            (
                 await session.execute(
                     sa.select(Message.id, Message.text)
-                    .where(
-                        Message.id > low,
-                        ~sa.exists().where(self.key == Message.id),
-                    )
+                    .where(Message.id > low, ~sa.exists().where(self.key == Message.id))
                     .order_by(Message.id)
                     .limit(batch)
                 )
             ).all()
+        )
+
+    async def catch_up(self, batch: int = BATCH) -> int:
+        """Index up to ``batch`` messages not indexed yet; returns how many it indexed."""
+        async with self.db.reader() as session:  # usually nothing: no write lock for that
+            if not await self._unindexed(session, 1):
+                return 0
+        async with self.db.transaction() as session:
+            rows = await self._unindexed(session, batch)  # again, under the lock: exactly once
             if not rows:
                 return 0
             if self.sqlite:
