@@ -14,7 +14,7 @@ from sqlalchemy import String, select
 
 from core.context import SERVICES
 from core.conversations import messages_after
-from core.errors import BadRequest, NotFound, Unauthorized
+from core.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized
 from core.events import AGENTS_TOPIC
 from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
@@ -356,7 +356,13 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     except Unauthorized:
         await ws.close(code=4401, message=b"login required")
         return ws
-    allowed = teams.SocketFilter(request.app[SERVICES].db, agent)
+    db = request.app[SERVICES].db
+    try:
+        console = await presence.console_opened(db, agent.id)
+    except ServiceUnavailable:  # the database is down: the console retries with backoff
+        await ws.close(code=1011, message=b"unavailable")
+        return ws
+    allowed = teams.SocketFilter(db, agent)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
 
     def listener(_topic: str, event: dict[str, Any]) -> None:
@@ -377,8 +383,6 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
             await ws.send_str(orjson.dumps(event).decode())
 
     sender = asyncio.create_task(pump())
-    db = request.app[SERVICES].db
-    console = await presence.console_opened(db, agent.id)
     beat = asyncio.create_task(_heartbeat(request, ws, console, agent.id))
     try:
         if agent.status == "online":

@@ -14,15 +14,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import and_, or_, select
 
 from core.context import SERVICES
 from core.errors import BadRequest
-from core.models import Agent, Contact, Conversation, Message, Ticket
-from core.web import json_response
+from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
+from core.web import json_response, row_id
 from handoff import teams
 from handoff.routes import _agent, conversations_json, ticket_brief
 from handoff.search_index import MessageIndex, normalize, pieces
@@ -63,15 +65,20 @@ def _like(word: str) -> str:
 
 
 async def search(
-    session: Any, index: MessageIndex, agent: Agent, query: str, limit: int
+    session: Any,
+    index: MessageIndex,
+    agent: Agent,
+    query: str,
+    limit: int,
+    narrow: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """Conversations and tickets matching ``query`` that ``agent`` may see, newest first."""
+    """Conversations and tickets matching ``query`` that ``agent`` may see, newest first;
+    ``narrow`` are further conditions on Conversation (the filters)."""
     words = pieces(query)
+    seen = [teams.visible(agent), *(narrow or [])]
     found: dict[int, dict[str, Any]] = {}  # conversation id -> why it matched
 
-    hits = await index.candidates(
-        session, query, [teams.visible(agent), Message.sender != "system"], CANDIDATES
-    )
+    hits = await index.candidates(session, query, [*seen, Message.sender != "system"], CANDIDATES)
     for m in hits:
         text = normalize(m.text or "")
         if m.conversation_id in found or not all(w in text for w in words):
@@ -96,7 +103,7 @@ async def search(
         for conv in (
             await session.execute(
                 select(Conversation)
-                .where(Conversation.contact_id.in_(contacts), teams.visible(agent))
+                .where(Conversation.contact_id.in_(contacts), *seen)
                 .order_by(Conversation.last_activity_at.desc())
                 .limit(limit)
             )
@@ -119,7 +126,7 @@ async def search(
         data.update(found[data["id"]])
         conversations.append(data)
 
-    tickets = await _tickets(session, agent, query, words, found, limit)
+    tickets = await _tickets(session, seen, query, words, found, limit)
     return {"query": query, "conversations": conversations, "tickets": tickets}
 
 
@@ -128,7 +135,7 @@ _CONTACT_FIELDS = (Contact.name, Contact.phone, Contact.email, Contact.company)
 
 async def _tickets(
     session: Any,
-    agent: Agent,
+    seen: list[Any],
     query: str,
     words: list[str],
     found: dict[int, dict[str, Any]],
@@ -148,7 +155,7 @@ async def _tickets(
             await session.execute(
                 select(Ticket)
                 .join(Conversation, Conversation.id == Ticket.conversation_id)
-                .where(where, teams.visible(agent))
+                .where(where, *seen)
                 .order_by(Ticket.id.desc())
                 .limit(limit)
             )
@@ -167,8 +174,43 @@ async def _tickets(
     return out
 
 
+def filters(request: web.Request, agent: Agent) -> list[Any]:
+    """``owner``, ``channel``, ``assignee`` (``me`` or an id), ``since`` and ``until``
+    (dates, in the configured time zone) as conditions on Conversation; 400 when malformed."""
+    q = request.query
+    out: list[Any] = []
+    owner = q.get("owner")
+    if owner:
+        if owner not in OWNERS:
+            raise BadRequest(f"owner must be one of {', '.join(OWNERS)}.", code="bad_owner")
+        out.append(Conversation.owner == owner)
+    if q.get("channel"):
+        out.append(Conversation.channel == q["channel"])
+    assignee = q.get("assignee")
+    if assignee:
+        who = agent.id if assignee == "me" else row_id(assignee)
+        if who is None:
+            raise BadRequest("assignee must be me or an agent id.", code="bad_assignee")
+        out.append(Conversation.assignee_id == who)
+    zone = ZoneInfo(request.app[SERVICES].settings.sla.timezone)
+    for key, late in (("since", False), ("until", True)):
+        value = q.get(key)
+        if not value:
+            continue
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise BadRequest(f"{key} must be a date like 2026-12-03.", code="bad_date") from None
+        edge = datetime.combine(day + timedelta(days=1 if late else 0), time(), tzinfo=zone)
+        out.append(
+            Conversation.last_activity_at < edge if late else Conversation.last_activity_at >= edge
+        )
+    return out
+
+
 async def search_route(request: web.Request) -> web.Response:
-    """GET /api/agent/search?q=&limit=: conversations and tickets with the matching snippet."""
+    """GET /api/agent/search?q=&limit=&owner=&channel=&assignee=&since=&until=:
+    conversations and tickets with the matching snippet."""
     agent = await _agent(request)
     # Control characters match nothing and PostgreSQL refuses NUL in text: drop them.
     query = "".join(ch for ch in request.query.get("q") or "" if ch >= " ").strip()
@@ -180,10 +222,11 @@ async def search_route(request: web.Request) -> web.Response:
         limit = max(1, min(int(request.query.get("limit", "20")), 50))
     except ValueError:
         raise BadRequest("limit must be a whole number.", code="bad_limit") from None
+    narrow = filters(request, agent)
     index = request.app[INDEX]
     await index.catch_up()  # what was said a moment ago is findable now
     async with request.app[SERVICES].db.reader() as session:
-        body = await search(session, index, agent, query, limit)
+        body = await search(session, index, agent, query, limit, narrow)
     return json_response(body)
 
 

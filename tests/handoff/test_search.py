@@ -82,6 +82,16 @@ async def test_the_console_search_finds_conversations_and_tickets(client: Any) -
     ).json()
     assert [t["number"] for t in by_number["tickets"]] == [ticket["number"]]
 
+    # Filters narrow the same search.
+    resolved = await client.get("/api/agent/search", params={"q": "退货", "owner": "resolved"})
+    assert [c["id"] for c in (await resolved.json())["conversations"]] == [v.conversation_id]
+    on_bot = await client.get("/api/agent/search", params={"q": "退货", "owner": "bot"})
+    assert v.conversation_id not in [c["id"] for c in (await on_bot.json())["conversations"]]
+    future = await client.get("/api/agent/search", params={"q": "退货", "since": "2999-01-01"})
+    assert (await future.json())["conversations"] == []
+    bad = await client.get("/api/agent/search", params={"q": "退货", "since": "yesterday"})
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_date"
+
     empty = await client.get("/api/agent/search", params={"q": "  "})
     assert empty.status == 400 and (await empty.json())["error"]["code"] == "bad_query"
     await client.post("/api/agent/logout", json={}, headers=H)
