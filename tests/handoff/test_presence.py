@@ -7,6 +7,7 @@ browser, conversations left with deactivated agents, tickets left resolved after
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -43,6 +44,17 @@ async def agents_by_name(agent: Any) -> dict[str, dict[str, Any]]:
     return {a["name"]: a for a in (await (await agent.get("/api/agent/agents")).json())["agents"]}
 
 
+async def close_console(watcher: Any, console: Any, name: str) -> None:
+    """Close a console socket and wait until the server has recorded it (the close
+    handshake completes before the server's bookkeeping does)."""
+    await console.close()
+    for _ in range(100):
+        if not (await agents_by_name(watcher))[name]["connected"]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{name}'s console still counts as connected")
+
+
 async def test_login_restores_the_chosen_status_and_a_new_agent_is_there_at_once(
     client: Any, aiohttp_client: Any
 ) -> None:
@@ -70,7 +82,7 @@ async def test_an_agent_who_closed_the_browser_gets_no_new_customers(
     li, li_id = await new_agent(client, aiohttp_client, "li@kefu.local", "小李")
     await li.post("/api/agent/status", json={"status": "online"}, headers=H)
     console = await open_console(li)
-    await console.close()  # closes the browser without logging out
+    await close_console(client, console, "小李")  # closes the browser without logging out
 
     # Within the grace period the team still sees 小李 online (a reload is not a departure).
     seen = await agents_by_name(client)
@@ -134,7 +146,7 @@ async def test_going_offline_hands_conversations_only_to_agents_really_there(
     admin_console = await open_console(client)
     li, _ = await new_agent(client, aiohttp_client, "li@kefu.local", "小李")
     await li.post("/api/agent/status", json={"status": "online"}, headers=H)
-    await (await open_console(li)).close()  # 小李 left the browser, still "online"
+    await close_console(client, await open_console(li), "小李")  # left, still "online"
     v1 = await escalate(client, "我要人工")
     await v1.until(system_text(v1, "Demo Agent"))
     v2 = await escalate(client, "人工客服")
