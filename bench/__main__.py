@@ -14,6 +14,7 @@ BENCHES: dict[str, str] = {
     "kb": "bench.kb",
     "email": "bench.email",
     "crash": "bench.crash",
+    "search": "bench.search",
 }
 
 

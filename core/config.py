@@ -225,6 +225,9 @@ class AssignmentSettings:
     auto_assign: bool = _opt(True)
     default_max_concurrent: int = _opt(5, lo=1, hi=1000, doc="for agents created without one")
     average_handle_minutes: float = _opt(8.0, lo=0.1, hi=1440.0, doc="for the expected wait")
+    presence_grace_seconds: float = _opt(
+        120.0, lo=0.0, hi=86400.0, doc="an agent with no console this long shows as away"
+    )
 
 
 @dataclass(frozen=True)

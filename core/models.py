@@ -120,11 +120,14 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     skills: Mapped[list[Any]] = mapped_column(default=list)
     max_concurrent: Mapped[int] = mapped_column(Integer, default=5)
-    status: Mapped[str] = mapped_column(String(16), default="offline")  # online|away|offline
+    # The status the agent chose (online|away|offline); presence also needs a live console.
+    status: Mapped[str] = mapped_column(String(16), default="online")
     last_assigned_at: Mapped[datetime | None]
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     session_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped: sessions end
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a console of this agent was last connected (heartbeat, or its close): presence.
+    last_seen_at: Mapped[datetime | None]
 
 
 class Team(Base):
@@ -437,3 +440,30 @@ class PrivacyExport(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+
+
+class AgentConsole(Base):
+    """One open console socket of an agent, refreshed by its heartbeat: true presence.
+
+    A row whose heartbeat is older than the stale limit belongs to a worker that died; it
+    counts for nothing and is swept by the next heartbeat.
+    """
+
+    __tablename__ = "agent_consoles"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationRead(Base):
+    """How far an agent has read a conversation: customer messages after ``seq`` are unread."""
+
+    __tablename__ = "conversation_reads"
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

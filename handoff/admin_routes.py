@@ -15,6 +15,7 @@ from core.context import SERVICES
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, CannedReply, SlaPolicy, utcnow
 from core.web import json_response, read_json
+from handoff import presence
 from handoff.auth import ROLES, create_agent
 from handoff.routes import HANDOFF, STATIC, _agent, agent_json, path_id
 from intake import reports
@@ -122,8 +123,16 @@ async def _update_agent(request: web.Request, agent_id: int, body: dict[str, Any
             agent.max_concurrent = request.app[SERVICES].settings.assignment.default_max_concurrent
         if role is not None:
             agent.role = role
+        was_active = agent.active
         if active is not None:
             agent.active = active
+    if was_active and active is False:
+        # Their sessions end (Sessions.agent checks ``active``); their customers are not left
+        # waiting on them: back to the queue, or to a colleague who is there.
+        await presence.left(request.app[SERVICES].db, agent_id)
+        await request.app[HANDOFF].release_agent(
+            agent_id, f"{agent.name} 已停用，会话回到队列 / was deactivated; back in the queue"
+        )
     return agent
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Agent, Conversation
+from handoff.presence import live_agent_ids
 
 AGENT_STATUSES = ("online", "away", "offline")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,11 +48,20 @@ async def loads(session: AsyncSession) -> dict[int, int]:
 
 
 async def online_agents(session: AsyncSession) -> list[Agent]:
-    """Active agents whose status is online."""
+    """Active agents who chose online and are really there (a console connected now).
+
+    An agent who closed the browser without logging out still says ``online``; giving them
+    a customer would leave that customer talking to nobody.
+    """
+    live = await live_agent_ids(session)
+    if not live:
+        return []
     return list(
         (
             await session.execute(
-                select(Agent).where(Agent.active.is_(True), Agent.status == "online")
+                select(Agent).where(
+                    Agent.active.is_(True), Agent.status == "online", Agent.id.in_(live)
+                )
             )
         ).scalars()
     )

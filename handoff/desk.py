@@ -6,12 +6,10 @@ messages and the audit trail, then wake-ups), on behalf of the console.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from core.config import PRIORITIES
 from core.conversations import add_reply, lock_conversation
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
-from core.models import Agent, Conversation, Ticket, utcnow
+from core.models import Agent, Ticket, utcnow
 from handoff import teams
 from handoff.assignment import AGENT_STATUSES
 from handoff.notices import notice
@@ -174,31 +172,12 @@ class DeskActions:
                 raise NotFound(f"Agent {agent_id} does not exist.")
             agent.status = status
             if status == "offline":
-                held = list(
-                    (
-                        await session.execute(
-                            select(Conversation.id).where(
-                                Conversation.owner == "agent", Conversation.assignee_id == agent.id
-                            )
-                        )
-                    ).scalars()
+                await self.h.release_held(
+                    session,
+                    agent.id,
+                    f"{agent.name} 已离线，会话回到队列 / went offline; back in the queue",
+                    batch,
                 )
-                for cid in held:
-                    conv = await lock_conversation(session, cid)
-                    conv.owner = "queued"
-                    conv.assignee_id = None
-                    ticket = await open_ticket(session, conv.id)
-                    if ticket is not None:
-                        ticket.assignee_id = None
-                        audit(session, ticket, "released", actor="agent", agent_id=agent.id)
-                    note = await add_reply(
-                        session,
-                        conv,
-                        sender="system",
-                        private=True,
-                        text=f"{agent.name} 已离线，会话回到队列 / went offline; back in the queue",
-                    )
-                    batch.add(conv, note)
             await session.flush()
             if self.h.settings.assignment.auto_assign:
                 await self.h.drain_queue(session, batch)

@@ -3,7 +3,6 @@ knowledge-base suggestions for the console."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +24,7 @@ from core.models import (
     TicketEvent,
 )
 from core.web import json_response, read_json, row_id
-from handoff import admin_routes, teams
+from handoff import admin_routes, canned, presence, teams
 from handoff.assignment import loads
 from handoff.desk import DeskActions
 from handoff.routes import (
@@ -43,7 +42,6 @@ from privacy.view import customer_view
 
 KB_KEY = web.AppKey("desk_kb", KnowledgeBase)
 DESK = web.AppKey("desk", DeskActions)
-_VAR = re.compile(r"\{(customer_name|agent_name|ticket_number)\}")
 
 
 def _number(request: web.Request) -> int:
@@ -323,12 +321,24 @@ async def customer(request: web.Request) -> web.Response:
 
 
 async def list_agents(request: web.Request) -> web.Response:
-    """GET /api/agent/agents: everyone with status, skills and current load."""
+    """GET /api/agent/agents: everyone with chosen status, true presence, skills and load."""
     await _agent(request)
+    grace = request.app[SERVICES].settings.assignment.presence_grace_seconds
     async with request.app[SERVICES].db.reader() as session:
         load = await loads(session)
-        agents = (await session.execute(select(Agent).order_by(Agent.id))).scalars()
-        data = [{**agent_json(a), "active": a.active, "load": load.get(a.id, 0)} for a in agents]
+        agents = list((await session.execute(select(Agent).order_by(Agent.id))).scalars())
+        live = await presence.live_agent_ids(session)
+        seen = await presence.presences(session, agents, grace)
+        data = [
+            {
+                **agent_json(a),
+                "active": a.active,
+                "load": load.get(a.id, 0),
+                "presence": seen[a.id],
+                "connected": a.id in live,
+            }
+            for a in agents
+        ]
     return json_response({"agents": data})
 
 
@@ -340,15 +350,11 @@ async def set_status(request: web.Request) -> web.Response:
     return json_response({"agent": agent_json(updated)})
 
 
-def render(text: str, values: dict[str, str]) -> str:
-    """Fill ``{customer_name}``, ``{agent_name}`` and ``{ticket_number}`` in a canned reply."""
-    return _VAR.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
 async def list_canned(request: web.Request) -> web.Response:
     """GET /api/agent/canned?conversation_id=: canned replies, variables filled when given."""
     agent = await _agent(request)
-    values = {"agent_name": agent.name}
+    values: dict[str, str | None] = {"agent_name": agent.name}
+    language = "zh"
     async with request.app[SERVICES].db.reader() as session:
         cid = request.query.get("conversation_id")
         if cid and cid.isdigit() and int(cid) < 2**31:
@@ -356,7 +362,8 @@ async def list_canned(request: web.Request) -> web.Response:
             if conv is not None:
                 await teams.ensure_visible(session, agent, conv.id)
                 contact = await session.get(Contact, conv.contact_id)
-                values["customer_name"] = (contact.name if contact else "") or "您"
+                values["customer_name"] = canned.customer_name(contact.name if contact else None)
+                language = conv.language or language
                 t = await latest_ticket(session, conv.id)
                 if t is not None:
                     values["ticket_number"] = f"#{t.number}"
@@ -367,7 +374,7 @@ async def list_canned(request: web.Request) -> web.Response:
                 "shortcut": c.shortcut,
                 "title": c.title,
                 "text": c.text,
-                "rendered": render(c.text, values),
+                "rendered": canned.render(c.text, values, language),
             }
             for c in rows
         ]

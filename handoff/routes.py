@@ -14,12 +14,12 @@ from sqlalchemy import String, select
 
 from core.context import SERVICES
 from core.conversations import messages_after
-from core.errors import BadRequest, NotFound, Unauthorized
+from core.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized
 from core.events import AGENTS_TOPIC
 from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, read_json, row_id
-from handoff import teams
+from handoff import presence, teams, unread
 from handoff.auth import SESSIONS, authenticate, check_csrf
 from handoff.lockout import LOCKOUT, Lockout, account_key, ip_key
 from handoff.service import HandoffService
@@ -222,6 +222,7 @@ async def logout(request: web.Request) -> web.Response:
     with contextlib.suppress(Unauthorized):
         agent = await sessions.agent(request)
         await sessions.revoke(request.app[SERVICES].db, agent.id)
+        await presence.left(request.app[SERVICES].db, agent.id)  # gone now, no grace
     response = json_response({"ok": True})
     sessions.end(response)
     return response
@@ -275,6 +276,7 @@ async def list_conversations(request: web.Request) -> web.Response:
             ).scalars()
         )
         data = await conversations_json(session, convs)
+        await unread.attach(session, me_agent.id, data)
     return json_response({"conversations": data})
 
 
@@ -354,7 +356,13 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     except Unauthorized:
         await ws.close(code=4401, message=b"login required")
         return ws
-    allowed = teams.SocketFilter(request.app[SERVICES].db, agent)
+    db = request.app[SERVICES].db
+    try:
+        console = await presence.console_opened(db, agent.id)
+    except ServiceUnavailable:  # the database is down: the console retries with backoff
+        await ws.close(code=1011, message=b"unavailable")
+        return ws
+    allowed = teams.SocketFilter(db, agent)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
 
     def listener(_topic: str, event: dict[str, Any]) -> None:
@@ -375,14 +383,43 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
             await ws.send_str(orjson.dumps(event).decode())
 
     sender = asyncio.create_task(pump())
+    beat = asyncio.create_task(_heartbeat(request, ws, console, agent.id))
     try:
+        if agent.status == "online":
+            await request.app[HANDOFF].assign_waiting()  # someone is there now: the queue moves
+        # Counted as present from here on (clients and tests wait for this frame).
+        await ws.send_str(orjson.dumps({"type": "ready", "status": agent.status}).decode())
         async for msg in ws:
             if msg.type == WSMsgType.TEXT and msg.data == '{"type":"ping"}':
                 await ws.send_str('{"type":"pong"}')
     finally:
         sender.cancel()
+        beat.cancel()
         unsubscribe()
+        try:
+            await asyncio.shield(presence.console_closed(db, console, agent.id))
+        except Exception:  # the database is down; the row goes stale and is swept
+            log.warning("console socket: could not record its close")
     return ws
+
+
+async def _heartbeat(
+    request: web.Request, ws: web.WebSocketResponse, console: str, agent_id: int
+) -> None:
+    """Keep this console's presence fresh while the session still holds (logout, deactivate
+    and password changes end it: the socket is closed with 4401)."""
+    db = request.app[SERVICES].db
+    while not ws.closed:
+        await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+        try:
+            await request.app[SESSIONS].agent(request)
+        except Unauthorized:
+            await ws.close(code=4401, message=b"login required")
+            return
+        try:
+            await presence.heartbeat(db, console, agent_id)
+        except Exception:  # the database is down: try again at the next beat
+            log.warning("console socket: heartbeat not recorded")
 
 
 async def attachment(request: web.Request) -> web.Response:
@@ -425,9 +462,11 @@ def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | Non
     app[HANDOFF] = handoff
     app[LOCKOUT] = Lockout(app[SERVICES].db, app[SERVICES].settings.agents)
     r = app.router
-    from handoff import desk_routes  # it reads this module's JSON shapes
+    from handoff import desk_routes, search  # they read this module's JSON shapes
 
     desk_routes.setup(app, kb)
+    search.setup(app)
+    unread.setup(app)
     r.add_post("/api/agent/login", login)
     r.add_post("/api/agent/logout", logout)
     r.add_get("/api/agent/me", me)

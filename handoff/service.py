@@ -40,6 +40,8 @@ from intake.tickets import TicketDesk, latest_ticket, open_ticket, ticket_by_num
 
 __all__ = ["NOTICES", "Batch", "Changed", "HandoffService", "notice"]
 
+SUPERVISORS = ("supervisor", "admin")
+
 
 @dataclass(frozen=True)
 class Changed:
@@ -361,7 +363,7 @@ class HandoffService:
         if (
             conv.owner == "agent"
             and conv.assignee_id not in (None, agent.id)
-            and agent.role not in ("supervisor", "admin")
+            and agent.role not in SUPERVISORS
         ):
             raise Conflict("Another agent holds this conversation.", code="held_by_other")
 
@@ -371,7 +373,19 @@ class HandoffService:
         if conv.owner == "agent" and conv.assignee_id == agent.id:
             return ()
         if conv.owner == "agent" and conv.assignee_id is not None:
-            raise Conflict("Another agent holds this conversation.", code="held_by_other")
+            if agent.role not in SUPERVISORS:
+                raise Conflict("Another agent holds this conversation.", code="held_by_other")
+            # A supervisor claims it (the holder may be gone): the team sees who took it.
+            holder = await session.get(Agent, conv.assignee_id)
+            name = holder.name if holder is not None else str(conv.assignee_id)
+            note = await add_reply(
+                session,
+                conv,
+                sender="system",
+                private=True,
+                text=f"{agent.name} 从 {name} 接管了会话 / {agent.name} took over from {name}",
+            )
+            return (note, *await self._assign(session, conv, agent, by=agent))
         return await self._assign(session, conv, agent, by=agent)
 
     async def _assign(
@@ -381,7 +395,7 @@ class HandoffService:
         conv.assignee_id = agent.id
         conv.resolved_at = None
         agent.last_assigned_at = utcnow()
-        ticket = await open_ticket(session, conv.id)
+        ticket = await open_ticket(session, conv.id) or await self._reopen_last(session, conv, by)
         if ticket is not None:
             ticket.assignee_id = agent.id
             if ticket.status == "new":
@@ -404,6 +418,79 @@ class HandoffService:
             session, conv, sender="system", text=notice("joined", conv.language, name=agent.name)
         )
         return (msg,)
+
+    async def _reopen_last(
+        self, session: AsyncSession, conv: Conversation, by: Agent | None
+    ) -> Ticket | None:
+        """A person takes up a conversation whose case was closed (handed back, resolved):
+        its last resolved ticket is open again, or the ticket would say 已解决 while an agent
+        works on it."""
+        ticket = await latest_ticket(session, conv.id)
+        if ticket is None or ticket.status != "resolved":
+            return None
+        move(
+            session,
+            ticket,
+            "open",
+            clock=self.clock,
+            actor="agent" if by else "system",
+            agent_id=by.id if by else None,
+            note="takeover",
+        )
+        if ticket.survey_state == "pending":
+            ticket.survey_state = ""
+        await self.clock.refresh(session)
+        ticket.resolution_due = self.clock.due_times(ticket.priority, ticket.tier, utcnow())[1]
+        return ticket
+
+    async def release_agent(self, agent_id: int, reason: str) -> None:
+        """Put the conversations ``agent_id`` holds back in the queue and hand them out again.
+
+        Used when an agent goes offline, is deactivated or removed: their customers must
+        not wait on someone who is not coming. ``reason`` is the private note's wording.
+        """
+        batch = Batch()
+        async with self.db.transaction() as session:
+            await self.release_held(session, agent_id, reason, batch)
+            await session.flush()
+            if self.settings.assignment.auto_assign:
+                await self.drain_queue(session, batch)
+        await self.announce(batch)
+
+    async def release_held(
+        self, session: AsyncSession, agent_id: int, reason: str, batch: Batch
+    ) -> None:
+        """Inside a transaction: queue every conversation ``agent_id`` holds, with a note."""
+        held = list(
+            (
+                await session.execute(
+                    select(Conversation.id).where(
+                        Conversation.owner == "agent", Conversation.assignee_id == agent_id
+                    )
+                )
+            ).scalars()
+        )
+        for cid in held:
+            conv = await lock_conversation(session, cid)
+            if conv.owner != "agent" or conv.assignee_id != agent_id:
+                continue
+            conv.owner = "queued"
+            conv.assignee_id = None
+            ticket = await open_ticket(session, conv.id)
+            if ticket is not None:
+                ticket.assignee_id = None
+                audit(session, ticket, "released", actor="agent", agent_id=agent_id)
+            note = await add_reply(session, conv, sender="system", private=True, text=reason)
+            batch.add(conv, note)
+
+    async def assign_waiting(self) -> None:
+        """Hand queued conversations to whoever is there now (an agent's console connected)."""
+        if not self.settings.assignment.auto_assign:
+            return
+        batch = Batch()
+        async with self.db.transaction() as session:
+            await self.drain_queue(session, batch)
+        await self.announce(batch)
 
     async def _auto_assign(
         self,

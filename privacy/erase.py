@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.attachments import AttachmentStore
@@ -210,6 +211,7 @@ async def redact_conversations(session: AsyncSession, conv_ids: list[int]) -> Re
             )
         )
     counts["messages"] = redacted
+    counts["search_index"] = await _forget_indexed(session, [m[0] for m in msgs])
     result = await session.execute(
         delete(OutboxItem).where(OutboxItem.conversation_id.in_(conv_ids))
     )
@@ -237,6 +239,32 @@ async def redact_conversations(session: AsyncSession, conv_ids: list[int]) -> Re
     drafts, out.kb_kept = await _kb_from_conversations(session, conv_ids)
     counts["kb_drafts"] = drafts
     return out
+
+
+async def _forget_indexed(session: AsyncSession, message_ids: list[int]) -> int:
+    """Drop these messages from the console's search index (``message_search``, filled by
+    ``handoff/search_index.py``): its terms are pieces of the texts (a phone number whole).
+
+    The indexer may index the redacted rows again, with no terms. On SQLite the FTS5 index
+    is merged afterwards (``optimize``), so no segment keeps the deleted terms; PostgreSQL's
+    old row versions go with the ``VACUUM FULL`` of ``privacy/scrub.py``.
+    """
+    if not message_ids:
+        return 0
+    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+    key = "rowid" if sqlite else "message_id"
+    gone = 0
+    for i in range(0, len(message_ids), 500):
+        chunk = message_ids[i : i + 500]
+        marks = ", ".join(f":m{j}" for j in range(len(chunk)))
+        result = await session.execute(
+            sql(f"DELETE FROM message_search WHERE {key} IN ({marks})"),
+            {f"m{j}": mid for j, mid in enumerate(chunk)},
+        )
+        gone += int(getattr(result, "rowcount", 0) or 0)
+    if sqlite and gone:
+        await session.execute(sql("INSERT INTO message_search(message_search) VALUES ('optimize')"))
+    return gone
 
 
 async def _kb_from_conversations(

@@ -45,6 +45,7 @@ TOUCHED = (
     "kb_entry_versions",
     "import_items",
     "channel_state",
+    "message_search",
 )
 CHECKPOINT_WAIT_SECONDS = 30.0
 

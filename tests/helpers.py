@@ -80,3 +80,13 @@ async def login(client: Any, email: str = "demo@kefu.local", password: str = "de
     )
     assert resp.status == 200, await resp.text()
     return resp
+
+
+async def open_console(client: Any) -> Any:
+    """Connect the agent console socket of ``client``'s agent: from the ``ready`` frame on,
+    the agent is really there (true presence) and may receive work."""
+    ws = await client.ws_connect("/api/agent/ws")
+    while True:
+        frame = await asyncio.wait_for(ws.receive_json(), 10)
+        if frame.get("type") == "ready":
+            return ws

@@ -88,3 +88,9 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 0.5) == 50.0
     assert percentile(values, 0.99) == 99.0
     assert percentile([], 0.5) == 0.0
+
+
+def test_search_bench_indexes_and_searches() -> None:
+    r = run_bench("search", "--messages", "400", "--queries", "20")
+    assert r["messages"] == 400 and r["queries"] == 20
+    assert r["found_avg"] > 0 and r["index_messages_per_s"] > 0  # words come from the messages

@@ -319,13 +319,15 @@
     }
     if (!res.ok) {
       const err = (data && data.error) || {};
-      throw new ApiError(res.status, err.code, err.message);
+      // The console's own wording (its language), the server's message only as a fallback.
+      const worded = window.kefuErrorText ? window.kefuErrorText(err.code, lang) : null;
+      throw new ApiError(res.status, err.code, worded || err.message);
     }
     return data || {};
   }
 
   // Extension points for desk.js (tickets, SLA, suggestions, canned replies, 360).
-  const hooks = { detail: [], item: [], lang: [], app: [], event: [] };
+  const hooks = { detail: [], item: [], lang: [], app: [], event: [], lists: [] };
   window.kefuConsole = {
     hooks,
     api,
@@ -517,6 +519,7 @@
       // Keep the server's order (the queue is oldest-first, i.e. FIFO).
       state.lists[o] = (results[i] && results[i].conversations) || [];
     });
+    for (const fn of hooks.lists) fn(state.lists);
     renderTabs();
     renderList();
   }
@@ -717,7 +720,14 @@
     // Take over: only from the bot or the queue. An agent-owned conversation
     // is ours already, or a colleague's (the server refuses with 409; if we
     // race a colleague anyway, the 409 is shown in #detail-error).
-    take.disabled = !(conv.owner === "queued" || conv.owner === "bot");
+    // Supervisors and admins may claim a colleague's conversation (the holder may be gone).
+    const me = state.me || {};
+    const claim =
+      conv.owner === "agent" &&
+      conv.assignee &&
+      conv.assignee.id !== me.id &&
+      (me.role === "supervisor" || me.role === "admin");
+    take.disabled = !(conv.owner === "queued" || conv.owner === "bot" || claim);
     resolve.disabled = conv.owner === "resolved";
     // Hand back to the bot only from a human state.
     handback.disabled = !(conv.owner === "agent" || conv.owner === "queued");

@@ -285,7 +285,7 @@
     const me = K.me();
     desk.agents = (data.agents || []).filter((a) => a.active && (!me || a.id !== me.id));
     $("#transfer-agent").replaceChildren(
-      ...desk.agents.map((a) => K.el("option", { value: String(a.id), text: `${a.name} (${t("status_" + a.status)}, ${a.load}/${a.max_concurrent})` }))
+      ...desk.agents.map((a) => K.el("option", { value: String(a.id), text: `${a.name} (${t("status_" + (a.presence || a.status))}, ${a.load}/${a.max_concurrent})` }))
     );
   }
 

@@ -70,6 +70,17 @@ def _open_widget(visitor, base_url: str) -> None:
     page.wait_for_selector('#kefu-status[data-state="online"]', timeout=20000)
 
 
+def _choose_status(page, base_url: str, status: str) -> None:
+    """The demo agent picks ``status`` through the API, before logging in to the console."""
+    csrf = {"X-Requested-With": "kefu"}
+    creds = {"email": AGENT_EMAIL, "password": AGENT_PASSWORD}
+    assert page.request.post(base_url + "/api/agent/login", data=creds, headers=csrf).ok
+    resp = page.request.post(base_url + "/api/agent/status", data={"status": status}, headers=csrf)
+    assert resp.ok, resp.text()
+    # Logged out again: the test logs in through the form; the chosen status is kept.
+    assert page.request.post(base_url + "/api/agent/logout", data={}, headers=csrf).ok
+
+
 def _assert_clean(*watches) -> None:
     for w in watches:
         assert not w.page_errors, f"{w.name}: uncaught JS errors: {w.page_errors}"
@@ -98,6 +109,9 @@ def test_visitor_bot_handoff_and_agent_reply(kefu_server, new_page):
     # --- agent logs in and finds the queued conversation -------------------
     agent = new_page("agent")
     ap = agent.page
+    # Away: the agent takes no new work, so the customer waits in the queue to be taken by
+    # hand (an online agent with the console open would be given it at once).
+    _choose_status(ap, base, "away")
     ap.goto(base + "/agent/")
     ap.fill("#login-email", AGENT_EMAIL)
     ap.fill("#login-password", AGENT_PASSWORD)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.test_browser_flow import _choose_status
+
 pytestmark = pytest.mark.e2e
 
 
@@ -27,6 +29,7 @@ def test_console_channel_tags_use_the_registry_labels(kefu_server, new_page):
 
     agent = new_page("agent-channel")
     ap = agent.page
+    _choose_status(ap, kefu_server, "away")  # the conversation stays in the queue list
     ap.goto(kefu_server + "/agent/")
     ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'en')")
     ap.reload()

@@ -72,6 +72,13 @@ def give_details(data: Path, conversation_id: str) -> None:
         )
 
 
+def owner(page, base: str, cid: str) -> str:
+    """Who holds the conversation now, read through the console API."""
+    resp = page.request.get(base + f"/api/agent/conversations/{cid}")
+    assert resp.ok, resp.text()
+    return str(resp.json()["conversation"]["owner"])
+
+
 def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server, new_page) -> None:
     from playwright.sync_api import expect
 
@@ -86,6 +93,9 @@ def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server, new_page)
     )
     assert created.status == 201, created.text()
     agent_id = created.json()["agent"]["id"]
+    # Away: the admin takes no new work, so the customer waits in the queue for 小李.
+    away = adp.request.post(base + "/api/agent/status", data={"status": "away"}, headers=CSRF)
+    assert away.ok, away.text()
 
     visitor = new_page("visitor")
     vp = visitor.page
@@ -98,7 +108,12 @@ def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server, new_page)
     agent = new_page("agent")
     ap = agent.page
     _login(ap, base, "li@kefu.local", "li-pass-1")
-    ap.click('.tab[data-owner="queued"]')
+    # 小李's console is there now, so the waiting customer is given to her.
+    deadline = time.monotonic() + 20
+    while owner(adp, base, cid) != "agent":
+        assert time.monotonic() < deadline, "the queued customer was not given to 小李"
+        time.sleep(0.2)
+    ap.click('.tab[data-owner="mine"]')
     ap.locator(f'#conv-list .conv-item[data-id="{cid}"]').click()
     box = ap.locator("#customer-360")
     phone_row = box.locator('.c360-masked[data-field="phone"]')
@@ -118,7 +133,7 @@ def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server, new_page)
     assert actions[-1][0] == "view"  # the oldest entry: the 360 the agent opened
     # The admin's own console shows the data in full, with nothing to reveal.
     adp.goto(base + "/agent/")
-    adp.click('.tab[data-owner="queued"]')
+    adp.click('.tab[data-owner="agent"]')  # held by 小李
     adp.locator(f'#conv-list .conv-item[data-id="{cid}"]').click()
     expect(adp.locator("#customer-360")).to_contain_text(PHONE)
     expect(adp.locator("#customer-360 .c360-reveal")).to_have_count(0)

@@ -172,12 +172,14 @@ async def test_bad_requests(client: Any) -> None:
 
 async def test_console_socket_pushes_updates(client: Any) -> None:
     await login(client)
+    # Away: the console is open but takes no new work, so the conversation stays queued.
+    await client.post("/api/agent/status", json={"status": "away"}, headers=AGENT_HEADERS)
     ws = await client.ws_connect("/api/agent/ws")
     v = await Visitor(client).start()
     await v.say("转人工")
     while True:
         event = await ws.receive_json(timeout=10)
-        if event["owner"] == "queued":
+        if event.get("type") == "conversation.updated" and event["owner"] == "queued":
             break
     assert event["type"] == "conversation.updated"
     assert event["conversation_id"] == v.conversation_id

@@ -7,13 +7,14 @@ from typing import Any
 
 from core.context import SERVICES
 from intake.feedback import helpful_counts
-from tests.helpers import AGENT_HEADERS, Visitor, login
+from tests.helpers import AGENT_HEADERS, Visitor, login, open_console
 
 H = AGENT_HEADERS
 
 
 async def make_agent(client: Any, aiohttp_client: Any, email: str, name: str, **extra: Any) -> Any:
-    """Create an agent as the demo admin; returns a client logged in as them and online."""
+    """Create an agent as the demo admin; returns a client logged in as them, online, with
+    the console open (really there: only such agents receive work)."""
     await login(client)
     resp = await client.post(
         "/api/admin/agents",
@@ -25,6 +26,7 @@ async def make_agent(client: Any, aiohttp_client: Any, email: str, name: str, **
     await login(other, email, "pw-1234")
     status = await other.post("/api/agent/status", json={"status": "online"}, headers=H)
     assert (await status.json())["agent"]["status"] == "online"
+    other.console = await open_console(other)
     return other
 
 
@@ -129,8 +131,9 @@ async def test_survey_answered_in_text_and_a_low_score_goes_to_a_supervisor(
     assert conv["owner"] == "queued"  # nobody with the supervisor role is online
     assert conv["ticket"]["status"] == "open" and conv["ticket"]["csat"] == 1
     assert conv["ticket"]["skills"] == ["supervisor"]
-    # The demo admin comes online and gets it.
+    # The demo admin comes online (opens the console) and gets it.
     await client.post("/api/agent/status", json={"status": "online"}, headers=H)
+    await open_console(client)
     conv = (await (await client.get(f"/api/agent/conversations/{cid}")).json())["conversation"]
     assert conv["owner"] == "agent" and conv["assignee"]["name"] == "Demo Agent"
 
@@ -208,6 +211,7 @@ async def test_queue_wait_offline_release_and_transfer(client: Any, aiohttp_clie
     assert conv["owner"] == "agent" and conv["assignee"]["name"] == "乙"
     # Transfer with a note to the demo agent (online now).
     await client.post("/api/agent/status", json={"status": "online"}, headers=H)
+    await open_console(client)
     agents = (await (await b.get("/api/agent/agents")).json())["agents"]
     demo = next(x for x in agents if x["email"] == "demo@kefu.local")
     moved = await b.post(
@@ -262,7 +266,7 @@ async def test_helpful_votes_canned_replies_merge_and_roles(
     canned = (
         await (await client.get(f"/api/agent/canned?conversation_id={v.conversation_id}")).json()
     )["canned"]
-    assert canned[0]["rendered"].startswith("您您好，我是Demo Agent，工单 #")
+    assert canned[0]["rendered"].startswith("您好，我是Demo Agent，工单 #")  # no 您您好
 
     other = await escalate(client, "洗碗机坏了")
     await other.until(bot_text("没有客服在线"))

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from core.app import KB
 from core.db import upgrade_sync
 from core.models import Contact, ContactIdentity, Conversation, KbEntry, Message
+from handoff.search_index import MessageIndex
 from privacy.routes import PRIVACY
 from tests.channels.email_support.app import customer_mail, free_port, with_email_inbox
 from tests.channels.email_support.sink import start_sink
@@ -186,6 +187,13 @@ async def test_on_postgresql_even_the_wal_forgets_when_the_server_deletes_old_se
         assert await export_then_erase(kefu, caplog) is True
 
 
+async def searched(client: Any, query: str) -> list[int]:
+    """The conversations the console's search finds for ``query``."""
+    resp = await client.get("/api/agent/search", params={"q": query})
+    assert resp.status == 200
+    return [c["id"] for c in (await resp.json())["conversations"]]
+
+
 async def export_then_erase(kefu: Kefu, caplog: pytest.LogCaptureFixture) -> bool:
     """The done-when flow; True when PostgreSQL's pg_wal was scanned too."""
     client, tag = kefu.client, uuid.uuid4().hex[:10]
@@ -209,6 +217,10 @@ async def export_then_erase(kefu: Kefu, caplog: pytest.LogCaptureFixture) -> boo
         mail_contact = (await session.get(Conversation, mail_msg.conversation_id)).contact_id  # type: ignore[union-attr]
     await merge_into(kefu, chat_contact, mail_contact, name=name, phone=phone, email=email)
     await kefu.services.pipeline.drain(grace_seconds=30)
+    index = MessageIndex(kefu.services.db)
+    while await index.catch_up():  # the console's search index holds their words too
+        pass
+    assert chat_conv in await searched(client, tag)  # found by its words, via the index
 
     # 1. The export holds each of them.
     resp = await client.get(f"/api/admin/contacts/{chat_contact}/export", headers=H)
@@ -289,6 +301,7 @@ async def export_then_erase(kefu: Kefu, caplog: pytest.LogCaptureFixture) -> boo
     if pg_dir is not None:
         await pg_data_directory(kefu.database_url)  # a checkpoint: pages on disk
     assert scan(roots, needles, skip=("pg_wal",)) == []
+    assert await searched(client, phone) == [] and await searched(client, tag) == []
     if wal_checked:
         assert pg_dir is not None
         assert scan([pg_dir / "pg_wal"], needles) == []

@@ -24,6 +24,13 @@
   const TOKEN_KEY = "kefu.token";
   const SEQ_KEY_PREFIX = "kefu.seq.";
   const PING_INTERVAL_MS = 25000;
+  // A socket that stays silent this long after our ping is dead even if the browser has not
+  // noticed (a network that dropped without closing anything): show it and reconnect.
+  const PONG_TIMEOUT_MS = 10000;
+  // A message not confirmed by the server this long is shown as not sent (and resent).
+  const ACK_TIMEOUT_MS = 10000;
+  // Messages typed but not yet confirmed, kept across reloads until the server has them.
+  const PENDING_KEY = "kefu.pending";
   const BACKOFF_MIN_MS = 1000;
   const BACKOFF_MAX_MS = 30000;
   const TYPING_SAFETY_MS = 30000; // hide a stuck typing indicator after this
@@ -69,6 +76,7 @@
       typing: "客服正在输入…",
       sending: "发送中…",
       failed: "发送失败",
+      unsent: "未发送，网络恢复后会自动重发",
       retry: "重试",
       tooLong: "消息过长，最多 2000 字",
       statusConnecting: "连接中…",
@@ -101,6 +109,7 @@
       typing: "Typing…",
       sending: "Sending…",
       failed: "Not sent",
+      unsent: "Not sent yet; it will be resent when you are back online",
       retry: "Retry",
       tooLong: "Message too long (max 2000 characters)",
       statusConnecting: "Connecting…",
@@ -336,7 +345,10 @@
     wsReady: false, // true after "resumed": safe to send messages
     maxSeq: 0, // highest seq rendered in this page
     seen: new Map(), // seq -> element
-    pending: new Map(), // client_msg_id -> {text, el, status: "queued"|"sending"|"failed"}
+    // client_msg_id -> {text, el, timer, status: "queued"|"sending"|"unsent"|"failed"}:
+    // "unsent" (no answer, network) is resent by itself; "failed" (refused) waits for "retry".
+    pending: new Map(),
+    pongTimer: null,
     open: false,
     started: false,
     backoff: 0,
@@ -526,14 +538,17 @@
   function handleMessageFrame(f) {
     const seq = Number(f.seq);
     if (!Number.isFinite(seq)) return;
-    if (state.seen.has(seq)) return; // dedupe: resume may replay what we have
 
-    // Our own echo: drop the pending bubble, the confirmed one replaces it.
+    // Our own echo (or the replay of a message sent before a reload): the server has it,
+    // so the pending bubble goes and the confirmed one replaces it.
     if (f.client_msg_id && state.pending.has(f.client_msg_id)) {
       const p = state.pending.get(f.client_msg_id);
+      clearTimeout(p.timer);
       state.pending.delete(f.client_msg_id);
+      savePending();
       if (p.el && p.el.parentNode) p.el.remove();
     }
+    if (state.seen.has(seq)) return; // dedupe: resume may replay what we have
 
     const stick = isNearBottom();
     const node = buildMessage(f);
@@ -579,14 +594,23 @@
     if (old) old.remove();
     const oldBtn = foot.querySelector(".kefu-retry");
     if (oldBtn) oldBtn.remove();
-    p.el.classList.toggle("kefu-failed", status === "failed");
-    if (status === "failed") {
+    p.el.classList.toggle("kefu-failed", status === "failed" || status === "unsent");
+    clearTimeout(p.timer);
+    if (status === "sending") {
+      // No echo in time: say so (a network that hangs never closes the socket by itself).
+      p.timer = setTimeout(() => {
+        if (p.status === "sending") setPendingStatus(p, "unsent");
+      }, ACK_TIMEOUT_MS);
+    }
+    if (status === "failed" || status === "unsent") {
       // Why it failed (server message, e.g. too long / rate limited), on one line.
-      foot.appendChild(el("span", { className: "kefu-state", text: reason ? `${T.failed}${LANG === "zh" ? "：" : ": "}${reason}` : T.failed }));
+      const why = status === "unsent" ? T.unsent : reason ? `${T.failed}${LANG === "zh" ? "：" : ": "}${reason}` : T.failed;
+      foot.appendChild(el("span", { className: "kefu-state", text: why }));
       const retry = el("button", { type: "button", className: "kefu-retry", text: T.retry });
       retry.addEventListener("click", () => {
         setPendingStatus(p, "queued");
-        flushPending();
+        if (state.wsReady) flushPending();
+        else reconnectNow();
       });
       foot.appendChild(retry);
     } else {
@@ -613,14 +637,45 @@
       showNotice(T.tooLong);
       return;
     }
-    const id = uuid();
-    const node = buildMessage({ sender: "customer", text: clean, client_msg_id: id, seq: null });
-    node.classList.add("kefu-pending");
-    ui.messages.appendChild(node); // pending always goes last
-    state.pending.set(id, { text: clean, el: node, status: "queued" });
-    scrollToBottom(true);
+    addPending(uuid(), clean);
     flushPending();
     ensureStarted();
+  }
+
+  // A bubble for a message the server has not confirmed yet; it is kept in storage so a
+  // reload (or a crash) before the confirmation does not lose it.
+  function addPending(id, text) {
+    const node = buildMessage({ sender: "customer", text, client_msg_id: id, seq: null });
+    node.classList.add("kefu-pending");
+    ui.messages.appendChild(node); // pending always goes last
+    const p = { text, el: node, status: "queued", timer: null };
+    state.pending.set(id, p);
+    savePending();
+    // Known to be offline: say at once that it waits for the network.
+    if (!state.wsReady && ui.status.getAttribute("data-state") === "offline") setPendingStatus(p, "unsent");
+    scrollToBottom(true);
+  }
+
+  function savePending() {
+    const list = [];
+    for (const [id, p] of state.pending) list.push({ id, text: p.text });
+    if (list.length) store.set(PENDING_KEY, JSON.stringify(list));
+    else store.del(PENDING_KEY);
+  }
+
+  function restorePending() {
+    let list = [];
+    try {
+      list = JSON.parse(store.get(PENDING_KEY) || "[]");
+    } catch (_) {
+      list = [];
+    }
+    if (!Array.isArray(list)) return false;
+    for (const m of list) {
+      if (!m || typeof m.id !== "string" || typeof m.text !== "string" || state.pending.has(m.id)) continue;
+      addPending(m.id, m.text);
+    }
+    return state.pending.size > 0;
   }
 
   function rawSend(obj) {
@@ -640,10 +695,9 @@
   function flushPending() {
     if (!state.wsReady) return;
     for (const [id, p] of state.pending) {
-      if (p.status === "failed") continue;
-      if (rawSend({ type: "message", client_msg_id: id, text: p.text })) {
-        if (p.status !== "sending") setPendingStatus(p, "sending");
-      }
+      if (p.status === "failed" || p.status === "sending") continue;
+      // Resent with the SAME client_msg_id: the server stores it once and echoes it.
+      if (rawSend({ type: "message", client_msg_id: id, text: p.text })) setPendingStatus(p, "sending");
     }
   }
 
@@ -757,7 +811,8 @@
 
   function stopSocket() {
     clearInterval(state.pingTimer);
-    state.pingTimer = null;
+    clearTimeout(state.pongTimer);
+    state.pingTimer = state.pongTimer = null;
     state.wsReady = false;
     const ws = state.ws;
     state.ws = null;
@@ -781,6 +836,7 @@
     } catch (_) {
       state.connecting = false;
       setStatus("offline");
+      markUnsent();
       scheduleReconnect();
       return;
     }
@@ -800,6 +856,8 @@
     state.ws = ws;
 
     ws.onmessage = (ev) => {
+      clearTimeout(state.pongTimer); // any frame proves the socket is alive
+      state.pongTimer = null;
       let f;
       try {
         f = JSON.parse(ev.data);
@@ -811,24 +869,50 @@
     };
     ws.onclose = (ev) => {
       if (state.ws !== ws) return; // superseded
-      state.ws = null;
-      state.wsReady = false;
-      clearInterval(state.pingTimer);
-      setTyping(false);
-      setStatus("offline");
       if (ev.code === 4401) {
         // Token invalid/expired: start over with a fresh session right away.
         // (Backoff is not reset here, so a server that keeps refusing new
         // tokens is not hammered in a tight loop.)
         forgetToken();
       }
-      // Anything in flight is resent after the next resume.
-      for (const p of state.pending.values()) if (p.status === "sending") p.status = "queued";
-      scheduleReconnect();
+      socketLost();
     };
     ws.onerror = () => {
       /* onclose follows and handles reconnecting */
     };
+  }
+
+  // The connection is gone (closed, or silent past the pong deadline, or the browser went
+  // offline): say so in the header, mark what was in flight as not sent, reconnect later.
+  function socketLost() {
+    stopSocket();
+    setTyping(false);
+    setStatus("offline");
+    markUnsent();
+    scheduleReconnect();
+  }
+
+  function markUnsent() {
+    for (const p of state.pending.values()) {
+      if (p.status === "sending" || p.status === "queued") setPendingStatus(p, "unsent");
+    }
+  }
+
+  function sendPing() {
+    if (!rawSend({ type: "ping" })) return;
+    clearTimeout(state.pongTimer);
+    const ws = state.ws;
+    state.pongTimer = setTimeout(() => {
+      if (state.ws === ws) socketLost();
+    }, PONG_TIMEOUT_MS);
+  }
+
+  function reconnectNow() {
+    if (!state.started || state.ws || state.connecting) return;
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    state.backoff = 0;
+    connect();
   }
 
   function handleFrame(f) {
@@ -850,7 +934,7 @@
         state.backoff = 0;
         setStatus("online");
         clearInterval(state.pingTimer);
-        state.pingTimer = setInterval(() => rawSend({ type: "ping" }), PING_INTERVAL_MS);
+        state.pingTimer = setInterval(sendPing, PING_INTERVAL_MS);
         flushPending();
         break;
       case "typing":
@@ -931,12 +1015,11 @@
       }
     });
     // Reconnect promptly when the network comes back instead of waiting out backoff.
-    window.addEventListener("online", () => {
-      if (!state.started || state.ws) return;
-      clearTimeout(state.reconnectTimer);
-      state.reconnectTimer = null;
-      state.backoff = 0;
-      connect();
+    window.addEventListener("online", reconnectNow);
+    // The browser knows the network is gone: do not show 在线 over a dead socket.
+    window.addEventListener("offline", () => {
+      if (state.started && state.ws) socketLost();
+      else if (state.started) setStatus("offline");
     });
   }
 
@@ -944,7 +1027,8 @@
     ensureStylesheet();
     buildDom();
     wireEvents();
-    if (state.token) ensureStarted();
+    // Typed before a reload and never confirmed: shown again and sent when connected.
+    if (restorePending() || state.token) ensureStarted();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

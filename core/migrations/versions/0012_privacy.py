@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_privacy"
-down_revision = "0008_inbound"
+down_revision = "0009_desk"
 branch_labels = None
 depends_on = None
 

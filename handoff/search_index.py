@@ -1,0 +1,173 @@
+"""The message search index: Chinese words found inside sentences, on SQLite and PostgreSQL.
+
+Chinese has no spaces, so word tokenizers see "我想申请退货" as one word and a search for
+退货 finds nothing; trigram indexes (FTS5 ``trigram``, ``pg_trgm``) cannot serve the two-
+character words most Chinese searches are made of. So the index stores *terms* we cut
+ourselves, the same way on both databases:
+
+- a run of CJK characters gives its overlapping pairs (我想 想申 申请 请退 退货) and its last
+  character, so every word of two or more characters is a conjunction of pairs and a single
+  character is a prefix of a pair (or that last character);
+- any other run of letters and digits gives itself, lower-cased (order numbers, model names,
+  English words; queried by prefix).
+
+SQLite keeps them in an FTS5 table (``message_search``, rowid = message id); PostgreSQL in a
+``tsvector`` built verbatim with ``array_to_tsvector`` under a GIN index. Both answer "all
+these terms" from the index, newest first. Pairs can match without being adjacent (申请 and
+退货 in one message, 请退 elsewhere), so callers confirm each hit on the text itself.
+
+The index is derived: a worker fills it behind the messages table (messages are written on
+the hot path and never edited), so losing it loses nothing; it refills itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import Database
+from core.models import Conversation, Message
+
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TERM = re.compile(rf"([{_CJK_CHARS}]+)|((?:(?![{_CJK_CHARS}])[^\W_])+)")
+MAX_TERM = 64
+# Messages indexed per transaction; a backlog is worked off batch by batch.
+BATCH = 1000
+# Messages are numbered before they commit; on PostgreSQL a lower id may commit after a
+# higher one. Look this far below the highest indexed id for ones that arrived late.
+LATE_WINDOW = 2000
+
+
+def normalize(text: str) -> str:
+    """Full-width forms folded (ＡＢＣ１２３ -> abc123), case folded: how text is compared."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of a text (see the module's docstring)."""
+    out: list[str] = []
+    for m in _TERM.finditer(normalize(text)):
+        run = m.group(1)
+        if run:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out.append(run[-1])
+        else:
+            out.append(m.group(2)[:MAX_TERM])
+    return list(dict.fromkeys(out))
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """What a query asks the index for: ``(term, prefix)`` pairs, all of which must match."""
+    out: list[tuple[str, bool]] = []
+    for m in _TERM.finditer(normalize(query)):
+        run = m.group(1)
+        if run and len(run) == 1:
+            out.append((run, True))  # a pair that starts with it, or a run's last character
+        elif run:
+            out.extend((run[i : i + 2], False) for i in range(len(run) - 1))
+        else:
+            out.append((m.group(2)[:MAX_TERM], True))
+    return list(dict.fromkeys(out))
+
+
+def pieces(query: str) -> list[str]:
+    """The query's words, normalised: a hit must contain every one of them."""
+    return [p for p in normalize(query).split() if p]
+
+
+class MessageIndex:
+    """Fills and queries ``message_search`` on the database's own dialect."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sqlite = db.engine.dialect.name == "sqlite"
+        if self.sqlite:
+            self.table = sa.table("message_search", sa.column("rowid"))
+            self.key = self.table.c.rowid
+        else:
+            self.table = sa.table("message_search", sa.column("message_id"))
+            self.key = self.table.c.message_id
+
+    async def _unindexed(self, session: AsyncSession, batch: int) -> list[Any]:
+        top = await session.execute(sa.select(sa.func.coalesce(sa.func.max(self.key), 0)))
+        low = max(0, int(top.scalar() or 0) - LATE_WINDOW)
+        return list(
+            (
+                await session.execute(
+                    sa.select(Message.id, Message.text)
+                    .where(Message.id > low, ~sa.exists().where(self.key == Message.id))
+                    .order_by(Message.id)
+                    .limit(batch)
+                )
+            ).all()
+        )
+
+    async def catch_up(self, batch: int = BATCH) -> int:
+        """Index up to ``batch`` messages not indexed yet; returns how many it indexed."""
+        async with self.db.reader() as session:  # usually nothing: no write lock for that
+            if not await self._unindexed(session, 1):
+                return 0
+        async with self.db.transaction() as session:
+            rows = await self._unindexed(session, batch)  # again, under the lock: exactly once
+            if not rows:
+                return 0
+            if self.sqlite:
+                await session.execute(
+                    sa.text("INSERT INTO message_search(rowid, terms) VALUES (:id, :terms)"),
+                    [{"id": r.id, "terms": " ".join(terms(r.text or ""))} for r in rows],
+                )
+            else:
+                await session.execute(
+                    sa.text(
+                        "INSERT INTO message_search(message_id, terms) "
+                        "VALUES (:id, array_to_tsvector(CAST(:terms AS text[]))) "
+                        "ON CONFLICT DO NOTHING"
+                    ),
+                    [{"id": r.id, "terms": terms(r.text or "")} for r in rows],
+                )
+        return len(rows)
+
+    def match(self, query: str) -> sa.TextClause | None:
+        """The WHERE clause that finds ``query``'s terms in the index; None if it has none."""
+        wanted = query_terms(query)
+        if not wanted:
+            return None
+        if self.sqlite:
+            expr = " AND ".join(f'"{t}"' + (" *" if prefix else "") for t, prefix in wanted)
+            return sa.text("message_search MATCH :q").bindparams(q=expr)
+        expr = " & ".join(f"'{t}'" + (":*" if prefix else "") for t, prefix in wanted)
+        return sa.text("message_search.terms @@ CAST(:q AS tsquery)").bindparams(q=expr)
+
+    async def candidates(
+        self, session: AsyncSession, query: str, where: list[Any], limit: int
+    ) -> list[Message]:
+        """Newest messages whose terms match ``query`` (and ``where``, on Message and
+        Conversation), to be confirmed on their text by the caller."""
+        clause = self.match(query)
+        if clause is None:
+            return []
+        ids = (
+            await session.execute(
+                sa.select(self.key)
+                .select_from(self.table)
+                .join(Message, Message.id == self.key)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(clause, *where)
+                .order_by(self.key.desc())
+                .limit(limit)
+            )
+        ).scalars()
+        wanted = [int(i) for i in ids]
+        if not wanted:
+            return []
+        found = {
+            m.id: m
+            for m in (await session.execute(sa.select(Message).where(Message.id.in_(wanted))))
+            .scalars()
+            .all()
+        }
+        return [found[i] for i in wanted if i in found]

@@ -1,0 +1,98 @@
+"""Search (issue 15): Chinese words inside sentences, on SQLite and PostgreSQL, and the
+console's ``GET /api/agent/search``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import true
+
+from core.conversations import record_inbound
+from core.db import Database
+from core.domain import InboundMessage
+from handoff.search_index import MessageIndex, query_terms, terms
+from tests.handoff.test_desk import escalate
+from tests.helpers import AGENT_HEADERS, Visitor, login
+
+H = AGENT_HEADERS
+
+
+def said(source_id: str, text: str, who: str) -> InboundMessage:
+    return InboundMessage(
+        channel="webchat", inbox="web", external_id=who, source_id=source_id, text=text
+    )
+
+
+def test_terms_cut_chinese_into_pairs_and_keep_words_whole() -> None:
+    assert terms("我想申请退货") == ["我想", "想申", "申请", "请退", "退货", "货"]
+    assert terms("订单ＡＢ１２３，iPhone 15") == ["订单", "单", "ab123", "iphone", "15"]
+    assert query_terms("退货") == [("退货", False)]
+    assert query_terms("退") == [("退", True)]
+    assert query_terms("KFR 35") == [("kfr", True), ("35", True)]
+
+
+async def test_a_word_inside_a_chinese_sentence_is_found(db: Database) -> None:
+    """On both databases: 退货 in 我想申请退货, never the message without it."""
+    async with db.transaction() as s:
+        await record_inbound(s, said("a1", "我想申请退货，订单 20261203", "alice"))
+        await record_inbound(s, said("b1", "请问什么时候发货", "bob"))
+        await record_inbound(s, said("c1", "申请了但是退回来的货坏了", "carol"))  # pairs apart
+        await record_inbound(s, said("d1", "The KFR-35 makes noise", "dave"))
+    index = MessageIndex(db)
+    assert await index.catch_up() == 4
+    assert await index.catch_up() == 0  # indexed once
+
+    async def found(query: str) -> list[str]:
+        async with db.reader() as s:
+            return [m.text for m in await index.candidates(s, query, [true()], 50)]
+
+    assert await found("退货") == ["我想申请退货，订单 20261203"]
+    assert await found("发货") == ["请问什么时候发货"]
+    assert await found("2026") == ["我想申请退货，订单 20261203"]  # number prefix
+    assert await found("kfr") == ["The KFR-35 makes noise"]
+    assert set(await found("货")) == {
+        "我想申请退货，订单 20261203",
+        "请问什么时候发货",
+        "申请了但是退回来的货坏了",
+    }
+    assert await found("换货") == []
+
+
+async def test_the_console_search_finds_conversations_and_tickets(client: Any) -> None:
+    await login(client)
+    await client.post("/api/agent/status", json={"status": "away"}, headers=H)
+    v = await escalate(client, "我想申请退货，东西坏了")
+    other = await Visitor(client).start()
+    await other.reply_to("你们几点上班")
+    # The first conversation is resolved: it stays findable.
+    await client.post(f"/api/agent/conversations/{v.conversation_id}/resolve", json={}, headers=H)
+
+    body = await (await client.get("/api/agent/search", params={"q": "退货"})).json()
+    [conv] = [c for c in body["conversations"] if c["id"] == v.conversation_id]
+    assert conv["owner"] == "resolved" and conv["matched"] == "message"
+    snip = conv["snippet"]
+    assert snip["text"][snip["start"] : snip["end"]] == "退货"
+    assert snip["seq"] >= 1 and snip["sender"] in ("customer", "bot")  # the newest hit
+    assert other.conversation_id not in [c["id"] for c in body["conversations"]]
+    [ticket] = body["tickets"]
+    assert ticket["conversation_id"] == v.conversation_id and "退货" in ticket["snippet"]["text"]
+
+    by_number = await (
+        await client.get("/api/agent/search", params={"q": f"#{ticket['number']}"})
+    ).json()
+    assert [t["number"] for t in by_number["tickets"]] == [ticket["number"]]
+
+    # Filters narrow the same search.
+    resolved = await client.get("/api/agent/search", params={"q": "退货", "owner": "resolved"})
+    assert [c["id"] for c in (await resolved.json())["conversations"]] == [v.conversation_id]
+    on_bot = await client.get("/api/agent/search", params={"q": "退货", "owner": "bot"})
+    assert v.conversation_id not in [c["id"] for c in (await on_bot.json())["conversations"]]
+    future = await client.get("/api/agent/search", params={"q": "退货", "since": "2999-01-01"})
+    assert (await future.json())["conversations"] == []
+    bad = await client.get("/api/agent/search", params={"q": "退货", "since": "yesterday"})
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_date"
+
+    empty = await client.get("/api/agent/search", params={"q": "  "})
+    assert empty.status == 400 and (await empty.json())["error"]["code"] == "bad_query"
+    await client.post("/api/agent/logout", json={}, headers=H)
+    assert (await client.get("/api/agent/search", params={"q": "退货"})).status == 401
