@@ -63,8 +63,13 @@ def codec_for(label: str | None) -> str | None:
         return None
 
 
-def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
-    """Decode ``data`` labelled ``declared``: exact when possible, flagged when not."""
+def decode_bytes(data: bytes, declared: str | None = None, *, guess: bool = True) -> Decoded:
+    """Decode ``data`` labelled ``declared``: exact when possible, flagged when not.
+
+    ``guess=False`` (header words, whose label names their bytes): a known label that does
+    not fit is tried as UTF-8 only, then decoded with U+FFFD and flagged, never read as
+    whatever legacy charset happens to accept the bytes (that is how mojibake is made).
+    """
     codec = codec_for(declared)
     non_ascii = any(b > 0x7F for b in data)
     if non_ascii and (codec is None or codec.replace("_", "-") not in _NO_UTF8_GUESS):
@@ -76,7 +81,8 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
             pass
     if codec == "ascii" and non_ascii:
         codec = None
-    candidates = ([codec] if codec else []) + [c for c in _FALLBACKS if c != codec]
+    fallbacks = _FALLBACKS if guess or codec is None else ("utf-8",)
+    candidates = ([codec] if codec else []) + [c for c in fallbacks if c != codec]
     for name in candidates:
         try:
             return Decoded(data.decode(name), name)
@@ -93,20 +99,69 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 
 
-def _decode_word(charset: str, encoding: str, payload: str) -> Decoded:
+def _word_bytes(encoding: str, payload: str) -> bytes | None:
+    """The bytes an encoded-word carries, None when its encoding is broken."""
     try:
         if encoding in "Bb":
             payload = payload + "=" * (-len(payload) % 4)
-            raw = base64.b64decode(payload, validate=False)
-        else:
-            raw = binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
+            return base64.b64decode(payload, validate=False)
+        return binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
     except (binascii.Error, ValueError):
-        return Decoded(payload, "ascii", damaged=True)
-    return decode_bytes(raw, charset)
+        return None
+
+
+def _decode_words(text: str) -> tuple[str, bool]:
+    """Decode the RFC 2047 words of ``text``; True when something could not be read.
+
+    Adjacent words (only white space between them, RFC 2047 6.2) of the same charset are
+    joined as BYTES before decoding: an encoder may split one multibyte character across
+    two words ("Domače omre" + "žje" in UTF-8 cut inside the "ž"), and
+    decoding each word alone turns it into mojibake.
+    """
+    text = _BETWEEN_WORDS.sub(r"\1\2", text)
+    out: list[str] = []
+    damaged = False
+    pos = 0
+    run: list[bytes] = []
+    run_charset: str | None = None
+
+    def flush() -> None:
+        nonlocal damaged, run_charset
+        if run:
+            decoded = decode_bytes(b"".join(run), run_charset, guess=False)
+            damaged = damaged or decoded.damaged
+            out.append(decoded.text)
+            run.clear()
+        run_charset = None
+
+    for m in _ENCODED_WORD.finditer(text):
+        if m.start() != pos:
+            flush()
+            out.append(text[pos : m.start()])
+        charset, encoding, payload = m.group(1), m.group(2), m.group(3)
+        raw = _word_bytes(encoding, payload)
+        if raw is None:
+            flush()
+            damaged = True
+            out.append(payload)
+        else:
+            label = (codec_for(charset) or charset.lower()).split("*", 1)[0]
+            if run and label != run_charset:
+                flush()
+            run_charset = label
+            run.append(raw)
+        pos = m.end()
+    flush()
+    out.append(text[pos:])
+    return "".join(out), damaged
 
 
 def decode_header(value: object, hint: str | None = None) -> Decoded:
-    """An RFC 2047 / raw 8-bit header value as text (folding whitespace collapsed)."""
+    """An RFC 2047 / raw 8-bit header value as text (folding whitespace collapsed).
+
+    ``damaged`` when some bytes could not be decoded cleanly (they are kept as U+FFFD, and
+    the caller records the problem): never a guess that would store mojibake silently.
+    """
     if value is None:
         return Decoded("", "ascii")
     text = str(value)
@@ -117,14 +172,7 @@ def decode_header(value: object, hint: str | None = None) -> Decoded:
         first = decode_bytes(raw, hint)
         text, damaged = first.text, first.damaged
     text = re.sub(r"\r?\n[ \t]+", " ", text)
-    text = _BETWEEN_WORDS.sub(r"\1\2", text)
-    out: list[str] = []
-    pos = 0
-    for m in _ENCODED_WORD.finditer(text):
-        out.append(text[pos : m.start()])
-        word = _decode_word(m.group(1), m.group(2), m.group(3))
-        damaged = damaged or word.damaged
-        out.append(word.text)
-        pos = m.end()
-    out.append(text[pos:])
-    return Decoded("".join(out).replace("\r", "").replace("\n", " ").strip(), "utf-8", damaged)
+    text, words_damaged = _decode_words(text)
+    return Decoded(
+        text.replace("\r", "").replace("\n", " ").strip(), "utf-8", damaged or words_damaged
+    )

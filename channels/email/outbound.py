@@ -19,6 +19,7 @@ import aiosmtplib
 from channels.email.compose import Outgoing, build_message, fold_references, reply_subject
 from channels.email.config import EmailInbox
 from channels.email.threads import reply_address
+from channels.email.wire import needs_utf8, render, without_utf8_ids
 from core.channel_store import conversation_messages, latest_ticket_number, set_external_id
 from core.context import Services
 from core.domain import OutboundDelivery
@@ -40,10 +41,7 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
         raise PermanentDeliveryError(f"Email inbox {inbox.name} has no smtp_url to send with.")
     try:
         async with asyncio.timeout(inbox.send_timeout_seconds):
-            await aiosmtplib.send(
-                msg,
-                sender=inbox.address,
-                recipients=recipients,
+            smtp = aiosmtplib.SMTP(
                 hostname=url.host,
                 port=url.port,
                 username=url.username or None,
@@ -53,6 +51,11 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
                 tls_context=tls_context(inbox) if url.scheme != "smtp" else None,
                 timeout=inbox.send_timeout_seconds,
             )
+            async with smtp:
+                if smtp.is_ehlo_or_helo_needed:
+                    await smtp.ehlo()  # the extensions decide the form of the mail
+                raw, options = _wire_form(smtp, msg)
+                await smtp.sendmail(inbox.address, recipients, raw, mail_options=options)
     except TimeoutError as err:
         raise DeliveryError(f"SMTP send timed out after {inbox.send_timeout_seconds}s.") from err
     except aiosmtplib.SMTPRecipientsRefused as err:
@@ -63,6 +66,16 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
         raise DeliveryError(f"The mail server answered {err.code}: {err.message}") from err
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as err:
         raise DeliveryError(f"Could not send mail: {type(err).__name__}: {err}") from err
+
+
+def _wire_form(smtp: aiosmtplib.SMTP, msg: EmailMessage) -> tuple[bytes, list[str]]:
+    """The bytes and MAIL options for this server (see :mod:`channels.email.wire`)."""
+    utf8 = needs_utf8(msg)
+    if utf8 and not smtp.supports_extension("smtputf8"):
+        msg, utf8 = without_utf8_ids(msg), False  # a non-ASCII id cannot go plainly: left out
+    eight_bit = smtp.supports_extension("8bitmime")
+    options = (["SMTPUTF8"] if utf8 else []) + (["BODY=8BITMIME"] if eight_bit else [])
+    return render(msg, utf8=utf8, eight_bit=eight_bit), options
 
 
 async def deliver(services: Services, inbox: EmailInbox, d: OutboundDelivery) -> str:
