@@ -33,7 +33,7 @@ from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, row_id, security_headers
-from handoff import outbox_routes, teams
+from handoff import outbox_routes, teams, unanswered_routes
 from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
@@ -134,6 +134,7 @@ def create_app(
     kb_routes.setup(app, kb, _kb_author)
     handoff_routes.setup(app, handoff, kb)
     outbox_routes.setup(app)
+    unanswered_routes.setup(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)

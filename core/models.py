@@ -405,3 +405,13 @@ class ImportItem(Base):
     table_name: Mapped[str] = mapped_column(String(64))
     row_id: Mapped[str] = mapped_column(String(128))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# Migration 0013_email: the few messages nobody answers, listed by reason in the console.
+Index(
+    "ix_messages_no_reply",
+    Message.no_reply,
+    Message.id,
+    sqlite_where=Message.no_reply.is_not(None),
+    postgresql_where=Message.no_reply.is_not(None),
+)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.email.config import EmailInbox
+from channels.email.loops import usable_address
 from channels.email.parse import ParsedEmail, parse_email, source_id_of
 from channels.email.threads import thread_hint
 from core.attachments import AttachmentStore
@@ -136,8 +137,10 @@ class EmailIntake:
     ) -> IntakeResult:
         sender = mail.sender or UNKNOWN_SENDER
         no_reply = mail.auto_reason
-        if no_reply is None and not mail.sender:
-            no_reply = "no_sender"  # nobody to answer: agents see it, no turn is wasted on it
+        if no_reply is None and not usable_address(mail.sender):
+            # Nobody to answer (no sender, or one no reply can be addressed to): agents see
+            # it, and no bot turn writes a reply that could only die in the outbox.
+            no_reply = "no_sender"
         if no_reply is None and not self.limiter.allow(sender):
             no_reply = "rate_limited"
         text = mail.reply_text or mail.subject

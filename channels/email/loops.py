@@ -9,6 +9,16 @@ from __future__ import annotations
 import re
 from email.message import Message as MimeMessage
 
+# An address a reply can be sent to: one @, no spaces, quotes or brackets, a dotted domain
+# that is not a reserved ``.invalid`` one. Mail from anything else has nobody to answer.
+_USABLE = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+\.[^@\s<>\"(),;:\\\[\].]+$")
+
+
+def usable_address(address: str) -> bool:
+    """Whether a reply can be addressed to ``address`` (the same test the sender applies)."""
+    return bool(_USABLE.match(address)) and not address.lower().endswith(".invalid")
+
+
 _BOUNCE_SENDERS = re.compile(
     r"^(mailer-daemon|postmaster|post_master|post-master|mail-daemon|mailerdaemon)@", re.I
 )

@@ -10,7 +10,6 @@ anything else is retried by the outbox.
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 from email.message import EmailMessage
 
@@ -18,14 +17,13 @@ import aiosmtplib
 
 from channels.email.compose import Outgoing, build_message, fold_references, reply_subject
 from channels.email.config import EmailInbox
+from channels.email.loops import usable_address
 from channels.email.threads import reply_address
 from channels.email.wire import needs_utf8, render, without_utf8_ids
 from core.channel_store import conversation_messages, latest_ticket_number, set_external_id
 from core.context import Services
 from core.domain import OutboundDelivery
 from core.errors import DeliveryError, PermanentDeliveryError
-
-_ADDRESS_OK = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+$")
 
 
 def tls_context(inbox: EmailInbox) -> ssl.SSLContext:
@@ -81,7 +79,7 @@ def _wire_form(smtp: aiosmtplib.SMTP, msg: EmailMessage) -> tuple[bytes, list[st
 async def deliver(services: Services, inbox: EmailInbox, d: OutboundDelivery) -> str:
     """Send one stored reply as an email threaded into its conversation; returns its Message-ID."""
     to = d.external_id
-    if not _ADDRESS_OK.match(to) or to.endswith(".invalid"):
+    if not usable_address(to):
         raise PermanentDeliveryError(f"The customer has no usable email address ({to!r}).")
     db = services.db
     ids: list[str] = []
