@@ -100,7 +100,8 @@ async def list_unanswered(request: web.Request) -> web.Response:
     async with request.app[SERVICES].db.reader() as session:
         rows = (await session.execute(rows_q)).all()
         counts = (await session.execute(counts_q)).all()
-    reasons = sorted(({"reason": r, "count": int(n)} for r, n in counts), key=lambda x: -x["count"])
+    ranked = sorted(((str(r), int(n)) for r, n in counts), key=lambda rn: (-rn[1], rn[0]))
+    reasons = [{"reason": r, "count": n} for r, n in ranked]
     return json_response(
         {"messages": [unanswered_json(r) for r in rows], "reasons": reasons, "limit": limit}
     )

@@ -64,7 +64,9 @@ def base_subject(subject: str) -> str:
 
 def reply_subject(original: str, ticket: int | None) -> str:
     """``Re: <original> [#1234]``: stable across the thread, the ticket when there is one."""
-    base = base_subject(clean_header(original, 300)) or DEFAULT_SUBJECT
+    # A subject that could not be decoded keeps U+FFFD in storage (and a recorded problem);
+    # the customer's reply gets the readable rest, never replacement marks.
+    base = base_subject(clean_header(original.replace("\ufffd", ""), 300)) or DEFAULT_SUBJECT
     return f"Re: {base}" + (f" [#{ticket}]" if ticket is not None else "")
 
 

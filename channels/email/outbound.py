@@ -52,7 +52,7 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
             async with smtp:
                 if smtp.is_ehlo_or_helo_needed:
                     await smtp.ehlo()  # the extensions decide the form of the mail
-                raw, options = _wire_form(smtp, msg)
+                raw, options = _wire_form(smtp, msg, recipients)
                 await smtp.sendmail(inbox.address, recipients, raw, mail_options=options)
     except TimeoutError as err:
         raise DeliveryError(f"SMTP send timed out after {inbox.send_timeout_seconds}s.") from err
@@ -66,11 +66,26 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
         raise DeliveryError(f"Could not send mail: {type(err).__name__}: {err}") from err
 
 
-def _wire_form(smtp: aiosmtplib.SMTP, msg: EmailMessage) -> tuple[bytes, list[str]]:
-    """The bytes and MAIL options for this server (see :mod:`channels.email.wire`)."""
-    utf8 = needs_utf8(msg)
-    if utf8 and not smtp.supports_extension("smtputf8"):
-        msg, utf8 = without_utf8_ids(msg), False  # a non-ASCII id cannot go plainly: left out
+def _wire_form(
+    smtp: aiosmtplib.SMTP, msg: EmailMessage, recipients: list[str]
+) -> tuple[bytes, list[str]]:
+    """The bytes and MAIL options for this server (see :mod:`channels.email.wire`).
+
+    A customer's internationalized address (RFC 6531, ``jdöe@mächine.example``) needs
+    SMTPUTF8: without it the reply cannot be sent at all, which is said plainly.
+    """
+    utf8_server = smtp.supports_extension("smtputf8")
+    if not all(r.isascii() for r in recipients):
+        if not utf8_server:
+            raise PermanentDeliveryError(
+                "The customer's address has non-ASCII characters and the mail server does "
+                "not support SMTPUTF8."
+            )
+        utf8 = True
+    else:
+        utf8 = needs_utf8(msg)
+        if utf8 and not utf8_server:
+            msg, utf8 = without_utf8_ids(msg), False  # a non-ASCII id cannot go plainly
     eight_bit = smtp.supports_extension("8bitmime")
     options = (["SMTPUTF8"] if utf8 else []) + (["BODY=8BITMIME"] if eight_bit else [])
     return render(msg, utf8=utf8, eight_bit=eight_bit), options
@@ -90,7 +105,10 @@ async def deliver(services: Services, inbox: EmailInbox, d: OutboundDelivery) ->
         if m.id == d.message_id:
             mine = m
             continue
-        if m.direction == "in" and m.meta.get("email_message_id"):
+        if m.direction == "in" and m.meta.get("derived_id"):
+            # Mail without a Message-ID: the id we derived is ours alone, never cited.
+            subject = subject or str(m.meta.get("subject") or "")
+        elif m.direction == "in" and m.meta.get("email_message_id"):
             ids.append(str(m.meta["email_message_id"]))
             subject = subject or str(m.meta.get("subject") or "")
             if m.seq < d.seq:

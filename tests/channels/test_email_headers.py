@@ -195,3 +195,4 @@ def test_a_header_that_cannot_be_decoded_is_flagged_not_guessed() -> None:
     assert "Subject header has undecodable bytes" in mail.problems
     assert "From header has undecodable bytes" in mail.problems
     assert mail.sender == "m@example.de"
+    assert reply_subject(mail.subject, None) == "Re: Rechnung fr Mai"  # no U+FFFD goes out
