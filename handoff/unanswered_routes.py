@@ -11,15 +11,13 @@ agent sees the conversations their team may see.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
 
 from core.context import SERVICES
 from core.errors import BadRequest
-from core.models import Contact, Conversation, Message
+from core.unanswered import Unanswered, unanswered
 from core.web import json_response, row_id
 from handoff import teams
 from handoff.routes import STATIC, _agent
@@ -38,21 +36,19 @@ def _code(request: web.Request, name: str) -> str | None:
     return value
 
 
-def unanswered_json(row: Any) -> dict[str, Any]:
+def unanswered_json(m: Unanswered) -> dict[str, Any]:
     """One unanswered message as the API shows it."""
-    meta: dict[str, Any] = row.meta or {}
-    created: datetime = row.created_at
     return {
-        "id": row.id,
-        "conversation_id": row.conversation_id,
-        "seq": row.seq,
-        "channel": row.channel,
-        "reason": row.no_reply,
-        "contact": row.name or "",
-        "from": meta.get("from") or "",
-        "subject": meta.get("subject") or "",
-        "text": (row.text or "")[:PREVIEW],
-        "created_at": created.isoformat(),
+        "id": m.id,
+        "conversation_id": m.conversation_id,
+        "seq": m.seq,
+        "channel": m.channel,
+        "reason": m.reason,
+        "contact": m.contact,
+        "from": m.sender,
+        "subject": m.subject,
+        "text": m.text,
+        "created_at": m.created_at.isoformat(),
     }
 
 
@@ -65,45 +61,21 @@ async def list_unanswered(request: web.Request) -> web.Response:
     except ValueError:
         raise BadRequest("limit must be a whole number.", code="bad_limit") from None
     before = row_id(request.query.get("before", "")) if request.query.get("before") else None
-    where = [
-        Message.no_reply.is_not(None),
-        Message.sender == "customer",
+    page = await unanswered(
+        request.app[SERVICES].db,
         teams.visible(agent),
-        *((Conversation.channel == channel,) if channel else ()),
-    ]
-    rows_q = (
-        select(
-            Message.id,
-            Message.conversation_id,
-            Message.seq,
-            Message.no_reply,
-            Message.text,
-            Message.meta,
-            Message.created_at,
-            Conversation.channel,
-            Contact.name,
-        )
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .where(*where)
-        .where(*((Message.no_reply == reason,) if reason else ()))
-        .where(*((Message.id < before,) if before else ()))
-        .order_by(Message.id.desc())
-        .limit(limit)
+        reason=reason,
+        channel=channel,
+        before=before,
+        limit=limit,
+        preview=PREVIEW,
     )
-    counts_q = (
-        select(Message.no_reply, func.count())
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(*where)
-        .group_by(Message.no_reply)
-    )
-    async with request.app[SERVICES].db.reader() as session:
-        rows = (await session.execute(rows_q)).all()
-        counts = (await session.execute(counts_q)).all()
-    ranked = sorted(((str(r), int(n)) for r, n in counts), key=lambda rn: (-rn[1], rn[0]))
-    reasons = [{"reason": r, "count": n} for r, n in ranked]
     return json_response(
-        {"messages": [unanswered_json(r) for r in rows], "reasons": reasons, "limit": limit}
+        {
+            "messages": [unanswered_json(m) for m in page.messages],
+            "reasons": [{"reason": r, "count": n} for r, n in page.reasons],
+            "limit": limit,
+        }
     )
 
 

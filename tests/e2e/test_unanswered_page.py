@@ -97,5 +97,10 @@ def test_not_answered_page_lists_reasons_and_filters(email_server, new_page) -> 
     link = nobody_row.locator("a")
     assert (link.get_attribute("href") or "").startswith("/agent/#/c/")
     assert ap.title() != "1"
+    # The conversation says, under the customer's message, why nobody answers it.
+    link.click()
+    why = ap.locator(".msg-customer .msg-no-reply")
+    expect(why).to_have_text("The bot does not answer this message · no_sender")
+    expect(ap.locator(".msg-bot")).to_have_count(0)
     assert not agent.page_errors, agent.page_errors
     assert not agent.csp_violations(), agent.csp_violations()
