@@ -34,6 +34,7 @@ from core.models import Message, OutboxItem
 from core.recovery import TurnRecovery
 from tests.channels.email_support.app import ADDRESS, EmailEnv, free_port, with_email_inbox
 from tests.channels.email_support.sink import Received, start_sink
+from tests.helpers import AGENT_HEADERS, login
 
 # ../shared beside the checkout (CI), /work/shared on a developer machine.
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "email"
@@ -111,6 +112,7 @@ async def send_all(env: EmailEnv, files: list[Path], connections: int = 1) -> di
 
 
 @pytest.mark.skipif(len(FILES) < 800, reason="../shared/fixtures/email is not checked out")
+@pytest.mark.timeout(600)  # 900 messages through the whole app: longer than one unit test
 async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     services = env.services
     answers = await send_all(env, FILES)
@@ -137,9 +139,8 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     mails = await env.sink.wait_for(len(replies), limit_seconds=120)
     assert len(mails) == len(replies)
     async with services.db.reader() as session:  # the Message-IDs set when they were sent
-        sent_ids = dict(
-            (await session.execute(select(Message.id, Message.external_id))).tuples().all()
-        )
+        rows = (await session.execute(select(Message.id, Message.external_id))).all()
+        sent_ids = {row_id: external_id for row_id, external_id in rows}
     by_mid = {str(r.message["Message-ID"]).strip("<>"): r for r in mails}
 
     # Which customer mail each reply answers: the latest before it in its conversation.
@@ -172,6 +173,15 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     print(f"\nemail corpus on {services.settings.database_url.split(':', 1)[0]}: {report}")
     print("not answered by reason:", dict(sorted(reasons.items(), key=lambda kv: -kv[1])))
     assert report["answered"] == len(answered)
+
+    # Agents see every one of them, counted by reason, in the console's list.
+    await login(env.client)
+    resp = await env.client.get("/api/agent/unanswered?limit=500", headers=AGENT_HEADERS)
+    listed = await resp.json()
+    assert {r["reason"]: r["count"] for r in listed["reasons"]} == dict(reasons)
+    resp = await env.client.get("/api/agent/unanswered?reason=no_sender", headers=AGENT_HEADERS)
+    only = (await resp.json())["messages"]
+    assert len(only) == reasons["no_sender"] and {m["reason"] for m in only} == {"no_sender"}
 
 
 def check_threading(mail: Received, asked: Message) -> None:
