@@ -85,14 +85,34 @@ def decode_bytes(data: bytes, declared: str | None = None, *, guess: bool = True
     candidates = ([codec] if codec else []) + [c for c in fallbacks if c != codec]
     for name in candidates:
         try:
-            return Decoded(data.decode(name), name)
+            text = data.decode(name)
         except (UnicodeError, LookupError):  # idna and punycode raise plain UnicodeError
             continue
+        if name != codec and name in _CJK_GUESSES and not _plausible_cjk(text):
+            continue  # Latin text that a double-byte codec happens to accept: try on
+        return Decoded(text, name)
     name = codec or "utf-8"
     try:
         return Decoded(data.decode(name, errors="replace"), name, damaged=True)
     except (UnicodeError, LookupError):  # a codec without the "replace" error handler
         return Decoded(data.decode("utf-8", errors="replace"), "utf-8", damaged=True)
+
+
+_CJK_GUESSES = ("gb18030", "big5hkscs")
+_HAN = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+_SANDWICHED = re.compile(rf"(?<=[A-Za-z]){_HAN}(?=[A-Za-z])")
+_HAN_RUN = re.compile(rf"{_HAN}{{2,}}")
+
+
+def _plausible_cjk(text: str) -> bool:
+    """Whether unlabelled bytes read as GB18030 / Big5 look like Chinese, not Latin mojibake.
+
+    Latin-1 bytes decode as valid GB18030 surprisingly often ("Forma\xe7\xe3o" becomes
+    "Forma玢o"): the tell is a lone Han character inside a Latin word. Real Chinese text has
+    runs of Han characters; a guess with more lone-in-a-word characters than runs is refused.
+    """
+    sandwiched = len(_SANDWICHED.findall(text))
+    return sandwiched == 0 or len(_HAN_RUN.findall(text)) >= sandwiched
 
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")

@@ -292,3 +292,38 @@ def test_reply_subject_is_stable() -> None:
     assert reply_subject("Re: 回复: 退货 [#12]", 12) == "Re: 退货 [#12]"
     assert reply_subject("RE: Fwd: refund", None) == "Re: refund"
     assert reply_subject("", 3) == "Re: 您的咨询 Your request [#3]"
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["gmail-noreply@google.com", "no_reply@shop.example", "orders.do-not-reply@shop.example"],
+)
+def test_no_reply_senders_in_any_position_are_not_answered(sender: str) -> None:
+    """Regression: only a leading "noreply" counted; Google's gmail-noreply@ was answered."""
+    raw = f"From: {sender}\r\nSubject: Your invitation\r\nMessage-ID: <n.1@x>\r\n\r\nhi\r\n"
+    assert parse_email(raw.encode()).auto_reason == "noreply_sender"
+    person = raw.replace(sender, "noreen.reply@customer.example")
+    assert parse_email(person.encode()).auto_reason is None
+
+
+def test_mail_the_filter_marked_as_spam_is_not_answered() -> None:
+    """X-Spam-Flag / X-Spam-Status from the filter in front of us: no backscatter."""
+    base = "From: a@customer.example\r\nSubject: hi\r\nMessage-ID: <s.1@x>\r\n"
+    assert parse_email(f"{base}X-Spam-Flag: YES\r\n\r\nhi\r\n".encode()).auto_reason == "spam"
+    flagged = f"{base}X-Spam-Status: Yes, score=9.1 required=5.0\r\n\r\nhi\r\n"
+    assert parse_email(flagged.encode()).auto_reason == "spam"
+    clean = f"{base}X-Spam-Status: No, score=-0.8 required=5.0\r\n\r\nhi\r\n"
+    assert parse_email(clean.encode()).auto_reason is None
+
+
+@needs_fixtures
+def test_unlabelled_latin1_subject_is_not_read_as_chinese() -> None:
+    """Regression (mikel/mail invalid_subject_characters): raw Latin-1 bytes in a Subject
+    with no charset anywhere were read as GB18030 ("Forma玢o ... Ver鉶")."""
+    path = FIXTURES / "mikel_mail/spec/fixtures/emails/error_emails/invalid_subject_characters.eml"
+    mail = parse_email(path.read_bytes())
+    assert mail.subject.startswith("Formação FrenetikPolis: Mega Campanha Final Verão")
+    # Unlabelled Chinese in raw 8-bit headers is still read as Chinese.
+    for text in ("退货申请 订单A123", "iPhone的app坏了"):
+        raw = b"From: a@customer.example\r\nSubject: " + text.encode("gb18030") + b"\r\n\r\nx\r\n"
+        assert parse_email(raw).subject == text
