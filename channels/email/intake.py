@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.email.config import EmailInbox
-from channels.email.loops import usable_address
+from channels.email.loops import bulk_return_path, usable_address
 from channels.email.parse import ParsedEmail, parse_email, source_id_of
 from channels.email.threads import thread_hint
 from core.attachments import AttachmentStore
@@ -69,7 +69,8 @@ class EmailIntake:
         """Store ``raw`` once and start the bot when it should answer.
 
         ``envelope_sender`` is SMTP's ``MAIL FROM`` when we received the mail ourselves: an
-        empty one (``<>``) marks a bounce or auto-reply even without a Return-Path header.
+        empty one (``<>``) marks a bounce or auto-reply even without a Return-Path header,
+        a bulk sender's bounce address (``bounces+123=...@``) a newsletter.
         """
         too_large = len(raw) > self.inbox.max_message_bytes
         own = frozenset({self.inbox.address})
@@ -82,6 +83,8 @@ class EmailIntake:
             mail = await asyncio.to_thread(parse_email, raw, own)
         if envelope_sender == "" and mail.auto_reason is None:
             mail = dataclasses.replace(mail, auto_reason="null_return_path")
+        elif envelope_sender and mail.auto_reason is None and bulk_return_path(envelope_sender):
+            mail = dataclasses.replace(mail, auto_reason="bulk_return_path")
         if mail.problems:
             log.warning(
                 "email %s on inbox %s via %s: %s",

@@ -57,7 +57,16 @@ _AUTO_HEADERS = (
     "x-hmxmroriginalrecipient",
     "x-failed-recipients",
     "feedback-type",
+    "errors-to",  # mailing-list managers and bulk mailers; no person's client sets it
 )
+# A bounce address in Return-Path (VERP: bounce-123@..., bounces+abc=...@..., x@bounce.host):
+# the mail came from a bulk sender that collects its bounces, never a person's client.
+_BULK_RETURN_PATH = re.compile(r"^(bounces?[+.\-=_][^@]*|[^@]*[.\-_]bounces?)@|@bounces?\.", re.I)
+
+
+def bulk_return_path(address: str) -> bool:
+    """Whether ``address`` (Return-Path or SMTP MAIL FROM) is a bulk sender's bounce address."""
+    return bool(_BULK_RETURN_PATH.search(address.strip().strip("<>")))
 
 
 def automatic_reason(
@@ -86,6 +95,8 @@ def automatic_reason(
     return_path = str(msg.get("Return-Path", "") or "").strip()
     if return_path and return_path.replace(" ", "") in ("<>", "<<>>"):
         return "null_return_path"
+    if bulk_return_path(return_path):
+        return "bulk_return_path"
     if not sender:
         return "no_sender"
     if sender.lower() in own_addresses:

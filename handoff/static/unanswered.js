@@ -29,6 +29,7 @@
       null_return_path: "系统邮件（空退信地址）", noreply_sender: "不接收回复的发件人",
       no_sender: "无法回复的发件人", own_address: "本客服邮箱发出", rate_limited: "超出回复频率",
       event: "平台事件", spam: "垃圾邮件（邮件过滤器标记）",
+      errors_to: "群发 / 邮件列表", bulk_return_path: "群发邮件（退信地址）",
     },
     en: {
       auto_submitted: "Sent automatically", auto_reply_subject: "Auto-reply", x_autoreply: "Auto-reply",
@@ -41,6 +42,7 @@
       null_return_path: "System mail (empty return path)", noreply_sender: "No-reply sender",
       no_sender: "No sender to reply to", own_address: "Sent from our own address", rate_limited: "Over the reply rate limit",
       event: "Platform event", spam: "Spam (marked by the mail filter)",
+      errors_to: "Bulk / mailing list", bulk_return_path: "Bulk mail (bounce return path)",
     },
   };
   let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";

@@ -327,3 +327,23 @@ def test_unlabelled_latin1_subject_is_not_read_as_chinese() -> None:
     for text in ("退货申请 订单A123", "iPhone的app坏了"):
         raw = b"From: a@customer.example\r\nSubject: " + text.encode("gb18030") + b"\r\n\r\nx\r\n"
         assert parse_email(raw).subject == text
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Return-Path: <101BN3c3ce68600277550d@bounce.quris.net>",
+        "Return-Path: <bounces+4711-ab12=customer.example@em.shop.example>",
+        "Errors-To: 101BN3c3ce68600277550d@bounce.quris.net",
+    ],
+)
+def test_bulk_mail_by_its_bounce_address_is_not_answered(header: str) -> None:
+    """Newsletters without List-* headers (mikel/mail's Discover Card mail): the VERP bounce
+    address or Errors-To gives them away; a person's Return-Path does not."""
+    base = "From: News <news@shop.example>\r\nSubject: January news\r\nMessage-ID: <b.1@x>\r\n"
+    assert parse_email(f"{base}{header}\r\n\r\nhi\r\n".encode()).auto_reason in (
+        "bulk_return_path",
+        "errors_to",
+    )
+    person = f"{base}Return-Path: <wang.fang@customer.example>\r\n\r\nhi\r\n"
+    assert parse_email(person.encode()).auto_reason is None
