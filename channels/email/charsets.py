@@ -176,6 +176,31 @@ def _decode_words(text: str) -> tuple[str, bool]:
     return "".join(out), damaged
 
 
+_DOUBLE_BYTE = {"gb18030", "big5hkscs", "cp932", "cp949", "euc_jp", "shift_jis"}
+_LATIN1_ONLY = re.compile(r"^[\x00-\xff]*$")
+
+
+def _undo_double_encoding(text: str, hint: str | None) -> str:
+    """Chinese (Japanese, Korean) bytes a broken mailer read as Latin-1 and wrote as UTF-8.
+
+    "大補帖" in Big5, read as Latin-1 and written out as UTF-8, arrives as valid UTF-8
+    "¤j¸É©«". When the mail's own charset is a double-byte one, the text holds nothing
+    but Latin-1 characters, and the bytes those characters stand for read back cleanly in
+    that charset as runs of Han characters (never one stranded inside a Latin word), the
+    original is restored; anything else is left as it came.
+    """
+    codec = codec_for(hint)
+    if codec not in _DOUBLE_BYTE or text.isascii() or not _LATIN1_ONLY.match(text):
+        return text
+    try:
+        restored = text.encode("latin-1").decode(codec)
+    except UnicodeError:
+        return text
+    if _SANDWICHED.search(restored) or not _HAN_RUN.search(restored):
+        return text
+    return restored
+
+
 def decode_header(value: object, hint: str | None = None) -> Decoded:
     """An RFC 2047 / raw 8-bit header value as text (folding whitespace collapsed).
 
@@ -191,6 +216,8 @@ def decode_header(value: object, hint: str | None = None) -> Decoded:
         raw = text.encode("ascii", "surrogateescape")
         first = decode_bytes(raw, hint)
         text, damaged = first.text, first.damaged
+        if first.charset == "utf-8" and not damaged:
+            text = _undo_double_encoding(text, hint)
     text = re.sub(r"\r?\n[ \t]+", " ", text)
     text, words_damaged = _decode_words(text)
     return Decoded(

@@ -347,3 +347,20 @@ def test_bulk_mail_by_its_bounce_address_is_not_answered(header: str) -> None:
     )
     person = f"{base}Return-Path: <wang.fang@customer.example>\r\n\r\nhi\r\n"
     assert parse_email(person.encode()).auto_reason is None
+
+
+@needs_fixtures
+def test_big5_subject_double_encoded_by_a_broken_mailer_is_restored() -> None:
+    """mikel/mail content_transfer_encoding_empty: a Big5 subject that a mailer read as
+    Latin-1 and wrote as UTF-8 ("¤j®a»¡­^»y"); the body says big5, so it reads as written."""
+    path = (
+        FIXTURES
+        / "mikel_mail/spec/fixtures/emails/error_emails/content_transfer_encoding_empty.eml"
+    )
+    assert "大家說英語 每日聽MP3 (2004年6月份)" in parse_email(path.read_bytes()).subject
+    # Real UTF-8 Latin text in a Big5 mail is left alone.
+    raw = (
+        "From: a@customer.example\r\nSubject: Die heiße Zypernsonne quälte Max\r\n"
+        'Content-Type: text/plain; charset="big5"\r\n\r\nx\r\n'
+    ).encode()
+    assert parse_email(raw).subject == "Die heiße Zypernsonne quälte Max"
