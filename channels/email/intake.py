@@ -21,7 +21,7 @@ from typing import Any
 from channels.email.config import EmailInbox
 from channels.email.loops import bulk_return_path, usable_address
 from channels.email.parse import ParsedEmail, parse_email, source_id_of
-from channels.email.threads import thread_hint
+from channels.email.threads import is_our_address, thread_hint
 from core.attachments import AttachmentStore
 from core.context import Services
 from core.coordination import RateLimiter
@@ -85,6 +85,10 @@ class EmailIntake:
             mail = dataclasses.replace(mail, auto_reason="null_return_path")
         elif envelope_sender and mail.auto_reason is None and bulk_return_path(envelope_sender):
             mail = dataclasses.replace(mail, auto_reason="bulk_return_path")
+        if mail.auto_reason is None and mail.sender and is_our_address(self.inbox, mail.sender):
+            # Our own address or a plus-address of it (a reply of ours that came back through
+            # a forwarder): answering it would start a loop.
+            mail = dataclasses.replace(mail, auto_reason="own_address")
         if mail.problems:
             log.warning(
                 "email %s on inbox %s via %s: %s",

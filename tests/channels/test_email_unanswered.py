@@ -134,3 +134,17 @@ async def test_unanswered_list_needs_an_agent(env: EmailEnv) -> None:
     """No session, no list."""
     resp = await env.client.get("/api/agent/unanswered", headers=AGENT_HEADERS)
     assert resp.status == 401
+
+
+async def test_mail_from_our_own_plus_address_is_not_answered(env: EmailEnv) -> None:
+    """A reply of ours that a forwarder sent back (From: support+c1x...@example.com) is
+    stored as our own mail, not answered: answering it would start a loop."""
+    mid = await env.deliver(
+        customer_mail(
+            "Re: 退货", "怎么申请退货？", sender="客服 <support+c1x0123456789ab@example.com>"
+        )
+    )
+    await env.services.pipeline.drain(grace_seconds=30)
+    stored = await env.message_by_source(mid)
+    assert stored.no_reply == "own_address"
+    assert [m.id for m in await env.messages(stored.conversation_id)] == [stored.id]
