@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from channels.email.parse import message_ids, parse_email
 from core.config import Settings
-from core.models import Message, OutboxItem
+from core.models import Conversation, Message, OutboxItem
 from core.recovery import TurnRecovery
 from tests.channels.email_support.app import ADDRESS, EmailEnv, free_port, with_email_inbox
 from tests.channels.email_support.sink import Received, start_sink
@@ -143,7 +143,8 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
         sent_ids = {row_id: external_id for row_id, external_id in rows}
     by_mid = {str(r.message["Message-ID"]).strip("<>"): r for r in mails}
 
-    # Which customer mail each reply answers: the latest before it in its conversation.
+    # Which customer mail each reply answers: the latest one marked answered before it (only
+    # a turn sets that mark, and never on a message that may not be answered).
     by_conv: dict[int, list[Message]] = {}
     for m in msgs:
         by_conv.setdefault(m.conversation_id, []).append(m)
@@ -152,13 +153,27 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
         before = [
             m for m in by_conv[reply.conversation_id] if m.direction == "in" and m.seq < reply.seq
         ]
-        asked = max(before, key=lambda m: m.seq)
+        asked = max((m for m in before if m.answered), key=lambda m: m.seq)
         answered[asked.id] += 1
         assert asked.no_reply is None, (asked.source_id, asked.no_reply)
         mail: Received = by_mid[str(sent_ids[reply.id])]
         assert mail.rcpt_tos == [asked.meta["from"]]
-        check_threading(mail, asked)
+        cited = [m for m in before if not m.meta.get("derived_id")]
+        check_threading(mail, asked, max(cited, key=lambda m: m.seq) if cited else None)
     assert max(answered.values(), default=0) <= 1
+    assert not [m.source_id for m in inbound if m.no_reply and m.answered]
+    # Nothing the bot should have answered was dropped: an answerable message that is not
+    # answered sits in a conversation a person holds.
+    async with services.db.reader() as session:
+        rows = (await session.execute(select(Conversation.id, Conversation.owner))).all()
+        owner_of = {conv_id: owner for conv_id, owner in rows}
+    dropped = [
+        m.source_id
+        for m in inbound
+        if not m.no_reply and not m.answered and owner_of[m.conversation_id] == "bot"
+    ]
+    assert dropped == []
+    assert answered  # the corpus holds people's mail: some of it is answered
 
     reasons = Counter(m.no_reply for m in inbound if m.no_reply)
     waiting = [m for m in inbound if not m.no_reply and not m.answered]
@@ -184,18 +199,24 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     assert len(only) == reasons["no_sender"] and {m["reason"] for m in only} == {"no_sender"}
 
 
-def check_threading(mail: Received, asked: Message) -> None:
-    """The reply cites the Message-ID it answers, written plainly, as our parser reads it."""
+def check_threading(mail: Received, asked: Message, latest: Message | None) -> None:
+    """The reply's threading headers are written plainly and parse back: In-Reply-To the
+    customer's latest mail (the one it answers, unless another came meanwhile), References
+    the one it answers; an id kefu derived for mail without a Message-ID is never cited."""
     head = mail.raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace").lower()
     for name in ("in-reply-to:", "references:"):
         for line in head.split("\r\n"):
             if line.startswith(name):
                 assert "=?" not in line, line
-    original = str(asked.meta.get("email_message_id"))
     back = parse_email(mail.raw)
-    if asked.meta.get("derived_id"):
-        assert original not in back.in_reply_to  # an id the customer never had is not cited
+    for m in (asked, latest):
+        if m is not None and m.meta.get("derived_id"):
+            assert str(m.meta["email_message_id"]) not in back.references
+    if latest is None:
+        assert back.in_reply_to == ()
         return
+    original = str(latest.meta["email_message_id"])
     assert back.in_reply_to == (original,), (original, mail.message["In-Reply-To"])
-    assert original in back.references
     assert message_ids(str(mail.message["In-Reply-To"])) == (original,)
+    if not asked.meta.get("derived_id"):
+        assert str(asked.meta["email_message_id"]) in back.references
