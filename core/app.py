@@ -33,7 +33,7 @@ from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, row_id, security_headers
-from handoff import outbox_routes, teams
+from handoff import outbox_routes, teams, unanswered_routes
 from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
@@ -150,6 +150,7 @@ def create_app(
             vector_cache_dirs=(default_cache_dir(),),
         ),
     )
+    unanswered_routes.setup(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)

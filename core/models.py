@@ -467,3 +467,13 @@ class ConversationRead(Base):
     )
     seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Migration 0013_email: the few messages nobody answers, listed by reason in the console.
+Index(
+    "ix_messages_no_reply",
+    Message.no_reply,
+    Message.id,
+    sqlite_where=Message.no_reply.is_not(None),
+    postgresql_where=Message.no_reply.is_not(None),
+)

@@ -63,8 +63,13 @@ def codec_for(label: str | None) -> str | None:
         return None
 
 
-def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
-    """Decode ``data`` labelled ``declared``: exact when possible, flagged when not."""
+def decode_bytes(data: bytes, declared: str | None = None, *, guess: bool = True) -> Decoded:
+    """Decode ``data`` labelled ``declared``: exact when possible, flagged when not.
+
+    ``guess=False`` (header words, whose label names their bytes): a known label that does
+    not fit is tried as UTF-8 only, then decoded with U+FFFD and flagged, never read as
+    whatever legacy charset happens to accept the bytes (that is how mojibake is made).
+    """
     codec = codec_for(declared)
     non_ascii = any(b > 0x7F for b in data)
     if non_ascii and (codec is None or codec.replace("_", "-") not in _NO_UTF8_GUESS):
@@ -76,12 +81,16 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
             pass
     if codec == "ascii" and non_ascii:
         codec = None
-    candidates = ([codec] if codec else []) + [c for c in _FALLBACKS if c != codec]
+    fallbacks = _FALLBACKS if guess or codec is None else ("utf-8",)
+    candidates = ([codec] if codec else []) + [c for c in fallbacks if c != codec]
     for name in candidates:
         try:
-            return Decoded(data.decode(name), name)
+            text = data.decode(name)
         except (UnicodeError, LookupError):  # idna and punycode raise plain UnicodeError
             continue
+        if name != codec and name in _CJK_GUESSES and not _plausible_cjk(text):
+            continue  # Latin text that a double-byte codec happens to accept: try on
+        return Decoded(text, name)
     name = codec or "utf-8"
     try:
         return Decoded(data.decode(name, errors="replace"), name, damaged=True)
@@ -89,24 +98,115 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8", errors="replace"), "utf-8", damaged=True)
 
 
+_CJK_GUESSES = ("gb18030", "big5hkscs")
+_HAN = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+_SANDWICHED = re.compile(rf"(?<=[A-Za-z]){_HAN}(?=[A-Za-z])")
+_HAN_RUN = re.compile(rf"{_HAN}{{2,}}")
+
+
+def _plausible_cjk(text: str) -> bool:
+    """Whether unlabelled bytes read as GB18030 / Big5 look like Chinese, not Latin mojibake.
+
+    Latin-1 bytes decode as valid GB18030 surprisingly often ("Forma\xe7\xe3o" becomes
+    "Forma玢o"): the tell is a lone Han character inside a Latin word. Real Chinese text has
+    runs of Han characters; a guess with more lone-in-a-word characters than runs is refused.
+    """
+    sandwiched = len(_SANDWICHED.findall(text))
+    return sandwiched == 0 or len(_HAN_RUN.findall(text)) >= sandwiched
+
+
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 
 
-def _decode_word(charset: str, encoding: str, payload: str) -> Decoded:
+def _word_bytes(encoding: str, payload: str) -> bytes | None:
+    """The bytes an encoded-word carries, None when its encoding is broken."""
     try:
         if encoding in "Bb":
             payload = payload + "=" * (-len(payload) % 4)
-            raw = base64.b64decode(payload, validate=False)
-        else:
-            raw = binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
+            return base64.b64decode(payload, validate=False)
+        return binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
     except (binascii.Error, ValueError):
-        return Decoded(payload, "ascii", damaged=True)
-    return decode_bytes(raw, charset)
+        return None
+
+
+def _decode_words(text: str) -> tuple[str, bool]:
+    """Decode the RFC 2047 words of ``text``; True when something could not be read.
+
+    Adjacent words (only white space between them, RFC 2047 6.2) of the same charset are
+    joined as BYTES before decoding: an encoder may split one multibyte character across
+    two words ("Domače omre" + "žje" in UTF-8 cut inside the "ž"), and
+    decoding each word alone turns it into mojibake.
+    """
+    text = _BETWEEN_WORDS.sub(r"\1\2", text)
+    out: list[str] = []
+    damaged = False
+    pos = 0
+    run: list[bytes] = []
+    run_charset: str | None = None
+
+    def flush() -> None:
+        nonlocal damaged, run_charset
+        if run:
+            decoded = decode_bytes(b"".join(run), run_charset, guess=False)
+            damaged = damaged or decoded.damaged
+            out.append(decoded.text)
+            run.clear()
+        run_charset = None
+
+    for m in _ENCODED_WORD.finditer(text):
+        if m.start() != pos:
+            flush()
+            out.append(text[pos : m.start()])
+        charset, encoding, payload = m.group(1), m.group(2), m.group(3)
+        raw = _word_bytes(encoding, payload)
+        if raw is None:
+            flush()
+            damaged = True
+            out.append(payload)
+        else:
+            label = (codec_for(charset) or charset.lower()).split("*", 1)[0]
+            if run and label != run_charset:
+                flush()
+            run_charset = label
+            run.append(raw)
+        pos = m.end()
+    flush()
+    out.append(text[pos:])
+    return "".join(out), damaged
+
+
+_DOUBLE_BYTE = {"gb18030", "big5hkscs", "cp932", "cp949", "euc_jp", "shift_jis"}
+_LATIN1_ONLY = re.compile(r"^[\x00-\xff]*$")
+
+
+def _undo_double_encoding(text: str, hint: str | None) -> str:
+    """Chinese (Japanese, Korean) bytes a broken mailer read as Latin-1 and wrote as UTF-8.
+
+    "大補帖" in Big5, read as Latin-1 and written out as UTF-8, arrives as valid UTF-8
+    "¤j¸É©«". When the mail's own charset is a double-byte one, the text holds nothing
+    but Latin-1 characters, and the bytes those characters stand for read back cleanly in
+    that charset as runs of Han characters (never one stranded inside a Latin word), the
+    original is restored; anything else is left as it came.
+    """
+    codec = codec_for(hint)
+    if codec not in _DOUBLE_BYTE or text.isascii() or not _LATIN1_ONLY.match(text):
+        return text
+    try:
+        restored = text.encode("latin-1").decode(codec)
+    except UnicodeError:
+        return text
+    if _SANDWICHED.search(restored) or not _HAN_RUN.search(restored):
+        return text
+    return restored
 
 
 def decode_header(value: object, hint: str | None = None) -> Decoded:
-    """An RFC 2047 / raw 8-bit header value as text (folding whitespace collapsed)."""
+    """An RFC 2047 / raw 8-bit header value as text (folding whitespace collapsed).
+
+    ``damaged`` when some bytes could not be decoded cleanly (they are kept as U+FFFD, and
+    the caller records the problem): never a guess that would store mojibake silently.
+    """
     if value is None:
         return Decoded("", "ascii")
     text = str(value)
@@ -116,15 +216,10 @@ def decode_header(value: object, hint: str | None = None) -> Decoded:
         raw = text.encode("ascii", "surrogateescape")
         first = decode_bytes(raw, hint)
         text, damaged = first.text, first.damaged
+        if first.charset == "utf-8" and not damaged:
+            text = _undo_double_encoding(text, hint)
     text = re.sub(r"\r?\n[ \t]+", " ", text)
-    text = _BETWEEN_WORDS.sub(r"\1\2", text)
-    out: list[str] = []
-    pos = 0
-    for m in _ENCODED_WORD.finditer(text):
-        out.append(text[pos : m.start()])
-        word = _decode_word(m.group(1), m.group(2), m.group(3))
-        damaged = damaged or word.damaged
-        out.append(word.text)
-        pos = m.end()
-    out.append(text[pos:])
-    return Decoded("".join(out).replace("\r", "").replace("\n", " ").strip(), "utf-8", damaged)
+    text, words_damaged = _decode_words(text)
+    return Decoded(
+        text.replace("\r", "").replace("\n", " ").strip(), "utf-8", damaged or words_damaged
+    )

@@ -16,6 +16,7 @@ from email.utils import format_datetime, formataddr
 
 from channels.email.charsets import decode_header
 from channels.email.content import text_to_html
+from channels.email.wire import MAIL_POLICY, id_ok
 
 _PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|vs|回复|答复|回覆|转发|轉寄)\s*[:：]\s*)+", re.I)
 _TICKET_TOKEN = re.compile(r"\s*\[#\d{1,12}\]\s*")
@@ -29,7 +30,6 @@ MAX_REFERENCES = 20
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_SAFE_ID = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]{1,250}$")  # printable ASCII but < and >
 
 
 def clean_header(value: str, limit: int = 900) -> str:
@@ -44,11 +44,13 @@ def clean_header(value: str, limit: int = 900) -> str:
     return _CONTROL.sub(" ", value).strip()[:limit]
 
 
-def safe_id(message_id: str) -> str | None:
-    """``message_id`` when it can go between <> in a header as it is, else None."""
-    if _SAFE_ID.match(message_id) and "=?" not in message_id:
-        return message_id
-    return None
+def safe_id(message_id: str, utf8: bool = True) -> str | None:
+    """``message_id`` when it can go between <> in a header as it is, else None.
+
+    Non-ASCII ids (RFC 6532) pass here; :mod:`channels.email.wire` leaves them out when the
+    server cannot take UTF-8 headers.
+    """
+    return message_id if id_ok(message_id, utf8) else None
 
 
 def base_subject(subject: str) -> str:
@@ -62,7 +64,9 @@ def base_subject(subject: str) -> str:
 
 def reply_subject(original: str, ticket: int | None) -> str:
     """``Re: <original> [#1234]``: stable across the thread, the ticket when there is one."""
-    base = base_subject(clean_header(original, 300)) or DEFAULT_SUBJECT
+    # A subject that could not be decoded keeps U+FFFD in storage (and a recorded problem);
+    # the customer's reply gets the readable rest, never replacement marks.
+    base = base_subject(clean_header(original.replace("\ufffd", ""), 300)) or DEFAULT_SUBJECT
     return f"Re: {base}" + (f" [#{ticket}]" if ticket is not None else "")
 
 
@@ -93,8 +97,11 @@ class Outgoing:
 
 
 def build_message(out: Outgoing) -> EmailMessage:
-    """The MIME message for ``out`` (multipart/alternative, attachments mixed in)."""
-    msg = EmailMessage()
+    """The MIME message for ``out`` (multipart/alternative, attachments mixed in).
+
+    It carries our header policy: flatten it with :func:`channels.email.wire.render`.
+    """
+    msg = EmailMessage(policy=MAIL_POLICY)
     local, _, domain = out.from_address.partition("@")
     msg["From"] = Address(clean_header(out.from_name, 100), local, domain)
     msg["To"] = clean_header(out.to, 320)
@@ -108,7 +115,7 @@ def build_message(out: Outgoing) -> EmailMessage:
         msg["In-Reply-To"] = f"<{in_reply_to}>"
     references = [r for r in map(safe_id, out.references) if r]
     if references:
-        # The policy folds this long header at whitespace between ids.
+        # MAIL_POLICY folds this header at the whitespace between ids, never inside one.
         msg["References"] = " ".join(f"<{r}>" for r in references)
     if out.automatic:
         msg["Auto-Submitted"] = "auto-replied"

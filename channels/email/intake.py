@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.email.config import EmailInbox
+from channels.email.loops import bulk_return_path, usable_address
 from channels.email.parse import ParsedEmail, parse_email, source_id_of
-from channels.email.threads import thread_hint
+from channels.email.threads import is_our_address, thread_hint
 from core.attachments import AttachmentStore
 from core.context import Services
 from core.coordination import RateLimiter
@@ -68,7 +69,8 @@ class EmailIntake:
         """Store ``raw`` once and start the bot when it should answer.
 
         ``envelope_sender`` is SMTP's ``MAIL FROM`` when we received the mail ourselves: an
-        empty one (``<>``) marks a bounce or auto-reply even without a Return-Path header.
+        empty one (``<>``) marks a bounce or auto-reply even without a Return-Path header,
+        a bulk sender's bounce address (``bounces+123=...@``) a newsletter.
         """
         too_large = len(raw) > self.inbox.max_message_bytes
         own = frozenset({self.inbox.address})
@@ -81,6 +83,12 @@ class EmailIntake:
             mail = await asyncio.to_thread(parse_email, raw, own)
         if envelope_sender == "" and mail.auto_reason is None:
             mail = dataclasses.replace(mail, auto_reason="null_return_path")
+        elif envelope_sender and mail.auto_reason is None and bulk_return_path(envelope_sender):
+            mail = dataclasses.replace(mail, auto_reason="bulk_return_path")
+        if mail.auto_reason is None and mail.sender and is_our_address(self.inbox, mail.sender):
+            # Our own address or a plus-address of it (a reply of ours that came back through
+            # a forwarder): answering it would start a loop.
+            mail = dataclasses.replace(mail, auto_reason="own_address")
         if mail.problems:
             log.warning(
                 "email %s on inbox %s via %s: %s",
@@ -136,8 +144,10 @@ class EmailIntake:
     ) -> IntakeResult:
         sender = mail.sender or UNKNOWN_SENDER
         no_reply = mail.auto_reason
-        if no_reply is None and not mail.sender:
-            no_reply = "no_sender"  # nobody to answer: agents see it, no turn is wasted on it
+        if no_reply is None and not usable_address(mail.sender):
+            # Nobody to answer (no sender, or one no reply can be addressed to): agents see
+            # it, and no bot turn writes a reply that could only die in the outbox.
+            no_reply = "no_sender"
         if no_reply is None and not self.limiter.allow(sender):
             no_reply = "rate_limited"
         text = mail.reply_text or mail.subject

@@ -10,7 +10,6 @@ anything else is retried by the outbox.
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 from email.message import EmailMessage
 
@@ -18,13 +17,13 @@ import aiosmtplib
 
 from channels.email.compose import Outgoing, build_message, fold_references, reply_subject
 from channels.email.config import EmailInbox
+from channels.email.loops import usable_address
 from channels.email.threads import reply_address
+from channels.email.wire import needs_utf8, render, without_utf8_ids
 from core.channel_store import conversation_messages, latest_ticket_number, set_external_id
 from core.context import Services
 from core.domain import OutboundDelivery
 from core.errors import DeliveryError, PermanentDeliveryError
-
-_ADDRESS_OK = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+$")
 
 
 def tls_context(inbox: EmailInbox) -> ssl.SSLContext:
@@ -40,10 +39,7 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
         raise PermanentDeliveryError(f"Email inbox {inbox.name} has no smtp_url to send with.")
     try:
         async with asyncio.timeout(inbox.send_timeout_seconds):
-            await aiosmtplib.send(
-                msg,
-                sender=inbox.address,
-                recipients=recipients,
+            smtp = aiosmtplib.SMTP(
                 hostname=url.host,
                 port=url.port,
                 username=url.username or None,
@@ -53,6 +49,11 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
                 tls_context=tls_context(inbox) if url.scheme != "smtp" else None,
                 timeout=inbox.send_timeout_seconds,
             )
+            async with smtp:
+                if smtp.is_ehlo_or_helo_needed:
+                    await smtp.ehlo()  # the extensions decide the form of the mail
+                raw, options = _wire_form(smtp, msg, recipients)
+                await smtp.sendmail(inbox.address, recipients, raw, mail_options=options)
     except TimeoutError as err:
         raise DeliveryError(f"SMTP send timed out after {inbox.send_timeout_seconds}s.") from err
     except aiosmtplib.SMTPRecipientsRefused as err:
@@ -65,10 +66,35 @@ async def smtp_send(inbox: EmailInbox, msg: EmailMessage, recipients: list[str])
         raise DeliveryError(f"Could not send mail: {type(err).__name__}: {err}") from err
 
 
+def _wire_form(
+    smtp: aiosmtplib.SMTP, msg: EmailMessage, recipients: list[str]
+) -> tuple[bytes, list[str]]:
+    """The bytes and MAIL options for this server (see :mod:`channels.email.wire`).
+
+    A customer's internationalized address (RFC 6531, ``jdöe@mächine.example``) needs
+    SMTPUTF8: without it the reply cannot be sent at all, which is said plainly.
+    """
+    utf8_server = smtp.supports_extension("smtputf8")
+    if not all(r.isascii() for r in recipients):
+        if not utf8_server:
+            raise PermanentDeliveryError(
+                "The customer's address has non-ASCII characters and the mail server does "
+                "not support SMTPUTF8."
+            )
+        utf8 = True
+    else:
+        utf8 = needs_utf8(msg)
+        if utf8 and not utf8_server:
+            msg, utf8 = without_utf8_ids(msg), False  # a non-ASCII id cannot go plainly
+    eight_bit = smtp.supports_extension("8bitmime")
+    options = (["SMTPUTF8"] if utf8 else []) + (["BODY=8BITMIME"] if eight_bit else [])
+    return render(msg, utf8=utf8, eight_bit=eight_bit), options
+
+
 async def deliver(services: Services, inbox: EmailInbox, d: OutboundDelivery) -> str:
     """Send one stored reply as an email threaded into its conversation; returns its Message-ID."""
     to = d.external_id
-    if not _ADDRESS_OK.match(to) or to.endswith(".invalid"):
+    if not usable_address(to):
         raise PermanentDeliveryError(f"The customer has no usable email address ({to!r}).")
     db = services.db
     ids: list[str] = []
@@ -79,7 +105,10 @@ async def deliver(services: Services, inbox: EmailInbox, d: OutboundDelivery) ->
         if m.id == d.message_id:
             mine = m
             continue
-        if m.direction == "in" and m.meta.get("email_message_id"):
+        if m.direction == "in" and m.meta.get("derived_id"):
+            # Mail without a Message-ID: the id we derived is ours alone, never cited.
+            subject = subject or str(m.meta.get("subject") or "")
+        elif m.direction == "in" and m.meta.get("email_message_id"):
             ids.append(str(m.meta["email_message_id"]))
             subject = subject or str(m.meta.get("subject") or "")
             if m.seq < d.seq:

@@ -197,7 +197,10 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
         # Split name and address BEFORE decoding RFC 2047 words: a decoded name may hold
         # , < > or quotes ("Müller, Hans") that would break the address apart and lose it.
         display, addr = parseaddr(raw_header(name))
-        return decode_header(display, hint).text, decode_header(addr, hint).text
+        shown, mailbox = decode_header(display, hint), decode_header(addr, hint)
+        if shown.damaged or mailbox.damaged:
+            problems.append(f"{name} header has undecodable bytes")
+        return shown.text, mailbox.text
 
     subject = header("Subject")
     sender_name, sender = address("From")

@@ -20,6 +20,16 @@ from channels.email.threads import is_our_address
 log = logging.getLogger(__name__)
 
 
+class Listener(SMTP):
+    """aiosmtpd's server, reading lines up to 64 KiB instead of RFC 5321's 1000.
+
+    Outlook and web mailers write whole HTML paragraphs on one line; refusing them (500)
+    would bounce a customer's mail over line length alone, so the limit is only a guard.
+    """
+
+    line_length_limit = 64 * 1024
+
+
 class InboxHandler:
     """aiosmtpd handler for one email inbox."""
 
@@ -61,7 +71,7 @@ async def start_listener(intake: EmailIntake, host: str, port: int) -> asyncio.S
     inbox = intake.inbox
 
     def factory() -> Any:
-        return SMTP(
+        return Listener(
             handler,
             data_size_limit=inbox.max_message_bytes,
             enable_SMTPUTF8=True,

@@ -78,6 +78,7 @@
       networkError: "网络错误，请稍后重试",
       conflict: "该会话正由其他客服处理",
       notFound: "会话不存在",
+      notAnswered: "机器人不回复此消息",
       delivery: {
         received: "已接收",
         pending: "发送中",
@@ -162,6 +163,7 @@
       networkError: "Network error, please try again",
       conflict: "Another agent is handling this conversation",
       notFound: "Conversation not found",
+      notAnswered: "The bot does not answer this message",
       delivery: {
         received: "received",
         pending: "sending",
@@ -852,6 +854,16 @@
     node.appendChild(bubble);
 
     const foot = el("div", { className: "msg-foot" }, el("span", { className: "msg-time", text: clockTime(m.created_at) }));
+    // Stored but never answered (an auto-reply, a bounce, no usable sender...): say why.
+    if (sender === "customer" && m.no_reply) {
+      const why = el("a", {
+        className: "msg-no-reply",
+        href: "/agent/unanswered",
+        text: `${t("notAnswered")} · ${String(m.no_reply)}`,
+      });
+      why.dataset.reason = String(m.no_reply);
+      foot.appendChild(why);
+    }
     if (!isPrivate && sender === "agent" && m.delivery) {
       const d = el("span", {
         className: "msg-delivery delivery-" + String(m.delivery).replace(/[^a-z_]/gi, ""),

@@ -292,3 +292,75 @@ def test_reply_subject_is_stable() -> None:
     assert reply_subject("Re: 回复: 退货 [#12]", 12) == "Re: 退货 [#12]"
     assert reply_subject("RE: Fwd: refund", None) == "Re: refund"
     assert reply_subject("", 3) == "Re: 您的咨询 Your request [#3]"
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["gmail-noreply@google.com", "no_reply@shop.example", "orders.do-not-reply@shop.example"],
+)
+def test_no_reply_senders_in_any_position_are_not_answered(sender: str) -> None:
+    """Regression: only a leading "noreply" counted; Google's gmail-noreply@ was answered."""
+    raw = f"From: {sender}\r\nSubject: Your invitation\r\nMessage-ID: <n.1@x>\r\n\r\nhi\r\n"
+    assert parse_email(raw.encode()).auto_reason == "noreply_sender"
+    person = raw.replace(sender, "noreen.reply@customer.example")
+    assert parse_email(person.encode()).auto_reason is None
+
+
+def test_mail_the_filter_marked_as_spam_is_not_answered() -> None:
+    """X-Spam-Flag / X-Spam-Status from the filter in front of us: no backscatter."""
+    base = "From: a@customer.example\r\nSubject: hi\r\nMessage-ID: <s.1@x>\r\n"
+    assert parse_email(f"{base}X-Spam-Flag: YES\r\n\r\nhi\r\n".encode()).auto_reason == "spam"
+    flagged = f"{base}X-Spam-Status: Yes, score=9.1 required=5.0\r\n\r\nhi\r\n"
+    assert parse_email(flagged.encode()).auto_reason == "spam"
+    clean = f"{base}X-Spam-Status: No, score=-0.8 required=5.0\r\n\r\nhi\r\n"
+    assert parse_email(clean.encode()).auto_reason is None
+
+
+@needs_fixtures
+def test_unlabelled_latin1_subject_is_not_read_as_chinese() -> None:
+    """Regression (mikel/mail invalid_subject_characters): raw Latin-1 bytes in a Subject
+    with no charset anywhere were read as GB18030 ("Forma玢o ... Ver鉶")."""
+    path = FIXTURES / "mikel_mail/spec/fixtures/emails/error_emails/invalid_subject_characters.eml"
+    mail = parse_email(path.read_bytes())
+    assert mail.subject.startswith("Formação FrenetikPolis: Mega Campanha Final Verão")
+    # Unlabelled Chinese in raw 8-bit headers is still read as Chinese.
+    for text in ("退货申请 订单A123", "iPhone的app坏了"):
+        raw = b"From: a@customer.example\r\nSubject: " + text.encode("gb18030") + b"\r\n\r\nx\r\n"
+        assert parse_email(raw).subject == text
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Return-Path: <101BN3c3ce68600277550d@bounce.quris.net>",
+        "Return-Path: <bounces+4711-ab12=customer.example@em.shop.example>",
+        "Errors-To: 101BN3c3ce68600277550d@bounce.quris.net",
+    ],
+)
+def test_bulk_mail_by_its_bounce_address_is_not_answered(header: str) -> None:
+    """Newsletters without List-* headers (mikel/mail's Discover Card mail): the VERP bounce
+    address or Errors-To gives them away; a person's Return-Path does not."""
+    base = "From: News <news@shop.example>\r\nSubject: January news\r\nMessage-ID: <b.1@x>\r\n"
+    assert parse_email(f"{base}{header}\r\n\r\nhi\r\n".encode()).auto_reason in (
+        "bulk_return_path",
+        "errors_to",
+    )
+    person = f"{base}Return-Path: <wang.fang@customer.example>\r\n\r\nhi\r\n"
+    assert parse_email(person.encode()).auto_reason is None
+
+
+@needs_fixtures
+def test_big5_subject_double_encoded_by_a_broken_mailer_is_restored() -> None:
+    """mikel/mail content_transfer_encoding_empty: a Big5 subject that a mailer read as
+    Latin-1 and wrote as UTF-8 ("¤j®a»¡­^»y"); the body says big5, so it reads as written."""
+    path = (
+        FIXTURES
+        / "mikel_mail/spec/fixtures/emails/error_emails/content_transfer_encoding_empty.eml"
+    )
+    assert "大家說英語 每日聽MP3 (2004年6月份)" in parse_email(path.read_bytes()).subject
+    # Real UTF-8 Latin text in a Big5 mail is left alone.
+    raw = (
+        "From: a@customer.example\r\nSubject: Die heiße Zypernsonne quälte Max\r\n"
+        'Content-Type: text/plain; charset="big5"\r\n\r\nx\r\n'
+    ).encode()
+    assert parse_email(raw).subject == "Die heiße Zypernsonne quälte Max"

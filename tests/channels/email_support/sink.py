@@ -20,6 +20,7 @@ class Received:
     rcpt_tos: list[str]
     raw: bytes
     message: EmailMessage
+    smtp_utf8: bool = False  # sent with MAIL FROM ... SMTPUTF8
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Sink:
                     list(envelope.rcpt_tos),
                     raw,
                     email.message_from_bytes(raw, _class=EmailMessage, policy=default),
+                    bool(envelope.smtp_utf8),
                 )
             )
             self.arrived.notify_all()
@@ -64,9 +66,12 @@ class Sink:
 
 
 async def start_sink(
-    tls_context: ssl.SSLContext | None = None, require_starttls: bool = False
+    tls_context: ssl.SSLContext | None = None,
+    require_starttls: bool = False,
+    smtputf8: bool = True,
 ) -> Sink:
-    """An SMTP sink on a free port (STARTTLS offered when a TLS context is given)."""
+    """An SMTP sink on a free port (STARTTLS offered when a TLS context is given; SMTPUTF8
+    announced unless ``smtputf8`` is False, as many older servers do)."""
     sink = Sink()
 
     def factory() -> SMTP:
@@ -74,7 +79,7 @@ async def start_sink(
             sink,
             tls_context=tls_context,
             require_starttls=require_starttls,
-            enable_SMTPUTF8=True,
+            enable_SMTPUTF8=smtputf8,
             hostname="sink.test",
         )
 
