@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from bot import handlers
-from bot.handlers import Searcher
+from bot.handlers import Searcher, UrgencyCheck
 from bot.language import detect
 from bot.router import Context, Router
 from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
 
 
-def build_router(kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> Router:
+def build_router(
+    kb: Searcher,
+    bot: BotSettings,
+    kb_settings: KbSettings,
+    urgent: UrgencyCheck | None = None,
+    safety_category: str = "safety",
+) -> Router:
     """The handlers in order: first match wins, the knowledge base is the catch-all."""
     router = Router()
     router.add("empty", handlers.empty)
+    if urgent is not None:  # before anything else that could answer: a person must see it
+        router.add("urgent", handlers.make_urgent(urgent, kb, safety_category=safety_category))
     router.add("pick", handlers.make_pick(kb))
     router.add("human", handlers.human_request)
     router.add("greeting", handlers.greeting)
@@ -26,8 +34,15 @@ def build_router(kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> Rou
 class Bot:
     """Answers a customer's turn in their language."""
 
-    def __init__(self, kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> None:
-        self.router = build_router(kb, bot, kb_settings)
+    def __init__(
+        self,
+        kb: Searcher,
+        bot: BotSettings,
+        kb_settings: KbSettings,
+        urgent: UrgencyCheck | None = None,
+        safety_category: str = "safety",
+    ) -> None:
+        self.router = build_router(kb, bot, kb_settings, urgent, safety_category)
 
     async def respond(self, turn: TurnInput) -> BotTurn:
         """Run the router on ``turn``."""

@@ -42,6 +42,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry I couldn't help. I've passed you to a person (ticket #{ticket}); "
         "an agent will reply shortly.",
     },
+    "escalate_hazard": {
+        "zh": "这可能有安全风险，已为您优先转接人工客服（工单号 #{ticket}），客服会马上跟进。",
+        "en": "This may be a safety risk, so I've passed it to a person as urgent "
+        "(ticket #{ticket}); someone will follow up right away.",
+    },
+    "escalate_complaint": {
+        "zh": "非常抱歉给您带来不好的体验。您的投诉已记录（工单号 #{ticket}），"
+        "已转交主管亲自处理，请稍候。",
+        "en": "I'm very sorry about this. Your complaint is recorded (ticket #{ticket}) and a "
+        "supervisor is taking it personally; please hold on.",
+    },
+    "escalate_angry": {
+        "zh": "非常抱歉让您不满意，已为您优先转接人工客服（工单号 #{ticket}），请稍候。",
+        "en": "I'm sorry for the trouble. I've passed you to a person as a priority "
+        "(ticket #{ticket}); please hold on.",
+    },
+    "safety_advice": {
+        "zh": "为了您的安全，请先这样做：{advice}",
+        "en": "For your safety, please do this first: {advice}",
+    },
+    "safety_default": {
+        "zh": "为了您的安全，请先关闭电源总开关或燃气总阀，远离这台电器，不要再使用；"
+        "如有起火或人员受伤，请立即拨打119或120。",
+        "en": "For your safety, switch off the power or the gas at the main first, keep away "
+        "from the appliance and do not use it again; if there is a fire or anyone is hurt, "
+        "call the emergency services now.",
+    },
 }
 
 

@@ -38,6 +38,7 @@ from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
+from intake.triage import first_message_check
 from kb import routes as kb_routes
 from kb.authoring import Author
 from kb.embedders import Embedder
@@ -98,7 +99,13 @@ def create_app(
         events,
         coord.locks,
         outbox,
-        Bot(kb, settings.bot, settings.kb),
+        Bot(
+            kb,
+            settings.bot,
+            settings.kb,
+            first_message_check(settings.triage),
+            settings.triage.safety_category,
+        ),
         handoff,
         settings.bot,
         metrics=metrics,

@@ -216,6 +216,22 @@ class TriageSettings:
         doc='"field = value and ... -> priority = ..., skills = [...]"; all matches apply',
     )
     vip_is_urgent: bool = _opt(True, doc="VIP contacts get priority urgent")
+    # Complaints, hazards and anger reach a person on the first message (intake/urgency.py).
+    escalate_at_once: list[str] = _opt(
+        ["hazard", "complaint", "angry"], doc="kinds that hand the first message to a person"
+    )
+    routes: list[str] = _opt(
+        ["hazard: supervisor", "complaint: supervisor", "angry: supervisor"],
+        doc='"kind: skill, skill": the queue (skills) such tickets go to, in place of others',
+    )
+    hazard_words: list[str] = _opt([], doc="added to the built-in hazard words")
+    complaint_words: list[str] = _opt([], doc="added to the built-in complaint words")
+    anger_words: list[str] = _opt([], doc="added to the built-in strong anger words")
+    calm_phrases: list[str] = _opt([], doc='product words that report nothing ("漏电保护")')
+    builtin_words: bool = _opt(True, doc="false: only the words configured here")
+    safety_category: str = _opt(
+        "safety", doc="KB category whose answer is sent first when a hazard is reported"
+    )
 
 
 @dataclass(frozen=True)
@@ -660,6 +676,23 @@ def parse_rule(text: str, key: str = "[triage] rules") -> TriageRule:
     )
 
 
+URGENT_KINDS = ("hazard", "complaint", "angry")
+
+
+def parse_routes(lines: list[str]) -> dict[str, tuple[str, ...]]:
+    """Parse ``[triage] routes`` lines ``kind: skill, skill`` (no skills: the usual queue)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for i, line in enumerate(lines, 1):
+        kind, colon, skills = line.partition(":")
+        if not colon or kind.strip() not in URGENT_KINDS:
+            raise ConfigError(
+                f"Config key [triage] routes line {i} must be 'kind: skill, skill' with kind "
+                f"one of {', '.join(URGENT_KINDS)}, got {line!r}."
+            )
+        out[kind.strip()] = tuple(x.strip() for x in skills.split(",") if x.strip())
+    return out
+
+
 def parse_categories(lines: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Parse ``[triage] categories`` lines ``name: word, word``."""
     out = []
@@ -690,6 +723,12 @@ def _check_tickets(s: Settings) -> None:
             f"Config key [sla] timezone must be an IANA zone, got {s.sla.timezone!r}."
         ) from None
     parse_categories(s.triage.categories)
+    parse_routes(s.triage.routes)
+    for kind in s.triage.escalate_at_once:
+        if kind not in URGENT_KINDS:
+            raise ConfigError(
+                f"Config key [triage] escalate_at_once has {kind!r}; use {', '.join(URGENT_KINDS)}."
+            )
     for i, rule in enumerate(s.triage.rules, 1):
         parse_rule(rule, f"[triage] rules line {i}")
 

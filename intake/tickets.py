@@ -14,7 +14,7 @@ from core.errors import Conflict, NotFound
 from core.models import Contact, Conversation, KbEntry, Message, Ticket, utcnow
 from intake.lifecycle import OPEN_STATUSES, audit, move
 from intake.sla import SlaClock
-from intake.triage import triage
+from intake.triage import route_skills, triage
 
 FIRST_TICKET_NUMBER = 1001
 SENDER_LABEL = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
@@ -72,8 +72,9 @@ async def ticket_by_number(session: AsyncSession, number: int) -> Ticket:
     return ticket
 
 
-async def _kb_category(session: AsyncSession, conversation_id: int) -> str | None:
-    """The category of the last knowledge-base entry the bot answered with, if any."""
+async def _kb_category(session: AsyncSession, conversation_id: int, skip: str = "") -> str | None:
+    """The category of the last knowledge-base entry the bot answered with, if any (not
+    ``skip``: the safety advice sent for a hazard says nothing of what the ticket is about)."""
     metas = (
         await session.execute(
             select(Message.meta)
@@ -86,7 +87,7 @@ async def _kb_category(session: AsyncSession, conversation_id: int) -> str | Non
         entry_id = (meta or {}).get("entry_id")
         if entry_id:
             entry = await session.get(KbEntry, entry_id)
-            if entry is not None and entry.category:
+            if entry is not None and entry.category and entry.category != skip:
                 return entry.category
     return None
 
@@ -108,7 +109,9 @@ class TicketDesk:
         ]
         contact = await session.get(Contact, conv.contact_id)
         tier = contact.tier if contact else "normal"
-        kb_category = category or await _kb_category(session, conv.id)
+        kb_category = category or await _kb_category(
+            session, conv.id, self.settings.triage.safety_category
+        )
         t = triage(
             "\n".join(customer_lines),
             self.settings.triage,
@@ -145,7 +148,10 @@ class TicketDesk:
                     ticket.first_response_due = min(ticket.first_response_due or first, first)
                 ticket.resolution_due = min(ticket.resolution_due or res, res)
             ticket.category = ticket.category or t.category
-            ticket.skills = sorted(set(ticket.skills or []) | set(t.skills))
+            if t.kinds and route_skills(t.kinds, self.settings.triage):
+                ticket.skills = list(t.skills)  # a complaint or hazard changes queue
+            else:
+                ticket.skills = sorted(set(ticket.skills or []) | set(t.skills))
             ticket.sentiment = "negative" if t.sentiment == "negative" else ticket.sentiment
             audit(session, ticket, "escalated", actor="bot", reason=reason)
             return ticket
@@ -180,6 +186,7 @@ class TicketDesk:
             priority=t.priority,
             category=t.category,
             terms=list(t.terms),
+            kinds=list(t.kinds),
         )
         return ticket
 
