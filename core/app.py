@@ -38,6 +38,7 @@ from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
+from intake.status import TicketStatus
 from intake.triage import first_message_check
 from kb import routes as kb_routes
 from kb.authoring import Author
@@ -105,6 +106,7 @@ def create_app(
             settings.kb,
             first_message_check(settings.triage),
             settings.triage.safety_category,
+            TicketStatus(db, settings.sla.timezone),
         ),
         handoff,
         settings.bot,
