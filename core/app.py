@@ -38,6 +38,7 @@ from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
+from intake.customer_notices import NoticeSender
 from intake.status import TicketStatus
 from intake.triage import first_message_check
 from kb import routes as kb_routes
@@ -156,11 +157,14 @@ def create_app(
         await coord.start()
         dispatcher = asyncio.create_task(outbox.run(), name="outbox")
         sla_timer = asyncio.create_task(SlaTimer(handoff, metrics).run(), name="sla")
+        notices = asyncio.create_task(
+            NoticeSender(db, events, outbox, settings).run(), name="customer-notices"
+        )
         recovery = TurnRecovery(db, pipeline, settings.workers.turn_recovery_seconds)
         recoverer = asyncio.create_task(recovery.run(), name="turn-recovery")
         app[RUNTIME].ready = True
         yield
-        for task in (dispatcher, sla_timer, recoverer):
+        for task in (dispatcher, sla_timer, recoverer, notices):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

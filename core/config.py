@@ -325,6 +325,22 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class NoticeSettings:
+    """Notices to the customer when their ticket changes (intake/customer_notices.py)."""
+
+    waiting: bool = _opt(True, doc="tell the customer when the ticket waits for them (pending)")
+    priority: bool = _opt(True, doc="tell the customer their ticket was made more urgent")
+    reopened: bool = _opt(True, doc="tell the customer their ticket was reopened")
+    batch_seconds: float = _opt(
+        60.0, lo=0.0, hi=3600.0, doc="changes within this window go out as one notice"
+    )
+    quiet_hours: str = _opt(
+        "22:00-08:00", doc='"HH:MM-HH:MM" in [sla] timezone: non-urgent notices wait; "" = none'
+    )
+    check_interval_seconds: float = _opt(5.0, lo=0.05, hi=3600.0)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of kefu's settings, validated."""
 
@@ -343,6 +359,7 @@ class Settings:
     inboxes: tuple[InboxSettings, ...] = ()
     source: str = ""
     channels: tuple[ChannelInfo, ...] = ()  # from the channel registry, not from the file
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -399,6 +416,7 @@ SECTIONS: dict[str, type] = {
     "triage": TriageSettings,
     "assignment": AssignmentSettings,
     "tickets": TicketSettings,
+    "notices": NoticeSettings,
 }
 
 
@@ -679,6 +697,18 @@ def parse_rule(text: str, key: str = "[triage] rules") -> TriageRule:
 URGENT_KINDS = ("hazard", "complaint", "angry")
 
 
+def parse_quiet_hours(text: str) -> tuple[str, str] | None:
+    """Parse ``[notices] quiet_hours`` ``"HH:MM-HH:MM"`` (may span midnight); "" is None."""
+    if not text.strip():
+        return None
+    start, dash, end = text.strip().partition("-")
+    if not dash or not _HHMM.match(start.strip()) or not _HHMM.match(end.strip()):
+        raise ConfigError(
+            f'Config key [notices] quiet_hours must be "HH:MM-HH:MM" (or ""), got {text!r}.'
+        )
+    return start.strip(), end.strip()
+
+
 def parse_routes(lines: list[str]) -> dict[str, tuple[str, ...]]:
     """Parse ``[triage] routes`` lines ``kind: skill, skill`` (no skills: the usual queue)."""
     out: dict[str, tuple[str, ...]] = {}
@@ -723,6 +753,7 @@ def _check_tickets(s: Settings) -> None:
             f"Config key [sla] timezone must be an IANA zone, got {s.sla.timezone!r}."
         ) from None
     parse_categories(s.triage.categories)
+    parse_quiet_hours(s.notices.quiet_hours)
     parse_routes(s.triage.routes)
     for kind in s.triage.escalate_at_once:
         if kind not in URGENT_KINDS:
