@@ -32,7 +32,7 @@ from channels.wechat.config import WechatInbox, parse
 from channels.wechat.inbound import Incoming, normalize, notice_text
 from channels.wechat.passive import PassiveReplies, Window
 from channels.wechat.token import AccessTokens
-from core.channel_store import claim_replies_after
+from core.channel_store import claim_replies_after, write_state
 from core.context import Services
 from core.domain import Attachment, ChannelCapabilities, InboundMessage, OutboundDelivery
 from core.errors import BadRequest, DeliveryError, Forbidden, NotFound, PayloadTooLarge
@@ -169,6 +169,9 @@ class WechatAdapter:
         self, cfg: WechatInbox, inc: Incoming, raw: bytes, deadline: float
     ) -> str | None:
         """Store the push once and react; the passive reply's text, or None for ``success``."""
+        if inc.action == "system":
+            await self._receipt(cfg, inc)
+            return None
         attachments, text = await self._media(cfg, inc, deadline)
         inbound = InboundMessage(
             channel=CHANNEL,
@@ -183,6 +186,15 @@ class WechatAdapter:
         if inc.action == "bot":
             return await self._bot(cfg, inc, inbound, deadline)
         return await self._direct(cfg, inc, inbound)
+
+    async def _receipt(self, cfg: WechatInbox, inc: Incoming) -> None:
+        """A platform notification: kept as the receipt of what it reports on (the template
+        message's MsgID, the mass send's, the order's), never as a customer's message."""
+        fields = dict(inc.receipt)
+        ref = fields.get("MsgID") or fields.get("OrderId") or str(inc.created)
+        value = {"event": inc.event, "openid": inc.user, "created": inc.created, **fields}
+        await write_state(self.services.db, cfg.name, f"receipt:{inc.event}:{ref}", value)
+        log.info("wechat %s: %s %s", cfg.name, inc.event, fields.get("Status", ""))
 
     async def _bot(
         self, cfg: WechatInbox, inc: Incoming, inbound: InboundMessage, deadline: float
