@@ -228,6 +228,13 @@ def _found(pattern: re.Pattern[str], clause: str, kind: str) -> list[str]:
     ]
 
 
+def _shouting(text: str) -> bool:
+    """Three words or more in capitals, and most Latin letters capitals (not "USB LED TV")."""
+    letters = [c for c in text if c.isascii() and c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return len(_SHOUT.findall(text)) >= 3 and upper > 0.6 * len(letters)
+
+
 def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     """What ``text`` reports: hazard, complaint, anger (each from the rules above)."""
     lex = lex or lexicon()
@@ -256,7 +263,7 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         weak += len(_REPEATED.findall(clause)) + len(_WAITED.findall(clause))
     if _EXCLAIM.search(raw):
         weak += 1
-    if len(_SHOUT.findall(text or "")) >= 3:
+    if _shouting(text or ""):
         strong += 1
     if _POSITIVE.search(low):
         weak = 0

@@ -82,11 +82,10 @@ ANGER_STRONG = (
     "how dare", "shocking", "beyond frustrated", "losing my patience", "lost my patience",
     "nonsense", "rubbish", "garbage", "crap", "bullshit", "damn", "for god's sake", "unbelievable",
     "insane", "clown*", "idiot*", "stupid", "shameful", "shocking service", "waste of time",
-    "waste of money", "never again", "had enough", "enough is enough", "scripted",
-    "talking to a robot", "same answer", "how many times", "开什么玩笑", "疯了", "不靠谱",
-    "放我鸽子", "放鸽子", "无数次", "人干的事", "故意的", "shambles", "can't believe",
-    "cannot believe", "disaster", "nobody seems to care", "no one cares", "don't care",
-    "chasing this",
+    "waste of money", "never again", "had enough", "enough is enough", "talking to a robot",
+    "same answer", "how many times", "开什么玩笑", "疯了", "不靠谱", "放我鸽子", "放鸽子",
+    "无数次", "人干的事", "故意的", "shambles", "can't believe", "cannot believe", "disaster",
+    "nobody seems to care", "no one cares", "don't care", "chasing this",
 )  # fmt: skip
 # Weaker signs: two of them (or one and a row of exclamation marks, a repetition, a long
 # wait) make anger.
@@ -104,6 +103,7 @@ CALM_PHRASES = (
     "烟雾报警", "烟感", "过热保护", "防干烧", "smoke detector*", "smoke alarm*", "smoke gr*y",
     "smoke-free", "fire stick", "fire tv", "kindle fire", "fire up", "fire extinguisher*",
     "fireproof", "fire-resistant", "fire safety", "fire alarm*", "burning hot", "shatterproof",
-    "spark plug*", "fire-rated", "fire rated", "sparkling", "smokey", "flame failure", "空气炸锅",
-    "火锅", "打火机", "火力", "火候", "爆款", "爆单", "火爆",
+    "spark plug*", "fire-rated", "fire rated", "sparkling", "smokey", "flame failure",
+    "garbage disposal", "garbage disposer", "空气炸锅", "火锅", "打火机", "火力", "火候", "爆款",
+    "爆单", "火爆",
 )  # fmt: skip
