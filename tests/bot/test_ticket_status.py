@@ -1,25 +1,29 @@
 """Customers ask about their own tickets on every channel (issue 16).
 
-Each channel receives through its own path (web chat over its socket, a raw email through the
-email intake, the testing channel's call), on SQLite and on PostgreSQL. A ticket number that
-belongs to another customer gets exactly the answer a number that does not exist gets.
-(WeChat and WeCom go through the same bot turn; their wire-format harness needs the shared
-fixtures beside the checkout, which this worktree does not have.)
+Each channel receives through its own path (web chat over its socket, a raw email through
+the email intake, a signed Official Account push with the API on a local server speaking
+WeChat's wire format, the testing channel's call), on SQLite and on PostgreSQL. A ticket
+number that belongs to another customer gets exactly the answer a number that does not exist
+gets. (WeCom kf goes through the same bot turn; it is not driven here.)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 import channels.registry
 from channels.testing import TestingChannel
 from core.app import ADAPTERS_KEY, create_app
+from core.config import InboxSettings
 from core.context import SERVICES
 from core.domain import EscalationRequest, ThreadHint
 from core.models import Agent, ContactIdentity, Conversation, Message, Ticket
@@ -27,7 +31,8 @@ from handoff.desk import DeskActions
 from tests.channels.email_support.app import customer_mail, with_email_inbox
 from tests.helpers import Visitor
 
-CHANNELS = ("testing", "webchat", "email")
+CHANNELS = ("testing", "webchat", "email", "wechat")
+WX_TOKEN = "statusToken1"
 Send = Callable[[str], Awaitable[None]]
 _ids = itertools.count(1)
 
@@ -38,13 +43,40 @@ async def env(
     database_url: str,
     embedder: Any,
     aiohttp_client: Any,
+    aiohttp_server: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Any:
-    """Web chat, email and the testing channel on one app, on SQLite and on PostgreSQL."""
+    """Web chat, email, an Official Account (its API a local server speaking WeChat's wire
+    format) and the testing channel on one app, on SQLite and on PostgreSQL."""
     monkeypatch.setitem(channels.registry.ADAPTERS, "testing", TestingChannel)
+    server = await aiohttp_server(wechat_api())
+    options = {
+        "token": WX_TOKEN,
+        "app_id": "wx00000000000000d4",
+        "app_secret": "s3cret",
+        "api_base": str(server.make_url("")).rstrip("/"),
+    }
     storage = dataclasses.replace(demo_settings.storage, database_url=database_url)
     settings = with_email_inbox(dataclasses.replace(demo_settings, storage=storage))
+    wx = InboxSettings("wx-status", "wechat", options)
+    settings = dataclasses.replace(settings, inboxes=(*settings.inboxes, wx))
     return await aiohttp_client(create_app(settings, demo=True, embedder=embedder))
+
+
+def wechat_api() -> web.Application:
+    """The Official Account API calls a reply may need: a token, custom/send, typing."""
+
+    async def token(request: web.Request) -> web.Response:
+        return web.json_response({"access_token": "ACCESS", "expires_in": 7200})
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/cgi-bin/stable_token", token)
+    app.router.add_post("/cgi-bin/message/custom/send", ok)
+    app.router.add_post("/cgi-bin/message/custom/typing", ok)
+    return app
 
 
 async def settle(services: Any) -> None:
@@ -76,6 +108,34 @@ async def customer(client: Any, channel: str) -> tuple[int, Send]:
 
         await send_webchat("怎么申请退货")
         conv, send = visitor.conversation_id, send_webchat
+    elif channel == "wechat":
+        openid = f"oStatusUser{n:04d}"
+
+        async def send_wechat(text: str) -> None:
+            now = str(int(time.time()))
+            xml = (
+                f"<xml><ToUserName><![CDATA[gh_kefu]]></ToUserName><FromUserName><![CDATA["
+                f"{openid}]]></FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA["
+                f"text]]></MsgType><Content><![CDATA[{text}]]></Content><MsgId>"
+                f"{time.time_ns() % 10**16}</MsgId></xml>"
+            )
+            sig = hashlib.sha1("".join(sorted((WX_TOKEN, now, "n1"))).encode()).hexdigest()
+            resp = await client.post(
+                f"/channels/wechat/wx-status?signature={sig}&timestamp={now}&nonce=n1",
+                data=xml.encode(),
+            )
+            assert resp.status == 200, await resp.text()
+
+        await send_wechat("怎么申请退货")
+        async with services.db.reader() as session:
+            conv = (
+                await session.execute(
+                    select(Conversation.id)
+                    .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+                    .where(ContactIdentity.external_id == openid)
+                )
+            ).scalar_one()
+        send = send_wechat
     else:
         intake = next(iter(client.app[ADAPTERS_KEY]["email"].intakes.values()))
         address = f"status{n}@example.net"
