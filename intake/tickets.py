@@ -14,7 +14,7 @@ from core.errors import Conflict, NotFound
 from core.models import Contact, Conversation, KbEntry, Message, Ticket, utcnow
 from intake.lifecycle import OPEN_STATUSES, audit, move
 from intake.sla import SlaClock
-from intake.triage import route_skills, triage
+from intake.triage import route_skills, triage, urgency
 
 FIRST_TICKET_NUMBER = 1001
 SENDER_LABEL = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
@@ -189,6 +189,34 @@ class TicketDesk:
             kinds=list(t.kinds),
         )
         return ticket
+
+    async def customer_alarm(self, session: AsyncSession, conv: Conversation, text: str) -> None:
+        """A complaint, a hazard or anger written while a person handles the ticket: it becomes
+        urgent (the customer is told, see customer_notices) and goes to its kind's queue."""
+        ticket = await open_ticket(session, conv.id)
+        if ticket is None:
+            return
+        found = urgency(text, self.settings.triage)
+        if not found.kinds:
+            return
+        if {"complaint", "angry"} & found.kinds:
+            ticket.sentiment = "negative"
+        routed = route_skills(found.kinds, self.settings.triage)
+        if routed:
+            ticket.skills = list(routed)
+        if PRIORITY_RANK["urgent"] <= PRIORITY_RANK.get(ticket.priority, 0):
+            return
+        kinds = [k for k in ("hazard", "complaint", "angry") if k in found.kinds]
+        audit(
+            session, ticket, "priority", actor="customer", old=ticket.priority, new="urgent",
+            kinds=kinds, terms=list(found.terms),
+        )  # fmt: skip
+        ticket.priority = "urgent"
+        await self.clock.refresh(session)
+        first, res = self.clock.due_times("urgent", ticket.tier, ticket.created_at)
+        if ticket.first_response_at is None:
+            ticket.first_response_due = min(ticket.first_response_due or first, first)
+        ticket.resolution_due = min(ticket.resolution_due or res, res)
 
     async def merge(
         self, session: AsyncSession, source: Ticket, target: Ticket, agent_id: int | None

@@ -18,7 +18,7 @@ from channels.testing import TestingChannel
 from core.app import ADAPTERS_KEY, create_app
 from core.context import SERVICES
 from core.domain import EscalationRequest
-from core.models import Agent, Conversation, CustomerNotice, utcnow
+from core.models import Agent, Conversation, CustomerNotice, Ticket, utcnow
 from handoff.desk import DeskActions
 from intake.customer_notices import NoticeSender, in_quiet_hours
 from tests.conftest import make_settings
@@ -178,3 +178,24 @@ def test_a_bad_quiet_hours_setting_is_refused() -> None:
 
     with pytest.raises(ConfigError, match=r"\[notices\] quiet_hours"):
         load_settings(None, env={}, overrides={"notices": {"quiet_hours": "22-8"}})
+
+
+async def test_a_complaint_while_a_person_holds_the_ticket_makes_it_urgent_and_says_so(
+    demo_settings: Any, database_url: str, embedder: Any, aiohttp_client: Any, testing_channel: None
+) -> None:
+    client = await app_for(demo_settings, database_url, embedder, aiohttp_client, **QUIET)
+    case = await Case(client).open("n-complains")
+    await case.channel.receive("n-complains", "好的，我等您消息")
+    assert await case.notices() == []  # nothing to tell
+    await case.channel.receive("n-complains", "三天了还没人上门，再不处理我就去12315投诉")
+    async with case.services.db.reader() as session:
+        ticket = (
+            await session.execute(select(Ticket).where(Ticket.number == case.number))
+        ).scalar_one()
+    assert (ticket.priority, ticket.sentiment, ticket.skills) == (
+        "urgent",
+        "negative",
+        ["supervisor"],
+    )
+    assert len(await case.sender.send_due(utcnow() + timedelta(seconds=61))) == 1
+    await case.delivered(f"工单 #{case.number} 已升级为加急")
