@@ -41,7 +41,14 @@ HAZARD_WORDS = (
     "too hot to touch", "shorted", "a flash", "bang", "burn* rubber", "burn* wire*", "smoke*",
     "in flames", "flaming", "spark*", "melt*", "烫到", "水泡", "电伤", "伤到", "冒蓝光", "冒光",
     "橡胶味", "爆管", "水和电", "smells...of gas", "smell*...gas", "rubber smell", "loud pop",
-    "blister*",
+    "blister*", "着了火", "起了火", "火烧", "电火花", "闪火花", "感电", "麻电", "一碰就麻",
+    "有麻感", "焦臭", "焦煳", "烧融", "熔掉", "煤气泄露", "燃气泄露", "天然气泄露", "漏燃气",
+    "漏煤气", "漏天然气", "燃气味道", "煤气味道", "爆掉", "炸掉", "崩裂", "很多烟", "一股烟",
+    "流血", "砸伤", "砸到", "漏水...插座", "进水...插座", "电源...进水", "rotten egg*",
+    "sulfur smell", "sulphur smell", "arcing", "electrical fire", "shocks me", "shocking me",
+    "tingl*", "scorch*", "burn mark*", "black mark*", "burst", "water in the plug",
+    "water...socket", "co alarm", "tipped over onto", "fell on", "cut my", "hurt", "bleeding",
+    "smells like gas", "smelled gas",
 )  # fmt: skip
 COMPLAINT_WORDS = (
     "投诉", "差评", "曝光", "12315", "12345", "消协", "消费者协会", "工商", "市场监管", "退一赔三",
