@@ -52,7 +52,7 @@ _EXTRA_NEGATORS = {
 }
 _QUESTION_ZH = re.compile(
     r"[?？]|吗|呢|如何|怎么|怎样|哪|什么|多少|多久|几|是否|有没有|能不能|可不可以|是不是"
-    r"|会不会|请问|请教|了解"
+    r"|会不会|请问|请教|了解|对吧|是吧|正常吧|没事吧"
 )
 _QUESTION_EN = re.compile(
     r"\?|^\s*(how|what|where|when|which|who|why|is|are|does|do|did|can|could|would|should|will"
@@ -73,7 +73,7 @@ _HYPOTHETICAL = re.compile(
 )
 _FACTUAL = re.compile(
     r"了|着|在|正在|一直|刚才|刚刚|突然|已经|又"
-    r"|\b(is|are|was|were|has|have|it's|keeps|again|just|started|now|caught|blew|burnt"
+    r"|\b(is|are|was|were|it's|keeps|again|just|started|now|caught|blew|burnt"
     r"|[a-z]+ed)\b"
 )
 _HEARSAY = re.compile(

@@ -48,7 +48,8 @@ HAZARD_WORDS = (
     "sulfur smell", "sulphur smell", "arcing", "electrical fire", "shocks me", "shocking me",
     "tingl*", "scorch*", "burn mark*", "black mark*", "burst", "water in the plug",
     "water...socket", "co alarm", "tipped over onto", "fell on", "cut my", "hurt", "bleeding",
-    "smells like gas", "smelled gas",
+    "smells like gas", "smelled gas", "烧得", "针扎", "刺麻", "头晕想吐", "头晕恶心", "头疼恶心",
+    "头痛恶心", "鼓起来", "胀起来", "撑开了",
 )  # fmt: skip
 COMPLAINT_WORDS = (
     "投诉", "差评", "曝光", "12315", "12345", "消协", "消费者协会", "工商", "市场监管", "退一赔三",
@@ -112,5 +113,5 @@ CALM_PHRASES = (
     "fireproof", "fire-resistant", "fire safety", "fire alarm*", "burning hot", "shatterproof",
     "spark plug*", "fire-rated", "fire rated", "sparkling", "smokey", "flame failure",
     "garbage disposal", "garbage disposer", "空气炸锅", "火锅", "打火机", "火力", "火候", "爆款",
-    "爆单", "火爆",
+    "爆单", "火爆", "overheat protection", "overheating protection",
 )  # fmt: skip
