@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.router import Context, Handler
@@ -71,6 +72,52 @@ async def human_request(ctx: Context) -> BotTurn | None:
         state=BotState(),
         escalate=EscalationRequest("customer_request", say("escalate_request", ctx.language)),
     )
+
+
+# What the urgency reader says of a text: the kinds that go to a person at once (hazard,
+# complaint, angry) and the words that showed it. Injected (intake owns the rules).
+UrgencyCheck = Callable[[str], tuple[frozenset[str], tuple[str, ...]]]
+URGENT_ORDER = ("hazard", "complaint", "angry")
+
+
+async def safety_advice(
+    kb: Searcher, text: str, terms: tuple[str, ...], language: str, category: str
+) -> BotReply:
+    """The knowledge base's safety entry for a hazard (else general advice): what to do now."""
+    for query in (text, " ".join(terms)):
+        if not query.strip():
+            continue
+        result = await kb.search(query, language=language)
+        hit = next((h for h in result.hits if h.category == category), None)
+        if hit is not None:
+            return BotReply(
+                say("safety_advice", language).format(advice=hit.answer),
+                entry_id=hit.entry_id,
+                decision="answer",
+            )
+    return BotReply(say("safety_default", language))
+
+
+def make_urgent(check: UrgencyCheck, kb: Searcher, *, safety_category: str) -> Handler:
+    """A hazard, a complaint or clear anger goes to a person on the first message; a hazard
+    gets the safety advice first."""
+
+    async def urgent(ctx: Context) -> BotTurn | None:
+        kinds, terms = check(ctx.text)
+        kind = next((k for k in URGENT_ORDER if k in kinds), None)
+        if kind is None:
+            return None
+        replies = []
+        if kind == "hazard":
+            replies.append(await safety_advice(kb, ctx.text, terms, ctx.language, safety_category))
+        return _turn(
+            ctx,
+            *replies,
+            state=BotState(),
+            escalate=EscalationRequest(kind, say(f"escalate_{kind}", ctx.language)),
+        )
+
+    return urgent
 
 
 async def greeting(ctx: Context) -> BotTurn | None:

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from bot import handlers
-from bot.handlers import Searcher
+from bot.handlers import Searcher, UrgencyCheck
 from bot.language import detect
 from bot.router import Context, Router
+from bot.ticket_status import TicketLookup, make_ticket_status
 from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
 
 
-def build_router(kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> Router:
+def build_router(
+    kb: Searcher,
+    bot: BotSettings,
+    kb_settings: KbSettings,
+    urgent: UrgencyCheck | None = None,
+    safety_category: str = "safety",
+    tickets: TicketLookup | None = None,
+) -> Router:
     """The handlers in order: first match wins, the knowledge base is the catch-all."""
     router = Router()
     router.add("empty", handlers.empty)
+    if urgent is not None:  # before anything else that could answer: a person must see it
+        router.add("urgent", handlers.make_urgent(urgent, kb, safety_category=safety_category))
+    if tickets is not None:  # "我的工单", "#1001": the customer's own tickets
+        router.add("ticket_status", make_ticket_status(tickets))
     router.add("pick", handlers.make_pick(kb))
     router.add("human", handlers.human_request)
     router.add("greeting", handlers.greeting)
@@ -26,8 +38,16 @@ def build_router(kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> Rou
 class Bot:
     """Answers a customer's turn in their language."""
 
-    def __init__(self, kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> None:
-        self.router = build_router(kb, bot, kb_settings)
+    def __init__(
+        self,
+        kb: Searcher,
+        bot: BotSettings,
+        kb_settings: KbSettings,
+        urgent: UrgencyCheck | None = None,
+        safety_category: str = "safety",
+        tickets: TicketLookup | None = None,
+    ) -> None:
+        self.router = build_router(kb, bot, kb_settings, urgent, safety_category, tickets)
 
     async def respond(self, turn: TurnInput) -> BotTurn:
         """Run the router on ``turn``."""

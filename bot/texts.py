@@ -42,6 +42,61 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry I couldn't help. I've passed you to a person (ticket #{ticket}); "
         "an agent will reply shortly.",
     },
+    "escalate_hazard": {
+        "zh": "这可能有安全风险，已为您优先转接人工客服（工单号 #{ticket}），客服会马上跟进。",
+        "en": "This may be a safety risk, so I've passed it to a person as urgent "
+        "(ticket #{ticket}); someone will follow up right away.",
+    },
+    "escalate_complaint": {
+        "zh": "非常抱歉给您带来不好的体验。您的投诉已记录（工单号 #{ticket}），"
+        "已转交主管亲自处理，请稍候。",
+        "en": "I'm very sorry about this. Your complaint is recorded (ticket #{ticket}) and a "
+        "supervisor is taking it personally; please hold on.",
+    },
+    "escalate_angry": {
+        "zh": "非常抱歉让您不满意，已为您优先转接人工客服（工单号 #{ticket}），请稍候。",
+        "en": "I'm sorry for the trouble. I've passed you to a person as a priority "
+        "(ticket #{ticket}); please hold on.",
+    },
+    "safety_advice": {
+        "zh": "为了您的安全，请先这样做：{advice}",
+        "en": "For your safety, please do this first: {advice}",
+    },
+    "safety_default": {
+        "zh": "为了您的安全，请先关闭电源总开关或燃气总阀，远离这台电器，不要再使用；"
+        "如有起火或人员受伤，请立即拨打119或120。",
+        "en": "For your safety, switch off the power or the gas at the main first, keep away "
+        "from the appliance and do not use it again; if there is a fire or anyone is hurt, "
+        "call the emergency services now.",
+    },
+    "status_title": {"zh": "工单 #{number}（{subject}）", "en": "Ticket #{number} ({subject})"},
+    "status_state": {"zh": "状态：{state}", "en": "Status: {state}"},
+    "status_new": {"zh": "已受理，正在为您安排客服", "en": "received, being assigned to an agent"},
+    "status_open": {"zh": "处理中", "en": "in progress with our team"},
+    "status_pending": {"zh": "等待您的回复", "en": "waiting for your reply"},
+    "status_resolved": {
+        "zh": "已解决（如问题仍在，直接回复即可）",
+        "en": "resolved (reply here if it isn't fixed)",
+    },
+    "status_closed": {"zh": "已关闭", "en": "closed"},
+    "status_need": {"zh": "需要您提供：{need}", "en": "What we need from you: {need}"},
+    "status_assignee": {"zh": "负责客服：{name}", "en": "Handled by: {name}"},
+    "status_unassigned": {"zh": "待分配", "en": "not assigned yet"},
+    "status_due": {"zh": "预计完成：{due} 前", "en": "Expected by: {due}"},
+    "status_update": {"zh": "最近更新（{when}）：{text}", "en": "Last update ({when}): {text}"},
+    "status_unknown": {
+        "zh": "在您的记录里没有找到工单 #{number}。请核对工单号，或发送“我的工单”查看您的工单。",
+        "en": "I couldn't find ticket #{number} among yours. Please check the number, or send "
+        '"my tickets" to see them.',
+    },
+    "status_choice": {
+        "zh": "#{number} {subject}（{state}）",
+        "en": "#{number} {subject} ({state})",
+    },
+    "status_pick": {
+        "zh": "您有 {count} 张处理中的工单，请回复序号查看：",
+        "en": "You have {count} open tickets; reply with a number to see one:",
+    },
 }
 
 

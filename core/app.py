@@ -38,6 +38,9 @@ from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
+from intake.customer_notices import NoticeSender
+from intake.status import TicketStatus
+from intake.triage import first_message_check
 from kb import routes as kb_routes
 from kb.authoring import Author
 from kb.commands import default_cache_dir
@@ -101,7 +104,14 @@ def create_app(
         events,
         coord.locks,
         outbox,
-        Bot(kb, settings.bot, settings.kb),
+        Bot(
+            kb,
+            settings.bot,
+            settings.kb,
+            first_message_check(settings.triage),
+            settings.triage.safety_category,
+            TicketStatus(db, settings.sla.timezone),
+        ),
         handoff,
         settings.bot,
         metrics=metrics,
@@ -164,11 +174,14 @@ def create_app(
         await coord.start()
         dispatcher = asyncio.create_task(outbox.run(), name="outbox")
         sla_timer = asyncio.create_task(SlaTimer(handoff, metrics).run(), name="sla")
+        notices = asyncio.create_task(
+            NoticeSender(db, events, outbox, settings).run(), name="customer-notices"
+        )
         recovery = TurnRecovery(db, pipeline, settings.workers.turn_recovery_seconds)
         recoverer = asyncio.create_task(recovery.run(), name="turn-recovery")
         app[RUNTIME].ready = True
         yield
-        for task in (dispatcher, sla_timer, recoverer):
+        for task in (dispatcher, sla_timer, recoverer, notices):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

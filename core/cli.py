@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_privacy_commands(admin_sub)
 
+    from intake.urgency_eval import add_arguments as add_triage_commands
+
+    add_triage_commands(sub)
+
     from channels.registry import CLI_COMMANDS
 
     for name, module in CLI_COMMANDS.items():
@@ -141,6 +145,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(run_privacy(args, settings))
     if args.command == "admin":
         return asyncio.run(_admin(args, settings))
+    if args.command == "triage":
+        from intake.urgency_eval import run as run_triage
+
+        return run_triage(args, settings)
     if args.command in ("import", "export"):
         return asyncio.run(_import_export(args, settings))
     from channels.registry import CLI_COMMANDS

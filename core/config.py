@@ -216,6 +216,22 @@ class TriageSettings:
         doc='"field = value and ... -> priority = ..., skills = [...]"; all matches apply',
     )
     vip_is_urgent: bool = _opt(True, doc="VIP contacts get priority urgent")
+    # Complaints, hazards and anger reach a person on the first message (intake/urgency.py).
+    escalate_at_once: list[str] = _opt(
+        ["hazard", "complaint", "angry"], doc="kinds that hand the first message to a person"
+    )
+    routes: list[str] = _opt(
+        ["hazard: supervisor", "complaint: supervisor", "angry: supervisor"],
+        doc='"kind: skill, skill": the queue (skills) such tickets go to, in place of others',
+    )
+    hazard_words: list[str] = _opt([], doc="added to the built-in hazard words")
+    complaint_words: list[str] = _opt([], doc="added to the built-in complaint words")
+    anger_words: list[str] = _opt([], doc="added to the built-in strong anger words")
+    calm_phrases: list[str] = _opt([], doc='product words that report nothing ("漏电保护")')
+    builtin_words: bool = _opt(True, doc="false: only the words configured here")
+    safety_category: str = _opt(
+        "safety", doc="KB category whose answer is sent first when a hazard is reported"
+    )
 
 
 @dataclass(frozen=True)
@@ -373,6 +389,22 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class NoticeSettings:
+    """Notices to the customer when their ticket changes (intake/customer_notices.py)."""
+
+    waiting: bool = _opt(True, doc="tell the customer when the ticket waits for them (pending)")
+    priority: bool = _opt(True, doc="tell the customer their ticket was made more urgent")
+    reopened: bool = _opt(True, doc="tell the customer their ticket was reopened")
+    batch_seconds: float = _opt(
+        60.0, lo=0.0, hi=3600.0, doc="changes within this window go out as one notice"
+    )
+    quiet_hours: str = _opt(
+        "22:00-08:00", doc='"HH:MM-HH:MM" in [sla] timezone: non-urgent notices wait; "" = none'
+    )
+    check_interval_seconds: float = _opt(5.0, lo=0.05, hi=3600.0)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of kefu's settings, validated."""
 
@@ -392,6 +424,7 @@ class Settings:
     inboxes: tuple[InboxSettings, ...] = ()
     source: str = ""
     channels: tuple[ChannelInfo, ...] = ()  # from the channel registry, not from the file
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -449,6 +482,7 @@ SECTIONS: dict[str, type] = {
     "assignment": AssignmentSettings,
     "tickets": TicketSettings,
     "privacy": PrivacySettings,
+    "notices": NoticeSettings,
 }
 
 
@@ -726,6 +760,35 @@ def parse_rule(text: str, key: str = "[triage] rules") -> TriageRule:
     )
 
 
+URGENT_KINDS = ("hazard", "complaint", "angry")
+
+
+def parse_quiet_hours(text: str) -> tuple[str, str] | None:
+    """Parse ``[notices] quiet_hours`` ``"HH:MM-HH:MM"`` (may span midnight); "" is None."""
+    if not text.strip():
+        return None
+    start, dash, end = text.strip().partition("-")
+    if not dash or not _HHMM.match(start.strip()) or not _HHMM.match(end.strip()):
+        raise ConfigError(
+            f'Config key [notices] quiet_hours must be "HH:MM-HH:MM" (or ""), got {text!r}.'
+        )
+    return start.strip(), end.strip()
+
+
+def parse_routes(lines: list[str]) -> dict[str, tuple[str, ...]]:
+    """Parse ``[triage] routes`` lines ``kind: skill, skill`` (no skills: the usual queue)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for i, line in enumerate(lines, 1):
+        kind, colon, skills = line.partition(":")
+        if not colon or kind.strip() not in URGENT_KINDS:
+            raise ConfigError(
+                f"Config key [triage] routes line {i} must be 'kind: skill, skill' with kind "
+                f"one of {', '.join(URGENT_KINDS)}, got {line!r}."
+            )
+        out[kind.strip()] = tuple(x.strip() for x in skills.split(",") if x.strip())
+    return out
+
+
 def parse_categories(lines: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Parse ``[triage] categories`` lines ``name: word, word``."""
     out = []
@@ -756,6 +819,13 @@ def _check_tickets(s: Settings) -> None:
             f"Config key [sla] timezone must be an IANA zone, got {s.sla.timezone!r}."
         ) from None
     parse_categories(s.triage.categories)
+    parse_quiet_hours(s.notices.quiet_hours)
+    parse_routes(s.triage.routes)
+    for kind in s.triage.escalate_at_once:
+        if kind not in URGENT_KINDS:
+            raise ConfigError(
+                f"Config key [triage] escalate_at_once has {kind!r}; use {', '.join(URGENT_KINDS)}."
+            )
     for i, rule in enumerate(s.triage.rules, 1):
         parse_rule(rule, f"[triage] rules line {i}")
 

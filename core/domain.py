@@ -228,3 +228,19 @@ class StoredMessage:
     private: bool
     created_at: datetime
     meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """One of a customer's tickets, as the customer may see it (issue 16: "where is my
+    repair?"). Times are in the configured zone; ``need`` is what the desk last asked of
+    the customer when it waits for them."""
+
+    number: int
+    status: str  # new | open | pending | resolved | closed
+    subject: str
+    assignee: str  # first name, "" when unassigned
+    due: datetime | None
+    updated_at: datetime
+    update: str  # the last public reply of the desk, shortened
+    need: str = ""

@@ -477,3 +477,23 @@ Index(
     sqlite_where=Message.no_reply.is_not(None),
     postgresql_where=Message.no_reply.is_not(None),
 )
+
+
+class CustomerNotice(Base):
+    """A change the customer is told about (waiting for them, priority raised, reopened).
+
+    Recorded in the transaction of the change; the notice sender (intake/customer_notices.py)
+    sends the conversation's pending notices as one message once the batch window has passed
+    (and outside quiet hours unless urgent), then sets ``sent_at`` (or ``skipped``)."""
+
+    __tablename__ = "customer_notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # waiting | priority | reopened
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="")  # "" | sent | skipped
+    message_id: Mapped[int | None] = mapped_column(Integer)

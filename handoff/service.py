@@ -130,7 +130,14 @@ class HandoffService:
         return None
 
     async def customer_wrote(self, session: AsyncSession, conv: Conversation) -> None:
-        """A customer message in a conversation a person handles: a pending ticket reopens."""
+        """A customer message in a conversation a person handles: a pending ticket reopens; a
+        complaint or a hazard makes it urgent."""
+        said = await session.execute(
+            select(Message.text).where(
+                Message.conversation_id == conv.id, Message.seq == conv.last_seq
+            )
+        )
+        await self.desk.customer_alarm(session, conv, said.scalar() or "")
         ticket = await open_ticket(session, conv.id)
         if ticket is not None and ticket.status == "pending":
             move(session, ticket, "open", clock=self.clock, actor="customer")

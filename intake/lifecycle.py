@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict
 from core.models import Ticket, TicketEvent, utcnow
+from intake import customer_notices
 from intake.sla import SlaClock
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
@@ -86,12 +87,14 @@ def audit(
     agent_id: int | None = None,
     **detail: Any,
 ) -> None:
-    """Record one change on the ticket's audit trail (who, what, when)."""
+    """Record one change on the ticket's audit trail (who, what, when), and the notice the
+    customer gets of it, if any (intake/customer_notices.py)."""
     session.add(
         TicketEvent(
             ticket_id=ticket.id, actor=actor, agent_id=agent_id, action=action, detail=detail
         )
     )
+    customer_notices.record(session, ticket, action, detail)
 
 
 def move(

@@ -14,7 +14,7 @@ from core.errors import Conflict, NotFound
 from core.models import Contact, Conversation, KbEntry, Message, Ticket, utcnow
 from intake.lifecycle import OPEN_STATUSES, audit, move
 from intake.sla import SlaClock
-from intake.triage import triage
+from intake.triage import route_skills, triage, urgency
 
 FIRST_TICKET_NUMBER = 1001
 SENDER_LABEL = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
@@ -72,8 +72,9 @@ async def ticket_by_number(session: AsyncSession, number: int) -> Ticket:
     return ticket
 
 
-async def _kb_category(session: AsyncSession, conversation_id: int) -> str | None:
-    """The category of the last knowledge-base entry the bot answered with, if any."""
+async def _kb_category(session: AsyncSession, conversation_id: int, skip: str = "") -> str | None:
+    """The category of the last knowledge-base entry the bot answered with, if any (not
+    ``skip``: the safety advice sent for a hazard says nothing of what the ticket is about)."""
     metas = (
         await session.execute(
             select(Message.meta)
@@ -86,7 +87,7 @@ async def _kb_category(session: AsyncSession, conversation_id: int) -> str | Non
         entry_id = (meta or {}).get("entry_id")
         if entry_id:
             entry = await session.get(KbEntry, entry_id)
-            if entry is not None and entry.category:
+            if entry is not None and entry.category and entry.category != skip:
                 return entry.category
     return None
 
@@ -108,7 +109,9 @@ class TicketDesk:
         ]
         contact = await session.get(Contact, conv.contact_id)
         tier = contact.tier if contact else "normal"
-        kb_category = category or await _kb_category(session, conv.id)
+        kb_category = category or await _kb_category(
+            session, conv.id, self.settings.triage.safety_category
+        )
         t = triage(
             "\n".join(customer_lines),
             self.settings.triage,
@@ -145,7 +148,10 @@ class TicketDesk:
                     ticket.first_response_due = min(ticket.first_response_due or first, first)
                 ticket.resolution_due = min(ticket.resolution_due or res, res)
             ticket.category = ticket.category or t.category
-            ticket.skills = sorted(set(ticket.skills or []) | set(t.skills))
+            if t.kinds and route_skills(t.kinds, self.settings.triage):
+                ticket.skills = list(t.skills)  # a complaint or hazard changes queue
+            else:
+                ticket.skills = sorted(set(ticket.skills or []) | set(t.skills))
             ticket.sentiment = "negative" if t.sentiment == "negative" else ticket.sentiment
             audit(session, ticket, "escalated", actor="bot", reason=reason)
             return ticket
@@ -180,8 +186,37 @@ class TicketDesk:
             priority=t.priority,
             category=t.category,
             terms=list(t.terms),
+            kinds=list(t.kinds),
         )
         return ticket
+
+    async def customer_alarm(self, session: AsyncSession, conv: Conversation, text: str) -> None:
+        """A complaint, a hazard or anger written while a person handles the ticket: it becomes
+        urgent (the customer is told, see customer_notices) and goes to its kind's queue."""
+        ticket = await open_ticket(session, conv.id)
+        if ticket is None:
+            return
+        found = urgency(text, self.settings.triage)
+        if not found.kinds:
+            return
+        if {"complaint", "angry"} & found.kinds:
+            ticket.sentiment = "negative"
+        routed = route_skills(found.kinds, self.settings.triage)
+        if routed:
+            ticket.skills = list(routed)
+        if PRIORITY_RANK["urgent"] <= PRIORITY_RANK.get(ticket.priority, 0):
+            return
+        kinds = [k for k in ("hazard", "complaint", "angry") if k in found.kinds]
+        audit(
+            session, ticket, "priority", actor="customer", old=ticket.priority, new="urgent",
+            kinds=kinds, terms=list(found.terms),
+        )  # fmt: skip
+        ticket.priority = "urgent"
+        await self.clock.refresh(session)
+        first, res = self.clock.due_times("urgent", ticket.tier, ticket.created_at)
+        if ticket.first_response_at is None:
+            ticket.first_response_due = min(ticket.first_response_due or first, first)
+        ticket.resolution_due = min(ticket.resolution_due or res, res)
 
     async def merge(
         self, session: AsyncSession, source: Ticket, target: Ticket, agent_id: int | None

@@ -1,87 +1,18 @@
 """Triage at escalation: category, priority, sentiment and the skills a ticket needs.
 
-Urgent when the customer complains (投诉, 差评, 曝光, 退一赔三...), is angry, mentions a
-safety hazard (漏电, 起火, 冒烟...) or is a VIP; then the ``[triage] rules`` apply in order.
+Urgent when the customer reports a safety hazard, complains or is angry (read by
+:mod:`intake.urgency`, so "投诉流程是什么" and "没有漏电" are not urgent) or is a VIP; such a
+ticket goes to the queue ``[triage] routes`` names for its kind (supervisors by default); then
+the ``[triage] rules`` apply in order.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.config import PRIORITY_RANK, TriageSettings, parse_categories, parse_rule
-
-# Complaint and public-exposure words, and safety hazards, in Chinese and English.
-COMPLAINT = (
-    "投诉",
-    "差评",
-    "曝光",
-    "退一赔三",
-    "12315",
-    "消协",
-    "媒体",
-    "律师",
-    "起诉",
-    "骗子",
-    "complain",
-    "complaint",
-    "lawyer",
-    "sue ",
-    "scam",
-    "fraud",
-    "refund now",
-)
-SAFETY = (
-    "漏电",
-    "起火",
-    "着火",
-    "冒烟",
-    "爆炸",
-    "触电",
-    "烧焦",
-    "煤气泄漏",
-    "燃气泄漏",
-    "smoke",
-    "fire",
-    "electric shock",
-    "shock",
-    "explode",
-    "explosion",
-    "burning",
-    "sparks",
-    "gas leak",
-)
-
-_WORDS = re.compile("|".join(re.escape(w) for w in COMPLAINT + SAFETY), re.IGNORECASE)
-_COMPLAINT = re.compile("|".join(re.escape(w) for w in COMPLAINT), re.IGNORECASE)
-
-
-def urgent_terms(text: str) -> list[str]:
-    """The urgent words found in ``text`` (for the ticket's reason)."""
-    return sorted({m.group(0).lower() for m in _WORDS.finditer(text or "")})
-
-
-ANGER = (
-    "气死",
-    "太差",
-    "垃圾",
-    "愤怒",
-    "生气",
-    "忍无可忍",
-    "什么破",
-    "坑人",
-    "无语",
-    "失望",
-    "angry",
-    "furious",
-    "terrible",
-    "worst",
-    "ridiculous",
-    "unacceptable",
-    "!!!",
-    "！！！",
-)
-_ANGER = re.compile("|".join(re.escape(w) for w in ANGER), re.IGNORECASE)
+from core.config import PRIORITY_RANK, TriageSettings, parse_categories, parse_routes, parse_rule
+from intake.urgency import KINDS, Lexicon, Urgency, assess, lexicon
 
 
 @dataclass(frozen=True)
@@ -93,13 +24,35 @@ class Triage:
     sentiment: str  # negative | neutral
     skills: tuple[str, ...]
     terms: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # hazard, complaint, angry: what made it urgent
 
 
-def sentiment_of(text: str) -> str:
-    """``negative`` for complaints or angry words, else ``neutral``."""
-    if _ANGER.search(text or "") or _COMPLAINT.search(text or ""):
-        return "negative"
-    return "neutral"
+def lexicon_for(settings: TriageSettings) -> Lexicon:
+    """The built-in words plus the ``[triage]`` ones, compiled once per configuration."""
+    return lexicon(
+        tuple(settings.hazard_words),
+        tuple(settings.complaint_words),
+        tuple(settings.anger_words),
+        tuple(settings.calm_phrases),
+        settings.builtin_words,
+    )
+
+
+def urgency(text: str, settings: TriageSettings) -> Urgency:
+    """What ``text`` reports (hazard, complaint, angry), with the configured words."""
+    return assess(text, lexicon_for(settings))
+
+
+def route_skills(
+    kinds: tuple[str, ...] | frozenset[str], settings: TriageSettings
+) -> tuple[str, ...]:
+    """The skills of the queue the first routed kind goes to (hazard before complaint before
+    anger); empty when no route applies."""
+    routes = parse_routes(settings.routes)
+    for kind in KINDS:
+        if kind in kinds and kind in routes:
+            return routes[kind]
+    return ()
 
 
 def category_for(text: str, settings: TriageSettings) -> str | None:
@@ -121,9 +74,10 @@ def triage(
 ) -> Triage:
     """Triage the customer's words: KB category first, then keywords, then the rules."""
     category = kb_category or category_for(text, settings)
-    terms = tuple(urgent_terms(text))
-    sentiment = sentiment_of(text)
-    urgent = bool(terms) or sentiment == "negative"  # complaint words are among the terms
+    found = urgency(text, settings)
+    kinds = tuple(k for k in KINDS if k in found.kinds)
+    sentiment = "negative" if {"complaint", "angry"} & found.kinds else "neutral"
+    urgent = found.urgent
     if tier == "vip" and settings.vip_is_urgent:
         urgent = True
     priority = "urgent" if urgent else "normal"
@@ -138,4 +92,20 @@ def triage(
             if rule.category:
                 category = facts["category"] = rule.category
             skills += [s for s in rule.skills if s not in skills]
-    return Triage(category, priority, sentiment, tuple(skills), terms)
+    routed = route_skills(kinds, settings)
+    if routed:  # a complaint or a hazard goes to its own queue, not the category's
+        skills = list(routed)
+    return Triage(category, priority, sentiment, tuple(skills), found.terms, kinds)
+
+
+def first_message_check(
+    settings: TriageSettings,
+) -> Callable[[str], tuple[frozenset[str], tuple[str, ...]]]:
+    """For the bot: the kinds of ``[triage] escalate_at_once`` a message shows, and its terms."""
+    at_once = frozenset(settings.escalate_at_once)
+
+    def check(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+        found = urgency(text, settings)
+        return found.kinds & at_once, found.terms
+
+    return check

@@ -149,6 +149,21 @@ async def _redact(
             )
         )
         states += int(getattr(result, "rowcount", 0) or 0)
+        # ... and platform receipts name the user in their value (WeChat's template message
+        # receipts: receipt:<event>:<MsgID> -> {"openid": ...}).
+        inbox = inboxes.get(ident.inbox_id, "")
+        for key, value in (
+            await session.execute(
+                select(ChannelState.key, ChannelState.value).where(
+                    ChannelState.inbox == inbox, ChannelState.key.like("receipt:%")
+                )
+            )
+        ).all():
+            if isinstance(value, dict) and ident.external_id in value.values():
+                await session.execute(
+                    delete(ChannelState).where(ChannelState.inbox == inbox, ChannelState.key == key)
+                )
+                states += 1
         ident.external_id = f"erased:{uuid.uuid4().hex}"
         counts["identities"] = counts.get("identities", 0) + 1
     counts["channel_state"] = states

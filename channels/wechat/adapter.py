@@ -25,17 +25,24 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from channels.wechat import window
+from channels.wechat import templates, window
 from channels.wechat.api import ApiClient, ApiRefused, fetch_stable_token, fetch_token
 from channels.wechat.codec import MAX_BODY_BYTES, Cipher, parse_xml, signature_ok, text_reply
 from channels.wechat.config import WechatInbox, parse
 from channels.wechat.inbound import Incoming, normalize, notice_text
 from channels.wechat.passive import PassiveReplies, Window
 from channels.wechat.token import AccessTokens
-from core.channel_store import claim_replies_after
+from core.channel_store import claim_replies_after, latest_ticket_number, write_state
 from core.context import Services
 from core.domain import Attachment, ChannelCapabilities, InboundMessage, OutboundDelivery
-from core.errors import BadRequest, DeliveryError, Forbidden, NotFound, PayloadTooLarge
+from core.errors import (
+    BadRequest,
+    DeliveryError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PermanentDeliveryError,
+)
 from core.events import conversation_topic
 
 log = logging.getLogger(__name__)
@@ -169,6 +176,9 @@ class WechatAdapter:
         self, cfg: WechatInbox, inc: Incoming, raw: bytes, deadline: float
     ) -> str | None:
         """Store the push once and react; the passive reply's text, or None for ``success``."""
+        if inc.action == "system":
+            await self._receipt(cfg, inc)
+            return None
         attachments, text = await self._media(cfg, inc, deadline)
         inbound = InboundMessage(
             channel=CHANNEL,
@@ -183,6 +193,15 @@ class WechatAdapter:
         if inc.action == "bot":
             return await self._bot(cfg, inc, inbound, deadline)
         return await self._direct(cfg, inc, inbound)
+
+    async def _receipt(self, cfg: WechatInbox, inc: Incoming) -> None:
+        """A platform notification: kept as the receipt of what it reports on (the template
+        message's MsgID, the mass send's, the order's), never as a customer's message."""
+        fields = dict(inc.receipt)
+        ref = fields.get("MsgID") or fields.get("OrderId") or str(inc.created)
+        value = {"event": inc.event, "openid": inc.user, "created": inc.created, **fields}
+        await write_state(self.services.db, cfg.name, f"receipt:{inc.event}:{ref}", value)
+        log.info("wechat %s: %s %s", cfg.name, inc.event, fields.get("Status", ""))
 
     async def _bot(
         self, cfg: WechatInbox, inc: Incoming, inbound: InboundMessage, deadline: float
@@ -292,15 +311,38 @@ class WechatAdapter:
         if await self.passive.offer(delivery.conversation_id, delivery.message_id, text):
             return
         db = self.services.db
-        await window.check(db, cfg.name, delivery.external_id, delivery.conversation_id)
+        try:
+            await window.check(db, cfg.name, delivery.external_id, delivery.conversation_id)
+        except PermanentDeliveryError:
+            if await self._template(cfg, delivery):
+                return  # the window is closed: a notice went out as a template message
+            raise
         body = {"touser": delivery.external_id, "msgtype": "text", "text": {"content": text}}
         try:
             await self.apis[cfg.name].post("/cgi-bin/message/custom/send", body)
         except ApiRefused as err:
             if err.errcode in (45015, 45047):
+                if await self._template(cfg, delivery):
+                    return
                 raise await window.refusal(db, err.errcode, delivery.conversation_id) from err
             raise
         await window.counted(db, cfg.name, delivery.external_id)
+
+    async def _template(self, cfg: WechatInbox, delivery: OutboundDelivery) -> bool:
+        """Send a notice or the survey as a template message; False when it is not one or
+        the inbox maps no template (agents' replies always wait for the customer)."""
+        if not cfg.template_id or delivery.sender != "system":
+            return False
+        ticket = await latest_ticket_number(self.services.db, delivery.conversation_id)
+        await templates.send(
+            self.apis[cfg.name],
+            delivery.external_id,
+            cfg.template_id,
+            dict(cfg.template_fields),
+            delivery.text,
+            ticket,
+        )
+        return True
 
     # -- typing ----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from channels.wechat.templates import DEFAULT_FIELDS, VALUES
 from core.config import InboxSettings
 from core.errors import ConfigError
 
@@ -109,6 +110,8 @@ class WechatInbox:
     reply_deadline_seconds: float = 4.0
     stable_token: bool = True
     max_clock_skew_seconds: float = 600.0
+    template_id: str = ""  # notices and the survey after the 48-hour window (templates.py)
+    template_fields: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def safe_mode(self) -> bool:
@@ -119,8 +122,9 @@ class WechatInbox:
 KNOWN = {
     "token", "app_id", "app_secret", "encoding_aes_key", "previous_encoding_aes_key",
     "api_base", "welcome", "menu", "reply_deadline_seconds", "stable_token",
-    "max_clock_skew_seconds",
+    "max_clock_skew_seconds", "template_id", "template_fields",
 }  # fmt: skip
+TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def parse(inbox: InboxSettings) -> WechatInbox:
@@ -144,7 +148,20 @@ def parse(inbox: InboxSettings) -> WechatInbox:
         reply_deadline_seconds=o.number("reply_deadline_seconds", 4.0, 0.05, 4.5),
         stable_token=o.flag("stable_token", True),
         max_clock_skew_seconds=o.number("max_clock_skew_seconds", 600.0, 0, 86400),
+        template_id=o.text("template_id", "", TEMPLATE_ID, "a template id (letters, digits, _ -)"),
+        template_fields=_template_fields(o),
     )
+
+
+def _template_fields(o: Options) -> dict[str, str]:
+    """``template_fields`` (template key -> title|ticket|text|footer), or the classic keys."""
+    fields = o.table("template_fields") or dict(DEFAULT_FIELDS)
+    for key, value in fields.items():
+        if value not in VALUES:
+            raise o.fail(
+                "template_fields", f"maps {key!r} to {value!r}; use one of {', '.join(VALUES)}."
+            )
+    return fields
 
 
 def validate(inbox: InboxSettings) -> None:

@@ -8,9 +8,31 @@ from typing import Literal
 
 from core.errors import BadRequest
 
-Action = Literal["bot", "welcome", "notice", "store"]
+Action = Literal["bot", "welcome", "notice", "store", "system"]
 """bot: the bot answers the text; welcome: the welcome message; notice: tell the customer
-we got a non-text message (the bot cannot read it); store: keep it for agents, no reply."""
+we got a non-text message (the bot cannot read it); store: keep it for agents, no reply;
+system: the platform reporting on something we did (a template message delivered, a mass
+send finished, a store order changed): never a customer's message, no contact is made."""
+
+# Platform notifications that arrive as pushes "from" a user but are not the user talking.
+SYSTEM_EVENTS = frozenset(
+    {
+        "TEMPLATESENDJOBFINISH",  # delivery receipt of a template message
+        "MASSSENDJOBFINISH",  # a mass send finished
+        "merchant_order",  # a WeChat store order changed
+        "qualification_verify_success",
+        "qualification_verify_fail",
+        "naming_verify_success",
+        "naming_verify_fail",
+        "annual_renew",
+        "verify_expired",
+    }
+)
+# The fields of a system push worth keeping (its receipt), and nothing else.
+RECEIPT_FIELDS = (
+    "MsgID", "Status", "OrderId", "OrderStatus", "ProductId", "TotalCount", "FilterCount",
+    "SentCount", "ErrorCount",
+)  # fmt: skip
 
 MEDIA_KINDS = {"image": "image", "voice": "voice", "video": "video", "shortvideo": "video"}
 LABELS = {
@@ -56,6 +78,7 @@ class Incoming:
     action: Action
     media_id: str = ""
     event: str = ""
+    receipt: tuple[tuple[str, str], ...] = ()  # a system push's fields (RECEIPT_FIELDS)
 
 
 def normalize(f: dict[str, str], menu: dict[str, str] | None = None) -> Incoming:
@@ -113,6 +136,13 @@ def _event(
     event, key = f.get("Event", ""), f.get("EventKey", "")
     kind = "event"
     action: Action = "store"
+    if event in SYSTEM_EVENTS:
+        receipt = tuple((k, f[k][:128]) for k in RECEIPT_FIELDS if f.get(k))
+        return Incoming(
+            user=user, account=account, created=created, msg_type="event", source_id=source,
+            kind=kind, text=f"[系统通知 / platform notice: {event}]", action="system",
+            event=event, receipt=receipt,
+        )  # fmt: skip
     if event == "subscribe":
         text, action = "[关注 / followed]" + (f" ({key[:128]})" if key else ""), "welcome"
     elif event == "unsubscribe":

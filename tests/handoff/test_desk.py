@@ -50,11 +50,18 @@ async def test_complaint_is_urgent_assigned_by_skill_answered_rated_and_reported
     client: Any, aiohttp_client: Any
 ) -> None:
     general = await make_agent(client, aiohttp_client, "li@kefu.local", "小李")
+    # A complaint about a hazard goes to the supervisors' queue ([triage] routes).
     repair = await make_agent(
-        client, aiohttp_client, "wang@kefu.local", "王师傅", skills=["repair"], max_concurrent=3
+        client,
+        aiohttp_client,
+        "wang@kefu.local",
+        "王师傅",
+        skills=["repair"],
+        max_concurrent=3,
+        role="supervisor",
     )
     v = await escalate(client, "洗衣机漏电了，我要投诉")
-    await v.until(system_text(v, "王师傅"))  # the repair agent joined, not 小李
+    await v.until(system_text(v, "王师傅"))  # the supervisor joined, not 小李
 
     listing = await (await repair.get("/api/agent/tickets?priority=urgent")).json()
     [ticket] = listing["tickets"]
@@ -98,7 +105,7 @@ async def test_complaint_is_urgent_assigned_by_skill_answered_rated_and_reported
     assert conv["conversation"]["owner"] == "resolved"
 
     # Reports: supervisors and admins only.
-    assert (await repair.get("/api/reports/summary")).status == 403
+    assert (await general.get("/api/reports/summary")).status == 403
     report = await (await client.get("/api/reports/summary")).json()
     totals = report["totals"]
     assert totals["tickets"] == 1 and totals["csat_average"] == 5.0

@@ -88,7 +88,7 @@ async def test_an_agent_who_closed_the_browser_gets_no_new_customers(
     seen = await agents_by_name(client)
     assert seen["小李"]["status"] == "online" and seen["小李"]["presence"] == "online"
 
-    v = await escalate(client, "我要投诉，东西坏了")
+    v = await escalate(client, "洗衣机坏了，不转了")
     notice = await v.until(lambda f: f["type"] == "message" and f["sender"] == "bot")
     assert "没有客服在线" in notice["text"]
     assert (await conversation(client, v.conversation_id))["owner"] == "queued"

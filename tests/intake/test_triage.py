@@ -9,10 +9,24 @@ from intake.triage import triage
 CFG = load_settings(None, env={}).triage
 
 
-def test_leaking_appliance_complaint_is_urgent_repair() -> None:
+def test_leaking_appliance_complaint_is_urgent_and_goes_to_the_supervisors() -> None:
     t = triage("洗衣机漏电了，我要投诉", CFG)
     assert (t.priority, t.category, t.sentiment) == ("urgent", "repair", "negative")
-    assert t.skills == ("repair",) and set(t.terms) == {"漏电", "投诉"}
+    assert t.kinds == ("hazard", "complaint") and set(t.terms) == {"漏电", "投诉"}
+    assert t.skills == ("supervisor",)  # the [triage] routes queue, not the category's
+    # Without routes, the category's rules decide the queue as before.
+    plain = load_settings(None, env={}, overrides={"triage": {"routes": []}}).triage
+    assert triage("洗衣机漏电了，我要投诉", plain).skills == ("repair",)
+    own = load_settings(
+        None, env={}, overrides={"triage": {"routes": ["hazard: safety, repair"]}}
+    ).triage
+    assert triage("洗衣机漏电了，我要投诉", own).skills == ("safety", "repair")
+
+
+def test_questions_and_negations_are_not_urgent() -> None:
+    for text in ("投诉流程是什么", "不是投诉，想问安装时间", "冰箱没有漏电，就是不制冷"):
+        t = triage(text, CFG)
+        assert (t.priority, t.kinds, t.sentiment) == ("normal", (), "neutral"), text
 
 
 def test_plain_question_is_normal_and_kb_category_wins() -> None:

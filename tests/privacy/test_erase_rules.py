@@ -107,9 +107,16 @@ async def test_the_same_openid_writing_after_an_erasure_is_a_new_empty_contact(
 
     first = await wechat("我的快递单号 SF123", "m1")
     await write_state(db, "wx-main", f"window:{openid}", {"last_inbound": 1.0, "sent": 0})
+    # A template message's delivery receipt names the openid in its value, not its key.
+    receipt = {"event": "TEMPLATESENDJOBFINISH", "openid": openid, "Status": "success"}
+    await write_state(db, "wx-main", "receipt:TEMPLATESENDJOBFINISH:2001", receipt)
+    other = {**receipt, "openid": "oSomeoneElse"}
+    await write_state(db, "wx-main", "receipt:TEMPLATESENDJOBFINISH:2002", other)
     result = await erase(db, AttachmentStore(tmp_path), first, "客户申请", ACTOR)
-    assert result.counts["channel_state"] == 1
+    assert result.counts["channel_state"] == 2
     assert await read_state(db, "wx-main", f"window:{openid}") == {}
+    assert await read_state(db, "wx-main", "receipt:TEMPLATESENDJOBFINISH:2001") == {}
+    assert await read_state(db, "wx-main", "receipt:TEMPLATESENDJOBFINISH:2002") == other
     second = await wechat("你好", "m2")
     assert second != first
     async with db.reader() as s:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_privacy"
-down_revision = "0009_desk"
+down_revision = "0010_notices"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,272 @@
+"""Urgency: does a customer's message report a safety hazard, make a complaint or show anger?
+
+A hazard (漏电, 冒烟, gas leak...), a complaint (投诉, 12315, "I'll report you"...) or clear
+anger must reach a person on the first message, so this runs on every bot turn and at every
+escalation. Word lists alone would escalate "投诉流程是什么" and "冰箱没有漏电"; the rules
+below read each clause of the message the way an agent would:
+
+- a term right after a negation ("没有漏电", "not a complaint", "撤销投诉") does not count;
+- a complaint word inside a question with no intent ("怎么投诉?", "how do I file a
+  complaint?") is a question about the policy, not a complaint ("我要投诉，怎么投诉" is one);
+- a complaint that is past and settled ("上次的投诉已经处理好了") does not count;
+- a hazard asked about hypothetically ("会漏电吗", "if it overheats", "万一起火") or heard of
+  ("新闻说...") does not count, but "冒烟了怎么办" does: something happened;
+- product words ("漏电保护", "smoke detector", "Fire TV") are masked before anything else;
+- anger needs a strong word, or two weaker signals (a weak word, "！！！", shouting).
+
+The words are general terms, extended from ``[triage]`` in the configuration; the labelled
+set in ``tests/intake/urgency_sets`` measures the rules (``kefu triage eval``, docs/quality.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from intake.urgency_words import (
+    ANGER_STRONG,
+    ANGER_WEAK,
+    CALM_PHRASES,
+    COMPLAINT_WORDS,
+    HAZARD_WORDS,
+)
+
+KINDS = ("hazard", "complaint", "angry")
+
+
+# Clause machinery (language, not configuration).
+_ZH_NEGATORS = ("不", "没", "未", "别", "并非", "绝非", "毫无")
+_ZH_NOT_NEGATING = re.compile(r"不(?:断|停|住|少|过|然|仅|光|只|止|久)")
+_ZH_BREAKERS = re.compile(r"就|才|再|否则|不然|还|又|都")
+_EN_NEGATORS = {"not", "no", "never", "without", "nothing", "nor", "none", "cannot"}
+_EN_BREAKERS = {"and", "but", "then", "so", "if", "because"}
+_EXTRA_NEGATORS = {
+    "complaint": (
+        ("撤销", "撤回", "取消", "之前", "上次", "以前", "本来想", "本想", "原本", "原来"),
+        {"withdraw", "cancel", "previous", "earlier", "prior", "last", "drop"},
+    ),
+    "hazard": (("防", "预防", "避免"), {"prevent", "avoid", "anti"}),
+}
+_QUESTION_ZH = re.compile(
+    r"[?？]|吗|呢|如何|怎么|怎样|哪|什么|多少|多久|几|是否|有没有|能不能|可不可以|是不是"
+    r"|会不会|请问|请教|了解|对吧|是吧|正常吧|没事吧"
+)
+_QUESTION_EN = re.compile(
+    r"\?|^\s*(how|what|where|when|which|who|why|is|are|does|do|did|can|could|would|should|will"
+    r"|may)\b"
+)
+_INTENT = re.compile(
+    r"我要|要去|我会|我就|就去|就要|必须|一定|已经|正式|马上|立刻|直接|等着"
+    r"|\b(i will|i'll|i'm going|i am going|going to|i want to|i'd like to|i'm filing|filing"
+    r"|filed|i demand|i'm reporting|reporting|i have a)\b"
+)
+_SETTLED = re.compile(
+    r"处理好|已经解决|解决了|已解决|处理完|\b(was|were|has been|have been|got) "
+    r"(resolved|handled|fixed|sorted)\b"
+)
+_HYPOTHETICAL = re.compile(
+    r"如果|万一|假如|要是|假设|会不会|是否会|以防|担心|(?<![可害])怕"
+    r"|\b(if|in case|would|could|might|what happens|is it safe|worried)\b"
+)
+_FACTUAL = re.compile(
+    r"了|着|在|正在|一直|刚才|刚刚|突然|已经|又"
+    r"|\b(is|are|was|were|it's|keeps|again|just|started|now|caught|blew|burnt"
+    r"|[a-z]+ed)\b"
+)
+_HEARSAY = re.compile(
+    r"听说|新闻|网上|有人说|据说|报道|\b(i read|i heard|heard that|news|reports of|reported)\b"
+)
+_POSITIVE = re.compile(
+    r"谢谢|感谢|太好了|哈哈|好评|点赞|给力|快乐|满意|\b(thank|thanks|great|awesome|love|happy)\b"
+)
+_IDS = re.compile(
+    r"(?:订单号|单号|尾号|编号|工单|号码|号|#|\bno\.?|\bnumber(?: is)?|\border)\s*\d+"
+)
+_CLAUSE = re.compile(r"[^,，。.!！?？;；\n]+[,，。.!！?？;；\n]*")
+_SPLIT = re.compile(r"但是|可是|不过|\bbut\b")
+_EXCLAIM = re.compile(r"[!！]{3,}|[?？]{2,}|[!！][?？]|[?？][!！]")
+# Repetition and waiting: "说了十遍", "三次上门", "for the fourth time", "in TEN days".
+_REPEATED = re.compile(
+    r"(?:[二两三四五六七八九十几多]|\d+)\s*(?:次|遍|回)"
+    r"|\b(?:third|fourth|fifth|\d+(?:st|nd|rd|th)) (?:time|visit)"
+    r"|\b(?:\d+|three|four|five|six|seven|eight|nine|ten|several|many) (?:times|visits|calls)\b"
+)
+# Waiting long: "等了两周", "一个月了", "three weeks and still".
+_WAITED = re.compile(
+    r"(?:\d+|[一二两三四五六七八九十几半]+)\s*(?:个)?(?:天|周|个月|星期|礼拜)"
+    r"|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several) (?:days|weeks|months)\b"
+)
+_AUX = re.compile(r"^\s*(?:is|are|was|were|has|have|does|do|did)\b")
+_SHOUT = re.compile(r"\b[A-Z]{3,}\b")
+_LATIN = re.compile(r"[a-z]")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Compiled term lists: one regex per kind, plus the calm phrases masked first."""
+
+    hazard: re.Pattern[str]
+    complaint: re.Pattern[str]
+    anger_strong: re.Pattern[str]
+    anger_weak: re.Pattern[str]
+    calm: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """What a message reports: the kinds found (hazard, complaint, angry) and the terms."""
+
+    kinds: frozenset[str]
+    terms: tuple[str, ...]
+
+    @property
+    def urgent(self) -> bool:
+        """Whether anything was found."""
+        return bool(self.kinds)
+
+
+def _term_regex(word: str) -> str:
+    """A word as a regex: ``...`` is a short gap, a trailing ``*`` any letters; Latin and digit
+    ends must be whole words (``fire`` is not ``fired``, ``12315`` is not ``8812315``)."""
+    parts = []
+    for part in word.lower().split("..."):
+        part = part.strip() if _LATIN.search(part) else part
+        star = part.endswith("*")
+        core = re.escape(part.rstrip("*")).replace(r"\*", "[a-z]*")
+        if star:
+            core += "[a-z]*"
+        parts.append(core)
+    latin = bool(_LATIN.search(word.lower()))
+    # A gap never spans a negation: "插座没烧" is not "插座...烧".
+    gap = r"(?:(?!not\b|n't\b|no\b|never\b).){0,12}?" if latin else r"[^不没未别]{0,4}?"
+    body = gap.join(parts)
+    first, last = word.lower()[0], word.lower().rstrip("*")[-1]
+    if first.isascii() and first.isalnum():
+        body = r"(?<![a-z0-9])" + body
+    if last.isascii() and last.isalnum() and not word.endswith("*"):
+        body += r"(?![a-z0-9])"
+    return body
+
+
+def _union(words: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    if not ordered:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(f"(?:{_term_regex(w)})" for w in ordered))
+
+
+@lru_cache(maxsize=16)
+def lexicon(
+    hazard: tuple[str, ...] = (),
+    complaint: tuple[str, ...] = (),
+    anger: tuple[str, ...] = (),
+    calm: tuple[str, ...] = (),
+    builtin: bool = True,
+) -> Lexicon:
+    """The built-in words (unless ``builtin`` is off) plus the configured ones, compiled."""
+    base = builtin
+    return Lexicon(
+        hazard=_union((*(HAZARD_WORDS if base else ()), *hazard)),
+        complaint=_union((*(COMPLAINT_WORDS if base else ()), *complaint)),
+        anger_strong=_union((*(ANGER_STRONG if base else ()), *anger)),
+        anger_weak=_union(ANGER_WEAK if base else ()),
+        calm=_union((*(CALM_PHRASES if base else ()), *calm)),
+    )
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, lower case; product words and order numbers blanked out
+    (same length, so positions still line up)."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def clauses(text: str) -> list[str]:
+    """The message cut at punctuation and at "but": negation and questions live in a clause."""
+    out: list[str] = []
+    for piece in _CLAUSE.findall(text):
+        out += [p for p in _SPLIT.split(piece) if p.strip()]
+    return out
+
+
+def _negated(before: str, kind: str) -> bool:
+    """Whether the words just before a term negate it (Chinese: 5 characters; English: 3 words)."""
+    zh_extra, en_extra = _EXTRA_NEGATORS.get(kind, ((), set()))
+    window = before[-6:]
+    for neg in (*_ZH_NEGATORS, *zh_extra):
+        at = window.rfind(neg)
+        if at < 0:
+            continue
+        if neg == "不" and _ZH_NOT_NEGATING.match(window, at):
+            continue
+        if not _ZH_BREAKERS.search(window[at + len(neg) :]):
+            return True
+    words = re.findall(r"[a-z']+", before)[-3:]
+    for i, w in enumerate(words):
+        if w in _EN_NEGATORS or w.endswith("n't") or w in en_extra:
+            if not any(x in _EN_BREAKERS for x in words[i + 1 :]):
+                return True
+    return False
+
+
+def _is_question(clause: str) -> bool:
+    return bool(_QUESTION_ZH.search(clause) or _QUESTION_EN.search(clause))
+
+
+def _found(pattern: re.Pattern[str], clause: str, kind: str) -> list[str]:
+    """The terms of ``pattern`` in ``clause`` that no negation takes back."""
+    return [
+        m.group(0).strip()
+        for m in pattern.finditer(clause)
+        if not _negated(clause[: m.start()], kind)
+    ]
+
+
+def _shouting(text: str) -> bool:
+    """Three words or more in capitals, and most Latin letters capitals (not "USB LED TV")."""
+    letters = [c for c in text if c.isascii() and c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return len(_SHOUT.findall(text)) >= 3 and upper > 0.6 * len(letters)
+
+
+def assess(text: str, lex: Lexicon | None = None) -> Urgency:
+    """What ``text`` reports: hazard, complaint, anger (each from the rules above)."""
+    lex = lex or lexicon()
+    raw = normalize(text)
+    low = _blank(_blank(raw, lex.calm), _IDS)
+    hearsay = bool(_HEARSAY.search(low))
+    kinds: set[str] = set()
+    terms: list[str] = []
+    strong = weak = 0
+    for clause in clauses(low):
+        question = _is_question(clause)
+        hazards = _found(lex.hazard, clause, "hazard")
+        if hazards and not hearsay and not _HYPOTHETICAL.search(clause):
+            if not question or _FACTUAL.search(_AUX.sub("", clause)):
+                kinds.add("hazard")
+                terms += hazards
+        complaints = _found(lex.complaint, clause, "complaint")
+        if complaints and not _SETTLED.search(clause) and not _HEARSAY.search(clause):
+            if not question or _INTENT.search(clause):
+                kinds.add("complaint")
+                terms += complaints
+        angry = _found(lex.anger_strong, clause, "angry")
+        strong += len(angry)
+        terms += angry
+        weak += len(_found(lex.anger_weak, clause, "angry"))
+        weak += len(_REPEATED.findall(clause)) + len(_WAITED.findall(clause))
+    if _EXCLAIM.search(raw):
+        weak += 1
+    if _shouting(text or ""):
+        strong += 1
+    if _POSITIVE.search(low):
+        weak = 0
+    if strong or weak >= 2:
+        kinds.add("angry")
+    return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))

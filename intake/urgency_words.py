@@ -1,0 +1,117 @@
+"""The built-in words of :mod:`intake.urgency`: general terms, not sentences.
+
+``...`` is a short gap (4 characters in Chinese, 12 in English, never across a negation);
+a trailing ``*`` is any letters. ``[triage] hazard_words`` and the like add to these.
+"""
+
+from __future__ import annotations
+
+HAZARD_WORDS = (
+    # electricity
+    "漏电", "触电", "电击", "被电", "电到", "电了一下", "麻手", "摸...有电", "外壳带电",
+    "水...有电", "短路", "电人", "电流感", "有电流", "电麻", "刺痛", "麻麻的", "电手", "电得",
+    "电了我", "手麻", "发麻", "打手",
+    # fire, smoke, heat
+    "起火", "着火", "失火", "明火", "冒火", "冒...烟", "浓烟", "全是烟", "都是烟", "烟味", "火花",
+    "火星", "打火花", "烧焦", "焦味", "焦糊", "糊味", "烧黑", "烧化", "烧着", "烧起来", "熔了",
+    "熔化", "融化了", "自燃", "鼓包", "熏黑", "焦了", "烧穿", "烧毁", "火苗", "火光", "冒...火",
+    "燃烧", "火灾", "黑烟", "白烟", "呛人", "把...烧了", "插座...烧", "插头...烧", "电线...烧",
+    "线...烧", "插排...烧", "电源线...烧", "线...焦", "插座...焦", "插头...焦", "发烫", "烫手",
+    "烫得", "着起来", "燃起来", "烧糊", "青烟", "呛鼻", "烧熔", "爆开", "嘶嘶", "差点出事",
+    # explosions
+    "爆炸", "炸了", "爆了", "炸裂", "炸开", "爆燃", "爆裂",
+    # gas
+    "燃气泄漏", "煤气泄漏", "燃气...漏", "煤气...漏", "天然气...漏", "漏气", "煤气味", "燃气味",
+    "天然气味", "臭鸡蛋味", "一氧化碳", "中毒", "报警器响", "报警器一直响",
+    # injuries
+    "烫伤", "烧伤", "受伤", "出人命", "送医", "去医院", "进了医院",
+    # English
+    "smoke", "smoking", "fire", "on fire", "caught fire", "catch fire", "catches fire", "flames",
+    "spark", "sparks", "sparking", "sparked", "electric shock", "shocked me", "got a shock",
+    "gave me a shock", "got shocked", "electrocuted", "electrified", "tingle", "burning smell",
+    "smell* burn*", "smell of burning", "burnt smell", "burned smell", "burning plastic",
+    "is burning", "scorched", "melted", "melting", "exploded", "explosion", "explode*", "blew up",
+    "burst into flames", "shattered", "gas leak*", "leak* gas", "gas...leak*", "smell gas",
+    "smell* of gas", "gas smell", "carbon monoxide", "alarm went off", "alarm is going off",
+    "swollen", "bulging", "overheat*", "short circuit*", "burned my", "burnt my", "burned her",
+    "burned his", "burned a hole", "injured", "burn*...down", "zap*", "electric current",
+    "electricity running", "feel the current", "live wire", "gas odo*r", "gas...odo*r", "fumes",
+    "hissing", "singed", "charred", "to hospital", "to the hospital", "in hospital", "jolt",
+    "alight", "ablaze", "blackened", "socket is hot", "plug is hot", "hot to the touch",
+    "too hot to touch", "shorted", "a flash", "bang", "burn* rubber", "burn* wire*", "smoke*",
+    "in flames", "flaming", "spark*", "melt*", "烫到", "水泡", "电伤", "伤到", "冒蓝光", "冒光",
+    "橡胶味", "爆管", "水和电", "smells...of gas", "smell*...gas", "rubber smell", "loud pop",
+    "blister*", "着了火", "起了火", "火烧", "电火花", "闪火花", "感电", "麻电", "一碰就麻",
+    "有麻感", "焦臭", "焦煳", "烧融", "熔掉", "煤气泄露", "燃气泄露", "天然气泄露", "漏燃气",
+    "漏煤气", "漏天然气", "燃气味道", "煤气味道", "爆掉", "炸掉", "崩裂", "很多烟", "一股烟",
+    "流血", "砸伤", "砸到", "漏水...插座", "进水...插座", "电源...进水", "rotten egg*",
+    "sulfur smell", "sulphur smell", "arcing", "electrical fire", "shocks me", "shocking me",
+    "tingl*", "scorch*", "burn mark*", "black mark*", "burst", "water in the plug",
+    "water...socket", "co alarm", "tipped over onto", "fell on", "cut my", "hurt", "bleeding",
+    "smells like gas", "smelled gas", "烧得", "针扎", "刺麻", "头晕想吐", "头晕恶心", "头疼恶心",
+    "头痛恶心", "鼓起来", "胀起来", "撑开了",
+)  # fmt: skip
+COMPLAINT_WORDS = (
+    "投诉", "差评", "曝光", "12315", "12345", "消协", "消费者协会", "工商", "市场监管", "退一赔三",
+    "假一赔十", "虚假宣传", "欺诈", "诈骗", "举报", "维权", "要报警", "去报警", "就报警",
+    "已经报警", "起诉", "告你们", "法院", "找...律师", "请...律师", "律师函", "电视台",
+    "找...媒体", "记者", "黑猫", "赔偿", "索赔", "赔钱", "315热线", "打315", "3·15", "315晚会",
+    "小红书...曝光", "讨个说法", "讨说法", "升级处理", "发到网上", "发网上", "评评理", "监管部门",
+    "主管部门", "complain*", "report you", "reporting you", "report this", "reporting this",
+    "reporting it", "better business bureau", "bbb", "trading standards", "consumer protection",
+    "ombudsman", "small claims", "court", "sue", "suing", "legal action", "my lawyer",
+    "get a lawyer", "hire a lawyer", "contact a lawyer", "call a lawyer", "chargeback",
+    "dispute the charge", "one-star", "one star", "1-star", "1 star", "bad review",
+    "negative review", "false advertising", "scam", "fraud", "compensation", "post*...twitter",
+    "post*...facebook", "post*...social media", "the press", "the media", "escalat* this",
+    "escalat* it", "solicitor", "attorney", "reverse the payment", "reverse the charge",
+    "dispute*", "credit card company", "formal complaint", "trustpilot", "yelp",
+    "write about this", "tell everyone", "warn others", "tak* this further", "review warning",
+    "warning everyone", "发到抖音", "发抖音", "让大家都看看", "让大家看看",
+)  # fmt: skip
+# One of these is anger enough.
+ANGER_STRONG = (
+    "气死", "忍无可忍", "受够了", "坑人", "坑爹", "骗子", "骗人", "什么破", "破服务", "破东西",
+    "混蛋", "恶心", "搞什么", "太过分", "欺人太甚", "还想不想干", "靠点谱", "踢皮球", "推来推去",
+    "敷衍", "耍我", "糊弄", "态度恶劣", "态度太差", "态度差", "什么态度", "生气", "气人", "愤怒",
+    "离谱", "无语", "垃圾产品", "垃圾售后", "垃圾服务", "垃圾公司", "垃圾东西", "垃圾质量",
+    "垃圾客服", "垃圾品牌", "垃圾商家", "垃圾玩意", "furious", "fed up", "sick of",
+    "sick and tired", "disgrace*", "disgusting", "pathetic", "useless", "outrage*", "unacceptable",
+    "ridiculous", "worst...ever", "a joke", "rip-off", "ripoff", "what the hell", "wtf",
+    "are you kidding", "are you serious", "you people", "incompetent", "angry", "livid",
+    "appalling", "shame on you", "stop telling me", "服了", "干什么吃的", "吃干饭", "会不会修",
+    "什么玩意", "火大", "恼火", "窝火", "崩溃", "抓狂", "烦死", "烦透", "气炸", "气疯", "黑心",
+    "无良", "奸商", "不要脸", "丢人", "妈的", "他妈", "卧槽", "有病", "脑残", "废物", "扯皮",
+    "扯淡", "胡扯", "忽悠", "不像话", "荒唐", "岂有此理", "欺负人", "没良心", "爱答不理", "不耐烦",
+    "推诿", "推脱", "一拖再拖", "答非所问", "有什么用", "有啥用", "听不懂", "说了多少遍", "不尊重",
+    "态度...差", "火冒三丈", "太气", "真气", "气得", "心寒", "寒心", "欺骗", "不负责",
+    "有没有良心", "睁眼说瞎话", "瞎说", "就是这么做", "fuming", "pissed", "i'm mad", "appalled",
+    "horrendous", "atrocious", "no respect", "disrespect*", "insult*", "not good enough",
+    "how dare", "shocking", "beyond frustrated", "losing my patience", "lost my patience",
+    "nonsense", "rubbish", "garbage", "crap", "bullshit", "damn", "for god's sake", "unbelievable",
+    "insane", "clown*", "idiot*", "stupid", "shameful", "shocking service", "waste of time",
+    "waste of money", "never again", "had enough", "enough is enough", "talking to a robot",
+    "same answer", "how many times", "开什么玩笑", "疯了", "不靠谱", "放我鸽子", "放鸽子",
+    "无数次", "人干的事", "故意的", "shambles", "can't believe", "cannot believe", "disaster",
+    "nobody seems to care", "no one cares", "don't care", "chasing this",
+)  # fmt: skip
+# Weaker signs: two of them (or one and a row of exclamation marks, a repetition, a long
+# wait) make anger.
+ANGER_WEAK = (
+    "太差", "差劲", "失望", "到底", "什么意思", "什么服务", "谁负责", "没人管", "没人理", "第三次",
+    "第四次", "第五次", "多少次", "又", "一直", "别再", "凭什么", "太慢", "terrible", "awful",
+    "worst", "disappointed", "annoyed", "frustrat*", "again", "third time", "fourth time", "still",
+    "nobody", "no one", "horrible", "效率", "还要等", "多久了", "怎么回事", "怎么搞的", "能不能快",
+    "seriously", "到现在", "整整", "没人联系", "没人回", "没有人", "都没有", "honestly",
+    "the worst", "badly",
+)  # fmt: skip
+# Product and feature words that contain a hazard term but report nothing.
+CALM_PHRASES = (
+    "漏电保护", "漏电开关", "漏电断路", "防漏电", "防触电", "防火", "防爆", "灭火器", "消防",
+    "烟雾报警", "烟感", "过热保护", "防干烧", "smoke detector*", "smoke alarm*", "smoke gr*y",
+    "smoke-free", "fire stick", "fire tv", "kindle fire", "fire up", "fire extinguisher*",
+    "fireproof", "fire-resistant", "fire safety", "fire alarm*", "burning hot", "shatterproof",
+    "spark plug*", "fire-rated", "fire rated", "sparkling", "smokey", "flame failure",
+    "garbage disposal", "garbage disposer", "空气炸锅", "火锅", "打火机", "火力", "火候", "爆款",
+    "爆单", "火爆", "overheat protection", "overheating protection",
+)  # fmt: skip

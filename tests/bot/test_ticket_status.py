@@ -1,0 +1,264 @@
+"""Customers ask about their own tickets on every channel (issue 16).
+
+Each channel receives through its own path (web chat over its socket, a raw email through
+the email intake, a signed Official Account push with the API on a local server speaking
+WeChat's wire format, the testing channel's call), on SQLite and on PostgreSQL. A ticket
+number that belongs to another customer gets exactly the answer a number that does not exist
+gets. (WeCom kf goes through the same bot turn; it is not driven here.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+import channels.registry
+from channels.testing import TestingChannel
+from core.app import ADAPTERS_KEY, create_app
+from core.config import InboxSettings
+from core.context import SERVICES
+from core.domain import EscalationRequest, ThreadHint
+from core.models import Agent, ContactIdentity, Conversation, Message, Ticket
+from handoff.desk import DeskActions
+from tests.channels.email_support.app import customer_mail, with_email_inbox
+from tests.helpers import Visitor
+
+CHANNELS = ("testing", "webchat", "email", "wechat")
+WX_TOKEN = "statusToken1"
+Send = Callable[[str], Awaitable[None]]
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+async def env(
+    demo_settings: Any,
+    database_url: str,
+    embedder: Any,
+    aiohttp_client: Any,
+    aiohttp_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
+    """Web chat, email, an Official Account (its API a local server speaking WeChat's wire
+    format) and the testing channel on one app, on SQLite and on PostgreSQL."""
+    monkeypatch.setitem(channels.registry.ADAPTERS, "testing", TestingChannel)
+    server = await aiohttp_server(wechat_api())
+    options = {
+        "token": WX_TOKEN,
+        "app_id": "wx00000000000000d4",
+        "app_secret": "s3cret",
+        "api_base": str(server.make_url("")).rstrip("/"),
+    }
+    storage = dataclasses.replace(demo_settings.storage, database_url=database_url)
+    settings = with_email_inbox(dataclasses.replace(demo_settings, storage=storage))
+    wx = InboxSettings("wx-status", "wechat", options)
+    settings = dataclasses.replace(settings, inboxes=(*settings.inboxes, wx))
+    return await aiohttp_client(create_app(settings, demo=True, embedder=embedder))
+
+
+def wechat_api() -> web.Application:
+    """The Official Account API calls a reply may need: a token, custom/send, typing."""
+
+    async def token(request: web.Request) -> web.Response:
+        return web.json_response({"access_token": "ACCESS", "expires_in": 7200})
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/cgi-bin/stable_token", token)
+    app.router.add_post("/cgi-bin/message/custom/send", ok)
+    app.router.add_post("/cgi-bin/message/custom/typing", ok)
+    return app
+
+
+async def settle(services: Any) -> None:
+    """Every bot turn started so far has finished."""
+    await services.pipeline.drain(grace_seconds=30)
+
+
+async def customer(client: Any, channel: str) -> tuple[int, Send]:
+    """A new customer on ``channel`` who asked one question; (conversation id, send)."""
+    n = next(_ids)
+    services = client.app[SERVICES]
+    if channel == "testing":
+        testing = client.app[ADAPTERS_KEY]["testing"]
+        user = f"t-status-{n}"
+
+        async def send_testing(text: str) -> None:
+            await testing.receive(user, text)
+
+        conv = (await testing.receive(user, "怎么申请退货")).conversation_id
+        send: Send = send_testing
+    elif channel == "webchat":
+        visitor = await Visitor(client).start()
+
+        async def send_webchat(text: str) -> None:
+            await visitor.say(text)
+            await visitor.until(
+                lambda f: f["type"] == "message" and f["sender"] == "customer" and f["text"] == text
+            )
+
+        await send_webchat("怎么申请退货")
+        conv, send = visitor.conversation_id, send_webchat
+    elif channel == "wechat":
+        openid = f"oStatusUser{n:04d}"
+
+        async def send_wechat(text: str) -> None:
+            now = str(int(time.time()))
+            xml = (
+                f"<xml><ToUserName><![CDATA[gh_kefu]]></ToUserName><FromUserName><![CDATA["
+                f"{openid}]]></FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA["
+                f"text]]></MsgType><Content><![CDATA[{text}]]></Content><MsgId>"
+                f"{time.time_ns() % 10**16}</MsgId></xml>"
+            )
+            sig = hashlib.sha1("".join(sorted((WX_TOKEN, now, "n1"))).encode()).hexdigest()
+            resp = await client.post(
+                f"/channels/wechat/wx-status?signature={sig}&timestamp={now}&nonce=n1",
+                data=xml.encode(),
+            )
+            assert resp.status == 200, await resp.text()
+
+        await send_wechat("怎么申请退货")
+        async with services.db.reader() as session:
+            conv = (
+                await session.execute(
+                    select(Conversation.id)
+                    .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+                    .where(ContactIdentity.external_id == openid)
+                )
+            ).scalar_one()
+        send = send_wechat
+    else:
+        intake = next(iter(client.app[ADAPTERS_KEY]["email"].intakes.values()))
+        address = f"status{n}@example.net"
+        first = customer_mail("退货", "怎么申请退货", sender=address)
+        first_id = str(first["Message-ID"]).strip("<>")
+
+        async def send_email(text: str) -> None:
+            mail = customer_mail("Re: 退货", text, sender=address, in_reply_to=first_id)
+            await intake.receive(bytes(mail), via="smtp")
+
+        await intake.receive(bytes(first), via="smtp")
+        async with services.db.reader() as session:
+            conv = (
+                await session.execute(
+                    select(Conversation.id)
+                    .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+                    .where(ContactIdentity.external_id == address)
+                )
+            ).scalar_one()
+        send = send_email
+    await settle(services)
+    return conv, send
+
+
+async def escalate_and_take(services: Any, conv_id: int) -> int:
+    """Escalate the conversation and let the demo admin take it; the ticket number."""
+    handoff = services.pipeline.handoff
+    async with services.db.transaction() as session:
+        conv = await session.get(Conversation, conv_id)
+        number = await handoff.escalate(
+            session, conv, EscalationRequest("customer_request", "转人工")
+        )
+    await handoff.takeover(await first_agent(services), conv_id)
+    return int(number)
+
+
+async def first_agent(services: Any) -> Agent:
+    async with services.db.reader() as session:
+        return (await session.execute(select(Agent).limit(1))).scalar_one()
+
+
+async def said_after(services: Any, conv_id: int, text: str) -> str:
+    """What kefu answered to the customer's ``text`` (the public messages after it)."""
+    async with services.db.reader() as session:
+        msgs = list(
+            (
+                await session.execute(
+                    select(Message)
+                    .where(Message.conversation_id == conv_id, Message.private.is_(False))
+                    .order_by(Message.seq)
+                )
+            ).scalars()
+        )
+    asked = max(m.seq for m in msgs if m.sender == "customer" and m.text == text)
+    return "\n".join(m.text for m in msgs if m.seq > asked and m.direction == "out")
+
+
+async def agent_reply(services: Any, conv_id: int, text: str) -> None:
+    await services.pipeline.handoff.reply(await first_agent(services), conv_id, text)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_status_of_own_ticket_and_nothing_of_a_forged_number(env: Any, channel: str) -> None:
+    services = env.app[SERVICES]
+    # Someone else's ticket, with a reply that must never leak.
+    other, _ = await customer(env, "testing")
+    foreign = await escalate_and_take(services, other)
+    await agent_reply(services, other, "王女士您好，工程师周五上门")
+    # This customer's ticket: answered by a person, then resolved; the bot holds it again.
+    conv, send = await customer(env, channel)
+    mine = await escalate_and_take(services, conv)
+    await agent_reply(services, conv, "已更换主板，请您试用")
+    await services.pipeline.handoff.resolve(await first_agent(services), conv)
+    await settle(services)
+
+    asked = f"我的工单 #{mine} 处理到哪一步了？"
+    await send(asked)
+    await settle(services)
+    answer = await said_after(services, conv, asked)
+    assert f"工单 #{mine}" in answer and "已解决" in answer, answer
+    assert "已更换主板" in answer and "Demo" in answer  # last reply, the agent's first name
+
+    forged = f"#{foreign} 维修进度"
+    await send(forged)
+    await settle(services)
+    refused = await said_after(services, conv, forged)
+    assert f"没有找到工单 #{foreign}" in refused, refused
+    assert "工程师周五" not in refused and "状态" not in refused
+    # The same words as for a number nobody has.
+    missing = "#99999 维修进度"
+    await send(missing)
+    await settle(services)
+    nobody = await said_after(services, conv, missing)
+    assert nobody.replace("99999", "N") == refused.replace(str(foreign), "N")
+
+
+async def test_several_open_tickets_the_customer_picks_one(env: Any) -> None:
+    services = env.app[SERVICES]
+    testing = env.app[ADAPTERS_KEY]["testing"]
+    user = "t-many"
+    numbers = []
+    for text in ("热水器不加热", "洗衣机不脱水"):
+        got = await testing.receive(user, text, thread=ThreadHint(new_conversation=True))
+        await settle(services)
+        numbers.append(await escalate_and_take(services, got.conversation_id))
+    agent = await first_agent(services)
+    await agent_reply(services, got.conversation_id, "请拍一张铭牌照片发给我们")
+    await DeskActions(services.pipeline.handoff).set_ticket_status(agent, numbers[1], "pending")
+    # A new conversation with the bot: "where is my repair?"
+    fresh = await testing.receive(
+        user, "where is my repair?", thread=ThreadHint(new_conversation=True)
+    )
+    await settle(services)
+    listing = await said_after(services, fresh.conversation_id, "where is my repair?")
+    assert "2 open tickets" in listing and f"#{numbers[0]}" in listing, listing
+    second = next(line for line in listing.splitlines() if f"#{numbers[1]}" in line)
+    await testing.receive(user, second.split(".")[0], conversation_id=fresh.conversation_id)
+    await settle(services)
+    picked = await said_after(services, fresh.conversation_id, second.split(".")[0])
+    assert f"Ticket #{numbers[1]}" in picked and "waiting for your reply" in picked, picked
+    assert "What we need from you: 请拍一张铭牌照片" in picked
+    async with services.db.reader() as session:
+        statuses = (
+            await session.execute(select(Ticket.status).where(Ticket.number.in_(numbers)))
+        ).scalars()
+        assert sorted(statuses) == ["open", "pending"]  # asking changed nothing
