@@ -17,6 +17,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import func, select
 
+from api import routes as api_routes
 from bot.service import Bot
 from channels.base import ChannelAdapter
 from channels.registry import ADAPTERS
@@ -134,6 +135,7 @@ def create_app(
     kb_routes.setup(app, kb, _kb_author)
     handoff_routes.setup(app, handoff, kb)
     outbox_routes.setup(app)
+    api_routes.setup(app, coord.limits, senders)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)

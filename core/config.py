@@ -240,6 +240,26 @@ class TicketSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """The public REST API (``/api/v1``) and the outgoing webhooks."""
+
+    rate_limit_per_minute: int = _opt(
+        600, lo=1, hi=1_000_000, doc="default calls per minute of a new API token"
+    )
+    idempotency_hours: float = _opt(
+        24.0, lo=0.1, hi=24 * 30, doc="how long a POST's Idempotency-Key is remembered"
+    )
+    webhook_timeout_seconds: float = _opt(10.0, lo=0.1, hi=120.0)
+    webhook_max_attempts: int = _opt(
+        12, lo=1, hi=1000, doc="failed tries of one delivery before the webhook is disabled"
+    )
+    webhook_base_delay_seconds: float = _opt(10.0, lo=0.01, hi=3600.0)
+    webhook_max_delay_seconds: float = _opt(3600.0, lo=0.01, hi=86_400.0)
+    webhook_poll_seconds: float = _opt(1.0, lo=0.01, hi=60.0)
+    webhook_concurrency: int = _opt(8, lo=1, hi=256, doc="deliveries in flight per worker")
+
+
+@dataclass(frozen=True)
 class ChannelInfo:
     """One channel's metadata and per-channel defaults, declared once in the channel's folder.
 
@@ -327,6 +347,7 @@ class Settings:
     inboxes: tuple[InboxSettings, ...] = ()
     source: str = ""
     channels: tuple[ChannelInfo, ...] = ()  # from the channel registry, not from the file
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -383,6 +404,7 @@ SECTIONS: dict[str, type] = {
     "triage": TriageSettings,
     "assignment": AssignmentSettings,
     "tickets": TicketSettings,
+    "api": ApiSettings,
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.acting import VIA
 from core.errors import Conflict
 from core.models import Ticket, TicketEvent, utcnow
 from intake.sla import SlaClock
@@ -86,7 +87,10 @@ def audit(
     agent_id: int | None = None,
     **detail: Any,
 ) -> None:
-    """Record one change on the ticket's audit trail (who, what, when)."""
+    """Record one change on the ticket's audit trail (who, what, when, and through what)."""
+    via = VIA.get()
+    if via is not None:
+        detail.setdefault("via", via)
     session.add(
         TicketEvent(
             ticket_id=ticket.id, actor=actor, agent_id=agent_id, action=action, detail=detail
