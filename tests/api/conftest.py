@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +20,33 @@ FAST_WEBHOOKS = {
     "webhook_max_delay_seconds": 0.2,
     "webhook_poll_seconds": 0.05,
     "webhook_timeout_seconds": 2.0,
+    "webhook_max_attempts": 8,
 }
 
 
 @pytest.fixture
-async def api_client(database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any) -> Any:
-    """A kefu app on the parametrized database, with an admin logged in on its cookie jar."""
+def make_api_client(
+    database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
+) -> Callable[..., Awaitable[Any]]:
+    """Builds a kefu app on the parametrized database, with an admin logged in on its
+    cookie jar; keyword arguments override ``[api]`` settings."""
     from core.app import create_app
 
-    settings = make_settings(tmp_path / "data", database_url, api=FAST_WEBHOOKS)
-    client = await aiohttp_client(create_app(settings, embedder=embedder))
-    email, name, password = ADMIN
-    await create_agent(client.app[SERVICES].db, email, name, password, role="admin")
-    await login(client, email, password)
-    return client
+    async def make(**api: Any) -> Any:
+        settings = make_settings(tmp_path / "data", database_url, api={**FAST_WEBHOOKS, **api})
+        client = await aiohttp_client(create_app(settings, embedder=embedder))
+        email, name, password = ADMIN
+        await create_agent(client.app[SERVICES].db, email, name, password, role="admin")
+        await login(client, email, password)
+        return client
+
+    return make
+
+
+@pytest.fixture
+async def api_client(make_api_client: Callable[..., Awaitable[Any]]) -> Any:
+    """A kefu app (SQLite, then PostgreSQL) with an admin logged in."""
+    return await make_api_client()
 
 
 async def mint(client: Any, scopes: list[str], name: str = "erp", **extra: Any) -> str:
