@@ -5,18 +5,22 @@ from __future__ import annotations
 from bot import handlers
 from bot.handlers import Searcher
 from bot.language import detect
-from bot.router import Context, Router
+from bot.router import Context, Handler, Router
 from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
 
 
-def build_router(kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> Router:
+def build_router(
+    kb: Searcher, bot: BotSettings, kb_settings: KbSettings, orders: Handler | None = None
+) -> Router:
     """The handlers in order: first match wins, the knowledge base is the catch-all."""
     router = Router()
     router.add("empty", handlers.empty)
     router.add("pick", handlers.make_pick(kb))
     router.add("human", handlers.human_request)
     router.add("greeting", handlers.greeting)
+    if orders is not None:
+        router.add("orders", orders)
     router.add(
         "kb", handlers.make_kb(kb, max_misses=bot.max_misses, choices=kb_settings.clarify_choices)
     )
@@ -26,8 +30,14 @@ def build_router(kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> Rou
 class Bot:
     """Answers a customer's turn in their language."""
 
-    def __init__(self, kb: Searcher, bot: BotSettings, kb_settings: KbSettings) -> None:
-        self.router = build_router(kb, bot, kb_settings)
+    def __init__(
+        self,
+        kb: Searcher,
+        bot: BotSettings,
+        kb_settings: KbSettings,
+        orders: Handler | None = None,
+    ) -> None:
+        self.router = build_router(kb, bot, kb_settings, orders)
 
     async def respond(self, turn: TurnInput) -> BotTurn:
         """Run the router on ``turn``."""

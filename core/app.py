@@ -18,11 +18,14 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from api import routes as api_routes
+from bot.orders import OrderLookup, make_orders
+from bot.router import Handler
 from bot.service import Bot
 from channels.base import ChannelAdapter
 from channels.registry import ADAPTERS
 from core.attachments import AttachmentStore
 from core.config import Settings
+from core.contacts import contact_keys
 from core.context import SERVICES, Services
 from core.db import Database, upgrade
 from core.events import Events
@@ -99,7 +102,7 @@ def create_app(
         events,
         coord.locks,
         outbox,
-        Bot(kb, settings.bot, settings.kb),
+        Bot(kb, settings.bot, settings.kb, orders=order_handler(settings, db)),
         handoff,
         settings.bot,
         metrics=metrics,
@@ -175,6 +178,14 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(drain)
     return app
+
+
+def order_handler(settings: Settings, db: Database) -> Handler | None:
+    """The bot's order lookup when ``[orders] url_template`` names the order system."""
+    if not settings.orders.url_template:
+        return None
+    lookup = OrderLookup(settings.orders)
+    return make_orders(lookup, lambda conversation_id: contact_keys(db, conversation_id))
 
 
 async def seed_demo(db: Database, kb: KnowledgeBase) -> None:
