@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from api import admin_routes, v1_routes, webhooks
+from api import admin_routes, kb_routes, v1_routes, webhooks
 from api.auth import API, ApiContext
 from api.idempotency import Idempotency
 from api.inbox import API_CHANNEL, ApiInboxSender
@@ -43,6 +43,7 @@ def setup(app: web.Application, limits: Limits, senders: dict[str, Sender]) -> N
     store.wake = lane.notify
     webhooks.install()
     v1_routes.setup(app)
+    kb_routes.setup(app)
     admin_routes.setup(app)
     app.router.add_get("/agent/integrations", integrations_page)
 

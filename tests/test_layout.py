@@ -16,7 +16,7 @@ ALLOWED = {
     "bot": {"core", "kb", "bot"},
     "intake": {"core", "intake"},
     "handoff": {"core", "intake", "kb", "handoff"},
-    "api": {"core", "intake", "handoff", "api"},
+    "api": {"core", "intake", "kb", "handoff", "api"},
 }
 WIRING = {"core/app.py", "core/cli.py"}
 
