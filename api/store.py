@@ -13,7 +13,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.inbox import API_CHANNEL
@@ -352,3 +352,34 @@ async def list_tickets(
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     return rows, encode_cursor(rows[-1][0].id) if more and rows else None
+
+
+async def merge_contacts(session: AsyncSession, source_id: int, target_id: int) -> Contact:
+    """Merge contact ``source_id`` into ``target_id``: its identities and conversations move
+    (so the customer's channels and tickets follow), blank fields of the target are filled
+    from it, and it is deleted. The target keeps its own values where it has them."""
+    if source_id == target_id:
+        raise Conflict("A contact cannot be merged into itself.", code="merge_self")
+    source = await session.get(Contact, source_id, with_for_update=True)
+    target = await session.get(Contact, target_id, with_for_update=True)
+    if source is None or target is None:
+        raise NotFound(f"Contact {source_id if source is None else target_id} does not exist.")
+    for key in ("name", "email", "phone", "company", "note", "language"):
+        if not getattr(target, key) and getattr(source, key):
+            setattr(target, key, getattr(source, key))
+    if source.tier == "vip":
+        target.tier = "vip"
+    await session.execute(
+        update(ContactIdentity)
+        .where(ContactIdentity.contact_id == source_id)
+        .values(contact_id=target_id)
+    )
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.contact_id == source_id)
+        .values(contact_id=target_id)
+    )
+    target.updated_at = utcnow()
+    await session.flush()
+    await session.delete(source)
+    return target

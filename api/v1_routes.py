@@ -22,6 +22,7 @@ from api.store import (
     create_contact,
     find_contacts,
     list_tickets,
+    merge_contacts,
     new_ticket,
     open_api_ticket,
     ticket_filter,
@@ -127,6 +128,18 @@ async def patch_contact(request: web.Request, caller: Caller) -> web.Response:
     async with request.app[SERVICES].db.transaction() as session:
         contact = await update_contact(session, _path_int(request, "id", "contact"), fields)
         out = contact_json(contact)
+    return json_response({"contact": out})
+
+
+@endpoint("contacts", "write")
+async def merge_contact(request: web.Request, caller: Caller) -> web.Response:
+    """POST /api/v1/contacts/{id}/merge {"into": id}: this contact becomes part of the other."""
+    into = (await body_json(request)).get("into")
+    if not isinstance(into, int) or isinstance(into, bool) or not 0 < into < 2**31:
+        raise BadRequest("into must be the id of the contact to keep.", code="bad_into")
+    async with request.app[SERVICES].db.transaction() as session:
+        kept = await merge_contacts(session, _path_int(request, "id", "contact"), into)
+        out = contact_json(kept)
     return json_response({"contact": out})
 
 
@@ -290,6 +303,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/v1/contacts", get_contacts)
     r.add_get("/api/v1/contacts/{id}", get_contact)
     r.add_patch("/api/v1/contacts/{id}", patch_contact)
+    r.add_post("/api/v1/contacts/{id}/merge", merge_contact)
     r.add_post("/api/v1/tickets", post_ticket)
     r.add_get("/api/v1/tickets", get_tickets)
     r.add_get("/api/v1/tickets/{number}", get_ticket)

@@ -256,3 +256,52 @@ async def test_ticket_list_filters_and_cursor_pages(api_client: Any, aiohttp_cli
     assert (await patched.json())["ticket"]["priority"] == "high"
     missing = await other.get("/api/v1/tickets/999999", headers=bearer(secret))
     assert missing.status == 404 and "error" in await missing.json()
+
+
+async def test_merging_contacts_moves_their_conversations_and_tickets(
+    api_client: Any, aiohttp_client: Any
+) -> None:
+    secret = await mint(api_client, ["tickets:write", "contacts:write"])
+    other = await aiohttp_client(api_client.server)
+    a = await other.post(
+        "/api/v1/contacts",
+        json={"name": "王女士", "phone": "13700000000", "tier": "vip"},
+        headers=bearer(secret),
+    )
+    b = await other.post(
+        "/api/v1/contacts",
+        json={"email": "w@example.cn", "company": "某某公司"},
+        headers=bearer(secret),
+    )
+    keep, gone = (await a.json())["contact"]["id"], (await b.json())["contact"]["id"]
+    dup = await other.post(
+        "/api/v1/contacts", json={"phone": "137 0000 0000"}, headers=bearer(secret)
+    )
+    assert dup.status == 409 and (await dup.json())["error"]["code"] == "contact_exists"
+    opened = await other.post(
+        "/api/v1/tickets",
+        json={"contact": {"id": gone}, "subject": "发票", "text": ""},
+        headers=bearer(secret),
+    )
+    number = (await opened.json())["ticket"]["number"]
+    merged = await other.post(
+        f"/api/v1/contacts/{gone}/merge", json={"into": keep}, headers=bearer(secret)
+    )
+    assert merged.status == 200, await merged.text()
+    kept = (await merged.json())["contact"]
+    assert (kept["name"], kept["phone"], kept["email"], kept["company"], kept["tier"]) == (
+        "王女士",
+        "13700000000",
+        "w@example.cn",
+        "某某公司",
+        "vip",
+    )
+    assert (await other.get(f"/api/v1/contacts/{gone}", headers=bearer(secret))).status == 404
+    ticket = await (await other.get(f"/api/v1/tickets/{number}", headers=bearer(secret))).json()
+    assert ticket["ticket"]["contact_id"] == keep
+    mine = await other.get(f"/api/v1/tickets?contact_id={keep}", headers=bearer(secret))
+    assert [t["number"] for t in (await mine.json())["tickets"]] == [number]
+    itself = await other.post(
+        f"/api/v1/contacts/{keep}/merge", json={"into": keep}, headers=bearer(secret)
+    )
+    assert itself.status == 409
