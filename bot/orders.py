@@ -5,7 +5,7 @@ timeout, cache time, field mapping). The answer is given only for the customer's
 the order's phone or email (mapped fields) must be the contact's, otherwise the customer is
 told no such order was found under their account (never whether it exists). A slow, failing
 or nonsensical order system gives a polite answer within ``timeout_seconds`` (at most 4 s,
-under WeChat's 5 s for a turn) and a warning in the log for the team.
+under WeChat's 5 s for a turn) and the agents a private note saying what went wrong.
 """
 
 from __future__ import annotations
@@ -220,8 +220,20 @@ def answer(order: Order, language: str) -> str:
     return ("" if language != "en" else " ").join(parts)
 
 
-def make_orders(lookup: OrderLookup, keys: Callable[[int], Awaitable[ContactKeys]]) -> Handler:
-    """The handler: an order question with a number is answered from the order system."""
+Note = Callable[[int, str], Awaitable[None]]
+
+
+async def _no_note(_conversation_id: int, _text: str) -> None:
+    return None
+
+
+def make_orders(
+    lookup: OrderLookup, keys: Callable[[int], Awaitable[ContactKeys]], note: Note = _no_note
+) -> Handler:
+    """The handler: an order question with a number is answered from the order system.
+
+    ``note`` leaves a private note for the agents when the customer could not be helped.
+    """
 
     async def orders(ctx: Context) -> BotTurn | None:
         if not ASKS.search(ctx.text):
@@ -232,15 +244,25 @@ def make_orders(lookup: OrderLookup, keys: Callable[[int], Awaitable[ContactKeys
                 return _reply(ctx, say("ask_number", ctx.language))
             return None  # a general order question: the knowledge base answers it
         known = await keys(ctx.turn.conversation_id)
+        cid = ctx.turn.conversation_id
         if not (known.phone or known.email):
+            await note(
+                cid,
+                f"订单查询：客户询问订单 {number}，但没有可核对的手机号或邮箱。/ Order lookup: "
+                f"the customer asked about order {number}; no phone or email to verify it.",
+            )
             return _reply(ctx, say("unverified", ctx.language))
         try:
             order = await lookup.find(number)
         except OrderNotFound:
             return _reply(ctx, say("not_found", ctx.language, order=number))
         except OrderUnavailable as err:
-            log.warning(
-                "order lookup failed (conversation %s): %s", ctx.turn.conversation_id, err.reason
+            log.warning("order lookup failed (conversation %s): %s", cid, err.reason)
+            await note(
+                cid,
+                f"订单查询失败（订单 {number}）：{err.reason}。客户已被告知稍后再试。"
+                f"/ Order lookup failed (order {number}): {err.reason}. "
+                "The customer was asked to try later.",
             )
             return _reply(ctx, say("unavailable", ctx.language))
         if not order.belongs_to(known):

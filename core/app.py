@@ -31,6 +31,7 @@ from core.db import Database, upgrade
 from core.events import Events
 from core.metrics import METRICS, Metrics, http_metrics
 from core.models import Agent
+from core.notes import add_note
 from core.outbox import OutboxDispatcher, Sender
 from core.pipeline import TurnPipeline
 from core.recovery import TurnRecovery
@@ -184,8 +185,11 @@ def order_handler(settings: Settings, db: Database) -> Handler | None:
     """The bot's order lookup when ``[orders] url_template`` names the order system."""
     if not settings.orders.url_template:
         return None
-    lookup = OrderLookup(settings.orders)
-    return make_orders(lookup, lambda conversation_id: contact_keys(db, conversation_id))
+    return make_orders(
+        OrderLookup(settings.orders),
+        lambda conversation_id: contact_keys(db, conversation_id),
+        lambda conversation_id, text: add_note(db, conversation_id, text),
+    )
 
 
 async def seed_demo(db: Database, kb: KnowledgeBase) -> None:

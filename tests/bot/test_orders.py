@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.context import SERVICES
-from core.models import Contact, Conversation
+from core.models import Contact, Conversation, Message
 from tests.conftest import make_settings
 from tests.helpers import Visitor
 
@@ -132,6 +132,20 @@ async def test_order_system_down_slow_or_garbage_gets_a_polite_answer(shop: Any,
         assert reply["text"] == "抱歉，订单系统暂时无法查询，请稍后再试，或输入“转人工”。"
     english = await v.reply_to("where is my order T7777")
     assert english["text"].startswith("Sorry, the order system cannot be reached right now.")
+    # The agents get a private note saying what went wrong (never sent to the customer).
+    async with shop.app[SERVICES].db.reader() as session:
+        notes = (
+            await session.execute(
+                select(Message.text).where(
+                    Message.conversation_id == v.conversation_id, Message.private.is_(True)
+                )
+            )
+        ).scalars()
+        notes = list(notes)
+    assert any("E5000" in n and "HTTP 500" in n for n in notes)
+    assert any("T7777" in n and "no answer within 0.5 s" in n for n in notes)
+    assert any("G9999" in n and "not JSON" in n for n in notes)
+    assert not any("订单查询失败" in str(f.get("text")) for f in v.frames)
 
 
 async def test_a_customer_we_cannot_identify_is_not_told_any_order(shop: Any, erp: Any) -> None:
@@ -140,3 +154,12 @@ async def test_a_customer_we_cannot_identify_is_not_told_any_order(shop: Any, er
     reply = await v.reply_to("我的订单 A1001 到哪了")
     assert "为保护您的隐私" in reply["text"] and "已发货" not in reply["text"]
     assert fake.asked == []
+    async with shop.app[SERVICES].db.reader() as session:
+        note = (
+            await session.execute(
+                select(Message.text).where(
+                    Message.conversation_id == v.conversation_id, Message.private.is_(True)
+                )
+            )
+        ).scalar_one()
+    assert "A1001" in note and "no phone or email" in note
