@@ -24,18 +24,20 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import aliased
 
 from api.webhooks import add_waker, remove_waker, sign
 from core.config import ApiSettings
 from core.db import Database
-from core.models import Webhook, WebhookDelivery, utcnow
+from core.models import IdempotencyKey, Webhook, WebhookDelivery, utcnow
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "kefu-webhooks/1"
 RESPONSE_KEPT = 1000  # characters of the receiver's answer kept for the console
+KEEP_SENT = timedelta(days=30)  # delivered rows are kept this long for the console
+PURGE_EVERY = 600.0  # seconds between two clean-ups
 
 
 class WebhookLane:
@@ -44,10 +46,12 @@ class WebhookLane:
     def __init__(self, db: Database, settings: ApiSettings) -> None:
         self.db = db
         self.settings = settings
+        self.idempotency_hours = settings.idempotency_hours
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._purged = 0.0
 
     @property
     def lease_seconds(self) -> float:
@@ -71,6 +75,9 @@ class WebhookLane:
                 self._wake.clear()
                 try:
                     await self._fill()
+                    if time.monotonic() - self._purged > PURGE_EVERY:
+                        await self.purge()
+                        self._purged = time.monotonic()
                 except Exception:
                     log.exception("webhook pass failed; retrying")
                 with contextlib.suppress(TimeoutError):
@@ -233,6 +240,25 @@ class WebhookLane:
                     .values(status="pending", next_attempt_at=utcnow())
                     .execution_options(synchronize_session=False)
                 )
+
+    async def purge(self) -> tuple[int, int]:
+        """Forget what is no longer needed: expired idempotency keys, old delivered rows.
+
+        Returns how many of each were deleted. Dead and waiting rows are never purged.
+        """
+        now = utcnow()
+        async with self.db.transaction() as session:
+            keys = await session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.created_at < now - timedelta(hours=self.idempotency_hours)
+                )
+            )
+            sent = await session.execute(
+                delete(WebhookDelivery).where(
+                    WebhookDelivery.status == "sent", WebhookDelivery.updated_at < now - KEEP_SENT
+                )
+            )
+        return int(keys.rowcount or 0), int(sent.rowcount or 0)  # type: ignore[attr-defined]
 
     def backoff(self, attempt: int) -> float:
         """Seconds before try ``attempt + 1`` (exponential, capped, half jitter)."""

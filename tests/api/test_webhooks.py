@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api.webhooks import verify
 from core.context import SERVICES
-from core.models import WebhookDelivery
+from core.models import ApiToken, WebhookDelivery
 from tests.api.conftest import bearer, mint
 from tests.helpers import AGENT_HEADERS
 
@@ -256,3 +256,45 @@ async def test_webhook_admin_validates_and_needs_the_admin_role(api_client: Any)
         headers=AGENT_HEADERS,
     )
     assert unknown.status == 400 and (await unknown.json())["error"]["code"] == "bad_events"
+
+
+async def test_purge_forgets_old_keys_and_delivered_rows_only(api_client: Any) -> None:
+    from datetime import timedelta
+
+    from api.routes import LANE
+    from core.models import IdempotencyKey, Webhook, utcnow
+
+    db = api_client.app[SERVICES].db
+    secret = await mint(api_client, ["tickets:write"])
+    long_ago = utcnow() - timedelta(days=40)
+    async with db.transaction() as session:
+        hook = Webhook(url="http://127.0.0.1:9/x", events=["ticket.created"], secret="s")
+        session.add(hook)
+        await session.flush()
+        for i, (status, when) in enumerate(
+            (("sent", long_ago), ("dead", long_ago), ("pending", long_ago), ("sent", utcnow()))
+        ):
+            session.add(
+                WebhookDelivery(
+                    uid=f"u{i}",
+                    webhook_id=hook.id,
+                    event="ticket.created",
+                    order_key="ticket:1",
+                    body="{}",
+                    status=status,
+                    next_attempt_at=utcnow() + timedelta(days=1),
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+        token_id = (await session.execute(select(ApiToken.id))).scalar_one()
+        session.add(
+            IdempotencyKey(token_id=token_id, key="old", fingerprint="f", created_at=long_ago)
+        )
+        session.add(IdempotencyKey(token_id=token_id, key="new", fingerprint="f"))
+    assert secret
+    assert await api_client.app[LANE].purge() == (1, 1)
+    async with db.reader() as session:
+        left = sorted(r.uid for r in (await session.execute(select(WebhookDelivery))).scalars())
+        keys = sorted(k.key for k in (await session.execute(select(IdempotencyKey))).scalars())
+    assert left == ["u1", "u2", "u3"] and keys == ["new"]
