@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from api.auth import API
+from api.store import is_count
 from api.webhooks import WebhookStore
 from core.context import SERVICES
 from core.errors import BadRequest
@@ -65,7 +66,7 @@ async def list_calls(request: web.Request) -> web.Response:
     """GET /api/admin/tokens/calls?token_id=&limit=: the API audit log, newest first."""
     _require(await _agent(request), "admin")
     raw_limit = request.query.get("limit", "100")
-    limit = min(int(raw_limit), 500) if raw_limit.isdigit() and int(raw_limit) > 0 else 100
+    limit = min(int(raw_limit), 500) if is_count(raw_limit) else 100
     stmt = select(ApiCall).order_by(ApiCall.id.desc()).limit(limit)
     token_id = request.query.get("token_id")
     if token_id:
@@ -129,7 +130,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
     """GET /api/admin/webhooks/{id}/deliveries?limit=: newest first, with the last response."""
     _require(await _agent(request), "admin")
     raw_limit = request.query.get("limit", "50")
-    limit = min(int(raw_limit), 500) if raw_limit.isdigit() and int(raw_limit) > 0 else 50
+    limit = min(int(raw_limit), 500) if is_count(raw_limit) else 50
     out: list[dict[str, Any]] = await request.app[WEBHOOKS].deliveries(
         path_id(request, "There is no such webhook."), limit
     )

@@ -32,6 +32,12 @@ TIERS = ("normal", "vip")
 CONTACT_FIELDS = ("name", "email", "phone", "company", "note", "tier", "language")
 
 
+def is_count(raw: str) -> bool:
+    """Whether a query value is a positive whole number of sane size (ASCII digits only:
+    ``int()`` refuses "²" and very long numbers, which must be a 400, never a 500)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) > 0
+
+
 def contact_json(c: Contact) -> dict[str, Any]:
     """A contact as the public API shows it."""
     return {
@@ -307,7 +313,7 @@ def ticket_filter(query: Any) -> TicketFilter:
         raw = query.get(name)
         if raw is None or raw == "":
             return None
-        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        if not is_count(raw) or not 0 < int(raw) < 2**31:
             raise BadRequest(f"{name} must be a positive whole number.", code="bad_query")
         return int(raw)
 

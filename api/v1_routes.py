@@ -21,6 +21,7 @@ from api.store import (
     contact_json,
     create_contact,
     find_contacts,
+    is_count,
     list_tickets,
     merge_contacts,
     new_ticket,
@@ -260,7 +261,11 @@ async def get_messages(request: web.Request, caller: Caller) -> web.Response:
     """GET /api/v1/conversations/{id}/messages?after=<seq>&limit=: messages after a cursor."""
     cid = _path_int(request, "id", "conversation")
     raw_after, raw_limit = request.query.get("after", "0"), request.query.get("limit", "100")
-    if not raw_after.isdigit() or not raw_limit.isdigit() or not 0 < int(raw_limit) <= 500:
+    if (
+        not (raw_after == "0" or is_count(raw_after))
+        or not is_count(raw_limit)
+        or int(raw_limit) > 500
+    ):
         raise BadRequest("after must be a seq (0 or more), limit 1-500.", code="bad_query")
     after = min(int(raw_after), 2**31 - 1)
     async with request.app[SERVICES].db.reader() as session:

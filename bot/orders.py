@@ -134,7 +134,7 @@ def _pick(data: Any, path: tuple[str, ...]) -> str:
     for part in path:
         if isinstance(data, dict):
             data = data.get(part)
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+        elif isinstance(data, list) and part.isascii() and part.isdigit() and int(part) < len(data):
             data = data[int(part)]
         else:
             return ""

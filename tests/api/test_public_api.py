@@ -238,6 +238,15 @@ async def test_ticket_list_filters_and_cursor_pages(api_client: Any, aiohttp_cli
     assert [t["number"] for t in urgent["tickets"]] == [numbers[3], numbers[1]]
     bad = await other.get("/api/v1/tickets?cursor=nonsense", headers=bearer(secret))
     assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_cursor"
+    # Digits int() refuses ("²", thousands of them) are a 400 with our shape, never a 500.
+    for query in ("limit=²", "assignee_id=" + "9" * 5000, "contact_id=-1"):
+        refused = await other.get(f"/api/v1/tickets?{query}", headers=bearer(secret))
+        assert refused.status == 400 and (await refused.json())["error"]["code"] == "bad_query"
+    conv = (
+        await (await other.get(f"/api/v1/tickets/{numbers[0]}", headers=bearer(secret))).json()
+    )["ticket"]["conversation_id"]
+    odd = await other.get(f"/api/v1/conversations/{conv}/messages?after=²", headers=bearer(secret))
+    assert odd.status == 400
 
     # Status moves follow the console's state machine; PATCH changes the priority.
     n = numbers[0]
