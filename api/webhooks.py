@@ -91,6 +91,8 @@ def events_for(action: str, detail: dict[str, Any]) -> tuple[str, ...]:
     names = EVENT_OF.get(action, ())
     if action == "status" and detail.get("to") == "resolved":
         names = (*names, "ticket.resolved")
+    if action == "created" and detail.get("reason") not in (None, "api"):
+        names = (*names, "conversation.escalated")  # the bot escalated: a first ticket
     return names
 
 

@@ -298,3 +298,63 @@ async def test_purge_forgets_old_keys_and_delivered_rows_only(api_client: Any) -
         left = sorted(r.uid for r in (await session.execute(select(WebhookDelivery))).scalars())
         keys = sorted(k.key for k in (await session.execute(select(IdempotencyKey))).scalars())
     assert left == ["u1", "u2", "u3"] and keys == ["new"]
+
+
+def test_audit_entries_map_to_the_documented_events() -> None:
+    from api.webhooks import EVENTS, events_for
+
+    assert events_for("created", {"reason": "api"}) == ("ticket.created",)
+    assert events_for("created", {"reason": "low_confidence"}) == (
+        "ticket.created",
+        "conversation.escalated",
+    )
+    assert events_for("escalated", {"reason": "customer_request"}) == ("conversation.escalated",)
+    assert events_for("status", {"from": "open", "to": "pending"}) == ("ticket.status_changed",)
+    assert events_for("status", {"from": "open", "to": "resolved"}) == (
+        "ticket.status_changed",
+        "ticket.resolved",
+    )
+    assert events_for("transferred", {}) == ("ticket.assigned",)
+    assert events_for("csat", {"score": 5}) == ("csat.submitted",)
+    assert events_for("sla_breach", {"kind": "resolution"}) == ("sla.breach",)
+    assert events_for("first_response", {}) == ()
+    every = {
+        e
+        for a in (
+            "created",
+            "escalated",
+            "status",
+            "takeover",
+            "priority",
+            "csat",
+            "sla_warning",
+            "sla_breach",
+        )
+        for e in events_for(a, {"reason": "x", "to": "resolved"})
+    }
+    assert every == set(EVENTS)
+
+
+async def test_a_bot_escalation_on_web_chat_is_announced(
+    api_client: Any, aiohttp_client: Any
+) -> None:
+    from tests.helpers import Visitor
+
+    receiver = Receiver()
+    url = await receiver.start()
+    try:
+        _, secret = await subscribe(api_client, url, ["conversation.escalated"])
+        v = await Visitor(await aiohttp_client(api_client.server)).start()
+        await v.reply_to("转人工")
+
+        async def one() -> bool:
+            return len(receiver.got) >= 1
+
+        await until(one)
+        [got] = receiver.ok()
+        assert got["event"] == "conversation.escalated"
+        assert got["data"]["ticket"]["conversation_id"] == v.conversation_id
+        assert got["data"]["change"]["detail"]["reason"] == "customer_request"
+        assert verify(secret, got["_headers"]["X-Kefu-Signature"], got["_raw"], int(time.time()))
+    finally:
+        await receiver.stop()
