@@ -39,7 +39,10 @@ async def create_token(request: web.Request) -> web.Response:
     default = request.app[SERVICES].settings.api.rate_limit_per_minute
     rate = body.get("rate_limit", default)
     if not isinstance(rate, int) or isinstance(rate, bool) or not 1 <= rate <= 1_000_000:
-        raise BadRequest("rate_limit must be 1-1000000 calls a minute.", code="bad_rate_limit")
+        raise BadRequest(
+            "rate_limit must be 1-1000000 calls a minute. 每分钟调用上限须为 1-1000000。",
+            code="bad_rate_limit",
+        )
     token, secret = await request.app[API].tokens.create(
         body.get("name"), body.get("scopes"), me.id, rate
     )

@@ -45,7 +45,7 @@ def normalize_scopes(raw: Any) -> list[str]:
     if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
         raise BadRequest(
             f'scopes must be a non-empty list, e.g. ["tickets:write"]; known: {", ".join(SCOPES)}'
-            ", or read / write for every resource.",
+            ", or read / write for every resource. 请至少选择一项权限。",
             code="bad_scopes",
         )
     out: set[str] = set()
@@ -57,7 +57,7 @@ def normalize_scopes(raw: Any) -> list[str]:
             out.add(scope)
         else:
             raise BadRequest(
-                f"Unknown scope {scope!r}; known: {', '.join(SCOPES)}, read, write.",
+                f"Unknown scope {scope!r} (未知权限); known: {', '.join(SCOPES)}, read, write.",
                 code="bad_scopes",
             )
     out.update(s.replace(":write", ":read") for s in list(out) if s.endswith(":write"))
@@ -137,7 +137,9 @@ class TokenStore:
     ) -> tuple[TokenView, str]:
         """A new token and its secret (the only time the secret is ever returned)."""
         if not isinstance(name, str) or not _NAME.match(name.strip()):
-            raise BadRequest("name must be 1-100 characters.", code="bad_name")
+            raise BadRequest(
+                "name must be 1-100 characters. 名称须为 1-100 个字符。", code="bad_name"
+            )
         clean = normalize_scopes(scopes)
         token = _new_secret()
         async with self.db.transaction() as session:

@@ -227,10 +227,10 @@ def delivery_json(d: WebhookDelivery) -> dict[str, Any]:
 
 def _url(raw: Any) -> str:
     if not isinstance(raw, str) or len(raw) > 2000:
-        raise BadRequest("url must be an http(s) URL.", code="bad_url")
+        raise BadRequest("url must be an http(s) URL. 地址须为 http(s) 网址。", code="bad_url")
     parts = urlsplit(raw.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadRequest("url must be an http(s) URL.", code="bad_url")
+        raise BadRequest("url must be an http(s) URL. 地址须为 http(s) 网址。", code="bad_url")
     return raw.strip()
 
 
@@ -241,7 +241,8 @@ def _events(raw: Any) -> list[str]:
         or not all(isinstance(e, str) and e in EVENTS for e in raw)
     ):
         raise BadRequest(
-            f"events must be a non-empty list of: {', '.join(EVENTS)}.", code="bad_events"
+            f"events must be a non-empty list of: {', '.join(EVENTS)}. 请至少选择一个事件。",
+            code="bad_events",
         )
     return sorted(set(raw))
 
