@@ -21,6 +21,7 @@ import logging
 import random
 import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -52,6 +53,7 @@ class WebhookLane:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._http: aiohttp.ClientSession | None = None
         self._purged = 0.0
+        self._load: dict[int, int] = {}  # sends in flight per webhook
 
     @property
     def lease_seconds(self) -> float:
@@ -90,21 +92,34 @@ class WebhookLane:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._http.close()
 
+    @property
+    def per_hook(self) -> int:
+        """Sends in flight for one webhook: one place is always left for the others, so a
+        slow receiver never holds every other company system's deliveries."""
+        return max(1, self.settings.webhook_concurrency - 1)
+
     async def _fill(self) -> None:
         room = self.settings.webhook_concurrency - len(self._tasks)
         if room <= 0:
             return
-        for row in await self._claim(room):
+        for hook_id, row in await self._claim(room):
             task = asyncio.create_task(self._send(*row), name=f"webhook-{row[0]}")
             self._tasks.add(task)
-            task.add_done_callback(self._done)
+            self._load[hook_id] = self._load.get(hook_id, 0) + 1
+            task.add_done_callback(partial(self._done, hook_id))
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, hook_id: int, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        left = self._load.get(hook_id, 1) - 1
+        if left > 0:
+            self._load[hook_id] = left
+        else:
+            self._load.pop(hook_id, None)
         self._wake.set()  # room in the lane, and maybe the ticket's next event
 
-    async def _claim(self, room: int) -> list[tuple[int, str, str, str, str, int, Any]]:
-        """Claim up to ``room`` due rows whose turn it is; returns what each send needs."""
+    async def _claim(self, room: int) -> list[tuple[int, tuple[int, str, str, str, str, int, Any]]]:
+        """Claim up to ``room`` due rows whose turn it is, at most ``per_hook`` in flight per
+        webhook; returns (webhook id, what the send needs) for each."""
         now = utcnow()
         until = now + timedelta(seconds=self.lease_seconds)
         older = aliased(WebhookDelivery)
@@ -119,18 +134,28 @@ class WebhookLane:
             | ((WebhookDelivery.status == "sending") & (WebhookDelivery.next_attempt_at <= now))
         ) & (WebhookDelivery.next_attempt_at <= now)
         async with self.db.transaction() as session:
-            ids = list(
-                (
+            hooks = (
+                await session.execute(
+                    select(WebhookDelivery.webhook_id)
+                    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                    .where(due, Webhook.active.is_(True))
+                    .distinct()
+                )
+            ).scalars()
+            ids: list[int] = []
+            for hook_id in sorted(hooks):  # webhook by webhook, like the outbox's channels
+                want = min(room - len(ids), self.per_hook - self._load.get(hook_id, 0))
+                if want <= 0:
+                    continue
+                ids += (
                     await session.execute(
                         select(WebhookDelivery.id)
-                        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                        .where(due, Webhook.active.is_(True), ~waits)
+                        .where(due, WebhookDelivery.webhook_id == hook_id, ~waits)
                         .order_by(WebhookDelivery.id)
-                        .limit(room)
-                        .with_for_update(skip_locked=True, of=WebhookDelivery)
+                        .limit(want)
+                        .with_for_update(skip_locked=True)
                     )
                 ).scalars()
-            )
             if not ids:
                 return []
             await session.execute(
@@ -142,6 +167,7 @@ class WebhookLane:
             rows = (
                 await session.execute(
                     select(
+                        WebhookDelivery.webhook_id,
                         WebhookDelivery.id,
                         WebhookDelivery.uid,
                         WebhookDelivery.event,
@@ -155,7 +181,7 @@ class WebhookLane:
                     .order_by(WebhookDelivery.id)
                 )
             ).all()
-        return [(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], until)) for r in rows]
+        return [(r[0], (r[1], r[2], r[3], r[4], r[5], r[6], (r[7], until))) for r in rows]
 
     async def _send(
         self, row_id: int, uid: str, name: str, body: str, url: str, attempts: int, extra: Any

@@ -26,11 +26,14 @@ class Receiver:
     def __init__(self) -> None:
         self.got: list[tuple[dict[str, str], bytes]] = []
         self.failing = False
+        self.hold: asyncio.Event | None = None  # set: answers wait for it (a slow receiver)
         self.port = 0
         self._runner: web.AppRunner | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         self.got.append((dict(request.headers), await request.read()))
+        if self.hold is not None:
+            await self.hold.wait()
         if self.failing:
             return web.Response(status=500, text="boom: database locked")
         return web.Response(text="ok")
@@ -358,3 +361,40 @@ async def test_a_bot_escalation_on_web_chat_is_announced(
         assert verify(secret, got["_headers"]["X-Kefu-Signature"], got["_raw"], int(time.time()))
     finally:
         await receiver.stop()
+
+
+async def test_a_slow_receiver_does_not_hold_the_other_webhooks(
+    make_api_client: Any, aiohttp_client: Any
+) -> None:
+    # Two sends in flight at most; the slow receiver would hold both for 30 s without the
+    # per-webhook cap.
+    api_client = await make_api_client(webhook_concurrency=2, webhook_timeout_seconds=30.0)
+    slow, fast = Receiver(), Receiver()
+    slow.hold = asyncio.Event()
+    slow_url, fast_url = await slow.start(), await fast.start()
+    try:
+        await subscribe(api_client, slow_url, ["ticket.created"])
+        await subscribe(api_client, fast_url, ["ticket.created"])
+        token = await mint(api_client, ["tickets:write"])
+        erp = await aiohttp_client(api_client.server)
+        for i in range(3):
+            await open_ticket(erp, token, f"s{i}@example.cn")
+
+        async def fast_done() -> bool:
+            return len(fast.got) == 3
+
+        await until(fast_done, seconds=10.0)
+        assert len(slow.got) == 1  # still waiting on the first answer
+        slow.hold.set()
+
+        async def all_sent() -> bool:
+            rows = await deliveries(api_client)
+            return len(rows) == 6 and all(r.status == "sent" for r in rows)
+
+        await until(all_sent)
+        assert len(slow.got) == 3
+    finally:
+        if slow.hold is not None:
+            slow.hold.set()
+        await slow.stop()
+        await fast.stop()
