@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import handlers
 from bot.handlers import Searcher, UrgencyCheck
 from bot.language import detect
-from bot.router import Context, Router
+from bot.router import Context, Handler, Router
 from bot.ticket_status import TicketLookup, make_ticket_status
 from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
@@ -18,6 +18,7 @@ def build_router(
     urgent: UrgencyCheck | None = None,
     safety_category: str = "safety",
     tickets: TicketLookup | None = None,
+    orders: Handler | None = None,
 ) -> Router:
     """The handlers in order: first match wins, the knowledge base is the catch-all."""
     router = Router()
@@ -29,6 +30,8 @@ def build_router(
     router.add("pick", handlers.make_pick(kb))
     router.add("human", handlers.human_request)
     router.add("greeting", handlers.greeting)
+    if orders is not None:
+        router.add("orders", orders)
     router.add(
         "kb", handlers.make_kb(kb, max_misses=bot.max_misses, choices=kb_settings.clarify_choices)
     )
@@ -46,8 +49,11 @@ class Bot:
         urgent: UrgencyCheck | None = None,
         safety_category: str = "safety",
         tickets: TicketLookup | None = None,
+        orders: Handler | None = None,
     ) -> None:
-        self.router = build_router(kb, bot, kb_settings, urgent, safety_category, tickets)
+        self.router = build_router(
+            kb, bot, kb_settings, urgent, safety_category, tickets, orders=orders
+        )
 
     async def respond(self, turn: TurnInput) -> BotTurn:
         """Run the router on ``turn``."""

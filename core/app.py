@@ -17,16 +17,21 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import func, select
 
+from api import routes as api_routes
+from bot.orders import OrderLookup, make_orders
+from bot.router import Handler
 from bot.service import Bot
 from channels.base import ChannelAdapter
 from channels.registry import ADAPTERS
 from core.attachments import AttachmentStore
 from core.config import Settings
+from core.contacts import contact_keys
 from core.context import SERVICES, Services
 from core.db import Database, upgrade
 from core.events import Events
 from core.metrics import METRICS, Metrics, http_metrics
 from core.models import Agent
+from core.notes import add_note
 from core.outbox import OutboxDispatcher, Sender
 from core.pipeline import TurnPipeline
 from core.recovery import TurnRecovery
@@ -111,6 +116,7 @@ def create_app(
             first_message_check(settings.triage),
             settings.triage.safety_category,
             TicketStatus(db, settings.sla.timezone),
+            orders=order_handler(settings, db),
         ),
         handoff,
         settings.bot,
@@ -161,6 +167,7 @@ def create_app(
         ),
     )
     unanswered_routes.setup(app)
+    api_routes.setup(app, coord.limits, senders)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)
@@ -203,6 +210,17 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(drain)
     return app
+
+
+def order_handler(settings: Settings, db: Database) -> Handler | None:
+    """The bot's order lookup when ``[orders] url_template`` names the order system."""
+    if not settings.orders.url_template:
+        return None
+    return make_orders(
+        OrderLookup(settings.orders),
+        lambda conversation_id: contact_keys(db, conversation_id),
+        lambda conversation_id, text: add_note(db, conversation_id, text),
+    )
 
 
 async def seed_demo(db: Database, kb: KnowledgeBase) -> None:

@@ -320,6 +320,55 @@ def parse_retention(lines: list[str]) -> tuple[RetentionRule, ...]:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """The public REST API (``/api/v1``) and the outgoing webhooks."""
+
+    rate_limit_per_minute: int = _opt(
+        600, lo=1, hi=1_000_000, doc="default calls per minute of a new API token"
+    )
+    idempotency_hours: float = _opt(
+        24.0, lo=0.1, hi=24 * 30, doc="how long a POST's Idempotency-Key is remembered"
+    )
+    webhook_timeout_seconds: float = _opt(10.0, lo=0.1, hi=120.0)
+    webhook_max_attempts: int = _opt(
+        12, lo=1, hi=1000, doc="failed tries of one delivery before the webhook is disabled"
+    )
+    webhook_base_delay_seconds: float = _opt(10.0, lo=0.01, hi=3600.0)
+    webhook_max_delay_seconds: float = _opt(3600.0, lo=0.01, hi=86_400.0)
+    webhook_poll_seconds: float = _opt(1.0, lo=0.01, hi=60.0)
+    webhook_concurrency: int = _opt(8, lo=1, hi=256, doc="deliveries in flight per worker")
+
+
+@dataclass(frozen=True)
+class OrdersSettings:
+    """The order lookup connector: the company's order system, asked by the bot."""
+
+    url_template: str = _opt(
+        "", doc="e.g. https://erp.example.cn/api/orders/{order}; empty: the bot does not look up"
+    )
+    auth_header: str = _opt("", doc='sent with every lookup, e.g. "Authorization: Bearer ..."')
+    timeout_seconds: float = _opt(
+        3.0, lo=0.1, hi=4.0, doc="a slower answer is given up (WeChat allows 5 s a turn)"
+    )
+    cache_seconds: float = _opt(300.0, lo=0.0, hi=86_400.0, doc="an order found is kept this long")
+    order_pattern: str = _opt(
+        r"[A-Za-z]{0,4}\d{4,20}", doc="what an order number looks like in a message (regex)"
+    )
+    field_map: list[str] = _opt(
+        [
+            "status=data.status_text",
+            "carrier=data.logistics.company",
+            "tracking=data.logistics.tracking_no",
+            "eta=data.eta",
+            "phone=data.buyer.mobile",
+            "email=data.buyer.email",
+        ],
+        doc='"field=dotted.path" in the answer: status (required), carrier, tracking, eta, '
+        "warranty_until, phone, email (phone/email: whose order it is)",
+    )
+
+
+@dataclass(frozen=True)
 class ChannelInfo:
     """One channel's metadata and per-channel defaults, declared once in the channel's folder.
 
@@ -425,6 +474,8 @@ class Settings:
     source: str = ""
     channels: tuple[ChannelInfo, ...] = ()  # from the channel registry, not from the file
     notices: NoticeSettings = field(default_factory=NoticeSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    orders: OrdersSettings = field(default_factory=OrdersSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -465,7 +516,7 @@ SHORT_ENV = {
     "KEFU_LOG_FORMAT": ("server", "log_format"),
     "KEFU_EMBEDDER": ("kb", "embedder"),
 }
-SECRET_KEYS = {("server", "secret_key"), ("server", "metrics_token")}
+SECRET_KEYS = {("server", "secret_key"), ("server", "metrics_token"), ("orders", "auth_header")}
 
 
 SECTIONS: dict[str, type] = {
@@ -483,6 +534,8 @@ SECTIONS: dict[str, type] = {
     "tickets": TicketSettings,
     "privacy": PrivacySettings,
     "notices": NoticeSettings,
+    "api": ApiSettings,
+    "orders": OrdersSettings,
 }
 
 

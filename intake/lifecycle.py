@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.acting import VIA
 from core.errors import Conflict
 from core.models import Ticket, TicketEvent, utcnow
 from intake import customer_notices
@@ -89,6 +90,9 @@ def audit(
 ) -> None:
     """Record one change on the ticket's audit trail (who, what, when), and the notice the
     customer gets of it, if any (intake/customer_notices.py)."""
+    via = VIA.get()
+    if via is not None:
+        detail.setdefault("via", via)
     session.add(
         TicketEvent(
             ticket_id=ticket.id, actor=actor, agent_id=agent_id, action=action, detail=detail

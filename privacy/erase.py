@@ -40,6 +40,7 @@ from core.models import (
     ContactIdentity,
     Conversation,
     Feedback,
+    IdempotencyKey,
     ImportItem,
     Inbox,
     KbEntry,
@@ -48,6 +49,7 @@ from core.models import (
     OutboxItem,
     Ticket,
     TicketEvent,
+    WebhookDelivery,
     utcnow,
 )
 from privacy import trail
@@ -129,6 +131,7 @@ async def _redact(
     counts: dict[str, int] = {}
     texts: list[str] = []
     keys: set[str] = set()
+    said = [v for v in (contact.name, contact.email, contact.phone) if v]
     contact.name, contact.email, contact.phone = ERASED_NAME, None, None
     contact.company, contact.note = None, None
     inboxes = {i.id: i.name for i in (await session.execute(select(Inbox))).scalars()}
@@ -164,6 +167,7 @@ async def _redact(
                     delete(ChannelState).where(ChannelState.inbox == inbox, ChannelState.key == key)
                 )
                 states += 1
+        said.append(ident.external_id)
         ident.external_id = f"erased:{uuid.uuid4().hex}"
         counts["identities"] = counts.get("identities", 0) + 1
     counts["channel_state"] = states
@@ -179,7 +183,40 @@ async def _redact(
         counts.update(done.counts)
         keys, texts, kb_kept = done.keys, done.texts, done.kb_kept
         counts["import_history"] = await _import_history(session, cid, conv_ids)
+    counts["api_bodies"] = await _api_bodies(session, cid, conv_ids, [*said, *texts])
     return counts, keys, texts, kb_kept
+
+
+async def _api_bodies(
+    session: AsyncSession, cid: int, conv_ids: list[int], needles: list[str]
+) -> int:
+    """Empty what the public API kept that quotes the person (api/): the responses stored for
+    idempotent replays (deleted: a repeat runs again) and webhook payloads (kept as an
+    ``{"erased": true}`` body, so the receiver still learns that the event happened).
+
+    A payload is theirs when it names their contact or one of their conversations (compact
+    JSON, as ``api/webhooks.py`` writes it: ``"contact_id":7,``), or quotes what they are
+    called or wrote (three characters at least, so a common word cannot match everyone)."""
+    words = sorted({n for n in needles if len(n) >= 3})
+    refs = [f'"contact_id":{cid}{end}' for end in (",", "}")]
+    refs += [f'"conversation_id":{c}{end}' for c in conv_ids for end in (",", "}")]
+    done = 0
+    for i in range(0, max(len(words), len(refs)), 50):
+        quoted = [WebhookDelivery.body.contains(w) for w in words[i : i + 50]]
+        named = [WebhookDelivery.body.contains(r) for r in refs[i : i + 50]]
+        if quoted or named:
+            hooks = await session.execute(
+                update(WebhookDelivery).where(or_(*quoted, *named)).values(body='{"erased": true}')
+            )
+            done += int(getattr(hooks, "rowcount", 0) or 0)
+        if quoted:
+            replays = await session.execute(
+                delete(IdempotencyKey).where(
+                    or_(*(IdempotencyKey.body.contains(w) for w in words[i : i + 50]))
+                )
+            )
+            done += int(getattr(replays, "rowcount", 0) or 0)
+    return done
 
 
 @dataclass

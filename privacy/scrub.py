@@ -46,6 +46,8 @@ TOUCHED = (
     "import_items",
     "channel_state",
     "message_search",
+    "api_idempotency",
+    "webhook_deliveries",
 )
 CHECKPOINT_WAIT_SECONDS = 30.0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"core", "bot", "channels", "intake", "kb", "handoff"}
+OURS = {"core", "bot", "channels", "intake", "kb", "handoff", "api"}
 ALLOWED = {
     "core": {"core"},
     "channels": {"core", "channels"},
@@ -16,6 +16,7 @@ ALLOWED = {
     "bot": {"core", "kb", "bot"},
     "intake": {"core", "intake"},
     "handoff": {"core", "intake", "kb", "handoff"},
+    "api": {"core", "intake", "kb", "handoff", "api"},
 }
 WIRING = {"core/app.py", "core/cli.py"}
 

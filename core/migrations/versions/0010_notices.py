@@ -1,7 +1,7 @@
 """customer_notices: changes the customer is told about, sent in batches
 
 Revision ID: 0010_notices
-Revises: 0008_inbound
+Revises: 0009_desk
 Create Date: 2026-12-03
 
 A ticket moved to pending, reopened, or raised in priority records a notice in the same

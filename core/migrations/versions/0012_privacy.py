@@ -1,7 +1,7 @@
 """Personal data: the access trail, export jobs, and the mark of an erased contact
 
 Revision ID: 0012_privacy
-Revises: 0008_inbound
+Revises: 0011_api
 Create Date: 2026-12-03
 
 ``privacy_trail`` records who viewed, revealed, exported or erased a customer's data (PIPL:
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_privacy"
-down_revision = "0010_notices"
+down_revision = "0011_api"
 branch_labels = None
 depends_on = None
 

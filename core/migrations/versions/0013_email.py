@@ -1,7 +1,7 @@
 """messages: a partial index on no_reply for the console's "not answered, and why" list
 
 Revision ID: 0013_email
-Revises: 0008_inbound
+Revises: 0012_privacy
 Create Date: 2026-12-03
 
 Agents filter the messages nobody answers (auto-replies, bounces, lists, no usable sender,

@@ -1,0 +1,81 @@
+"""The knowledge base over the public API: entries created, edited and published by another
+system (a product catalogue, a documentation site) through kb's one write API.
+
+Changes are authored as the token's admin, named with the token (``Admin (API: docs-sync)``)
+in the entry's history, and published entries reach the bot's index at once, as from the
+console.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.auth import Caller, Handler, endpoint
+from api.v1_routes import body_json
+from core.errors import BadRequest
+from core.web import json_response
+from kb.authoring import Author
+from kb.routes import AUTHORING, _entry_from, _version, entry_json, version_json
+
+STATUS_OF = {"publish": "published", "archive": "archived", "unpublish": "draft"}
+
+
+def _author(caller: Caller) -> Author:
+    return Author(
+        id=caller.agent.id, name=f"{caller.agent.name} (API: {caller.name})", role=caller.agent.role
+    )
+
+
+@endpoint("kb", "write")
+async def post_entry(request: web.Request, caller: Caller) -> web.Response:
+    """POST /api/v1/kb/entries {"question","answer","similar"?,"category"?,"publish"?}."""
+    body = await body_json(request)
+    publish = body.get("publish", False)
+    if not isinstance(publish, bool):
+        raise BadRequest("publish must be true or false.", code="bad_publish")
+    record = await request.app[AUTHORING].create(
+        _entry_from(body), _author(caller), publish=publish
+    )
+    return json_response({"entry": entry_json(record)}, status=201)
+
+
+@endpoint("kb", "read")
+async def get_entry(request: web.Request, caller: Caller) -> web.Response:
+    """GET /api/v1/kb/entries/{id}: the entry and its history."""
+    record, history = await request.app[AUTHORING].get(request.match_info["id"])
+    return json_response(
+        {"entry": entry_json(record), "history": [version_json(v) for v in history]}
+    )
+
+
+@endpoint("kb", "write")
+async def put_entry(request: web.Request, caller: Caller) -> web.Response:
+    """PUT /api/v1/kb/entries/{id} {..., "version"?}: 409 when someone changed it since."""
+    body = await body_json(request)
+    entry = _entry_from(body, request.match_info["id"])
+    record = await request.app[AUTHORING].edit(entry, _author(caller), version=_version(body))
+    return json_response({"entry": entry_json(record)})
+
+
+def _status(action: str) -> Handler:
+    """POST /api/v1/kb/entries/{id}/<action> {"version"?}: publish, archive or unpublish."""
+
+    @endpoint("kb", "write")
+    async def post_status(request: web.Request, caller: Caller) -> web.Response:
+        body = await body_json(request)
+        record = await request.app[AUTHORING].set_status(
+            request.match_info["id"], STATUS_OF[action], _author(caller), version=_version(body)
+        )
+        return json_response({"entry": entry_json(record)})
+
+    return post_status
+
+
+def setup(app: web.Application) -> None:
+    """Mount ``/api/v1/kb``."""
+    r = app.router
+    r.add_post("/api/v1/kb/entries", post_entry)
+    r.add_get("/api/v1/kb/entries/{id}", get_entry)
+    r.add_put("/api/v1/kb/entries/{id}", put_entry)
+    for action in STATUS_OF:
+        r.add_post(f"/api/v1/kb/entries/{{id}}/{action}", _status(action))

@@ -1,0 +1,391 @@
+"""Typed queries of the public API: contacts, tickets opened by other systems, listings.
+
+Tickets opened through the API follow the same rules as the bot's escalations: one open
+ticket per conversation, triage when no priority is given, SLA due times from the policies,
+an audit trail entry, and the conversation queued for an agent. A ticket for a customer who
+has never written (an order system's complaint, say) gets a conversation on the ``api``
+inbox (see ``api.inbox``): its public replies are relayed by the system that opened it.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.inbox import API_CHANNEL
+from core.config import PRIORITIES, Settings
+from core.conversations import add_reply, find_identity, inbox_id, lock_conversation
+from core.db import next_counter
+from core.errors import BadRequest, Conflict, NotFound
+from core.models import Contact, ContactIdentity, Conversation, Ticket, utcnow
+from intake.imports.cleaning import Invalid, clean_email, clean_phone
+from intake.lifecycle import STATUSES, audit
+from intake.sla import SlaClock
+from intake.tickets import FIRST_TICKET_NUMBER, open_ticket
+from intake.triage import triage
+
+TIERS = ("normal", "vip")
+CONTACT_FIELDS = ("name", "email", "phone", "company", "note", "tier", "language")
+
+
+def is_count(raw: str) -> bool:
+    """Whether a query value is a positive whole number of sane size (ASCII digits only:
+    ``int()`` refuses "²" and very long numbers, which must be a 400, never a 500)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) > 0
+
+
+def contact_json(c: Contact) -> dict[str, Any]:
+    """A contact as the public API shows it."""
+    return {
+        "id": c.id,
+        "name": c.name,
+        "email": c.email,
+        "phone": c.phone,
+        "company": c.company,
+        "note": c.note,
+        "tier": c.tier,
+        "language": c.language,
+        "created_at": c.created_at.isoformat(),
+        "updated_at": c.updated_at.isoformat() if c.updated_at else None,
+    }
+
+
+def contact_fields(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """The contact fields of a request body, cleaned; BadRequest names the bad one."""
+    out: dict[str, Any] = {}
+    for key in CONTACT_FIELDS:
+        if key not in body:
+            continue
+        value = body[key]
+        if value is None and key not in ("name", "tier"):
+            out[key] = None
+            continue
+        if not isinstance(value, str):
+            raise BadRequest(f"{key} must be a string.", code="bad_contact")
+        try:
+            if key == "email":
+                out[key] = clean_email(value) or None
+            elif key == "phone":
+                out[key] = clean_phone(value) or None
+            elif key == "tier":
+                if value not in TIERS:
+                    raise Invalid(f"tier must be one of {', '.join(TIERS)}")
+                out[key] = value
+            elif key == "language":
+                if value not in ("zh", "en"):
+                    raise Invalid("language must be zh or en")
+                out[key] = value
+            else:
+                limit = 200 if key in ("name", "company") else 5000
+                if len(value) > limit:
+                    raise Invalid(f"{key} is longer than {limit} characters")
+                out[key] = value.strip()
+        except Invalid as err:
+            raise BadRequest(f"{err}.", code="bad_contact") from None
+    if not partial and not (out.get("email") or out.get("phone") or out.get("name")):
+        raise BadRequest("Give at least a name, an email or a phone.", code="bad_contact")
+    return out
+
+
+async def find_contacts(
+    session: AsyncSession, *, email: str | None, phone: str | None
+) -> list[Contact]:
+    """Contacts with this email or phone (after the same cleaning as on create)."""
+    conds = []
+    try:
+        if email:
+            conds.append(Contact.email == clean_email(email))
+        if phone:
+            conds.append(Contact.phone == clean_phone(phone))
+    except Invalid as err:
+        raise BadRequest(f"{err}.", code="bad_query") from None
+    if not conds:
+        raise BadRequest("Give phone= or email= to find contacts.", code="bad_query")
+    rows = await session.execute(select(Contact).where(or_(*conds)).order_by(Contact.id).limit(50))
+    return list(rows.scalars())
+
+
+async def create_contact(session: AsyncSession, fields: dict[str, Any]) -> Contact:
+    """A new contact; Conflict (with the existing id) when the email or phone is known."""
+    existing = await _same_person(session, fields)
+    if existing is not None:
+        raise Conflict(
+            f"Contact {existing.id} already has this email or phone. "
+            f"该邮箱或手机号已属于联系人 {existing.id}。",
+            code="contact_exists",
+        )
+    contact = Contact(**{"name": "", **fields})
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def _same_person(session: AsyncSession, fields: dict[str, Any]) -> Contact | None:
+    conds = [getattr(Contact, k) == fields[k] for k in ("email", "phone") if fields.get(k)]
+    if not conds:
+        return None
+    return (
+        await session.execute(select(Contact).where(or_(*conds)).order_by(Contact.id).limit(1))
+    ).scalar_one_or_none()
+
+
+async def update_contact(session: AsyncSession, contact_id: int, fields: dict[str, Any]) -> Contact:
+    """Change a contact's fields; Conflict when the new email/phone is someone else's."""
+    contact = await session.get(Contact, contact_id, with_for_update=True)
+    if contact is None:
+        raise NotFound("There is no such contact.")
+    other = await _same_person(session, fields)
+    if other is not None and other.id != contact.id:
+        raise Conflict(
+            f"Contact {other.id} already has this email or phone.", code="contact_exists"
+        )
+    for key, value in fields.items():
+        setattr(contact, key, value if value is not None or key != "name" else "")
+    contact.updated_at = utcnow()
+    return contact
+
+
+async def contact_for_ticket(session: AsyncSession, spec: Any) -> Contact:
+    """The ticket's contact: by ``id``, else the one with the email/phone, else a new one."""
+    if not isinstance(spec, dict):
+        raise BadRequest(
+            'contact must be an object: {"id"} or {"name","email","phone"}.', code="bad_contact"
+        )
+    if "id" in spec:
+        cid = spec["id"]
+        if not isinstance(cid, int) or isinstance(cid, bool):
+            raise BadRequest("contact.id must be a number.", code="bad_contact")
+        contact = await session.get(Contact, cid) if 0 < cid < 2**31 else None
+        if contact is None:
+            raise NotFound(f"Contact {cid} does not exist.")
+        return contact
+    fields = contact_fields(spec, partial=False)
+    return await _same_person(session, fields) or await create_contact(session, fields)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket request, validated."""
+
+    subject: str
+    text: str
+    priority: str | None
+    category: str | None
+    conversation_id: int | None
+
+
+def new_ticket(body: dict[str, Any]) -> NewTicket:
+    """Validate ``POST /api/v1/tickets``; BadRequest names the field."""
+    subject, text = body.get("subject", ""), body.get("text", "")
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 255:
+        raise BadRequest("subject must be 1-255 characters.", code="bad_subject")
+    if not isinstance(text, str) or len(text) > 20_000:
+        raise BadRequest("text must be a string of at most 20000 characters.", code="bad_text")
+    priority = body.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        raise BadRequest(f"priority must be one of {', '.join(PRIORITIES)}.", code="bad_priority")
+    kind = body.get("type", body.get("category"))
+    if kind is not None and (not isinstance(kind, str) or not 0 < len(kind) <= 64):
+        raise BadRequest("type must be 1-64 characters.", code="bad_type")
+    conv = body.get("conversation_id")
+    if conv is not None and (
+        not isinstance(conv, int) or isinstance(conv, bool) or not 0 < conv < 2**31
+    ):
+        raise BadRequest("conversation_id must be a conversation's id.", code="bad_conversation")
+    return NewTicket(subject.strip(), text.strip(), priority, kind, conv)
+
+
+async def open_api_ticket(
+    session: AsyncSession, settings: Settings, clock: SlaClock, req: NewTicket, contact: Contact
+) -> tuple[Ticket, Conversation]:
+    """Open a ticket for ``contact`` (on the given conversation, else on the ``api`` inbox)."""
+    if req.conversation_id is not None:
+        conv = await lock_conversation(session, req.conversation_id)
+        if conv.contact_id != contact.id:
+            raise BadRequest(
+                "The conversation belongs to another contact.", code="bad_conversation"
+            )
+        existing = await open_ticket(session, conv.id)
+        if existing is not None:
+            raise Conflict(
+                f"Ticket #{existing.number} is already open on this conversation.",
+                code="ticket_open",
+            )
+    else:
+        inbox = await inbox_id(session, API_CHANNEL, API_CHANNEL)
+        identity = await find_identity(session, API_CHANNEL, inbox, f"contact:{contact.id}")
+        if identity is None:
+            identity = ContactIdentity(
+                contact_id=contact.id,
+                channel=API_CHANNEL,
+                inbox_id=inbox,
+                external_id=f"contact:{contact.id}",
+            )
+            session.add(identity)
+            await session.flush()
+        conv = Conversation(
+            contact_id=contact.id,
+            inbox_id=inbox,
+            identity_id=identity.id,
+            channel=API_CHANNEL,
+            owner="queued",
+            language=contact.language,
+            bot_state={},
+        )
+        session.add(conv)
+        await session.flush()
+    t = triage(
+        f"{req.subject}\n{req.text}", settings.triage, tier=contact.tier, channel=conv.channel
+    )
+    priority = req.priority or t.priority
+    now = utcnow()
+    await clock.refresh(session)
+    first_due, res_due = clock.due_times(priority, contact.tier, now)
+    ticket = Ticket(
+        number=await next_counter(session, "ticket_number", start=FIRST_TICKET_NUMBER),
+        conversation_id=conv.id,
+        status="new",
+        priority=priority,
+        category=req.category or t.category,
+        subject=req.subject[:255],
+        reason="api",
+        transcript=req.text,
+        channel=conv.channel,
+        tier=contact.tier,
+        sentiment=t.sentiment,
+        skills=list(t.skills),
+        first_response_due=first_due,
+        resolution_due=res_due,
+        created_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    audit(session, ticket, "created", actor="system", reason="api", priority=priority)
+    if conv.owner in ("bot", "resolved"):
+        conv.owner, conv.assignee_id, conv.resolved_at = "queued", None, None
+    if req.text:
+        # The description stays inside kefu: a note for the agents, never sent anywhere.
+        await add_reply(
+            session, conv, sender="system", private=True, text=f"{req.subject}\n\n{req.text}"
+        )
+    return ticket, conv
+
+
+def encode_cursor(ticket_id: int) -> str:
+    """An opaque cursor: the last ticket id seen."""
+    return base64.urlsafe_b64encode(f"t{ticket_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str) -> int:
+    """The ticket id inside a cursor; BadRequest when it is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        value = int(text[1:]) if text.startswith("t") else 0
+    except (ValueError, UnicodeDecodeError):
+        value = 0
+    if not 0 < value < 2**31:
+        raise BadRequest(
+            "cursor is not valid; use next_cursor of the last page.", code="bad_cursor"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """Filters of ``GET /api/v1/tickets``."""
+
+    status: str | None = None
+    priority: str | None = None
+    assignee_id: int | None = None
+    contact_id: int | None = None
+    cursor: int | None = None
+    limit: int = 50
+
+
+def ticket_filter(query: Any) -> TicketFilter:
+    """Validate the query of a ticket listing; BadRequest names the bad parameter."""
+
+    def number(name: str) -> int | None:
+        raw = query.get(name)
+        if raw is None or raw == "":
+            return None
+        if not is_count(raw) or not 0 < int(raw) < 2**31:
+            raise BadRequest(f"{name} must be a positive whole number.", code="bad_query")
+        return int(raw)
+
+    status, priority = query.get("status") or None, query.get("priority") or None
+    if status is not None and status not in STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.", code="bad_query")
+    if priority is not None and priority not in PRIORITIES:
+        raise BadRequest(f"priority must be one of {', '.join(PRIORITIES)}.", code="bad_query")
+    limit = number("limit") or 50
+    cursor = query.get("cursor")
+    return TicketFilter(
+        status,
+        priority,
+        number("assignee_id"),
+        number("contact_id"),
+        decode_cursor(cursor) if cursor else None,
+        min(limit, 200),
+    )
+
+
+async def list_tickets(
+    session: AsyncSession, f: TicketFilter
+) -> tuple[list[tuple[Ticket, int]], str | None]:
+    """A page of (ticket, contact id), newest first, and the cursor of the next page."""
+    stmt = (
+        select(Ticket, Conversation.contact_id)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .order_by(Ticket.id.desc())
+        .limit(f.limit + 1)
+    )
+    if f.status:
+        stmt = stmt.where(Ticket.status == f.status)
+    if f.priority:
+        stmt = stmt.where(Ticket.priority == f.priority)
+    if f.assignee_id:
+        stmt = stmt.where(Ticket.assignee_id == f.assignee_id)
+    if f.contact_id:
+        stmt = stmt.where(Conversation.contact_id == f.contact_id)
+    if f.cursor:
+        stmt = stmt.where(Ticket.id < f.cursor)
+    rows = [(t, int(cid)) for t, cid in (await session.execute(stmt)).all()]
+    more = len(rows) > f.limit
+    rows = rows[: f.limit]
+    return rows, encode_cursor(rows[-1][0].id) if more and rows else None
+
+
+async def merge_contacts(session: AsyncSession, source_id: int, target_id: int) -> Contact:
+    """Merge contact ``source_id`` into ``target_id``: its identities and conversations move
+    (so the customer's channels and tickets follow), blank fields of the target are filled
+    from it, and it is deleted. The target keeps its own values where it has them."""
+    if source_id == target_id:
+        raise Conflict("A contact cannot be merged into itself.", code="merge_self")
+    source = await session.get(Contact, source_id, with_for_update=True)
+    target = await session.get(Contact, target_id, with_for_update=True)
+    if source is None or target is None:
+        raise NotFound(f"Contact {source_id if source is None else target_id} does not exist.")
+    for key in ("name", "email", "phone", "company", "note", "language"):
+        if not getattr(target, key) and getattr(source, key):
+            setattr(target, key, getattr(source, key))
+    if source.tier == "vip":
+        target.tier = "vip"
+    await session.execute(
+        update(ContactIdentity)
+        .where(ContactIdentity.contact_id == source_id)
+        .values(contact_id=target_id)
+    )
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.contact_id == source_id)
+        .values(contact_id=target_id)
+    )
+    target.updated_at = utcnow()
+    await session.flush()
+    await session.delete(source)
+    return target

@@ -1,0 +1,336 @@
+"""Outgoing webhooks: subscriptions, the events they get, and how deliveries are signed.
+
+Events are read off the ticket audit trail, which every ticket change already writes
+(``intake.lifecycle.audit``): a listener turns each new ``TicketEvent`` into one delivery row
+per subscribed webhook *in the same flush*, so a delivery exists exactly when the change
+was committed (a rolled-back change sends nothing, a committed one is never lost) and the
+message path gains no network call. ``api.webhook_lane`` sends the rows.
+
+Signature: ``X-Kefu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">``
+with the webhook's secret; receivers recompute it and refuse a ``t`` older than a few
+minutes (a replayed request). ``X-Kefu-Delivery`` is the delivery's id, the same on every
+retry, for receivers to drop duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.errors import BadRequest, Conflict, NotFound
+from core.models import (
+    Conversation,
+    Ticket,
+    TicketEvent,
+    Webhook,
+    WebhookDelivery,
+    utcnow,
+)
+from handoff.routes import ticket_brief
+
+# audit action -> webhook events (a resolution is also a status change)
+EVENT_OF: dict[str, tuple[str, ...]] = {
+    "created": ("ticket.created",),
+    "escalated": ("conversation.escalated",),
+    "status": ("ticket.status_changed",),
+    "takeover": ("ticket.assigned",),
+    "assigned": ("ticket.assigned",),
+    "transferred": ("ticket.assigned",),
+    "released": ("ticket.updated",),
+    "priority": ("ticket.updated",),
+    "category": ("ticket.updated",),
+    "merged": ("ticket.updated",),
+    "csat": ("csat.submitted",),
+    "sla_warning": ("sla.warning",),
+    "sla_breach": ("sla.breach",),
+}
+EVENTS = (
+    "ticket.created",
+    "ticket.updated",
+    "ticket.status_changed",
+    "ticket.assigned",
+    "ticket.resolved",
+    "conversation.escalated",
+    "csat.submitted",
+    "sla.warning",
+    "sla.breach",
+)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``X-Kefu-Signature`` header value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300) -> bool:
+    """What a receiver does: the signature matches and ``t`` is recent (no replays)."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        t = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now - t) > tolerance:
+        return False
+    expected = sign(secret, t, body).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def events_for(action: str, detail: dict[str, Any]) -> tuple[str, ...]:
+    """The webhook events one audit entry stands for."""
+    names = EVENT_OF.get(action, ())
+    if action == "status" and detail.get("to") == "resolved":
+        names = (*names, "ticket.resolved")
+    if action == "created" and detail.get("reason") not in (None, "api"):
+        names = (*names, "conversation.escalated")  # the bot escalated: a first ticket
+    return names
+
+
+# -- capture: audit entries become delivery rows in the same flush -------------------------
+
+_wakers: dict[int, Callable[[], None]] = {}
+
+
+def add_waker(key: int, wake: Callable[[], None]) -> None:
+    """Call ``wake`` after a commit that queued deliveries (each running lane registers)."""
+    _wakers[key] = wake
+
+
+def remove_waker(key: int) -> None:
+    """Stop waking a lane that stopped."""
+    _wakers.pop(key, None)
+
+
+def _capture(session: Session, _context: Any, _instances: Any) -> None:
+    """before_flush: one delivery per new audit entry and subscribed webhook."""
+    entries = [o for o in session.new if isinstance(o, TicketEvent)]
+    if not entries:
+        return
+    with session.no_autoflush:
+        # Paused by an admin (inactive, no reason): nothing is queued. Disabled after
+        # failures (a reason): still queued, so re-enabling it delivers everything missed.
+        hooks = session.execute(
+            select(Webhook.id, Webhook.events).where(
+                (Webhook.active.is_(True)) | (Webhook.disabled_reason.is_not(None))
+            )
+        ).all()
+        if not hooks:
+            return
+        now = utcnow()
+        for entry in entries:
+            names = events_for(entry.action, entry.detail or {})
+            wanted = [(hid, n) for n in names for hid, evs in hooks if n in (evs or [])]
+            if not wanted:
+                continue
+            ticket = session.get(Ticket, entry.ticket_id)
+            if ticket is None:
+                continue
+            conv = session.get(Conversation, ticket.conversation_id)
+            data = {
+                "ticket": {
+                    **ticket_brief(ticket),
+                    "conversation_id": ticket.conversation_id,
+                    "contact_id": conv.contact_id if conv else None,
+                },
+                "change": {
+                    "action": entry.action,
+                    "actor": entry.actor,
+                    "agent_id": entry.agent_id,
+                    "detail": entry.detail or {},
+                },
+            }
+            for hook_id, name in wanted:
+                uid = str(uuid.uuid4())
+                body = {"id": uid, "event": name, "created_at": now.isoformat(), "data": data}
+                session.add(
+                    WebhookDelivery(
+                        uid=uid,
+                        webhook_id=hook_id,
+                        event=name,
+                        order_key=f"ticket:{ticket.id}",
+                        body=orjson.dumps(body).decode(),
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                session.info["kefu_webhooks"] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop("kefu_webhooks", False):
+        for wake in list(_wakers.values()):
+            wake()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("kefu_webhooks", None)
+
+
+def install() -> None:
+    """Listen to every session's flushes (once per process)."""
+    if not event.contains(Session, "before_flush", _capture):
+        event.listen(Session, "before_flush", _capture)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+
+
+# -- the admins' side --------------------------------------------------------------------
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def webhook_json(h: Webhook) -> dict[str, Any]:
+    """A webhook as the admin API shows it (never its secret)."""
+    return {
+        "id": h.id,
+        "url": h.url,
+        "events": list(h.events or []),
+        "active": h.active,
+        "disabled_reason": h.disabled_reason,
+        "created_at": _iso(h.created_at),
+        "updated_at": _iso(h.updated_at),
+    }
+
+
+def delivery_json(d: WebhookDelivery) -> dict[str, Any]:
+    """A delivery with its last response, for the console."""
+    return {
+        "id": d.id,
+        "uid": d.uid,
+        "webhook_id": d.webhook_id,
+        "event": d.event,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": _iso(d.next_attempt_at) if d.status == "pending" else None,
+        "last_status": d.last_status,
+        "last_response": d.last_response,
+        "last_error": d.last_error,
+        "delivered_at": _iso(d.delivered_at),
+        "created_at": _iso(d.created_at),
+    }
+
+
+def _url(raw: Any) -> str:
+    if not isinstance(raw, str) or len(raw) > 2000:
+        raise BadRequest("url must be an http(s) URL. 地址须为 http(s) 网址。", code="bad_url")
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRequest("url must be an http(s) URL. 地址须为 http(s) 网址。", code="bad_url")
+    return raw.strip()
+
+
+def _events(raw: Any) -> list[str]:
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(e, str) and e in EVENTS for e in raw)
+    ):
+        raise BadRequest(
+            f"events must be a non-empty list of: {', '.join(EVENTS)}. 请至少选择一个事件。",
+            code="bad_events",
+        )
+    return sorted(set(raw))
+
+
+class WebhookStore:
+    """The only door to ``webhooks`` and ``webhook_deliveries`` for the admin routes."""
+
+    events = EVENTS
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.wake: Callable[[], None] = lambda: None
+
+    async def create(self, url: Any, events: Any, created_by: int) -> tuple[dict[str, Any], str]:
+        """A new subscription and its signing secret (shown this once)."""
+        clean_url, clean_events = _url(url), _events(events)
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        async with self.db.transaction() as session:
+            hook = Webhook(
+                url=clean_url,
+                events=clean_events,
+                secret=secret,
+                active=True,
+                created_by=created_by,
+            )
+            session.add(hook)
+            await session.flush()
+            return webhook_json(hook), secret
+
+    async def all(self) -> list[dict[str, Any]]:
+        """Every subscription, with its state."""
+        async with self.db.reader() as session:
+            rows = (await session.execute(select(Webhook).order_by(Webhook.id))).scalars()
+            return [webhook_json(h) for h in rows]
+
+    async def update(self, hook_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Change the URL or events; ``active`` pauses it or enables it again."""
+        async with self.db.transaction() as session:
+            hook = await session.get(Webhook, hook_id, with_for_update=True)
+            if hook is None:
+                raise NotFound("There is no such webhook.")
+            if "url" in body:
+                hook.url = _url(body["url"])
+            if "events" in body:
+                hook.events = _events(body["events"])
+            if "active" in body:
+                if not isinstance(body["active"], bool):
+                    raise BadRequest("active must be true or false.", code="bad_active")
+                hook.active = body["active"]
+                hook.disabled_reason = None
+            return webhook_json(hook)
+
+    async def delete(self, hook_id: int) -> None:
+        """Remove a subscription and its deliveries."""
+        async with self.db.transaction() as session:
+            hook = await session.get(Webhook, hook_id)
+            if hook is None:
+                raise NotFound("There is no such webhook.")
+            await session.execute(
+                delete(WebhookDelivery).where(WebhookDelivery.webhook_id == hook_id)
+            )
+            await session.delete(hook)
+
+    async def deliveries(self, hook_id: int, limit: int) -> list[dict[str, Any]]:
+        """The webhook's latest deliveries, newest first."""
+        async with self.db.reader() as session:
+            if await session.get(Webhook, hook_id) is None:
+                raise NotFound("There is no such webhook.")
+            rows = (
+                await session.execute(
+                    select(WebhookDelivery)
+                    .where(WebhookDelivery.webhook_id == hook_id)
+                    .order_by(WebhookDelivery.id.desc())
+                    .limit(limit)
+                )
+            ).scalars()
+            return [delivery_json(d) for d in rows]
+
+    async def retry(self, delivery_id: int) -> dict[str, Any]:
+        """Send a delivery again now, same id and body; its webhook is enabled again."""
+        async with self.db.transaction() as session:
+            d = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
+            if d is None:
+                raise NotFound("There is no such delivery.")
+            if d.status == "sending":
+                raise Conflict("The delivery is being sent right now.", code="in_flight")
+            d.status, d.attempts, d.next_attempt_at = "pending", 0, utcnow()
+            hook = await session.get(Webhook, d.webhook_id)
+            if hook is not None and not hook.active:
+                hook.active, hook.disabled_reason = True, None
+            return delivery_json(d)
