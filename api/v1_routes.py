@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from api.auth import Caller, endpoint
@@ -33,7 +32,7 @@ from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, PayloadTooLarge
 from core.models import Agent, Contact, Conversation, Ticket
-from core.web import json_response, row_id
+from core.web import json_object, json_response, row_id
 from handoff.admin_routes import _period
 from handoff.desk import DeskActions
 from handoff.routes import HANDOFF, message_json, ticket_brief
@@ -50,15 +49,7 @@ async def body_json(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     if len(raw) > MAX_BODY:
         raise PayloadTooLarge(f"The request body is larger than {MAX_BODY} bytes.")
-    if not raw.strip():
-        return {}
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise BadRequest("The request body is not valid JSON.", code="bad_json") from None
-    if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object.", code="bad_json")
-    return data
+    return json_object(raw)
 
 
 def _path_int(request: web.Request, name: str, what: str) -> int:

@@ -52,6 +52,11 @@ async def read_json(request: web.Request, max_bytes: int = 65_536) -> dict[str, 
     raw = await request.content.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
+    return json_object(raw)
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """``raw`` as a JSON object (empty: ``{}``), or BadRequest."""
     if not raw.strip():
         return {}
     try:
