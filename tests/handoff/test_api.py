@@ -127,9 +127,11 @@ async def test_two_agents_take_over_at_once_exactly_one_wins(
 ) -> None:
     v = await queued_visitor(client)
     db = client.app[SERVICES].db
+    # Two plain agents (a supervisor or admin may claim a conversation another agent holds).
     await create_agent(db, "wang@kefu.local", "小王", "secret-1")
+    await create_agent(db, "li@kefu.local", "小李", "secret-2")
     other = await aiohttp_client(client.server)  # a second browser: its own cookie jar
-    await login(client)
+    await login(client, "li@kefu.local", "secret-2")
     await login(other, "wang@kefu.local", "secret-1")
     url = f"/api/agent/conversations/{v.conversation_id}/takeover"
     results = await asyncio.gather(
