@@ -32,6 +32,15 @@ def services_missing(what: str, err: BaseException) -> None:
     pytest.skip(msg)
 
 
+def shared_missing(what: str) -> None:
+    """Skip when ``../shared`` lacks ``what`` on a developer machine; fail in CI, where
+    ``../shared`` is always beside the checkout (a skip there would hide the test)."""
+    msg = f"{what} is not checked out beside the repository"
+    if REQUIRE_SERVICES:
+        pytest.fail(msg + " and KEFU_TEST_REQUIRE_SERVICES=1")
+    pytest.skip(msg)
+
+
 def make_settings(data_dir: Path, database_url: str = "", **sections: dict[str, Any]) -> Settings:
     """Settings for a test: its own data dir, no config file, no environment."""
     overrides: dict[str, dict[str, Any]] = {

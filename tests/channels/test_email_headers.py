@@ -24,6 +24,7 @@ from channels.email.parse import message_ids, parse_email
 from channels.email.wire import fold_ids, render
 from core.config import InboxSettings
 from tests.channels.email_support.sink import start_sink
+from tests.conftest import shared_missing
 
 # RFC 5322 A.2 (a reply to a reply), then the lengths that broke threading.
 RFC_IDS = ("1234@local.machine.example", "3456@example.net")
@@ -204,7 +205,7 @@ def test_a_reply_to_every_fixture_mail_cites_its_message_id_plainly() -> None:
     from tests.channels.test_email_corpus import FILES
 
     if len(FILES) < 800:
-        pytest.skip("../shared/fixtures/email is not checked out")
+        shared_missing("../shared/fixtures/email")
     cited = 0
     for path in FILES:
         mail = parse_email(path.read_bytes())

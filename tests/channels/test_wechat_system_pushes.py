@@ -23,7 +23,7 @@ from core.channel_store import read_state
 from core.config import InboxSettings
 from core.context import SERVICES
 from core.models import Contact, Conversation, Message
-from tests.conftest import make_settings
+from tests.conftest import make_settings, shared_missing
 
 TOKEN = "sysToken123"
 INBOX = "wx-sys"
@@ -43,7 +43,7 @@ SYSTEM = (
 @pytest.fixture
 async def client(database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any) -> Any:
     if not BODIES.is_dir():
-        pytest.skip(f"the shared WeChat fixtures are not at {BODIES}")
+        shared_missing(str(BODIES))
     options = {"token": TOKEN, "app_id": "wx0123456789abcdef", "app_secret": "s3cret"}
     settings = make_settings(tmp_path / "data", database_url)
     settings = dataclasses.replace(settings, inboxes=(InboxSettings(INBOX, "wechat", options),))
