@@ -28,6 +28,7 @@ import aiosmtplib
 import pytest
 from sqlalchemy import select
 
+from bench.common import shared_dir
 from channels.email.parse import message_ids, parse_email
 from core.config import Settings
 from core.models import Conversation, Message, OutboxItem
@@ -37,10 +38,7 @@ from tests.channels.email_support.sink import Received, start_sink
 from tests.conftest import shared_missing
 from tests.helpers import AGENT_HEADERS, login
 
-# ../shared beside the checkout (CI), /work/shared on a developer machine.
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "email"
-if not FIXTURES.is_dir():
-    FIXTURES = Path("/work/shared/fixtures/email")
+FIXTURES = shared_dir("fixtures/email")
 _MAILBOX = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
 NOT_MAIL = {".png", ".wav", ".py", ".md", ".html", ".gitignore", ".gitattributes"}
 

@@ -6,18 +6,16 @@ import base64
 from email.header import Header
 from email.message import EmailMessage
 from email.mime.text import MIMEText
-from pathlib import Path
 
 import pytest
 
+from bench.common import shared_dir
 from channels.email.charsets import decode_header
 from channels.email.compose import Outgoing, build_message, reply_subject
 from channels.email.content import html_to_text, trim_reply
 from channels.email.parse import parse_email
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "email"
-if not FIXTURES.is_dir():
-    FIXTURES = Path("/work/shared/fixtures/email")
+FIXTURES = shared_dir("fixtures/email")
 ALL = sorted(
     p for p in FIXTURES.rglob("*") if p.is_file() and p.name not in ("LICENSE", "README.md")
 )

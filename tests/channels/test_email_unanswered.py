@@ -9,13 +9,13 @@ lost-turn recovery then runs with no grace period; nothing may be said or queued
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiosmtplib
 import pytest
 from sqlalchemy import func, select
 
+from bench.common import shared_dir
 from core.config import Settings
 from core.models import Message, OutboxItem
 from core.recovery import TurnRecovery
@@ -23,9 +23,7 @@ from tests.channels.email_support.app import EmailEnv, customer_mail, free_port,
 from tests.channels.email_support.sink import start_sink
 from tests.helpers import AGENT_HEADERS, login
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "email"
-if not FIXTURES.is_dir():
-    FIXTURES = Path("/work/shared/fixtures/email")
+FIXTURES = shared_dir("fixtures/email")
 SISIMAI = FIXTURES / "sisimai" / "maildir" / "bsd"
 
 

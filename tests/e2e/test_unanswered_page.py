@@ -12,17 +12,15 @@ import base64
 import os
 import smtplib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from bench.common import shared_dir
 from tests.e2e.conftest import _free_port
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "email"
-if not FIXTURES.is_dir():
-    FIXTURES = Path("/work/shared/fixtures/email")
+FIXTURES = shared_dir("fixtures/email")
 HOSTILE = '<img src=x onerror="document.title=1">退货'
 
 
