@@ -33,8 +33,12 @@ from channels.email.parse import message_ids, parse_email
 from core.config import Settings
 from core.models import Conversation, Message, OutboxItem
 from core.recovery import TurnRecovery
-from tests.channels.email_support.app import ADDRESS, EmailEnv, free_port, with_email_inbox
-from tests.channels.email_support.sink import Received, start_sink
+from tests.channels.email_support.app import (
+    ADDRESS,
+    EmailEnv,
+    email_env,
+)
+from tests.channels.email_support.sink import Received
 from tests.conftest import shared_missing
 from tests.helpers import AGENT_HEADERS, login
 
@@ -79,19 +83,10 @@ async def env(
     demo_settings: Settings, database_url: str, embedder: Any, aiohttp_client: Any
 ) -> AsyncIterator[EmailEnv]:
     """The app on SQLite or PostgreSQL, its SMTP listener in, an SMTP sink out."""
-    from core.app import create_app
-
-    sink = await start_sink()
-    port = free_port()
     storage = dataclasses.replace(demo_settings.storage, database_url=database_url)
-    settings = with_email_inbox(
-        dataclasses.replace(demo_settings, storage=storage),
-        smtp_listen=f"127.0.0.1:{port}",
-        smtp_url=f"smtp://127.0.0.1:{sink.port}",
-    )
-    client = await aiohttp_client(create_app(settings, demo=True, embedder=embedder))
-    yield EmailEnv(client, sink, port)
-    await sink.close()
+    settings = dataclasses.replace(demo_settings, storage=storage)
+    async with email_env(settings, aiohttp_client, embedder, demo=True) as env:
+        yield env
 
 
 async def send_all(env: EmailEnv, files: list[Path], connections: int = 1) -> dict[Path, str]:

@@ -17,10 +17,9 @@ from tests.channels.email_support.app import (
     ADDRESS,
     EmailEnv,
     customer_mail,
-    free_port,
-    with_email_inbox,
+    email_env,
 )
-from tests.channels.email_support.sink import Received, start_sink
+from tests.channels.email_support.sink import Received
 from tests.helpers import AGENT_HEADERS, login
 
 CUSTOMER = "wang.fang@customer.example"
@@ -31,16 +30,8 @@ async def env(
     demo_settings: Settings, embedder: Any, aiohttp_client: Any
 ) -> AsyncIterator[EmailEnv]:
     """The app with an email inbox: SMTP listener in, the sink out."""
-    from core.app import create_app
-
-    sink = await start_sink()
-    port = free_port()
-    settings = with_email_inbox(
-        demo_settings, smtp_listen=f"127.0.0.1:{port}", smtp_url=f"smtp://127.0.0.1:{sink.port}"
-    )
-    client = await aiohttp_client(create_app(settings, embedder=embedder))
-    yield EmailEnv(client, sink, port)
-    await sink.close()
+    async with email_env(demo_settings, aiohttp_client, embedder) as env:
+        yield env
 
 
 async def settle(env: EmailEnv, conversation_id: int) -> list[Message]:

@@ -21,8 +21,8 @@ from tests.channels.email_support.app import (
     ADDRESS,
     EmailEnv,
     customer_mail,
+    email_env,
     free_port,
-    with_email_inbox,
 )
 from tests.channels.email_support.certs import make_pki
 from tests.channels.email_support.sink import start_sink
@@ -33,22 +33,10 @@ async def env(
     demo_settings: Settings, embedder: Any, aiohttp_client: Any
 ) -> AsyncIterator[EmailEnv]:
     """An app whose listener takes 200 KB mail and stores attachments up to 64 KB."""
-    from core.app import create_app
-
-    sink = await start_sink()
-    port = free_port()
-    settings = with_email_inbox(
-        demo_settings,
-        smtp_listen=f"127.0.0.1:{port}",
-        smtp_url=f"smtp://127.0.0.1:{sink.port}",
-        max_message_bytes=200_000,
-    )
-    settings = dataclasses.replace(
-        settings, storage=dataclasses.replace(settings.storage, max_attachment_bytes=64 * 1024)
-    )
-    client = await aiohttp_client(create_app(settings, embedder=embedder))
-    yield EmailEnv(client, sink, port)
-    await sink.close()
+    storage = dataclasses.replace(demo_settings.storage, max_attachment_bytes=64 * 1024)
+    settings = dataclasses.replace(demo_settings, storage=storage)
+    async with email_env(settings, aiohttp_client, embedder, max_message_bytes=200_000) as env:
+        yield env
 
 
 async def test_listener_refuses_to_relay(env: EmailEnv) -> None:

@@ -19,8 +19,11 @@ from bench.common import shared_dir
 from core.config import Settings
 from core.models import Message, OutboxItem
 from core.recovery import TurnRecovery
-from tests.channels.email_support.app import EmailEnv, customer_mail, free_port, with_email_inbox
-from tests.channels.email_support.sink import start_sink
+from tests.channels.email_support.app import (
+    EmailEnv,
+    customer_mail,
+    email_env,
+)
 from tests.helpers import AGENT_HEADERS, login
 
 FIXTURES = shared_dir("fixtures/email")
@@ -32,19 +35,8 @@ async def env(
     demo_settings: Settings, embedder: Any, aiohttp_client: Any
 ) -> AsyncIterator[EmailEnv]:
     """The app with an email inbox (2 bot answers per sender and hour)."""
-    from core.app import create_app
-
-    sink = await start_sink()
-    port = free_port()
-    settings = with_email_inbox(
-        demo_settings,
-        smtp_listen=f"127.0.0.1:{port}",
-        smtp_url=f"smtp://127.0.0.1:{sink.port}",
-        replies_per_hour=2,
-    )
-    client = await aiohttp_client(create_app(settings, embedder=embedder))
-    yield EmailEnv(client, sink, port)
-    await sink.close()
+    async with email_env(demo_settings, aiohttp_client, embedder, replies_per_hour=2) as env:
+        yield env
 
 
 async def deliver_raw(env: EmailEnv, raw: bytes, mail_from: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -16,7 +18,7 @@ from core.config import InboxSettings, Settings
 from core.context import SERVICES, Services
 from core.models import Message
 from tests.channels.email_support.dovecot import free_port
-from tests.channels.email_support.sink import Sink
+from tests.channels.email_support.sink import Sink, start_sink
 
 ADDRESS = "support@example.com"
 INBOX = "support-mail"
@@ -79,6 +81,29 @@ class EmailEnv:
                 await session.execute(select(Message).where(Message.source_id == source_id))
             ).scalar_one()
             return row
+
+
+@contextlib.asynccontextmanager
+async def email_env(
+    settings: Settings, aiohttp_client: Any, embedder: Any, *, demo: bool = False, **options: Any
+) -> AsyncIterator[EmailEnv]:
+    """The app on ``settings`` plus an email inbox (``options``) listening on a free port and
+    sending to a fresh sink; the sink is closed afterwards."""
+    from core.app import create_app
+
+    sink = await start_sink()
+    port = free_port()
+    settings = with_email_inbox(
+        settings,
+        smtp_listen=f"127.0.0.1:{port}",
+        smtp_url=f"smtp://127.0.0.1:{sink.port}",
+        **options,
+    )
+    try:
+        client = await aiohttp_client(create_app(settings, demo=demo, embedder=embedder))
+        yield EmailEnv(client, sink, port)
+    finally:
+        await sink.close()
 
 
 def customer_mail(
