@@ -27,7 +27,7 @@ from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, row_id
 from handoff import teams
 from handoff.routes import _agent, conversations_json, ticket_brief
-from handoff.search_index import MessageIndex, normalize, pieces
+from handoff.search_index import BATCH, MessageIndex, normalize, pieces
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,9 @@ async def _keep_indexing(app: web.Application) -> AsyncIterator[None]:
             except Exception:  # the database is away: try again later, lose nothing
                 log.warning("search index: catching up failed; retrying", exc_info=True)
                 done = 0
-            if done == 0:
+            # Caught up: wait, so that under load one batch carries many messages (the
+            # per-batch cost is fixed); a search catches up itself, so nothing is missed.
+            if done < BATCH:
                 await asyncio.sleep(IDLE_SECONDS)
 
     task = asyncio.create_task(loop())

@@ -145,7 +145,10 @@ def _term_regex(word: str) -> str:
     body = gap.join(parts)
     first, last = word.lower()[0], word.lower().rstrip("*")[-1]
     if first.isascii() and first.isalnum():
-        body = r"(?<![a-z0-9])" + body
+        # The whole-word check sits after the first letter ("f(?<![a-z0-9]f)ire", the same
+        # test as "(?<![a-z0-9])fire"), so every alternative starts with a literal and the
+        # regex engine skips to the positions where some term's first letter stands.
+        body = f"{first}(?<![a-z0-9]{first})" + body[1:]
     if last.isascii() and last.isalnum() and not word.endswith("*"):
         body += r"(?![a-z0-9])"
     return body
@@ -155,7 +158,9 @@ def _union(words: Iterable[str]) -> re.Pattern[str]:
     ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
     if not ordered:
         return re.compile(r"(?!x)x")
-    return re.compile("|".join(f"(?:{_term_regex(w)})" for w in ordered))
+    # Bare alternatives (no group around each) let the engine build its first-character
+    # prefilter; a term's regex has no top-level "|", so nothing changes what matches.
+    return re.compile("|".join(_term_regex(w) for w in ordered))
 
 
 @lru_cache(maxsize=16)

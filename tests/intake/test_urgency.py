@@ -107,3 +107,21 @@ def test_a_bad_line_is_named(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     sample.write_text("danger\t冰箱冒烟了\n", encoding="utf-8")
     assert main(["triage", "eval", str(sample)]) == 2
     assert "bad.tsv:1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("fire", True),  # a term at the very start of the text
+        ("the oven is on fire", True),
+        ("campfire stories", False),  # a Latin term never matches inside a word
+        ("he was fired", False),
+        ("我已经打了12315", True),
+        ("订单8812315", False),  # nor a digit term inside a longer number
+        ("12315a", False),
+    ],
+)
+def test_latin_and_digit_terms_match_whole_words_only(text: str, found: bool) -> None:
+    lex = lexicon(hazard=("fire",), complaint=("12315",), builtin=False)
+    hits = [m.group(0) for p in (lex.hazard, lex.complaint) for m in p.finditer(text.lower())]
+    assert bool(hits) is found, hits
