@@ -64,6 +64,75 @@ _AUTO_HEADERS = (
 _BULK_RETURN_PATH = re.compile(r"^(bounces?[+.\-=_][^@]*|[^@]*[.\-_]bounces?)@|@bounces?\.", re.I)
 
 
+# Role mailboxes of bulk senders (newsletters, announcements, offers): never a person writing.
+_BULK_SENDER = re.compile(
+    r"^(e-?)?(news|newsletters?|announce|announcements?|marketing|promos?|promotions?|offers"
+    r"|deals|campaigns?|mailings?|digest)([._+\-][^@]*)?@",
+    re.I,
+)
+# Headers that mailing services (Mailchimp, SendGrid, Salesforce MC, Marketo, Mailgun lists,
+# listmonk...) and the bulk senders' certification (CSA) add; no person's mail client does.
+_BULK_MAILER_HEADERS = ("feedback-id", "x-feedback-id", "x-csa-complaints", "x-sg-eid")
+_BULK_MAILER_PREFIXES = (
+    "x-campaign",
+    "x-mailchimp",
+    "x-mc-user",
+    "x-sfmc",
+    "x-marketo",
+    "x-newsletter",
+    "x-report-abuse",
+    "x-listmonk",
+    "x-rpcampaign",
+)
+# An unsubscribe link or a removal notice in the sender's own words (the text above any quoted
+# mail): a newsletter or an offer, even without List-Unsubscribe. A person asking how to
+# unsubscribe writes no link, and a forward or a reply quotes someone else's mail, so both
+# are left to the other rules.
+_UNSUB_WORDS = r"(?:unsubscrib\w*|取消订阅|退订邮件|退订链接|点击退订)"
+_UNSUB_WORD = re.compile(_UNSUB_WORDS, re.I)
+_UNSUB_TEXT = re.compile(
+    rf"{_UNSUB_WORDS}[\s\S]{{0,40}}?(?:https?://|mailto:|www\.)"
+    r"|(?:https?://|www\.)[^\s\"'<>]*unsub",
+    re.I,
+)
+_UNSUB_ANCHOR = re.compile(
+    r"<a\b[^>]*\bhref\s*=\s*[\"']?[^\"'\s>]*unsub[^>]*>"
+    rf"|<a\b[^>]*>[^<]{{0,80}}{_UNSUB_WORDS}",
+    re.I,
+)
+_REMOVAL = re.compile(
+    r"\b(?:wish|want|like|prefer)\s+(?:not\s+)?to\s+be\s+removed\s+from\b"
+    r"|\bno\s+longer\s+wish\s+to\s+receive\b",
+    re.I,
+)
+_FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|转发|轉寄|wg)\s*[:：]", re.I)
+
+
+def bulk_reason(
+    msg: MimeMessage, sender: str, subject: str, own_text: str, html: str, reply: bool
+) -> str | None:
+    """Why a message is bulk mail although it carries none of the RFC 3834 or list headers:
+    ``bulk_mailer`` (a mailing service's headers), ``bulk_sender`` (a newsletter mailbox) or
+    ``bulk_content`` (an unsubscribe link or a removal notice in ``own_text``, the text above
+    any quote, of a mail that is not a reply or a forward); None for anything a person may
+    have written."""
+    names = {k.lower() for k in msg.keys()}
+    if names.intersection(_BULK_MAILER_HEADERS) or any(
+        n.startswith(_BULK_MAILER_PREFIXES) for n in names
+    ):
+        return "bulk_mailer"
+    if sender and _BULK_SENDER.match(sender):
+        return "bulk_sender"
+    if reply or _FORWARD_SUBJECT.match(subject or "") or not own_text:
+        return None
+    if _UNSUB_TEXT.search(own_text) or _REMOVAL.search(own_text):
+        return "bulk_content"
+    # An HTML mail whose own text says "unsubscribe" on a link (the address is in the HTML).
+    if html and _UNSUB_WORD.search(own_text) and _UNSUB_ANCHOR.search(html):
+        return "bulk_content"
+    return None
+
+
 def bulk_return_path(address: str) -> bool:
     """Whether ``address`` (Return-Path or SMTP MAIL FROM) is a bulk sender's bounce address."""
     return bool(_BULK_RETURN_PATH.search(address.strip().strip("<>")))

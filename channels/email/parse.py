@@ -19,7 +19,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from channels.email.charsets import decode_bytes, decode_header
 from channels.email.content import html_to_text, sanitize_html, trim_reply
-from channels.email.loops import automatic_reason
+from channels.email.loops import automatic_reason, bulk_reason
 
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
 MAX_SOURCE_ID = 255
@@ -240,6 +240,7 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
     else:
         text = html_to_text(html_raw) if html_raw else ""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+    reply_text = trim_reply(text) if text else ""
     return ParsedEmail(
         message_id=message_id,
         derived_id=derived,
@@ -251,10 +252,18 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
         in_reply_to=message_ids(header("In-Reply-To")),
         references=message_ids(header("References")),
         text=text,
-        reply_text=trim_reply(text) if text else "",
+        reply_text=reply_text,
         html=sanitize_html(html_raw) if html_raw else "",
         parts=tuple(parts),
-        auto_reason=automatic_reason(msg, sender, subject, own_addresses),
+        auto_reason=automatic_reason(msg, sender, subject, own_addresses)
+        or bulk_reason(
+            msg,
+            sender,
+            subject,
+            reply_text,
+            html_raw,
+            reply=bool(header("In-Reply-To") or header("References")),
+        ),
         charsets=tuple(dict.fromkeys(charsets)),
         problems=tuple(problems),
     )
