@@ -28,6 +28,20 @@ NUMBER = re.compile(
     r"|\b(?:ticket|case)\s*(?:no\.?|number)?\s*[:：#]?\s*(\d{3,9})\b",
     re.IGNORECASE,
 )
+# Every match of ASKS contains one of these words, every match of NUMBER one of NUMBER_KEYS:
+# plain substring tests rule out an ordinary question before either regex runs (the bot
+# tries this handler on every message).
+ASK_KEYS = (
+    "工单", "进度", "进展", "到哪", "状态", "怎么样", "结果", "师傅", "ticket", "case",
+    "repair", "claim", "technician", "engineer", "status", "update", "news",
+)  # fmt: skip
+NUMBER_KEYS = ("#", "工单", "ticket", "case")
+
+
+def _has_any(text: str, keys: tuple[str, ...]) -> bool:
+    return any(k in text for k in keys)
+
+
 PICK = re.compile(r"^\s*(?:第\s*)?([1-9])\s*(?:个|条|号|\.|、)?\s*$")
 OPEN = ("new", "open", "pending")
 PREFIX = "ticket:"
@@ -88,11 +102,12 @@ def make_ticket_status(lookup: TicketLookup) -> Handler:
     async def ticket_status(ctx: Context) -> BotTurn | None:
         offered = [c for c in ctx.state.choices if c.entry_id.startswith(PREFIX)]
         pick = PICK.match(ctx.text) if offered else None
-        number = _wanted_number(ctx.text)
+        low = ctx.text.lower()
+        number = _wanted_number(ctx.text) if _has_any(low, NUMBER_KEYS) else None
         if pick is not None:
             chosen = next((c for c in offered if c.n == int(pick.group(1))), None)
             number = int(chosen.entry_id[len(PREFIX) :]) if chosen is not None else None
-        elif number is None and not ASKS.search(ctx.text):
+        elif number is None and not (_has_any(low, ASK_KEYS) and ASKS.search(ctx.text)):
             return None
         views = await lookup.tickets_for(ctx.turn.conversation_id)
         if number is not None:

@@ -101,7 +101,15 @@ class BM25:
             return best
         # Postings are sorted by document, and documents are contiguous per entry: the
         # touched documents, sorted, give each touched entry as one run to max-reduce.
-        docs = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
+        # Every weight is positive (idf and term frequency are), so the touched documents
+        # are exactly the non-zero scores: when they are many, one scan of the scores is
+        # cheaper than sorting the concatenated postings (the same documents either way).
+        if len(touched) == 1:
+            docs = touched[0]
+        elif sum(len(t) for t in touched) > self.n_docs // 8:
+            docs = np.flatnonzero(out).astype(np.int32, copy=False)
+        else:
+            docs = np.unique(np.concatenate(touched))
         entry = self._doc_entry[docs]
         first = np.flatnonzero(np.concatenate(([True], entry[1:] != entry[:-1])))
         best[entry[first]] = np.maximum.reduceat(out[docs], first)

@@ -18,9 +18,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 import channels.registry
+from bot.ticket_status import ASK_KEYS, ASKS, NUMBER, NUMBER_KEYS, _has_any
 from channels.testing import TestingChannel
 from core.app import ADAPTERS_KEY, create_app
 from core.config import InboxSettings
@@ -262,3 +265,22 @@ async def test_several_open_tickets_the_customer_picks_one(env: Any) -> None:
             await session.execute(select(Ticket.status).where(Ticket.number.in_(numbers)))
         ).scalars()
         assert sorted(statuses) == ["open", "pending"]  # asking changed nothing
+
+
+_PIECES = (
+    "工单", "维修", "处理", "进度", "进展", "到哪", "一步", "什么状态", "得怎么样", "结果", "报修",
+    "师傅", "什么时候", "几点", "来", "上门", "号", "编号", "：", "#", " ", "my ", "the ",
+    "Ticket", "CASE", "repair", "claim", "s", " number", " no", "where's ", "where is ",
+    "technician", "engineer", "status", " of my", "update on my", "any ", "news", " on",
+    "1001", "123456", "?", "我的", "冰箱", "how do I ", "a",
+)  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join))
+def test_the_substring_prefilter_never_hides_a_ticket_question(text: str) -> None:
+    """Whatever ASKS or NUMBER matches contains one of the words the handler checks first."""
+    low = text.lower()
+    if ASKS.search(text):
+        assert _has_any(low, ASK_KEYS), text
+    if NUMBER.search(text):
+        assert _has_any(low, NUMBER_KEYS), text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kb.bm25 import BM25
 from kb.text import clean, detect_language, has_content, tokenize
@@ -64,3 +66,35 @@ def test_bm25_prefers_the_rarer_and_fuller_match_and_normalises_to_unit_range() 
     assert bm.normalized(tokenize("XQ80B"))[3] > 0.0
     assert bm.normalized(tokenize("今天天气")).max() == 0.0
     assert bm.normalized([]).max() == 0.0
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=6), min_size=1, max_size=3
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.sampled_from("abcdefghz"), max_size=5),
+)
+def test_bm25_entry_scores_are_the_best_text_score_whichever_way_docs_are_collected(
+    entries: list[list[list[str]]], query: list[str]
+) -> None:
+    """Queries touching few documents (sorted postings) and many (a scan of the scores) give
+    each entry the score of its best text, computed here one text at a time."""
+    bm = BM25(entries)
+    expected = []
+    doc = 0
+    for texts in entries:
+        best = 0.0
+        for _ in texts:
+            total = 0.0
+            for token in set(query):
+                posting = bm.postings.get(token)
+                if posting is not None and doc in posting.docs.tolist():
+                    total += float(posting.weights[posting.docs.tolist().index(doc)])
+            best = max(best, total)
+            doc += 1
+        expected.append(best)
+    assert np.allclose(bm.scores(query), np.asarray(expected, dtype=np.float32), atol=1e-5)
