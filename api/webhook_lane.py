@@ -133,6 +133,19 @@ class WebhookLane:
             (WebhookDelivery.status == "pending")
             | ((WebhookDelivery.status == "sending") & (WebhookDelivery.next_attempt_at <= now))
         ) & (WebhookDelivery.next_attempt_at <= now)
+        # Usually nothing is due: find that out without the write transaction (on SQLite it
+        # would queue behind the message path's writer once a second for nothing).
+        async with self.db.reader() as session:
+            anything = (
+                await session.execute(
+                    select(WebhookDelivery.id)
+                    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                    .where(due, Webhook.active.is_(True))
+                    .limit(1)
+                )
+            ).first()
+        if anything is None:
+            return []
         async with self.db.transaction() as session:
             hooks = (
                 await session.execute(
