@@ -14,7 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from core.config import PRIORITIES
 from core.context import SERVICES
@@ -90,14 +91,14 @@ def conversation_filters(request: web.Request, agent: Agent) -> list[Any]:
     status, priority = _checked(request)
     out: list[Any] = []
     if status or priority:
+        other = aliased(Ticket)
         latest = (
-            select(Ticket.id)
-            .where(Ticket.conversation_id == Conversation.id)
-            .order_by(Ticket.id.desc())
-            .limit(1)
+            select(func.max(other.id))
+            .where(other.conversation_id == Conversation.id)
+            .correlate(Conversation)
             .scalar_subquery()
         )
-        conds = [Ticket.id == latest]
+        conds = [Ticket.conversation_id == Conversation.id, Ticket.id == latest]
         if status:
             conds.append(Ticket.status == status)
         if priority:
