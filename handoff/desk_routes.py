@@ -78,7 +78,7 @@ async def list_tickets(request: web.Request) -> web.Response:
         }
         for t in rows
     ]
-    return json_response({"tickets": data})
+    return json_response({"tickets": data, "tz": request.app[SERVICES].settings.sla.timezone})
 
 
 async def contact_names(session: Any, conv_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -65,6 +65,7 @@ def message_json(m: Message) -> dict[str, Any]:
         ],
         "entry_id": m.meta.get("entry_id"),
         "survey": bool(m.meta.get("survey")),
+        "sla": m.meta.get("sla"),  # an SLA note's facts, worded by the console in its language
         "no_reply": m.no_reply,  # why nobody answers it (an auto-reply, a bounce...), or None
     }
 
