@@ -468,12 +468,13 @@ def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | Non
     app[HANDOFF] = handoff
     app[LOCKOUT] = Lockout(app[SERVICES].db, app[SERVICES].settings.agents)
     r = app.router
-    from handoff import contacts_routes, desk_routes, label_routes, search, sla_list
+    from handoff import contacts_routes, desk_routes, label_routes, prechat, search, sla_list
 
     desk_routes.setup(app, kb)  # these read this module's JSON shapes
     contacts_routes.setup(app)
     label_routes.setup(app)
     sla_list.setup(app)
+    prechat.setup(app)  # the web chat widget's pre-chat form and offline contact
     search.setup(app)
     unread.setup(app)
     r.add_post("/api/agent/login", login)

@@ -37,6 +37,7 @@
       ev_edit: "{who} 修改了 {fields}",
       ev_merge: "{who} 合并了客户 #{id}（{n} 个会话）",
       ev_merged_into: "{who} 将此客户合并到 #{id}",
+      ev_customer: "客户在网页聊天中填写了 {fields}",
       someone: "系统",
       conversations: "会话",
       labels: "标签",
@@ -106,6 +107,7 @@
       ev_edit: "{who} changed {fields}",
       ev_merge: "{who} merged customer #{id} ({n} conversations)",
       ev_merged_into: "{who} merged this customer into #{id}",
+      ev_customer: "The customer gave their {fields} in the web chat",
       someone: "System",
       conversations: "Conversations",
       labels: "Labels",
@@ -316,6 +318,7 @@
       let text;
       if (e.action === "edit") text = fill(t("ev_edit"), { who, fields: Object.keys(e.detail.changes || {}).map(t).join("、") });
       else if (e.action === "merge") text = fill(t("ev_merge"), { who, id: e.detail.merged, n: e.detail.conversations });
+      else if (e.action === "customer") text = fill(t("ev_customer"), { fields: Object.keys(e.detail.changes || {}).map(t).join("、") });
       else text = fill(t("ev_merged_into"), { who, id: e.detail.into });
       const when = new Date(e.created_at).toLocaleString(K.lang() === "en" ? "en" : "zh-CN");
       return el("div", { className: "c360-row c360-event" }, `${when} · ${text}`);
