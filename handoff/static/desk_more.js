@@ -83,6 +83,7 @@
       pane_detail: "对话",
       pane_ticket: "工单",
       tickets: "工单列表",
+      macrosNav: "标签和宏",
     },
     en: {
       edit: "Edit",
@@ -153,6 +154,7 @@
       pane_detail: "Chat",
       pane_ticket: "Ticket",
       tickets: "Tickets",
+      macrosNav: "Labels and macros",
     },
   };
   const t = (k) => (S[K.lang()] || S.zh)[k] || k;
@@ -528,6 +530,7 @@
     } catch (_) {
       /* the picker shows what it has */
     }
+    if (picker.open) updatePicker(); // typed before the lists arrived
   }
 
   const picker = { open: false, items: [], index: 0, node: null };
@@ -730,6 +733,8 @@
     for (const n of document.querySelectorAll("#pane-switch [data-pane]")) n.textContent = t("pane_" + n.getAttribute("data-pane"));
     const nav = $("#nav-tickets");
     if (nav) nav.textContent = t("tickets");
+    const macros = $("#nav-macros");
+    if (macros) macros.textContent = t("macrosNav");
     markFilters();
     const sla = $("#sla-toggle span");
     if (sla) sla.textContent = t("sla");
@@ -743,6 +748,9 @@
     if (!$("#nav-tickets")) {
       const a = el("a", { id: "nav-tickets", href: "/agent/tickets.html", text: t("tickets") });
       $(".topnav").prepend(a);
+    }
+    if (!$("#nav-macros") && ["admin", "supervisor"].includes(agent.role)) {
+      $("#nav-tickets").after(el("a", { id: "nav-macros", href: "/agent/macros.html", text: t("macrosNav") }));
     }
     wirePickerOnce();
     loadLabels();

@@ -230,3 +230,39 @@ def test_the_phone_sized_console_has_no_horizontal_scrolling(kefu_server, new_pa
         assert not errors, errors
     finally:
         ctx.close()
+
+
+def test_admins_manage_labels_and_macros_and_reports_count_labels(kefu_server, new_page):
+    from playwright.sync_api import expect
+
+    base = kefu_server
+    cid = _escalated(new_page, base, "我要换货", "visitor5")
+    agent = new_page("agent")
+    ap = agent.page
+    _choose_status(ap, base, "away")
+    _login(ap, base)
+    expect(ap.locator("#nav-macros")).to_be_visible()
+    ap.goto(base + "/agent/macros.html")
+    ap.fill("#label-name", "换货")
+    ap.click('#label-form button[type="submit"]')
+    expect(ap.locator('#labels tr[data-label="换货"]')).to_be_visible()
+    ap.fill("#macro-name", "换货受理")
+    ap.fill("#macro-reply", "{customer_name}您好，换货已受理")
+    ap.fill("#macro-label", "换货")
+    ap.locator("#macro-priority").select_option("urgent")
+    ap.click("#macro-save")
+    row = ap.locator('#macros tr[data-macro="换货受理"]')
+    expect(row).to_contain_text("标签: 换货")
+    expect(row).to_contain_text("优先级: 紧急")
+
+    ap.goto(f"{base}/agent/#c/{cid}")
+    box = ap.locator("#reply-text")
+    box.press_sequentially("/换货")
+    expect(ap.locator("#slash-picker .slash-item")).to_have_count(1)
+    box.press("Enter")
+    expect(ap.locator('#conv-labels .tag-label[data-label="换货"]')).to_be_visible()
+    expect(ap.locator("#ticket-priority")).to_have_value("urgent")
+
+    ap.goto(base + "/agent/reports")
+    expect(ap.locator('#label-report tr[data-label="换货"] td').nth(1)).to_have_text("1")
+    _assert_clean(agent)
