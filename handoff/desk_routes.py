@@ -47,7 +47,7 @@ DESK = web.AppKey("desk", DeskActions)
 def _number(request: web.Request) -> int:
     number = row_id(request.match_info["number"].lstrip("#"))
     if number is None:
-        raise NotFound("There is no such ticket.")
+        raise NotFound("There is no such ticket.", code="no_such_ticket")
     return number
 
 

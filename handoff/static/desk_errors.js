@@ -10,6 +10,13 @@
   const MORE = {
     zh: {
       bad_action: "操作不正确",
+      no_canned: "找不到这条快捷回复",
+      no_agent: "找不到这位客服",
+      no_policy: "没有这个 SLA 策略",
+      bad_password: "密码至少 4 个字符",
+      agent_exists: "已有使用这个邮箱的客服",
+      no_such_ticket: "找不到这个工单",
+      no_message: "找不到这条消息",
       bad_active: "启用状态只能是是或否",
       bad_agent: "请填写客服的邮箱、姓名、密码和角色",
       bad_assignee: "负责人只能是我、未分配或某位客服",
@@ -61,6 +68,13 @@
     },
     en: {
       bad_action: "That action is not valid",
+      no_canned: "That canned reply does not exist",
+      no_agent: "That agent does not exist",
+      no_policy: "There is no such SLA policy",
+      bad_password: "A password has at least 4 characters",
+      agent_exists: "An agent with that email exists",
+      no_such_ticket: "That ticket does not exist",
+      no_message: "That message does not exist",
       bad_active: "Enabled must be yes or no",
       bad_agent: "Give the agent's email, name, password and role",
       bad_assignee: "Assignee must be me, unassigned or an agent",
