@@ -194,7 +194,7 @@ async def merge_route(request: web.Request) -> web.Response:
     source_id = _contact_id(request)
     body = await read_json(request)
     into = body.get("into")
-    if not isinstance(into, int) or isinstance(into, bool) or into <= 0:
+    if not isinstance(into, int) or isinstance(into, bool) or not 0 < into < 2**31:
         raise BadRequest("into must be a contact id.", code="bad_into")
     async with request.app[SERVICES].db.transaction() as session:
         source = await ensure_contact(session, agent, source_id)
@@ -249,7 +249,7 @@ async def find_contacts(request: web.Request) -> web.Response:
             for col in (Contact.name, Contact.phone, Contact.email, Contact.company)
         )
     )
-    if query.isdigit():
+    if query.isascii() and query.isdigit():
         cond = or_(cond, Contact.id == int(query[:9]))
     seen = exists().where(Conversation.contact_id == Contact.id, teams.visible(agent))
     privacy = request.app[SERVICES].settings.privacy

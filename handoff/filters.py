@@ -85,6 +85,11 @@ def _assignee(request: web.Request, agent: Agent, column: Any) -> list[Any]:
     return [column == who]
 
 
+def _text(raw: str) -> str:
+    """A query value without control characters (PostgreSQL refuses NUL in text)."""
+    return "".join(ch for ch in raw if ch >= " ").strip()
+
+
 def conversation_filters(request: web.Request, agent: Agent) -> list[Any]:
     """The filters as conditions on Conversation (status/priority: of its latest ticket)."""
     q = request.query
@@ -108,9 +113,9 @@ def conversation_filters(request: web.Request, agent: Agent) -> list[Any]:
     if q.get("team"):
         out.append(_team(q["team"]))
     if q.get("channel"):
-        out.append(Conversation.channel == q["channel"])
+        out.append(Conversation.channel == _text(q["channel"]))
     if q.get("label"):
-        out.append(_label(q["label"]))
+        out.append(_label(_text(q["label"])))
     out += _edges(request, Conversation.last_activity_at)
     return out
 
@@ -128,8 +133,8 @@ def ticket_filters(request: web.Request, agent: Agent) -> list[Any]:
     if q.get("team"):
         out.append(_team(q["team"]))
     if q.get("channel"):
-        out.append(Conversation.channel == q["channel"])
+        out.append(Conversation.channel == _text(q["channel"]))
     if q.get("label"):
-        out.append(_label(q["label"]))
+        out.append(_label(_text(q["label"])))
     out += _edges(request, Ticket.created_at)
     return out

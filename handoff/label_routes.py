@@ -132,7 +132,7 @@ async def remove_conversation_label(request: web.Request) -> web.Response:
     agent = await _agent(request)
     conv_id = _conversation_id(request)
     raw = request.match_info["label_id"]
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise NotFound("There is no such label.", code="no_label")
     async with request.app[SERVICES].db.transaction() as session:
         await teams.ensure_visible(session, agent, conv_id)
@@ -175,7 +175,7 @@ async def label_report(request: web.Request) -> web.Response:
 
 
 def _int(value: Any, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
         raise BadRequest(f"{what} must be an id.", code="bad_macro")
     return value
 
@@ -353,7 +353,7 @@ async def apply_macro(request: web.Request) -> web.Response:
     agent = await _agent(request)
     conv_id = _conversation_id(request)
     raw = request.match_info["macro_id"]
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise NotFound("There is no such macro.", code="no_macro")
     await teams.check(request.app[SERVICES].db, agent, conv_id)
     async with request.app[SERVICES].db.reader() as session:

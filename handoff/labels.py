@@ -63,7 +63,7 @@ async def labels_of(session: AsyncSession, conv_ids: list[int]) -> dict[int, lis
 async def find_or_make(session: AsyncSession, raw: Any, *, free_form: bool) -> Label:
     """The label with this id or name; a new one when free-form labels are allowed."""
     if isinstance(raw, int) and not isinstance(raw, bool):
-        found = await session.get(Label, raw)
+        found = await session.get(Label, raw) if 0 < raw < 2**31 else None
         if found is None:
             raise NotFound(f"Label {raw} does not exist.", code="no_label")
         return found
