@@ -175,8 +175,10 @@ def test_sla_list_tickets_screen_and_one_language(kefu_server, new_page):
     expect(ap).to_have_url(re.compile(rf"/agent/#c/{cid}$"))
     expect(ap.locator("#detail-contact")).to_be_visible()
 
-    # A server error in English when the console is in English, in Chinese otherwise.
+    # One language at a time: statuses and server errors follow the console's language.
+    expect(ap.locator("#ticket-status")).to_have_text("新建")
     ap.click("#lang-toggle")
+    expect(ap.locator("#ticket-status")).to_have_text("New")
     ap.locator("#contact-edit").click()
     ap.locator('#contact-form input[name="email"]').fill("not-an-address")
     ap.locator('#contact-form button[type="submit"]').click()
