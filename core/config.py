@@ -454,6 +454,22 @@ class NoticeSettings:
 
 
 @dataclass(frozen=True)
+class DeskSettings:
+    """Labels, the widget's pre-chat form and the contact it asks for when nobody is online."""
+
+    labels_free_form: bool = _opt(
+        True, doc="agents may add labels not defined by an admin (false: only the admin's list)"
+    )
+    prechat_fields: list[str] = _opt(
+        [], doc='web chat pre-chat form fields, any of "name", "phone", "email"; [] = no form'
+    )
+    prechat_required: list[str] = _opt([], doc="which of prechat_fields must be filled")
+    offline_contact: bool = _opt(
+        True, doc="when no agent is online the widget asks for an email or phone to answer later"
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of kefu's settings, validated."""
 
@@ -476,6 +492,7 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     orders: OrdersSettings = field(default_factory=OrdersSettings)
+    desk: DeskSettings = field(default_factory=DeskSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -536,6 +553,7 @@ SECTIONS: dict[str, type] = {
     "notices": NoticeSettings,
     "api": ApiSettings,
     "orders": OrdersSettings,
+    "desk": DeskSettings,
 }
 
 
@@ -881,6 +899,9 @@ def _check_tickets(s: Settings) -> None:
             )
     for i, rule in enumerate(s.triage.rules, 1):
         parse_rule(rule, f"[triage] rules line {i}")
+    for key in ("prechat_fields", "prechat_required"):
+        if bad := [f for f in getattr(s.desk, key) if f not in ("name", "phone", "email")]:
+            raise ConfigError(f"Config key [desk] {key} has {bad[0]!r}; use name, phone, email.")
 
 
 def describe(settings: Settings) -> dict[str, Any]:

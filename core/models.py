@@ -581,3 +581,56 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Label(Base):
+    """A conversation label (``退货``, ``VIP``...): admin-defined with a colour, or made by an
+    agent on the fly when ``[labels] free_form`` allows it."""
+
+    __tablename__ = "labels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    color: Mapped[str] = mapped_column(String(16), default="#64748b")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationLabel(Base):
+    """A label on a conversation (who put it there and when, for the reports)."""
+
+    __tablename__ = "conversation_labels"
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Macro(Base):
+    """A named set of actions an agent applies to a conversation at once (reply, label,
+    priority, status, assign); managed by admins."""
+
+    __tablename__ = "macros"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    actions: Mapped[list[Any]] = mapped_column(default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ContactEvent(Base):
+    """The audit of contact changes: who edited which fields (old and new) or merged whom.
+
+    ``contact_id`` is a plain number, not a foreign key: the record of a merge outlives the
+    contact that was merged away."""
+
+    __tablename__ = "contact_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))  # edit | merge | merged_into
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

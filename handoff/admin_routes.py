@@ -59,7 +59,7 @@ async def delete_canned(request: web.Request) -> web.Response:
     async with request.app[SERVICES].db.transaction() as session:
         row = await session.get(CannedReply, path_id(request, "There is no such canned reply."))
         if row is None:
-            raise NotFound("There is no such canned reply.")
+            raise NotFound("There is no such canned reply.", code="no_canned")
         await session.delete(row)
     return json_response({"ok": True})
 
@@ -114,7 +114,7 @@ async def _update_agent(request: web.Request, agent_id: int, body: dict[str, Any
     async with request.app[SERVICES].db.transaction() as session:
         agent = await session.get(Agent, agent_id)
         if agent is None:
-            raise NotFound(f"Agent {agent_id} does not exist.")
+            raise NotFound(f"Agent {agent_id} does not exist.", code="no_agent")
         if skills is not None:
             agent.skills = sorted({s.strip() for s in skills})
         if cap is not None:
@@ -176,7 +176,9 @@ async def sla_policies(request: web.Request) -> web.Response:
 def _policy_key(request: web.Request) -> str:
     key = request.match_info["key"]
     if key not in POLICY_KEYS:
-        raise NotFound(f"There is no SLA policy {key!r}; they are {', '.join(POLICY_KEYS)}.")
+        raise NotFound(
+            f"There is no SLA policy {key!r}; they are {', '.join(POLICY_KEYS)}.", code="no_policy"
+        )
     return key
 
 

@@ -31,11 +31,11 @@ async def create_agent(
     """Create an agent account; Conflict if the email is taken."""
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise BadRequest(f"{email!r} is not an email address.")
+        raise BadRequest(f"{email!r} is not an email address.", code="bad_email")
     if len(password) < 4:
-        raise BadRequest("The password must have at least 4 characters.")
+        raise BadRequest("The password must have at least 4 characters.", code="bad_password")
     if role not in ROLES:
-        raise BadRequest(f"The role must be one of {', '.join(ROLES)}.")
+        raise BadRequest(f"The role must be one of {', '.join(ROLES)}.", code="bad_role")
     async with db.transaction() as session:
         taken = (
             await session.execute(
@@ -43,7 +43,7 @@ async def create_agent(
             )
         ).scalar()
         if taken:
-            raise Conflict(f"An agent with the email {email} already exists.")
+            raise Conflict(f"An agent with the email {email} already exists.", code="agent_exists")
         agent = Agent(
             email=email,
             name=name.strip() or email.split("@")[0],

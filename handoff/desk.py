@@ -97,7 +97,7 @@ class DeskActions:
             conv = await lock_conversation(session, conversation_id)
             target = await session.get(Agent, to_agent_id)
             if target is None or not target.active:
-                raise NotFound(f"Agent {to_agent_id} does not exist.")
+                raise NotFound(f"Agent {to_agent_id} does not exist.", code="no_agent")
             if conv.owner not in ("agent", "queued"):
                 raise Conflict(
                     f"Only queued or handled conversations can be transferred (not {conv.owner}).",
@@ -169,7 +169,7 @@ class DeskActions:
         async with self.h.db.transaction() as session:
             agent = await session.get(Agent, agent_id)
             if agent is None:
-                raise NotFound(f"Agent {agent_id} does not exist.")
+                raise NotFound(f"Agent {agent_id} does not exist.", code="no_agent")
             agent.status = status
             if status == "offline":
                 await self.h.release_held(

@@ -8,7 +8,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from core.config import PRIORITIES
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, NotFound
 from core.models import (
@@ -24,9 +23,11 @@ from core.models import (
     TicketEvent,
 )
 from core.web import json_response, read_json, row_id
-from handoff import admin_routes, canned, presence, teams
+from handoff import admin_routes, canned, filters, presence, teams
 from handoff.assignment import loads
+from handoff.contacts_routes import readable_identity
 from handoff.desk import DeskActions
+from handoff.labels import labels_of
 from handoff.routes import (
     HANDOFF,
     _agent,
@@ -35,7 +36,6 @@ from handoff.routes import (
     conversations_json,
     ticket_brief,
 )
-from intake.lifecycle import STATUSES
 from intake.tickets import latest_ticket, ticket_by_number
 from kb.service import KnowledgeBase
 from privacy.view import customer_view
@@ -47,7 +47,7 @@ DESK = web.AppKey("desk", DeskActions)
 def _number(request: web.Request) -> int:
     number = row_id(request.match_info["number"].lstrip("#"))
     if number is None:
-        raise NotFound("There is no such ticket.")
+        raise NotFound("There is no such ticket.", code="no_such_ticket")
     return number
 
 
@@ -55,7 +55,7 @@ def _number(request: web.Request) -> int:
 
 
 async def list_tickets(request: web.Request) -> web.Response:
-    """GET /api/agent/tickets?status=&priority=&assignee=me."""
+    """GET /api/agent/tickets?status=&priority=&assignee=&team=&channel=&label=&since=&until=."""
     agent = await _agent(request)
     q = (
         select(Ticket)
@@ -64,23 +64,31 @@ async def list_tickets(request: web.Request) -> web.Response:
         .order_by(Ticket.id.desc())
         .limit(500)
     )
-    status, priority = request.query.get("status"), request.query.get("priority")
-    if status:
-        if status not in STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(STATUSES)}.", code="bad_status")
-        q = q.where(Ticket.status == status)
-    if priority:
-        if priority not in PRIORITIES:
-            raise BadRequest(
-                f"priority must be one of {', '.join(PRIORITIES)}.", code="bad_priority"
-            )
-        q = q.where(Ticket.priority == priority)
-    if request.query.get("assignee") == "me":
-        q = q.where(Ticket.assignee_id == agent.id)
+    q = q.where(*filters.ticket_filters(request, agent))
     async with request.app[SERVICES].db.reader() as session:
         rows = list((await session.execute(q)).scalars())
         names = await _agent_names(session)
-    return json_response({"tickets": [_ticket_json(t, names) for t in rows]})
+        tags = await labels_of(session, [t.conversation_id for t in rows])
+        who = await contact_names(session, [t.conversation_id for t in rows])
+    data = [
+        {
+            **_ticket_json(t, names),
+            **who[t.conversation_id],
+            "labels": tags.get(t.conversation_id, []),
+        }
+        for t in rows
+    ]
+    return json_response({"tickets": data, "tz": request.app[SERVICES].settings.sla.timezone})
+
+
+async def contact_names(session: Any, conv_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The contact (id and name) of each conversation, for lists of tickets."""
+    rows = await session.execute(
+        select(Conversation.id, Contact.id, Contact.name)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(Conversation.id.in_(conv_ids))
+    )
+    return {cid: {"contact": {"id": k, "name": name or ""}} for cid, k, name in rows.all()}
 
 
 async def _agent_names(session: Any) -> dict[int, str]:
@@ -300,6 +308,8 @@ async def customer(request: web.Request) -> web.Response:
                     "channel": i.channel,
                     "inbox": inboxes.get(i.inbox_id, ""),
                     "external_id": i.external_id,
+                    # the console shows addresses and numbers, never opaque tokens
+                    "readable": readable_identity(i.channel, i.external_id) is not None,
                 }
                 for i in idents
             ],

@@ -19,7 +19,7 @@ from core.events import AGENTS_TOPIC
 from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, read_json, row_id
-from handoff import presence, teams, unread
+from handoff import filters, labels, presence, teams, unread
 from handoff.auth import SESSIONS, authenticate, check_csrf
 from handoff.lockout import LOCKOUT, Lockout, account_key, ip_key
 from handoff.service import HandoffService
@@ -65,6 +65,7 @@ def message_json(m: Message) -> dict[str, Any]:
         ],
         "entry_id": m.meta.get("entry_id"),
         "survey": bool(m.meta.get("survey")),
+        "sla": m.meta.get("sla"),  # an SLA note's facts, worded by the console in its language
         "no_reply": m.no_reply,  # why nobody answers it (an auto-reply, a bounce...), or None
     }
 
@@ -138,6 +139,7 @@ async def conversations_json(session: Any, convs: list[Conversation]) -> list[di
         )
     ).scalars():
         last[m.conversation_id] = m
+    tags = await labels.labels_of(session, ids)
     out = []
     for c in convs:
         contact = contacts.get(c.contact_id)
@@ -169,6 +171,7 @@ async def conversations_json(session: Any, convs: list[Conversation]) -> list[di
                     else None
                 ),
                 "last_seq": c.last_seq,
+                "labels": tags.get(c.id, []),
                 "updated_at": c.last_activity_at.isoformat(),
                 "created_at": c.created_at.isoformat(),
             }
@@ -243,7 +246,8 @@ async def list_channels(request: web.Request) -> web.Response:
 
 
 async def list_conversations(request: web.Request) -> web.Response:
-    """GET /api/agent/conversations?owner=queued|agent|bot|resolved|mine."""
+    """GET /api/agent/conversations?owner=queued|agent|bot|resolved|mine and the filters of
+    ``handoff.filters`` (status, priority, assignee, team, channel, label, since, until)."""
     me_agent = await _agent(request)
     owner = request.query.get("owner", "queued")
     mine = owner == "mine"
@@ -270,6 +274,7 @@ async def list_conversations(request: web.Request) -> web.Response:
                         Conversation.owner == owner,
                         teams.visible(me_agent),
                         *((Conversation.assignee_id == me_agent.id,) if mine else ()),
+                        *filters.conversation_filters(request, me_agent),
                     )
                     .order_by(order)
                     .limit(limit)
@@ -463,9 +468,13 @@ def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | Non
     app[HANDOFF] = handoff
     app[LOCKOUT] = Lockout(app[SERVICES].db, app[SERVICES].settings.agents)
     r = app.router
-    from handoff import desk_routes, search  # they read this module's JSON shapes
+    from handoff import contacts_routes, desk_routes, label_routes, prechat, search, sla_list
 
-    desk_routes.setup(app, kb)
+    desk_routes.setup(app, kb)  # these read this module's JSON shapes
+    contacts_routes.setup(app)
+    label_routes.setup(app)
+    sla_list.setup(app)
+    prechat.setup(app)  # the web chat widget's pre-chat form and offline contact
     search.setup(app)
     unread.setup(app)
     r.add_post("/api/agent/login", login)

@@ -180,7 +180,9 @@ class HandoffService:
                 )
             ).scalar_one_or_none()
             if msg is None:
-                raise NotFound(f"There is no message {seq} in this conversation.")
+                raise NotFound(
+                    f"There is no message {seq} in this conversation.", code="no_message"
+                )
             if value in ("up", "down") and msg.sender == "bot" and msg.meta.get("entry_id"):
                 vote = 1 if value == "up" else 0
                 before = (

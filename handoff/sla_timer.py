@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,13 +140,24 @@ class SlaTimer:
         return raised
 
     async def _note(self, session: AsyncSession, t: Ticket, kind: str, what: str) -> None:
-        zh, en = LABEL[kind]
+        """A private note in one language with the due time in ``[sla] timezone``; its
+        ``meta["sla"]`` lets the console word it in the agent's own language."""
         due = t.first_response_due if kind == "first_response" else t.resolution_due
-        when = due.isoformat(timespec="minutes") if due else ""
-        text = (
-            f"SLA 预警：工单 #{t.number} {zh}即将超时（{when}）/ SLA warning: {en} due {when}"
-            if what == "warning"
-            else f"SLA 超时：工单 #{t.number} {zh}已超时 / SLA breached: {en} was due {when}"
-        )
+        when = due.astimezone(ZoneInfo(self.settings.sla.timezone)) if due else None
+        local = when.strftime("%Y-%m-%d %H:%M") if when else ""
+        text = sla_note_text(self.settings.bot.default_language, what, kind, t.number, local)
+        meta = {"sla": {"what": what, "kind": kind, "number": t.number, "due_local": local}}
         conv = await lock_conversation(session, t.conversation_id)
-        await add_reply(session, conv, sender="system", text=text, private=True)
+        await add_reply(session, conv, sender="system", text=text, private=True, meta=meta)
+
+
+def sla_note_text(language: str, what: str, kind: str, number: int, local: str) -> str:
+    """An SLA warning or breach note in ``language`` (zh or en), with a local due time."""
+    zh, en = LABEL[kind]
+    if language == "en":
+        if what == "warning":
+            return f"SLA warning: ticket #{number} {en} is due at {local}"
+        return f"SLA breached: ticket #{number} {en} was due at {local}"
+    if what == "warning":
+        return f"SLA 预警：工单 #{number} {zh}将于 {local} 超时"
+    return f"SLA 超时：工单 #{number} {zh}已于 {local} 超时"

@@ -64,7 +64,7 @@ async def _team_id(session: AsyncSession, body: dict[str, Any]) -> int | None:
     if not isinstance(team_id, int) or isinstance(team_id, bool) or not 0 < team_id < 2**31:
         raise BadRequest("team_id must be a team's id or null.", code="bad_team")
     if await session.get(Team, team_id) is None:
-        raise NotFound(f"Team {team_id} does not exist.")
+        raise NotFound(f"Team {team_id} does not exist.", code="no_team")
     return team_id
 
 
@@ -77,7 +77,7 @@ async def set_agent_team(request: web.Request) -> web.Response:
         team_id = await _team_id(session, body)
         agent = await session.get(Agent, agent_id)
         if agent is None:
-            raise NotFound(f"Agent {agent_id} does not exist.")
+            raise NotFound(f"Agent {agent_id} does not exist.", code="no_agent")
         agent.team_id = team_id
     return json_response({"agent": agent_json(agent)})
 

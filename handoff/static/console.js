@@ -506,7 +506,8 @@
     let results;
     try {
       results = await Promise.all(
-        OWNERS.map((o) => api("GET", `/api/agent/conversations?owner=${encodeURIComponent(o)}`))
+        // desk_more.js adds the list filters (label, priority, team...) to every tab.
+        OWNERS.map((o) => api("GET", `/api/agent/conversations?owner=${encodeURIComponent(o)}${window.kefuListQuery ? window.kefuListQuery() : ""}`))
       );
     } catch (e) {
       if (handleAuthError(e)) return;

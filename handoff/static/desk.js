@@ -51,6 +51,11 @@
       none: "—",
       slaWarning: "SLA 预警：工单 #{n} 即将超时",
       slaBreach: "SLA 超时：工单 #{n}",
+      st_new: "新建",
+      st_open: "处理中",
+      st_pending: "等待客户",
+      st_resolved: "已解决",
+      st_closed: "已关闭",
     },
     en: {
       reports: "Reports",
@@ -92,6 +97,11 @@
       none: "—",
       slaWarning: "SLA warning: ticket #{n} is about to miss a target",
       slaBreach: "SLA breached: ticket #{n}",
+      st_new: "New",
+      st_open: "Open",
+      st_pending: "Pending",
+      st_resolved: "Resolved",
+      st_closed: "Closed",
     },
   };
   const t = (k) => (S[K.lang()] || S.zh)[k] || k;
@@ -189,7 +199,7 @@
     $("#ticket-fields").hidden = !tk;
     if (!tk) return;
     $("#ticket-number").textContent = `#${tk.number}`;
-    $("#ticket-status").textContent = tk.status;
+    $("#ticket-status").textContent = t("st_" + tk.status);
     $("#ticket-status").setAttribute("data-status", tk.status);
     if (document.activeElement !== $("#ticket-priority")) $("#ticket-priority").value = tk.priority;
     if (document.activeElement !== $("#ticket-category")) $("#ticket-category").value = tk.category || "";
@@ -264,16 +274,19 @@
     if (c.company) rows.push(K.el("div", { className: "c360-company", text: c.company }));
     if (c.note) rows.push(K.el("div", { className: "c360-note", text: c.note }));
     rows.push(K.el("div", { className: "c360-h", text: t("identities") }));
-    for (const i of data.identities) rows.push(K.el("div", { className: "c360-row", text: `${K.channelLabel(i.channel)} · ${i.inbox} · ${i.external_id}` }));
+    // Readable names only: an address or a number, never a visitor token or an openid.
+    for (const i of data.identities) rows.push(K.el("div", { className: "c360-row", text: [K.channelLabel(i.channel), i.inbox, i.readable ? i.external_id : ""].filter(Boolean).join(" · ") }));
     rows.push(K.el("div", { className: "c360-h", text: t("history") }));
     for (const tk of data.tickets) {
-      const a = K.el("button", { type: "button", className: "c360-ticket", text: `#${tk.number} · ${tk.status} · ${tk.priority} · ${K.channelLabel(tk.channel)} · ${tk.subject || ""}` });
+      const a = K.el("button", { type: "button", className: "c360-ticket", text: `#${tk.number} · ${t("st_" + tk.status)} · ${t("prio_" + tk.priority)} · ${K.channelLabel(tk.channel)} · ${tk.subject || ""}` });
       a.addEventListener("click", () => K.openConversation(tk.conversation_id));
       rows.push(a);
     }
     $("#customer-360").replaceChildren(...rows);
     if (K.customerShown) K.customerShown(id, data, $("#customer-360")); // privacy.js: reveal
+    for (const fn of K.hooks.customer || []) fn(id, data, $("#customer-360")); // edit, merge
   }
+  K.reloadCustomer = () => desk.convId != null && loadCustomer(desk.convId);
 
   async function loadAgents() {
     let data;

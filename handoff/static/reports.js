@@ -134,7 +134,8 @@
     const body = await res.json().catch(() => ({}));
     const err = $("#error");
     if (!res.ok) {
-      err.textContent = res.status === 401 ? t("login") : (body.error && body.error.message) || `HTTP ${res.status}`;
+      const worded = body.error && window.kefuErrorText ? window.kefuErrorText(body.error.code, lang) : null;
+      err.textContent = res.status === 401 ? t("login") : worded || (body.error && body.error.message) || `HTTP ${res.status}`;
       err.hidden = false;
       return;
     }

@@ -63,7 +63,8 @@
     const res = await fetch(url, opts);
     const data = await res.json().catch(() => ({}));
     if (!res.ok) {
-      const msg = res.status === 401 ? t("login") : (data.error && data.error.message) || `HTTP ${res.status}`;
+      const worded = data.error && window.kefuErrorText ? window.kefuErrorText(data.error.code, lang) : null;
+      const msg = res.status === 401 ? t("login") : worded || (data.error && data.error.message) || `HTTP ${res.status}`;
       show("error", msg);
       throw new Error(msg);
     }

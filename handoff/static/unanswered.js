@@ -64,7 +64,9 @@
 
   function showError(res, body) {
     const box = $("#error");
-    box.textContent = res.status === 401 ? t("login") : (body && body.error && body.error.message) || `HTTP ${res.status}`;
+    const code = body && body.error && body.error.code;
+    const worded = window.kefuErrorText ? window.kefuErrorText(code, lang) : null;
+    box.textContent = res.status === 401 ? t("login") : worded || (body && body.error && body.error.message) || `HTTP ${res.status}`;
     box.hidden = false;
   }
 

@@ -13,6 +13,7 @@ SPEC = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 # Not JSON request/response APIs: sockets, file downloads and the CORS preflight.
 NOT_JSON = {
     ("OPTIONS", "/api/webchat/sessions"),
+    ("OPTIONS", "/api/webchat/profile"),
     ("GET", "/api/webchat/ws"),
     ("GET", "/api/agent/ws"),
     ("GET", "/api/agent/kb/export"),

@@ -916,6 +916,7 @@
   }
 
   function handleFrame(f) {
+    for (const fn of frameHooks) fn(f); // profile.js: the offline ask follows the bot's replies
     switch (f.type) {
       case "ready":
         if (f.conversation_id != null) switchConversation(f.conversation_id);
@@ -1023,10 +1024,19 @@
     });
   }
 
+  // profile.js (the pre-chat form, the contact asked for when nobody is online) sees this.
+  const frameHooks = [];
+  function loadProfile() {
+    window.kefuWidget = { ui, lang: LANG, origin: ORIGIN, token: () => state.token, frames: frameHooks };
+    const s = el("script", { src: ORIGIN + "/webchat/profile.js", defer: true });
+    (document.head || document.documentElement).appendChild(s);
+  }
+
   function init() {
     ensureStylesheet();
     buildDom();
     wireEvents();
+    loadProfile();
     // Typed before a reload and never confirmed: shown again and sent when connected.
     if (restorePending() || state.token) ensureStarted();
   }
