@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.coordination import Hub
 from core.db import Database
@@ -31,6 +32,28 @@ async def record(
     """Move the marks forward to (``delivered``, ``read``); the new marks, or None when
     nothing changed. Read implies delivered."""
     delivered = max(delivered, read)
+    for attempt in range(2):
+        try:
+            marks = await _move(db, conversation_id, delivered, read)
+            break
+        except IntegrityError:  # two sockets made the row at once: the next pass updates it
+            if attempt:
+                raise
+    if marks is None:
+        return None
+    event: dict[str, Any] = {
+        "type": "conversation.receipt",
+        "conversation_id": conversation_id,
+        "delivered_seq": marks[0],
+        "read_seq": marks[1],
+    }
+    await hub.publish(AGENTS_TOPIC, event)
+    return marks
+
+
+async def _move(
+    db: Database, conversation_id: int, delivered: int, read: int
+) -> tuple[int, int] | None:
     async with db.transaction() as session:
         last = (
             await session.execute(
@@ -51,15 +74,7 @@ async def record(
         row.delivered_seq = max(row.delivered_seq, delivered)
         row.read_seq = max(row.read_seq, read)
         row.updated_at = utcnow()
-        marks = (row.delivered_seq, row.read_seq)
-    event: dict[str, Any] = {
-        "type": "conversation.receipt",
-        "conversation_id": conversation_id,
-        "delivered_seq": marks[0],
-        "read_seq": marks[1],
-    }
-    await hub.publish(AGENTS_TOPIC, event)
-    return marks
+        return (row.delivered_seq, row.read_seq)
 
 
 async def customer_typing(hub: Hub, conversation_id: int, on: bool) -> None:

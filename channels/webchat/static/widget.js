@@ -1109,7 +1109,12 @@
     // Token problems are followed by close 4401, which silently starts a new
     // session: nothing the customer needs to read.
     if ((f.code === "invalid_token" || f.code === "token_expired") && !(f.client_msg_id && state.pending.has(f.client_msg_id))) return;
-    const msg = f.code === "too_long" && !f.message ? T.tooLong : f.message || f.code || "";
+    const msg =
+      f.code === "too_long" && !f.message
+        ? T.tooLong
+        : f.code === "invalid_token" || f.code === "token_expired"
+          ? T.uploadFailed // a file's upload ref refused (another chat, or older than a day)
+          : f.message || f.code || "";
     if (f.client_msg_id && state.pending.has(f.client_msg_id)) {
       setPendingStatus(state.pending.get(f.client_msg_id), "failed", msg);
     } else {
