@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.conversations import inbox_id
@@ -47,6 +47,7 @@ def stored(m: Message) -> StoredMessage:
         m.private,
         m.created_at,
         dict(m.meta or {}),
+        tuple(a for a in m.attachments or [] if isinstance(a, dict)),
     )
 
 
@@ -256,3 +257,23 @@ async def set_external_id(db: Database, message_id: int, external_id: str) -> st
 async def conversation_messages(db: Database, conversation_id: int) -> list[StoredMessage]:
     """Every public message of a conversation, in order (a reply's thread, for instance)."""
     return await messages_after(db, conversation_id, 0, limit=100_000)
+
+
+async def conversation_file(db: Database, conversation_id: int, key: str) -> dict[str, Any] | None:
+    """The stored description (key, kind, mime, size, name) of file ``key`` when a public
+    message of the conversation carries it; else None."""
+    async with db.reader() as session:
+        rows = (
+            await session.execute(
+                select(Message.attachments).where(
+                    Message.conversation_id == conversation_id,
+                    Message.private.is_(False),
+                    Message.attachments.cast(String).contains(key),
+                )
+            )
+        ).scalars()
+        for attachments in rows:
+            for a in attachments or []:
+                if isinstance(a, dict) and a.get("key") == key:
+                    return dict(a)
+    return None

@@ -493,6 +493,7 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     orders: OrdersSettings = field(default_factory=OrdersSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
+    attachments: AttachmentSettings = field(default_factory=lambda: AttachmentSettings())
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -959,3 +960,18 @@ def write_section(path: Path, section: str, values: Mapping[str, float | str]) -
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+@dataclass(frozen=True)
+class AttachmentSettings:
+    """Files customers and agents send (issue 15): size limit, links, typing."""
+
+    upload_max_bytes: int = _opt(
+        10 * 1024 * 1024, lo=1024, hi=1 << 30, doc="largest file a customer or an agent may send"
+    )
+    link_minutes: float = _opt(
+        60.0, lo=1.0, hi=7 * 24 * 60, doc="how long a signed file link in the widget works"
+    )
+
+
+SECTIONS["attachments"] = AttachmentSettings

@@ -364,6 +364,7 @@ async def add_reply(
     private: bool = False,
     agent: Agent | None = None,
     meta: dict[str, Any] | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Message:
     """Store an outgoing message and, unless it is a private note, its outbox row."""
     seq = await next_seq(session, conv.id)
@@ -371,6 +372,9 @@ async def add_reply(
     if agent is not None:
         meta["agent_name"] = agent.name
     msg = _outgoing(conv.id, conv.inbox_id, seq, sender, text, meta, private=private, agent=agent)
+    if attachments:  # a file from the console: its kind is the message's (text is a caption)
+        msg.attachments = [attachment_json(a) for a in attachments]
+        msg.kind = "image" if all(a.kind == "image" for a in attachments) else "file"
     session.add(msg)
     await session.flush()
     if not private:

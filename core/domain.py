@@ -228,6 +228,7 @@ class StoredMessage:
     private: bool
     created_at: datetime
     meta: dict[str, Any]
+    attachments: tuple[dict[str, Any], ...] = ()  # as stored: key, kind, mime, size, name
 
 
 @dataclass(frozen=True)

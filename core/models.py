@@ -634,3 +634,20 @@ class ContactEvent(Base):
     action: Mapped[str] = mapped_column(String(16))  # edit | merge | merged_into
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerReceipt(Base):
+    """How far the customer's client has received and read a conversation (web chat).
+
+    The widget reports the highest ``seq`` it has shown (delivered) and the highest it
+    showed with the page in view (read); agent messages up to them are marked in the
+    console. Marks never go backwards.
+    """
+
+    __tablename__ = "customer_receipts"
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    delivered_seq: Mapped[int] = mapped_column(Integer, default=0)
+    read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,6 +16,7 @@ from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized
 from core.events import AGENTS_TOPIC
+from core.filetypes import file_response
 from core.forwarded import client_ip
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, read_json, row_id
@@ -447,15 +448,7 @@ async def attachment(request: web.Request) -> web.Response:
     row = found.attachments if found is not None else None
     meta: dict[str, Any] = next((a for a in row or [] if a.get("key") == key), {})
     mime = str(meta.get("mime") or "application/octet-stream")
-    inline = mime in ("image/jpeg", "image/png", "image/gif", "image/webp")
-    headers = {
-        "Content-Disposition": "inline" if inline else "attachment",
-        "Cache-Control": "private, max-age=3600",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return web.Response(
-        body=data, content_type=mime if inline else "application/octet-stream", headers=headers
-    )
+    return file_response(data, mime, str(meta.get("name") or meta.get("kind") or "file"))
 
 
 async def console_index(request: web.Request) -> web.FileResponse:
@@ -468,8 +461,17 @@ def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | Non
     app[HANDOFF] = handoff
     app[LOCKOUT] = Lockout(app[SERVICES].db, app[SERVICES].settings.agents)
     r = app.router
-    from handoff import contacts_routes, desk_routes, label_routes, prechat, search, sla_list
+    from handoff import (
+        attachment_routes,
+        contacts_routes,
+        desk_routes,
+        label_routes,
+        prechat,
+        search,
+        sla_list,
+    )
 
+    attachment_routes.setup(app)
     desk_routes.setup(app, kb)  # these read this module's JSON shapes
     contacts_routes.setup(app)
     label_routes.setup(app)

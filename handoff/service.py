@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings, load_settings
 from core.conversations import add_reply, lock_conversation
 from core.db import Database
-from core.domain import EscalationRequest
+from core.domain import Attachment, EscalationRequest
 from core.errors import BadRequest, Conflict, NotFound
 from core.events import Events
 from core.models import Agent, Conversation, Feedback, KbEntry, Message, Ticket, utcnow
@@ -275,11 +275,17 @@ class HandoffService:
         return await self.changed(conv, msgs, ticket)
 
     async def reply(
-        self, agent: Agent, conversation_id: int, text: str, private: bool = False
+        self,
+        agent: Agent,
+        conversation_id: int,
+        text: str,
+        private: bool = False,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Message:
-        """An agent's reply (delivered through the customer's channel) or a private note."""
+        """An agent's reply (delivered through the customer's channel) or a private note;
+        ``attachments``: files stored already (the text is then an optional caption)."""
         text = (text or "").strip()
-        if not text:
+        if not text and not attachments:
             raise BadRequest("The message text is empty.", code="empty_text")
         if len(text) > self.max_text_length:
             raise BadRequest(
@@ -300,7 +306,13 @@ class HandoffService:
                     ticket.first_response_at = now
                     audit(session, ticket, "first_response", actor="agent", agent_id=agent.id)
             msg = await add_reply(
-                session, conv, sender="agent", text=text, private=private, agent=agent
+                session,
+                conv,
+                sender="agent",
+                text=text,
+                private=private,
+                agent=agent,
+                attachments=attachments,
             )
             produced.append(msg)
         await self.changed(conv, tuple(produced), None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from channels.webchat.files import WebchatFiles, notice
 from core.channel_store import message as stored_message
 from core.channel_store import messages_after, users_conversation
 from core.context import Services
@@ -28,6 +30,8 @@ from core.coordination import RateLimiter
 from core.domain import ChannelCapabilities, InboundMessage, OutboundDelivery, StoredMessage
 from core.errors import BadRequest, KefuError, NotFound, Unauthorized
 from core.events import carried, conversation_topic
+from core.receipts import customer_typing
+from core.receipts import record as record_receipt
 from core.security import TokenSigner
 from core.web import error_body, json_response, read_json
 
@@ -37,11 +41,17 @@ STATIC = Path(__file__).with_name("static")
 INBOX = "web"
 CHANNEL = "webchat"
 MAX_CLIENT_MSG_ID = 64
+MAX_FILES = 5  # files in one message
+TYPING_EVERY = 2.0  # seconds between two "typing on" events of one socket
 
 
 def message_frame(m: StoredMessage) -> dict[str, Any]:
-    """A stored message as the widget sees it."""
-    return stored_frame(carried(m.seq, m.sender, m.text, m.source_id, m.created_at, m.meta))
+    """A stored message as the widget sees it (its files still as stored: the socket turns
+    them into signed links as it sends the frame)."""
+    frame = stored_frame(carried(m.seq, m.sender, m.text, m.source_id, m.created_at, m.meta))
+    if m.attachments:
+        frame["attachments"] = list(m.attachments)
+    return frame
 
 
 def stored_frame(m: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +82,9 @@ class WebchatAdapter:
     # Delivering a reply is waking this conversation's sockets, which read the database: the
     # pipeline does that right after a bot turn commits and stores the reply as sent, with
     # no trip through the outbox dispatcher (see TurnPipeline._commit_replies).
-    capabilities = ChannelCapabilities(live_socket=True, push_api=False)
+    capabilities = ChannelCapabilities(
+        live_socket=True, push_api=False, media_kinds=frozenset({"image", "file", "voice", "video"})
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -82,6 +94,7 @@ class WebchatAdapter:
         self.session_limiter = RateLimiter(cfg.sessions_per_minute_per_ip, 60.0)
         self.message_limiter = RateLimiter(cfg.messages_per_minute, 60.0)
         self._sockets: set[web.WebSocketResponse] = set()
+        self.files = WebchatFiles(self)
 
     def setup(self, app: web.Application) -> None:
         """Mount the session endpoint, the socket, the widget and the demo page."""
@@ -90,6 +103,7 @@ class WebchatAdapter:
         app.router.add_get("/api/webchat/ws", self.websocket)
         app.router.add_get("/", self.index)
         app.router.add_static("/webchat/", STATIC, append_version=False)
+        self.files.setup(app)
 
     async def send(self, delivery: OutboundDelivery) -> None:
         """Wake the sockets of the conversation; they read the reply from the database."""
@@ -175,6 +189,7 @@ class WebchatAdapter:
                 "token": fresh,
                 "conversation_id": conv_id,
                 "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+                "upload_max_bytes": self.services.settings.attachments.upload_max_bytes,
             }
         )
         self._cors(request, response)
@@ -250,9 +265,16 @@ class _Socket:
         self.ip = ip
         self._push_lock = asyncio.Lock()
         self._wake: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
+        self._typing_at = 0.0  # when the last "typing on" went to the consoles
+        self._marks = (0, 0)  # the delivered/read marks last recorded from this socket
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send one frame (ignoring a socket that is already closing)."""
+        if frame.get("attachments"):
+            files = self.adapter.files
+            frame = dict(
+                frame, attachments=[files.public(a, self.conv_id) for a in frame["attachments"]]
+            )
         if not self.ws.closed:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await self.ws.send_str(orjson.dumps(frame).decode())
@@ -377,6 +399,10 @@ class _Socket:
                 await self.send({"type": "pong"})
             elif kind == "feedback":
                 await self._feedback(frame)
+            elif kind == "typing":
+                await self._typing(frame)
+            elif kind == "receipt":
+                await self._receipt(frame)
             else:
                 await self.error("unknown_type", f"Unknown frame type {kind!r}.")
         except KefuError as err:
@@ -398,6 +424,32 @@ class _Socket:
         await self.send({"type": "feedback_ok", "seq": seq, "value": value})
         await self.push_after(None)
 
+    async def _typing(self, frame: dict[str, Any]) -> None:
+        """``{"type":"typing","on":bool}``: the visitor is writing (consoles show it); an
+        "on" goes out at most every TYPING_EVERY seconds."""
+        on = frame.get("on")
+        if not isinstance(on, bool):
+            await self.error("bad_frame", "on must be true or false.")
+            return
+        now = time.monotonic()
+        if on and now - self._typing_at < TYPING_EVERY:
+            return
+        self._typing_at = now if on else 0.0
+        await customer_typing(self.services.hub, self.conv_id, on)
+
+    async def _receipt(self, frame: dict[str, Any]) -> None:
+        """``{"type":"receipt","delivered_seq":N,"read_seq":M}``: what the widget has shown,
+        and shown with the page in view; recorded only when it moves forward."""
+        marks = (frame.get("delivered_seq", 0), frame.get("read_seq", 0))
+        if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in marks):
+            await self.error("bad_frame", "delivered_seq and read_seq must be whole numbers.")
+            return
+        delivered, read = int(marks[0]), int(marks[1])
+        if delivered <= self._marks[0] and read <= self._marks[1]:
+            return
+        self._marks = (max(delivered, self._marks[0]), max(read, self._marks[1]))
+        await record_receipt(self.services.db, self.services.hub, self.conv_id, delivered, read)
+
     async def _message(self, frame: dict[str, Any]) -> None:
         cfg = self.adapter.cfg
         cmid, text = frame.get("client_msg_id"), frame.get("text")
@@ -405,6 +457,13 @@ class _Socket:
             await self.error(
                 "bad_frame", f"client_msg_id must be a string of 1-{MAX_CLIENT_MSG_ID} characters."
             )
+            return
+        refs = frame.get("attachments") or []
+        if not isinstance(refs, list) or len(refs) > MAX_FILES:
+            await self.error("bad_frame", f"attachments must list at most {MAX_FILES} files.", cmid)
+            return
+        if refs:
+            await self._files(cmid, text, refs, frame.get("locale"))
             return
         if not isinstance(text, str) or not text.strip():
             await self.error("bad_frame", "text must be a non-empty string.", cmid)
@@ -439,5 +498,40 @@ class _Socket:
             await self.send(message_frame(msg))
         elif result.message is not None:
             await self.push_stored(result.message)
+        else:
+            await self.push_after(None)
+
+    async def _files(self, cmid: str, text: Any, refs: list[Any], locale: Any) -> None:
+        """A message with files the visitor uploaded (``attachments``: their refs); the text
+        is an optional caption. Without words, a bot holding the chat says it reads text."""
+        if not isinstance(text, str):
+            text = ""
+        text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ").strip()
+        if len(text) > self.adapter.cfg.max_text_length:
+            await self.error("too_long", "The message is too long.", cmid)
+            return
+        files = tuple(self.adapter.files.attachment(r, self.visitor, self.conv_id) for r in refs)
+        if not self.adapter.message_limiter.allow(f"{self.visitor}"):
+            await self.error("rate_limited", "You are sending too fast; wait a moment.", cmid)
+            return
+        kind = "image" if all(f.kind == "image" for f in files) else "file"
+        result = await self.services.pipeline.handle_inbound(
+            InboundMessage(
+                channel=CHANNEL,
+                inbox=INBOX,
+                external_id=self.visitor,
+                source_id=f"{self.visitor}:{cmid}",
+                text=text,
+                kind="text" if text else kind,
+                attachments=files,
+                conversation_id=self.conv_id,
+                fixed_reply=None if text else notice(kind, locale),
+            )
+        )
+        if result.duplicate:
+            msg = await stored_message(self.services.db, result.message_id)
+            if msg is None:
+                raise NotFound("That message no longer exists.")
+            await self.send(message_frame(msg))
         else:
             await self.push_after(None)

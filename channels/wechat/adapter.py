@@ -58,7 +58,7 @@ class WechatAdapter:
     # Replies ride the push's response within its deadline (config, at most 4.5 s), else the
     # customer service API within WeChat's 48 h window (channels/wechat/window.py).
     capabilities = ChannelCapabilities(
-        passive_reply_seconds=4.5, reply_window_hours=48, media_kinds=frozenset()
+        passive_reply_seconds=4.5, reply_window_hours=48, media_kinds=frozenset({"image", "voice"})
     )
 
     def __init__(self, services: Services) -> None:
@@ -308,7 +308,10 @@ class WechatAdapter:
         if cfg is None:
             raise ApiRefused(0, "", f"WeChat inbox {delivery.inbox!r} is not configured.")
         text = delivery.text
-        if await self.passive.offer(delivery.conversation_id, delivery.message_id, text):
+        files = [a for a in delivery.attachments if a.kind in self.capabilities.media_kinds]
+        if not files and await self.passive.offer(
+            delivery.conversation_id, delivery.message_id, text
+        ):
             return
         db = self.services.db
         try:
@@ -317,9 +320,14 @@ class WechatAdapter:
             if await self._template(cfg, delivery):
                 return  # the window is closed: a notice went out as a template message
             raise
-        body = {"touser": delivery.external_id, "msgtype": "text", "text": {"content": text}}
+        bodies = [await self._media_body(cfg, delivery.external_id, a) for a in files]
+        if text.strip() or not bodies:
+            bodies.append(
+                {"touser": delivery.external_id, "msgtype": "text", "text": {"content": text}}
+            )
         try:
-            await self.apis[cfg.name].post("/cgi-bin/message/custom/send", body)
+            for body in bodies:
+                await self.apis[cfg.name].post("/cgi-bin/message/custom/send", body)
         except ApiRefused as err:
             if err.errcode in (45015, 45047):
                 if await self._template(cfg, delivery):
@@ -327,6 +335,14 @@ class WechatAdapter:
                 raise await window.refusal(db, err.errcode, delivery.conversation_id) from err
             raise
         await window.counted(db, cfg.name, delivery.external_id)
+
+    async def _media_body(self, cfg: WechatInbox, user: str, a: Attachment) -> dict[str, Any]:
+        """Upload a reply's file as temporary media; the customer service message sending it."""
+        data = await self.services.attachments.read(a.key)
+        media_id = await self.apis[cfg.name].upload(
+            "/cgi-bin/media/upload", a.kind, data, a.name, a.mime
+        )
+        return {"touser": user, "msgtype": a.kind, a.kind: {"media_id": media_id}}
 
     async def _template(self, cfg: WechatInbox, delivery: OutboundDelivery) -> bool:
         """Send a notice or the survey as a template message; False when it is not one or

@@ -110,6 +110,34 @@ class ApiClient:
             return data, ctype.split(";")[0].strip()
         raise AssertionError("unreachable")
 
+    async def upload(self, path: str, kind: str, data: bytes, name: str, mime: str) -> str:
+        """Upload a temporary media file (``/cgi-bin/media/upload?type=...``, multipart field
+        ``media``); its ``media_id`` for a media message. Errors raise like ``post``."""
+        for attempt in range(2):
+            token = await self.tokens.get()
+            form = aiohttp.FormData(quote_fields=False)  # a UTF-8 name as browsers send it
+            form.add_field("media", data, filename=name or f"media.{kind}", content_type=mime)
+            try:
+                async with self.http().post(
+                    self.base + path,
+                    params={"access_token": token, "type": kind},
+                    data=form,
+                    timeout=aiohttp.ClientTimeout(total=max(self.timeout, 30.0)),
+                ) as resp:
+                    if resp.status >= 500 or resp.status == 429:
+                        raise ApiBusy(f"{path}: HTTP {resp.status} from WeChat.")
+                    answer = _decode(await resp.read())
+            except (aiohttp.ClientError, TimeoutError) as err:
+                raise ApiBusy(f"{path}: WeChat API unreachable ({type(err).__name__}).") from err
+            if int(answer.get("errcode") or 0) in TOKEN_ERRORS and attempt == 0:
+                await self.tokens.invalid(token)
+                continue
+            media_id = check(answer, path).get("media_id")
+            if not isinstance(media_id, str) or not media_id:
+                raise ApiBusy(f"{path}: the answer has no media_id.")
+            return media_id
+        raise AssertionError("unreachable")
+
     async def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         """GET ``path`` without a token (token endpoints); the raw JSON answer."""
         return await self._json("GET", path, params, None)

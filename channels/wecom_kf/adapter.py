@@ -57,7 +57,9 @@ class WecomKfAdapter:
     """The WeCom 微信客服 channel: every ``channel = "wecom_kf"`` inbox."""
 
     name = CHANNEL
-    capabilities = ChannelCapabilities(reply_window_hours=48)
+    capabilities = ChannelCapabilities(
+        reply_window_hours=48, media_kinds=frozenset({"image", "voice", "file"})
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -243,14 +245,31 @@ class WecomKfAdapter:
             raise DeliveryError(f"WeCom kf inbox {delivery.inbox!r} is not configured.")
         db = self.services.db
         await window.check(db, cfg.name, delivery.external_id, delivery.conversation_id)
-        body = {
-            "touser": delivery.external_id,
-            "open_kfid": cfg.open_kfid,
-            "msgid": msgid_for(delivery.idempotency_key),
-            "msgtype": "text",
-            "text": {"content": delivery.text},
-        }
-        await self.apis[cfg.name].post("/cgi-bin/kf/send_msg", body)
+        api = self.apis[cfg.name]
+        files = [a for a in delivery.attachments if a.kind in self.capabilities.media_kinds]
+        parts: list[tuple[str, dict[str, Any]]] = []
+        for i, a in enumerate(files):
+            data = await self.services.attachments.read(a.key)
+            media_id = await api.upload("/cgi-bin/media/upload", a.kind, data, a.name, a.mime)
+            parts.append(
+                (
+                    f"{delivery.idempotency_key}:f{i}",
+                    {"msgtype": a.kind, a.kind: {"media_id": media_id}},
+                )
+            )
+        if delivery.text.strip() or not parts:
+            parts.append(
+                (delivery.idempotency_key, {"msgtype": "text", "text": {"content": delivery.text}})
+            )
+        for key, content in parts:
+            # One msgid per part: a retry after a partial send is not delivered twice.
+            body = {
+                "touser": delivery.external_id,
+                "open_kfid": cfg.open_kfid,
+                "msgid": msgid_for(key),
+                **content,
+            }
+            await api.post("/cgi-bin/kf/send_msg", body)
         await window.counted(db, cfg.name, delivery.external_id)
         owner = await owner_of(db, delivery.conversation_id)
         if owner == "resolved" and delivery.sender == "system":

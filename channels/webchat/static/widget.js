@@ -92,6 +92,14 @@
       helpfulThanks: "感谢反馈！",
       rateLabel: "请为本次服务打分",
       rates: ["很不满意", "不满意", "一般", "满意", "非常满意"],
+      attach: "发送图片或文件",
+      uploading: "上传中…",
+      uploadFailed: "上传失败，请重试",
+      fileTooLarge: "文件太大，最大 {mb} MB",
+      fileType: "不支持这种文件，可以发送图片、PDF、文本、Office 文档、ZIP、MP4 或 MP3",
+      picture: "图片",
+      dropHere: "松开即可发送文件",
+      read: "已读",
     },
     en: {
       title: "Qinghe Support",
@@ -125,6 +133,14 @@
       helpfulThanks: "Thanks for the feedback!",
       rateLabel: "Rate this service",
       rates: ["Very dissatisfied", "Dissatisfied", "Okay", "Satisfied", "Very satisfied"],
+      attach: "Send a picture or a file",
+      uploading: "Uploading…",
+      uploadFailed: "Upload failed, please try again",
+      fileTooLarge: "The file is too large (max {mb} MB)",
+      fileType: "This type of file cannot be sent; pictures, PDF, text, Office documents, ZIP, MP4 and MP3 can",
+      picture: "Picture",
+      dropHere: "Drop to send the file",
+      read: "Read",
     },
   };
   const T = STRINGS[LANG];
@@ -319,11 +335,13 @@
     ui.counter = el("span", { className: "kefu-counter", "aria-live": "off" });
     ui.send = el("button", { id: "kefu-send", type: "button", className: "kefu-send", "aria-label": T.send, title: T.send });
     ui.send.append(svgIcon("send"), el("span", { className: "kefu-send-label", text: T.send }));
+    ui.file = el("input", { id: "kefu-file", type: "file", className: "kefu-file-input", hidden: true, tabindex: "-1" });
+    ui.attach = el("button", { id: "kefu-attach", type: "button", className: "kefu-attach", "aria-label": T.attach, title: T.attach, text: "📎" });
     const composer = el(
       "div",
       { className: "kefu-composer" },
       ui.input,
-      el("div", { className: "kefu-composer-bar" }, ui.counter, ui.send)
+      el("div", { className: "kefu-composer-bar" }, ui.attach, ui.file, ui.counter, ui.send)
     );
     const footer = el("div", { className: "kefu-footer", text: T.poweredBy });
 
@@ -358,6 +376,11 @@
     noticeTimer: null,
     unread: 0,
     connecting: false,
+    uploadMax: 10 * 1024 * 1024, // the server says the real limit with the session
+    typingSentAt: 0, // when "typing on" last went out (throttled)
+    typingIdle: null,
+    receipt: { delivered: 0, read: 0 }, // the marks last reported
+    receiptTimer: null,
   };
 
   function seqKey() {
@@ -444,7 +467,8 @@
     const bubble = el("div", { className: "kefu-bubble" });
     const text = el("div", { className: "kefu-text" });
     text.textContent = frame.text == null ? "" : String(frame.text);
-    bubble.appendChild(text);
+    if (text.textContent) bubble.appendChild(text);
+    if (Array.isArray(frame.attachments) && frame.attachments.length) bubble.appendChild(buildFiles(frame.attachments));
     node.appendChild(bubble);
 
     if (Array.isArray(frame.choices) && frame.choices.length) {
@@ -480,6 +504,29 @@
   }
 
   // 👍/👎 under a bot answer from the knowledge base: {"type":"feedback","seq":N,"value":"up"}.
+  // Files of a message: pictures previewed, other files as download links. The links are
+  // signed by the server for this conversation; nothing here is ever parsed as HTML.
+  function buildFiles(files) {
+    const box = el("div", { className: "kefu-files" });
+    for (const a of files) {
+      if (!a) continue;
+      const kb = Math.max(1, Math.round((Number(a.size) || 0) / 1024));
+      const label = (a.name || T.picture) + " · " + kb + " KB";
+      const src = a.url ? new URL(String(a.url), ORIGIN + "/").href : "";
+      if (!/^https?:/.test(src)) {
+        // Not stored yet (a pending message): its name until the server's echo replaces it.
+        box.appendChild(el("span", { className: "kefu-file kefu-file-pending", text: (a.kind === "image" ? "🖼 " : "📎 ") + label }));
+      } else if (a.kind === "image") {
+        const link = el("a", { className: "kefu-file kefu-file-image", href: src, target: "_blank", rel: "noopener noreferrer" });
+        link.appendChild(el("img", { className: "kefu-image", src, alt: label }));
+        box.appendChild(link);
+      } else {
+        box.appendChild(el("a", { className: "kefu-file kefu-file-doc", href: src, rel: "noopener noreferrer", download: a.name || "", text: "📎 " + label }));
+      }
+    }
+    return box;
+  }
+
   function buildHelpful(seq) {
     const box = el("div", { className: "kefu-helpful", role: "group", "aria-label": T.helpful });
     box.appendChild(el("span", { className: "kefu-helpful-q", text: T.helpful }));
@@ -572,6 +619,7 @@
       if (state.conversationId != null) store.set(seqKey(), String(seq));
     }
     scrollToBottom(stick || f.sender === "customer");
+    scheduleReceipt();
   }
 
   function bumpUnread() {
@@ -638,17 +686,112 @@
       return;
     }
     addPending(uuid(), clean);
+    stopTyping();
     flushPending();
     ensureStarted();
   }
 
+  // ---------------------------------------------------------------------------
+  // Files: checked for size here (the server checks type and size again), uploaded over
+  // HTTP with the visitor token, then sent as a message naming the upload's ref. The
+  // message waits in the pending list like a text, so a reload or a dropped network does
+  // not lose it and the server stores it once.
+  // ---------------------------------------------------------------------------
+
+  async function sendFile(file) {
+    if (!file) return;
+    if (file.size > state.uploadMax) {
+      showNotice(T.fileTooLarge.replace("{mb}", String(Math.max(1, Math.floor(state.uploadMax / 1048576)))));
+      return;
+    }
+    ensureStarted();
+    showNotice(T.uploading);
+    let uploaded;
+    try {
+      uploaded = await uploadFile(file);
+    } catch (e) {
+      showNotice(e && e.worded ? e.worded : T.uploadFailed);
+      return;
+    }
+    ui.notice.hidden = true;
+    addPending(uuid(), "", [{ ref: uploaded.ref, kind: uploaded.kind, name: uploaded.name, size: uploaded.size }]);
+    flushPending();
+  }
+
+  async function uploadFile(file) {
+    for (let i = 0; !state.token && i < 50; i++) await new Promise((r) => setTimeout(r, 200));
+    if (!state.token) throw new Error("no session");
+    const body = new FormData();
+    body.append("file", file, file.name || "paste.png");
+    const res = await fetch(ORIGIN + "/api/webchat/uploads", {
+      method: "POST",
+      credentials: "omit",
+      headers: { Authorization: "Bearer " + state.token },
+      body,
+    });
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (_) {
+      data = null;
+    }
+    if (!res.ok || !data || !data.ref) {
+      const code = data && data.error && data.error.code;
+      const err = new Error(code || "upload failed");
+      err.worded =
+        code === "file_too_large"
+          ? T.fileTooLarge.replace("{mb}", String(Math.max(1, Math.floor(state.uploadMax / 1048576))))
+          : code === "file_type"
+            ? T.fileType
+            : null;
+      throw err;
+    }
+    return data;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Typing and read state: "typing" at most every 2 s while the customer writes (off after
+  // 4 s without a key, or when the message goes); a receipt with the last message shown
+  // (delivered) and the last shown with the panel open and the page in view (read).
+  // ---------------------------------------------------------------------------
+
+  function noteTyping() {
+    const now = Date.now();
+    if (ui.input.value.trim() && now - state.typingSentAt > 2000 && rawSend({ type: "typing", on: true })) {
+      state.typingSentAt = now;
+    }
+    clearTimeout(state.typingIdle);
+    state.typingIdle = setTimeout(stopTyping, 4000);
+  }
+
+  function stopTyping() {
+    clearTimeout(state.typingIdle);
+    if (!state.typingSentAt) return;
+    state.typingSentAt = 0;
+    rawSend({ type: "typing", on: false });
+  }
+
+  function scheduleReceipt() {
+    if (state.receiptTimer) return;
+    state.receiptTimer = setTimeout(() => {
+      state.receiptTimer = null;
+      if (!state.wsReady) return;
+      const delivered = state.maxSeq;
+      const read = state.open && document.visibilityState === "visible" ? state.maxSeq : state.receipt.read;
+      if (delivered <= state.receipt.delivered && read <= state.receipt.read) return;
+      if (rawSend({ type: "receipt", delivered_seq: delivered, read_seq: read })) state.receipt = { delivered, read };
+    }, 300);
+  }
+
   // A bubble for a message the server has not confirmed yet; it is kept in storage so a
   // reload (or a crash) before the confirmation does not lose it.
-  function addPending(id, text) {
-    const node = buildMessage({ sender: "customer", text, client_msg_id: id, seq: null });
+  function addPending(id, text, files) {
+    files = Array.isArray(files) ? files : [];
+    const shown = files.map((f) => ({ kind: f.kind, name: f.name, size: f.size }));
+    const node = buildMessage({ sender: "customer", text, client_msg_id: id, seq: null, attachments: shown });
     node.classList.add("kefu-pending");
     ui.messages.appendChild(node); // pending always goes last
-    const p = { text, el: node, status: "queued", timer: null };
+    const p = { text, files, el: node, status: "queued", timer: null };
     state.pending.set(id, p);
     savePending();
     // Known to be offline: say at once that it waits for the network.
@@ -658,7 +801,11 @@
 
   function savePending() {
     const list = [];
-    for (const [id, p] of state.pending) list.push({ id, text: p.text });
+    for (const [id, p] of state.pending) {
+      // Uploaded files are kept as their refs (and what to show), never as local previews.
+      const files = (p.files || []).map((f) => ({ ref: f.ref, kind: f.kind, name: f.name, size: f.size }));
+      list.push({ id, text: p.text, files });
+    }
     if (list.length) store.set(PENDING_KEY, JSON.stringify(list));
     else store.del(PENDING_KEY);
   }
@@ -673,7 +820,7 @@
     if (!Array.isArray(list)) return false;
     for (const m of list) {
       if (!m || typeof m.id !== "string" || typeof m.text !== "string" || state.pending.has(m.id)) continue;
-      addPending(m.id, m.text);
+      addPending(m.id, m.text, Array.isArray(m.files) ? m.files.filter((f) => f && typeof f.ref === "string") : []);
     }
     return state.pending.size > 0;
   }
@@ -697,7 +844,12 @@
     for (const [id, p] of state.pending) {
       if (p.status === "failed" || p.status === "sending") continue;
       // Resent with the SAME client_msg_id: the server stores it once and echoes it.
-      if (rawSend({ type: "message", client_msg_id: id, text: p.text })) setPendingStatus(p, "sending");
+      const frame = { type: "message", client_msg_id: id, text: p.text };
+      if (p.files && p.files.length) {
+        frame.attachments = p.files.map((f) => f.ref);
+        frame.locale = LANG;
+      }
+      if (rawSend(frame)) setPendingStatus(p, "sending");
     }
   }
 
@@ -771,6 +923,7 @@
       data = await createSession(null);
     }
     state.token = data.token;
+    if (Number(data.upload_max_bytes) > 0) state.uploadMax = Number(data.upload_max_bytes);
     store.set(TOKEN_KEY, data.token);
     // A freshly created session is a new conversation even if the server
     // happens to reuse the id (e.g. a demo server restarted on empty data).
@@ -787,6 +940,7 @@
   function switchConversation(id, fresh) {
     if (state.conversationId === id && !fresh) return;
     state.conversationId = id;
+    state.receipt = { delivered: 0, read: 0 };
     if (fresh) store.del(seqKey()); // a stale unread marker would hide new replies
     clearRendered();
   }
@@ -937,6 +1091,7 @@
         clearInterval(state.pingTimer);
         state.pingTimer = setInterval(sendPing, PING_INTERVAL_MS);
         flushPending();
+        scheduleReceipt();
         break;
       case "typing":
         if (f.sender === "bot" || f.sender === "agent") setTyping(!!f.on);
@@ -954,8 +1109,13 @@
   function handleErrorFrame(f) {
     // Token problems are followed by close 4401, which silently starts a new
     // session: nothing the customer needs to read.
-    if (f.code === "invalid_token" || f.code === "token_expired") return;
-    const msg = f.code === "too_long" && !f.message ? T.tooLong : f.message || f.code || "";
+    if ((f.code === "invalid_token" || f.code === "token_expired") && !(f.client_msg_id && state.pending.has(f.client_msg_id))) return;
+    const msg =
+      f.code === "too_long" && !f.message
+        ? T.tooLong
+        : f.code === "invalid_token" || f.code === "token_expired"
+          ? T.uploadFailed // a file's upload ref refused (another chat, or older than a day)
+          : f.message || f.code || "";
     if (f.client_msg_id && state.pending.has(f.client_msg_id)) {
       setPendingStatus(state.pending.get(f.client_msg_id), "failed", msg);
     } else {
@@ -987,6 +1147,7 @@
     if (open) {
       clearUnread();
       ensureStarted();
+      scheduleReceipt();
       scrollToBottom(true);
       // Don't steal focus on touch devices (opens the keyboard unexpectedly).
       if (!window.matchMedia || !window.matchMedia("(pointer: coarse)").matches) ui.input.focus();
@@ -1000,7 +1161,38 @@
       ui.launcher.focus();
     });
     ui.send.addEventListener("click", submitComposer);
-    ui.input.addEventListener("input", updateCounter);
+    ui.input.addEventListener("input", () => {
+      updateCounter();
+      noteTyping();
+    });
+    ui.attach.addEventListener("click", () => ui.file.click());
+    ui.file.addEventListener("change", () => {
+      const files = Array.from(ui.file.files || []);
+      ui.file.value = "";
+      for (const f of files) sendFile(f);
+    });
+    ui.input.addEventListener("paste", (ev) => {
+      const files = Array.from((ev.clipboardData && ev.clipboardData.files) || []);
+      if (!files.length) return;
+      ev.preventDefault();
+      for (const f of files) sendFile(f);
+    });
+    ui.panel.addEventListener("dragover", (ev) => {
+      if (!ev.dataTransfer || !Array.from(ev.dataTransfer.types || []).includes("Files")) return;
+      ev.preventDefault();
+      ui.panel.classList.add("kefu-dropping");
+    });
+    ui.panel.addEventListener("dragleave", (ev) => {
+      if (ev.target === ui.panel) ui.panel.classList.remove("kefu-dropping");
+    });
+    ui.panel.addEventListener("drop", (ev) => {
+      const files = Array.from((ev.dataTransfer && ev.dataTransfer.files) || []);
+      ui.panel.classList.remove("kefu-dropping");
+      if (!files.length) return;
+      ev.preventDefault();
+      for (const f of files) sendFile(f);
+    });
+    document.addEventListener("visibilitychange", scheduleReceipt);
     ui.input.addEventListener("keydown", (ev) => {
       // IME composition (pinyin) uses Enter to confirm candidates: never send then.
       if (ev.isComposing || ev.keyCode === 229) return;

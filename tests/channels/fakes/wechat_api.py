@@ -37,6 +37,8 @@ class FakeWechat:
         self.kf_trans: list[dict[str, Any]] = []
         self.kf_msgids: set[str] = set()
         self.media: dict[str, tuple[bytes, str]] = {"media_id": (JPEG, "image/jpeg")}
+        # media/upload: media_id -> (type, bytes, filename, content type)
+        self.uploaded: dict[str, tuple[str, bytes, str, str]] = {}
 
     # -- tokens ------------------------------------------------------------------------
 
@@ -101,7 +103,11 @@ class FakeWechat:
         body = await request.json()
         if self.fail_next:
             return web.json_response(self.fail_next.pop(0))
-        if body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
+        kind = body.get("msgtype")
+        if kind in ("image", "voice"):
+            if body.get(kind, {}).get("media_id") not in self.uploaded:
+                return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        elif kind != "text" or not body.get("text", {}).get("content"):
             return web.json_response({"errcode": 44002, "errmsg": "empty post data"})
         self.sent.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
@@ -122,6 +128,28 @@ class FakeWechat:
             return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
         data, ctype = found
         return web.Response(body=data, content_type=ctype)
+
+    async def media_upload(self, request: web.Request) -> web.Response:
+        """``/cgi-bin/media/upload?type=``: a multipart form with the file in ``media``."""
+        error = self._token_error(request)
+        if error:
+            return web.json_response(error)
+        kind = request.query.get("type", "")
+        if kind not in ("image", "voice", "video", "thumb", "file"):
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        if not request.content_type.startswith("multipart/form-data"):
+            return web.json_response({"errcode": 41005, "errmsg": "media data missing"})
+        form = await request.post()
+        part = form.get("media")
+        if not isinstance(part, web.FileField):
+            return web.json_response({"errcode": 41005, "errmsg": "media data missing"})
+        data = part.file.read()
+        media_id = f"MEDIA_{next(self.counter)}"
+        self.uploaded[media_id] = (kind, data, part.filename, part.content_type)
+        answer: dict[str, Any] = {"type": kind, "media_id": media_id, "created_at": 1700000000}
+        if kind == "file":  # WeCom's answer (the only one with files) carries errcode 0
+            answer = {"errcode": 0, "errmsg": "", **answer}
+        return web.json_response(answer)
 
     # -- WeCom 微信客服 -------------------------------------------------------------------
 
@@ -155,6 +183,10 @@ class FakeWechat:
         body = await request.json()
         if self.fail_next:
             return web.json_response(self.fail_next.pop(0))
+        kind = body.get("msgtype")
+        if kind in ("image", "voice", "video", "file"):
+            if body.get(kind, {}).get("media_id") not in self.uploaded:
+                return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
         msgid = body.get("msgid")
         if msgid in self.kf_msgids:  # the platform keeps one message per msgid
             return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
@@ -189,6 +221,7 @@ class FakeWechat:
         r.add_post("/cgi-bin/message/custom/send", self.custom_send)
         r.add_post("/cgi-bin/message/custom/typing", self.custom_typing)
         r.add_get("/cgi-bin/media/get", self.media_get)
+        r.add_post("/cgi-bin/media/upload", self.media_upload)
         r.add_post("/cgi-bin/kf/sync_msg", self.kf_sync)
         r.add_post("/cgi-bin/kf/send_msg", self.kf_send)
         r.add_post("/cgi-bin/kf/service_state/get", self.kf_state_get)
