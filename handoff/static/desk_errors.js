@@ -9,6 +9,8 @@
 
   const MORE = {
     zh: {
+      bad_typing: "输入状态只能是是或否",
+      channel_no_files: "这个渠道不能发送这类文件",
       bad_action: "操作不正确",
       no_canned: "找不到这条快捷回复",
       no_agent: "找不到这位客服",
@@ -67,6 +69,8 @@
       too_large: "内容超过大小限制",
     },
     en: {
+      bad_typing: "The typing state must be true or false",
+      channel_no_files: "This channel cannot send this kind of file",
       bad_action: "That action is not valid",
       no_canned: "That canned reply does not exist",
       no_agent: "That agent does not exist",
