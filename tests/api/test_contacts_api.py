@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.context import SERVICES
-from core.models import Contact, utcnow
 from tests.api.conftest import bearer, mint
-from tests.helpers import Visitor
+from tests.helpers import AGENT_HEADERS, Visitor
 
 
 async def test_contacts_are_found_and_kept_apart_by_external_id(
@@ -101,13 +99,21 @@ async def test_a_web_chat_visitor_merged_into_the_erp_customer_keeps_the_convers
     convo = await (await erp.get(url, headers=bearer(secret))).json()
     assert convo["conversation"]["contact_id"] == keep
 
-    # An erased contact cannot be merged into anyone.
-    gone = await erp.post("/api/v1/contacts", json={"name": "已注销"}, headers=bearer(secret))
+    # An erased contact loses its external id and cannot be merged into anyone.
+    gone = await erp.post(
+        "/api/v1/contacts", json={"name": "已注销", "external_id": "CRM-8"}, headers=bearer(secret)
+    )
     gone_id = (await gone.json())["contact"]["id"]
-    async with api_client.app[SERVICES].db.transaction() as session:
-        row = await session.get(Contact, gone_id)
-        assert row is not None
-        row.erased_at = utcnow()
+    erased = await api_client.post(
+        f"/api/admin/contacts/{gone_id}/erase",
+        json={"reason": "客户申请注销"},
+        headers=AGENT_HEADERS,
+    )
+    assert erased.status == 200, await erased.text()
+    after = await erp.get(f"/api/v1/contacts/{gone_id}", headers=bearer(secret))
+    assert (await after.json())["contact"]["external_id"] is None
+    found = await erp.get("/api/v1/contacts?external_id=CRM-8", headers=bearer(secret))
+    assert (await found.json())["contacts"] == []
     refused = await erp.post(
         f"/api/v1/contacts/{gone_id}/merge", json={"into": keep}, headers=bearer(secret)
     )
