@@ -44,6 +44,8 @@ FEED_EVENTS = ("conversation.created", "message.created")
 RESCAN = 2000  # message ids looked back at by each sweep (commits may land out of id order)
 PER_PASS = 500  # messages of one conversation announced per transaction
 HOOKS_FOR = 1.0  # seconds "no webhook wants these events" is believed
+BATCH = 50  # conversations announced per transaction
+COALESCE = 0.02  # seconds between passes: a burst of messages is announced in one go
 
 
 def message_brief(m: Message) -> dict[str, Any]:
@@ -155,6 +157,7 @@ class MessageFeed:
         self._dirty: set[int] = set()
         self._none_since: float | None = None  # when a pass last found no webhook
         self._after = 0  # message id the next sweep starts after
+        self._swept = 0.0  # when the last sweep ran (monotonic)
         self.passes = 0
 
     def listen(self, _topic: str, event: dict[str, Any]) -> None:
@@ -178,10 +181,12 @@ class MessageFeed:
             self._after = max(0, (top or 0) - RESCAN)  # a restart re-checks the latest
             while True:
                 self._wake.clear()
+                due = time.monotonic() - self._swept >= self.settings.webhook_poll_seconds
                 try:
-                    await self.step()
+                    await self.step(sweep=due)
                 except Exception:
                     log.exception("webhook message feed pass failed; retrying")
+                await asyncio.sleep(COALESCE)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.settings.webhook_poll_seconds):
                         await self._wake.wait()
@@ -200,8 +205,9 @@ class MessageFeed:
         self._none_since = None if wanted else now
         return wanted
 
-    async def step(self) -> int:
-        """One pass: the conversations woken about, then a sweep; returns deliveries made."""
+    async def step(self, sweep: bool = True) -> int:
+        """One pass over the conversations woken about and, with ``sweep``, those of the
+        latest messages whose mark is behind; returns the deliveries made."""
         self.passes += 1
         idle = self._none_since is not None
         hooks = await self._interested()
@@ -212,12 +218,11 @@ class MessageFeed:
             top = int(await session.scalar(select(func.max(Message.id))) or 0)
         if idle:  # the first webhook in a while: what came before it is not its business
             self._after = max(self._after, top - RESCAN)
-        behind = await self._behind(top)
-        made = 0
-        for cid in sorted(woken | behind):
-            made += await self.feed(cid, hooks)
-        self._after = max(self._after, top - RESCAN)
-        return made
+        if sweep:
+            woken |= await self._behind(top)
+            self._swept = time.monotonic()
+            self._after = max(self._after, top - RESCAN)
+        return await self.feed(woken, hooks)
 
     async def _behind(self, top: int) -> set[int]:
         """Conversations of the latest messages (ids after the sweep's start, up to ``top``)
@@ -237,11 +242,19 @@ class MessageFeed:
             ).scalars()
             return {int(cid) for cid in rows}
 
-    async def feed(self, conversation_id: int, hooks: Hooks) -> int:
-        """Announce one conversation's new messages (in as many passes as it takes)."""
-        total, more = 0, True
-        while more:
+    async def feed(self, conversation_ids: set[int], hooks: Hooks) -> int:
+        """Announce these conversations' new messages, ``BATCH`` conversations a transaction
+        (marks locked in id order: two workers never deadlock); returns deliveries made."""
+        total = 0
+        pending = sorted(conversation_ids)
+        while pending:
+            batch, pending = pending[:BATCH], pending[BATCH:]
+
+            def run(session: Session, ids: list[int] = batch) -> list[tuple[int, int, bool]]:
+                return [(cid, *feed_conversation(session, cid, hooks)) for cid in ids]
+
             async with self.db.transaction() as session:
-                made, more = await session.run_sync(feed_conversation, conversation_id, hooks)
-            total += made
+                results = await session.run_sync(run)
+            total += sum(made for _, made, _ in results)
+            pending = [cid for cid, _, more in results if more] + pending
         return total

@@ -168,6 +168,12 @@ async def test_a_dead_receiver_never_slows_the_customer(
             return len([r for r in rows if r.event == "message.created"]) >= 6
 
         await until(queued)
+
+        async def first_sent() -> bool:
+            return len(receiver.got) >= 1
+
+        await until(first_sent)
+        await asyncio.sleep(0.3)
         assert len(receiver.got) == 1  # the lane waits on its first send, alone
     finally:
         receiver.hold.set()
@@ -213,3 +219,16 @@ async def test_a_sweep_finds_what_no_wake_up_announced_and_never_twice(
     assert sum(made) == conv.last_seq
     assert await announced() == list(range(1, conv.last_seq + 1))  # each message once
     assert [await f.step() for f in feeds] == [0, 0, 0]
+
+
+def test_a_change_of_owner_maps_to_the_documented_events() -> None:
+    from api.webhooks import EVENTS, conversation_events
+
+    assert conversation_events("bot", "agent", False) == ("conversation.escalated",)
+    assert conversation_events("bot", "queued", False) == ("conversation.escalated",)
+    assert conversation_events("bot", "queued", True) == ()  # the ticket's entry says it
+    assert conversation_events("agent", "resolved", True) == ("conversation.resolved",)
+    assert conversation_events("queued", "resolved", False) == ("conversation.resolved",)
+    assert conversation_events("resolved", "bot", False) == ()
+    assert conversation_events("agent", "bot", False) == ()  # handed back: not a resolution
+    assert {"conversation.created", "message.created", "conversation.resolved"} <= set(EVENTS)
