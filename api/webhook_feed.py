@@ -242,11 +242,27 @@ class MessageFeed:
             ).scalars()
             return {int(cid) for cid in rows}
 
+    async def _due(self, conversation_ids: set[int]) -> set[int]:
+        """Those of the conversations with something to announce (read without the write
+        lock: a wake-up for a change of owner, say, costs no write transaction)."""
+        if not conversation_ids:
+            return set()
+        async with self.db.reader() as session:
+            rows = await session.execute(
+                select(Conversation.id)
+                .outerjoin(WebhookFeed, WebhookFeed.conversation_id == Conversation.id)
+                .where(
+                    Conversation.id.in_(sorted(conversation_ids)),
+                    (WebhookFeed.seq.is_(None)) | (WebhookFeed.seq < Conversation.last_seq),
+                )
+            )
+            return {int(cid) for cid in rows.scalars()}
+
     async def feed(self, conversation_ids: set[int], hooks: Hooks) -> int:
         """Announce these conversations' new messages, ``BATCH`` conversations a transaction
         (marks locked in id order: two workers never deadlock); returns deliveries made."""
         total = 0
-        pending = sorted(conversation_ids)
+        pending = sorted(await self._due(conversation_ids))
         while pending:
             batch, pending = pending[:BATCH], pending[BATCH:]
 
