@@ -110,6 +110,7 @@ async def create_webhook(request: web.Request) -> web.Response:
     _require(me, "admin")
     body = await read_json(request)
     hook, secret = await request.app[WEBHOOKS].create(body.get("url"), body.get("events"), me.id)
+    request.app[WEBHOOKS].wake()
     return json_response({"webhook": hook, "secret": secret}, status=201)
 
 

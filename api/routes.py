@@ -14,6 +14,7 @@ from api.auth import API, ApiContext
 from api.idempotency import Idempotency
 from api.inbox import API_CHANNEL, ApiInboxSender
 from api.tokens import TokenStore
+from api.webhook_feed import MessageFeed
 from api.webhook_lane import WebhookLane
 from core.context import SERVICES
 from core.coordination import Limits
@@ -40,7 +41,13 @@ def setup(app: web.Application, limits: Limits, senders: dict[str, Sender]) -> N
     )
     lane = app[LANE] = WebhookLane(services.db, settings)
     store = app[admin_routes.WEBHOOKS] = webhooks.WebhookStore(services.db)
-    store.wake = lane.notify
+    feed = MessageFeed(services.db, services.hub, settings)
+
+    def wake() -> None:
+        lane.notify()
+        feed.forget_hooks()
+
+    store.wake = wake
     webhooks.install()
     v1_routes.setup(app)
     kb_routes.setup(app)
@@ -48,10 +55,15 @@ def setup(app: web.Application, limits: Limits, senders: dict[str, Sender]) -> N
     app.router.add_get("/agent/integrations", integrations_page)
 
     async def run_lane(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(lane.run(), name="webhooks")
+        tasks = [
+            asyncio.create_task(lane.run(), name="webhooks"),
+            asyncio.create_task(feed.run(), name="webhook-feed"),
+        ]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     app.cleanup_ctx.append(run_lane)

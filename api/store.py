@@ -10,10 +10,11 @@ inbox (see ``api.inbox``): its public replies are relayed by the system that ope
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.inbox import API_CHANNEL
@@ -29,7 +30,9 @@ from intake.tickets import FIRST_TICKET_NUMBER, open_ticket
 from intake.triage import triage
 
 TIERS = ("normal", "vip")
-CONTACT_FIELDS = ("name", "email", "phone", "company", "note", "tier", "language")
+CONTACT_FIELDS = ("name", "email", "phone", "company", "note", "tier", "language", "external_id")
+# A company system's customer number: printable, no spaces at the ends, at most 255.
+EXTERNAL_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")
 
 
 def is_count(raw: str) -> bool:
@@ -49,6 +52,7 @@ def contact_json(c: Contact) -> dict[str, Any]:
         "note": c.note,
         "tier": c.tier,
         "language": c.language,
+        "external_id": c.external_id,
         "created_at": c.created_at.isoformat(),
         "updated_at": c.updated_at.isoformat() if c.updated_at else None,
     }
@@ -75,6 +79,11 @@ def contact_fields(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
                 if value not in TIERS:
                     raise Invalid(f"tier must be one of {', '.join(TIERS)}")
                 out[key] = value
+            elif key == "external_id":
+                value = value.strip()
+                if not EXTERNAL_ID.match(value):
+                    raise Invalid("external_id must be 1-255 printable characters")
+                out[key] = value
             elif key == "language":
                 if value not in ("zh", "en"):
                     raise Invalid("language must be zh or en")
@@ -86,16 +95,27 @@ def contact_fields(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
                 out[key] = value.strip()
         except Invalid as err:
             raise BadRequest(f"{err}.", code="bad_contact") from None
-    if not partial and not (out.get("email") or out.get("phone") or out.get("name")):
-        raise BadRequest("Give at least a name, an email or a phone.", code="bad_contact")
+    if not partial and not any(out.get(k) for k in ("email", "phone", "name", "external_id")):
+        raise BadRequest(
+            "Give at least a name, an email, a phone or an external_id. "
+            "请至少提供姓名、邮箱、手机号或外部编号。",
+            code="bad_contact",
+        )
     return out
 
 
 async def find_contacts(
-    session: AsyncSession, *, email: str | None, phone: str | None
+    session: AsyncSession,
+    *,
+    email: str | None,
+    phone: str | None,
+    external_id: str | None = None,
 ) -> list[Contact]:
-    """Contacts with this email or phone (after the same cleaning as on create)."""
+    """Contacts with this email, phone or external id (after the same cleaning as on
+    create)."""
     conds = []
+    if external_id:
+        conds.append(Contact.external_id == external_id.strip())
     try:
         if email:
             conds.append(Contact.email == clean_email(email))
@@ -104,7 +124,10 @@ async def find_contacts(
     except Invalid as err:
         raise BadRequest(f"{err}.", code="bad_query") from None
     if not conds:
-        raise BadRequest("Give phone= or email= to find contacts.", code="bad_query")
+        raise BadRequest(
+            "Give phone=, email= or external_id= to find contacts. 请提供手机号、邮箱或外部编号。",
+            code="bad_query",
+        )
     rows = await session.execute(select(Contact).where(or_(*conds)).order_by(Contact.id).limit(50))
     return list(rows.scalars())
 
@@ -114,8 +137,8 @@ async def create_contact(session: AsyncSession, fields: dict[str, Any]) -> Conta
     existing = await _same_person(session, fields)
     if existing is not None:
         raise Conflict(
-            f"Contact {existing.id} already has this email or phone. "
-            f"该邮箱或手机号已属于联系人 {existing.id}。",
+            f"Contact {existing.id} already has this email, phone or external id. "
+            f"该邮箱、手机号或外部编号已属于联系人 {existing.id}。",
             code="contact_exists",
         )
     contact = Contact(**{"name": "", **fields})
@@ -124,13 +147,19 @@ async def create_contact(session: AsyncSession, fields: dict[str, Any]) -> Conta
     return contact
 
 
-async def _same_person(session: AsyncSession, fields: dict[str, Any]) -> Contact | None:
-    conds = [getattr(Contact, k) == fields[k] for k in ("email", "phone") if fields.get(k)]
+async def _same_person(
+    session: AsyncSession, fields: dict[str, Any], exclude: int | None = None
+) -> Contact | None:
+    """The first other contact with one of the email, phone or external id in ``fields``."""
+    conds = [
+        getattr(Contact, k) == fields[k] for k in ("email", "phone", "external_id") if fields.get(k)
+    ]
     if not conds:
         return None
-    return (
-        await session.execute(select(Contact).where(or_(*conds)).order_by(Contact.id).limit(1))
-    ).scalar_one_or_none()
+    stmt = select(Contact).where(or_(*conds)).order_by(Contact.id).limit(1)
+    if exclude is not None:
+        stmt = stmt.where(Contact.id != exclude)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def update_contact(session: AsyncSession, contact_id: int, fields: dict[str, Any]) -> Contact:
@@ -138,10 +167,12 @@ async def update_contact(session: AsyncSession, contact_id: int, fields: dict[st
     contact = await session.get(Contact, contact_id, with_for_update=True)
     if contact is None:
         raise NotFound("There is no such contact.")
-    other = await _same_person(session, fields)
-    if other is not None and other.id != contact.id:
+    other = await _same_person(session, fields, exclude=contact.id)
+    if other is not None:
         raise Conflict(
-            f"Contact {other.id} already has this email or phone.", code="contact_exists"
+            f"Contact {other.id} already has this email, phone or external id. "
+            f"该邮箱、手机号或外部编号已属于联系人 {other.id}。",
+            code="contact_exists",
         )
     for key, value in fields.items():
         setattr(contact, key, value if value is not None or key != "name" else "")
@@ -358,34 +389,3 @@ async def list_tickets(
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     return rows, encode_cursor(rows[-1][0].id) if more and rows else None
-
-
-async def merge_contacts(session: AsyncSession, source_id: int, target_id: int) -> Contact:
-    """Merge contact ``source_id`` into ``target_id``: its identities and conversations move
-    (so the customer's channels and tickets follow), blank fields of the target are filled
-    from it, and it is deleted. The target keeps its own values where it has them."""
-    if source_id == target_id:
-        raise Conflict("A contact cannot be merged into itself.", code="merge_self")
-    source = await session.get(Contact, source_id, with_for_update=True)
-    target = await session.get(Contact, target_id, with_for_update=True)
-    if source is None or target is None:
-        raise NotFound(f"Contact {source_id if source is None else target_id} does not exist.")
-    for key in ("name", "email", "phone", "company", "note", "language"):
-        if not getattr(target, key) and getattr(source, key):
-            setattr(target, key, getattr(source, key))
-    if source.tier == "vip":
-        target.tier = "vip"
-    await session.execute(
-        update(ContactIdentity)
-        .where(ContactIdentity.contact_id == source_id)
-        .values(contact_id=target_id)
-    )
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.contact_id == source_id)
-        .values(contact_id=target_id)
-    )
-    target.updated_at = utcnow()
-    await session.flush()
-    await session.delete(source)
-    return target

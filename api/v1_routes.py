@@ -22,12 +22,12 @@ from api.store import (
     find_contacts,
     is_count,
     list_tickets,
-    merge_contacts,
     new_ticket,
     open_api_ticket,
     ticket_filter,
     update_contact,
 )
+from core.contacts import merge_contacts
 from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, PayloadTooLarge
@@ -95,10 +95,11 @@ async def post_contact(request: web.Request, caller: Caller) -> web.Response:
 
 @endpoint("contacts", "read")
 async def get_contacts(request: web.Request, caller: Caller) -> web.Response:
-    """GET /api/v1/contacts?phone=|email=: the contacts with that phone or email."""
+    """GET /api/v1/contacts?phone=|email=|external_id=: the contacts with any of them."""
+    q = request.query
     async with request.app[SERVICES].db.reader() as session:
         found = await find_contacts(
-            session, email=request.query.get("email"), phone=request.query.get("phone")
+            session, email=q.get("email"), phone=q.get("phone"), external_id=q.get("external_id")
         )
     return json_response({"contacts": [contact_json(c) for c in found]})
 

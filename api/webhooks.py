@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -55,6 +55,9 @@ EVENT_OF: dict[str, tuple[str, ...]] = {
     "sla_breach": ("sla.breach",),
 }
 EVENTS = (
+    "conversation.created",
+    "conversation.resolved",
+    "message.created",
     "ticket.created",
     "ticket.updated",
     "ticket.status_changed",
@@ -111,25 +114,136 @@ def remove_waker(key: int) -> None:
     _wakers.pop(key, None)
 
 
+def _owner_changes(session: Session) -> list[tuple[Conversation, str, str]]:
+    """(conversation, owner before, owner now) of the conversations whose owner this flush
+    changes (every change of owner goes through the ORM: ``handoff.service``)."""
+    out = []
+    for obj in session.dirty:
+        if isinstance(obj, Conversation):
+            hist = inspect(obj).attrs.owner.history
+            if hist.deleted and hist.added and hist.deleted[0] != hist.added[0]:
+                out.append((obj, str(hist.deleted[0]), str(hist.added[0])))
+    return out
+
+
+def conversation_events(before: str, now: str, has_ticket: bool) -> tuple[str, ...]:
+    """The webhook events of a change of owner: resolved, or escalated from the bot to a
+    person (announced here only without an open ticket: a ticket's own audit entry says
+    ``conversation.escalated`` when the bot opens one)."""
+    if now == "resolved":
+        return ("conversation.resolved",)
+    if before == "bot" and now in ("queued", "agent") and not has_ticket:
+        return ("conversation.escalated",)
+    return ()
+
+
+def conversation_brief(conv: Conversation) -> dict[str, Any]:
+    """A conversation as webhook bodies show it."""
+    return {
+        "id": conv.id,
+        "channel": conv.channel,
+        "contact_id": conv.contact_id,
+        "owner": conv.owner,
+        "assignee_id": conv.assignee_id,
+        "language": conv.language,
+        "last_seq": conv.last_seq,
+    }
+
+
+def _open_ticket(session: Session, conversation_id: int) -> Ticket | None:
+    """The conversation's open ticket, flushed or about to be."""
+    for obj in (*session.new, *session.dirty):
+        if (
+            isinstance(obj, Ticket)
+            and obj.conversation_id == conversation_id
+            and obj.status not in ("resolved", "closed")
+        ):
+            return obj
+    return session.execute(
+        select(Ticket)
+        .where(
+            Ticket.conversation_id == conversation_id,
+            Ticket.status.not_in(("resolved", "closed")),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def queue_delivery(
+    session: Session, hook_id: int, name: str, order_key: str, data: dict[str, Any], now: Any
+) -> None:
+    """Add one delivery row (the lane sends it after the commit)."""
+    uid = str(uuid.uuid4())
+    body = {"id": uid, "event": name, "created_at": now.isoformat(), "data": data}
+    session.add(
+        WebhookDelivery(
+            uid=uid,
+            webhook_id=hook_id,
+            event=name,
+            order_key=order_key,
+            body=orjson.dumps(body).decode(),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    session.info["kefu_webhooks"] = True
+
+
+def subscribed(session: Session) -> list[tuple[int, list[str], Any]]:
+    """(id, events, created_at) of the webhooks that get events now. Paused by an admin
+    (inactive, no reason): nothing is queued. Disabled after failures (a reason): still
+    queued, so re-enabling it delivers everything missed."""
+    return [
+        (int(hid), list(evs or []), created)
+        for hid, evs, created in session.execute(
+            select(Webhook.id, Webhook.events, Webhook.created_at).where(
+                (Webhook.active.is_(True)) | (Webhook.disabled_reason.is_not(None))
+            )
+        ).all()
+    ]
+
+
+def _capture_owners(session: Session, changes: list[tuple[Conversation, str, str]]) -> None:
+    """Deliveries for the conversations whose owner changed (resolved, escalated)."""
+    hooks = subscribed(session)
+    if not any(n.startswith("conversation.") for _, evs, _ in hooks for n in evs):
+        return
+    now = utcnow()
+    for conv, before, after in changes:
+        ticket = _open_ticket(session, conv.id)
+        for name in conversation_events(before, after, ticket is not None):
+            data = {
+                "conversation": conversation_brief(conv),
+                "change": {"from": before, "to": after},
+                "ticket": ticket.number if ticket is not None else None,
+            }
+            for hook_id, evs, _ in hooks:
+                if name in evs:
+                    queue_delivery(session, hook_id, name, f"conversation:{conv.id}", data, now)
+
+
 def _capture(session: Session, _context: Any, _instances: Any) -> None:
-    """before_flush: one delivery per new audit entry and subscribed webhook."""
+    """before_flush: one delivery per new audit entry or change of a conversation's owner,
+    and subscribed webhook."""
+    changes = _owner_changes(session)
+    if changes:
+        with session.no_autoflush:
+            _capture_owners(session, changes)
     entries = [o for o in session.new if isinstance(o, TicketEvent)]
     if not entries:
         return
     with session.no_autoflush:
-        # Paused by an admin (inactive, no reason): nothing is queued. Disabled after
-        # failures (a reason): still queued, so re-enabling it delivers everything missed.
-        hooks = session.execute(
-            select(Webhook.id, Webhook.events).where(
-                (Webhook.active.is_(True)) | (Webhook.disabled_reason.is_not(None))
-            )
-        ).all()
+        hooks = subscribed(session)
         if not hooks:
             return
         now = utcnow()
         for entry in entries:
             names = events_for(entry.action, entry.detail or {})
-            wanted = [(hid, n) for n in names for hid, evs in hooks if n in (evs or [])]
+            wanted = [(hid, n) for n in names for hid, evs, _ in hooks if n in evs]
             if not wanted:
                 continue
             ticket = session.get(Ticket, entry.ticket_id)
@@ -150,23 +264,7 @@ def _capture(session: Session, _context: Any, _instances: Any) -> None:
                 },
             }
             for hook_id, name in wanted:
-                uid = str(uuid.uuid4())
-                body = {"id": uid, "event": name, "created_at": now.isoformat(), "data": data}
-                session.add(
-                    WebhookDelivery(
-                        uid=uid,
-                        webhook_id=hook_id,
-                        event=name,
-                        order_key=f"ticket:{ticket.id}",
-                        body=orjson.dumps(body).decode(),
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                session.info["kefu_webhooks"] = True
+                queue_delivery(session, hook_id, name, f"ticket:{ticket.id}", data, now)
 
 
 def _after_commit(session: Session) -> None:

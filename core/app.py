@@ -38,7 +38,7 @@ from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, row_id, security_headers
-from handoff import outbox_routes, teams, unanswered_routes
+from handoff import orders_routes, outbox_routes, teams, unanswered_routes
 from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
@@ -104,6 +104,7 @@ def create_app(
         max_text_length=max(5000, settings.webchat.max_text_length),
         settings=settings,
     )
+    orders = OrderLookup(settings.orders) if settings.orders.url_template else None
     pipeline = TurnPipeline(
         db,
         events,
@@ -116,7 +117,7 @@ def create_app(
             first_message_check(settings.triage),
             settings.triage.safety_category,
             TicketStatus(db, settings.sla.timezone),
-            orders=order_handler(settings, db),
+            orders=order_handler(orders, db),
         ),
         handoff,
         settings.bot,
@@ -167,6 +168,7 @@ def create_app(
         ),
     )
     unanswered_routes.setup(app)
+    orders_routes.setup(app, orders)
     api_routes.setup(app, coord.limits, senders)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -212,12 +214,13 @@ def create_app(
     return app
 
 
-def order_handler(settings: Settings, db: Database) -> Handler | None:
-    """The bot's order lookup when ``[orders] url_template`` names the order system."""
-    if not settings.orders.url_template:
+def order_handler(lookup: OrderLookup | None, db: Database) -> Handler | None:
+    """The bot's order lookup when ``[orders] url_template`` names the order system (the
+    console's orders panel shares ``lookup``, its cache included)."""
+    if lookup is None:
         return None
     return make_orders(
-        OrderLookup(settings.orders),
+        lookup,
         lambda conversation_id: contact_keys(db, conversation_id),
         lambda conversation_id, text: add_note(db, conversation_id, text),
     )

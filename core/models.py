@@ -91,6 +91,8 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None]  # personal data erased (privacy/erase.py); row kept
+    # A company system's own id for the customer (its ERP or CRM number), for the public API.
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True)
 
 
 class ContactIdentity(Base):
@@ -651,3 +653,18 @@ class CustomerReceipt(Base):
     delivered_seq: Mapped[int] = mapped_column(Integer, default=0)
     read_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookFeed(Base):
+    """How far the webhooks have announced one conversation's messages (``api.webhook_feed``).
+
+    ``seq`` is the last message already turned into ``message.created`` deliveries; a row
+    exists once ``conversation.created`` was considered, so it is announced once.
+    """
+
+    __tablename__ = "webhook_feed"
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

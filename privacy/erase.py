@@ -1,6 +1,7 @@
 """Erase one customer: their identifying data goes, the anonymous facts reports need stay.
 
-What goes (in one transaction): the contact's name, email, phone, company and note; their
+What goes (in one transaction): the contact's name, email, phone, company, note and external
+id (a company system's customer number); their
 channel identities (rewritten to a random id, so the next message from the same openid or
 address starts a new, empty contact); every message text, subject, header and attachment of
 their conversations (internal notes too); the bot's memory; ticket subjects and transcripts and
@@ -133,7 +134,7 @@ async def _redact(
     keys: set[str] = set()
     said = [v for v in (contact.name, contact.email, contact.phone) if v]
     contact.name, contact.email, contact.phone = ERASED_NAME, None, None
-    contact.company, contact.note = None, None
+    contact.company, contact.note, contact.external_id = None, None, None
     inboxes = {i.id: i.name for i in (await session.execute(select(Inbox))).scalars()}
     idents = list(
         (

@@ -10,6 +10,7 @@
   const MORE = {
     zh: {
       bad_typing: "输入状态只能是是或否",
+      contact_erased: "已删除个人数据的客户不能合并",
       channel_no_files: "这个渠道不能发送这类文件",
       bad_action: "操作不正确",
       no_canned: "找不到这条快捷回复",
@@ -70,6 +71,7 @@
     },
     en: {
       bad_typing: "The typing state must be true or false",
+      contact_erased: "A customer whose personal data was erased cannot be merged",
       channel_no_files: "This channel cannot send this kind of file",
       bad_action: "That action is not valid",
       no_canned: "That canned reply does not exist",

@@ -12,7 +12,7 @@
       confirmRevoke: "确认吊销？（立即失效）",
       confirmRotate: "确认更换？（旧密钥立即失效）",
       secretTitle: "请立即复制密钥", secretHint: "密钥只显示这一次，关闭本页后无法再次查看。", done: "我已保存",
-      hooksTitle: "Webhook", hooksHint: "工单变化时向这些地址发送签名的 POST 请求（X-Kefu-Signature）。",
+      hooksTitle: "Webhook", hooksHint: "工单、会话和消息有变化时，向这些地址发送签名的 POST 请求（X-Kefu-Signature）。",
       events: "事件", url: "接收地址 https://...", addHook: "添加 Webhook", enabled: "启用中", paused: "已暂停",
       disabled: "已停用", pause: "暂停", enable: "启用", del: "删除", confirmDelete: "确认删除？",
       deliveriesOf: (u) => `投递记录：${u}`, showDeliveries: "投递记录", event: "事件", attempts: "尝试次数",
@@ -29,7 +29,7 @@
       confirmRevoke: "Revoke now? (refused at once)",
       confirmRotate: "Rotate now? (old secret ends)",
       secretTitle: "Copy the secret now", secretHint: "It is shown this once; it cannot be shown again.", done: "I saved it",
-      hooksTitle: "Webhooks", hooksHint: "Ticket changes are POSTed to these URLs, signed (X-Kefu-Signature).",
+      hooksTitle: "Webhooks", hooksHint: "Ticket, conversation and message events are POSTed to these URLs, signed (X-Kefu-Signature).",
       events: "Events", url: "Receiver URL https://...", addHook: "Add webhook", enabled: "Enabled", paused: "Paused",
       disabled: "Disabled", pause: "Pause", enable: "Enable", del: "Delete", confirmDelete: "Delete with its deliveries?",
       deliveriesOf: (u) => `Deliveries to ${u}`, showDeliveries: "Deliveries", event: "Event", attempts: "Attempts",
@@ -41,6 +41,21 @@
   };
   let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
   const t = (k) => S[lang][k] || k;
+  const EVENT_NAMES = {
+    zh: {
+      "conversation.created": "新会话", "conversation.escalated": "转人工", "conversation.resolved": "会话已解决",
+      "message.created": "新消息", "ticket.created": "新工单", "ticket.updated": "工单更新",
+      "ticket.status_changed": "工单状态变化", "ticket.assigned": "工单分配", "ticket.resolved": "工单已解决",
+      "csat.submitted": "满意度评价", "sla.warning": "SLA 预警", "sla.breach": "SLA 超时",
+    },
+    en: {
+      "conversation.created": "new conversation", "conversation.escalated": "handed to a person",
+      "conversation.resolved": "conversation resolved", "message.created": "new message", "ticket.created": "new ticket",
+      "ticket.updated": "ticket updated", "ticket.status_changed": "ticket status changed", "ticket.assigned": "ticket assigned",
+      "ticket.resolved": "ticket resolved", "csat.submitted": "satisfaction score", "sla.warning": "SLA warning",
+      "sla.breach": "SLA breach",
+    },
+  };
   const $ = (s) => document.querySelector(s);
   let tokens = [];
   let hooks = [];
@@ -130,7 +145,8 @@
       const label = el("label", null, "check");
       const i = el("input");
       i.type = "checkbox"; i.name = "event"; i.value = e; i.checked = checked.has(e);
-      label.append(i, ` ${e}`);
+      const about = (EVENT_NAMES[lang] || {})[e];
+      label.append(i, ` ${e}${about ? ` · ${about}` : ""}`);
       return label;
     }));
   }

@@ -239,7 +239,8 @@ async def test_repeated_failure_disables_the_hook_and_a_retry_by_hand_delivers(
         await until(both)
         later = [orjson.loads(b) for _, b in receiver.got[max_attempts:]]
         assert [x["event"] for x in later] == ["ticket.created", "ticket.created"]
-        assert later[0]["id"] == d["uid"]  # the same delivery id on a retry
+        # The same delivery id on a retry (the two tickets' rows go out side by side).
+        assert d["uid"] in [x["id"] for x in later]
         [hook] = (await (await api_client.get("/api/admin/webhooks")).json())["webhooks"]
         assert hook["active"] and hook["disabled_reason"] is None
     finally:
@@ -335,7 +336,9 @@ def test_audit_entries_map_to_the_documented_events() -> None:
         )
         for e in events_for(a, {"reason": "x", "to": "resolved"})
     }
-    assert every == set(EVENTS)
+    # The others come from a conversation's change of owner and from the message feed.
+    from_elsewhere = {"conversation.created", "conversation.resolved", "message.created"}
+    assert every == set(EVENTS) - from_elsewhere
 
 
 async def test_a_bot_escalation_on_web_chat_is_announced(

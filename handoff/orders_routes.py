@@ -1,0 +1,117 @@
+"""The console's orders panel: the customer's orders beside the conversation.
+
+``GET /api/agent/conversations/{id}/orders[?number=A1001]`` asks the company's order system
+through the bot's own connector (``bot.orders.OrderLookup``: the same URL, auth header,
+timeout and cache) about the order numbers the customer asked about in this conversation
+(the messages the bot's order handler would read), plus one number the agent typed. The
+lookups run side by side, so the panel waits at most ``[orders] timeout_seconds``.
+
+Each order comes back in one of four states, for the panel to tell the agent plainly:
+``found`` (the customer's own order: the order's phone or email is the contact's), ``other``
+(the order exists but its phone/email is not this customer's: no details shown),
+``not_found`` and ``unavailable`` (slow, down or nonsense, with the reason). The order's
+own phone and email are never sent to the console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.orders import ASKS, Order, OrderLookup, OrderNotFound, OrderUnavailable
+from core.contacts import ContactKeys, contact_keys
+from core.context import SERVICES
+from core.errors import BadRequest
+from core.models import Message
+from core.web import json_response
+from handoff import teams
+from handoff.routes import _agent, _conversation_id
+
+ORDERS = web.AppKey("order_lookup", OrderLookup)
+MAX_ORDERS = 5  # order numbers looked up per panel
+READ_MESSAGES = 200  # the customer's latest messages searched for order numbers
+
+
+async def asked_numbers(session: Any, lookup: OrderLookup, conversation_id: int) -> list[str]:
+    """Order numbers the customer asked about, newest first, each once."""
+    texts = (
+        await session.execute(
+            select(Message.text)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == "in",
+                Message.private.is_(False),
+            )
+            .order_by(Message.seq.desc())
+            .limit(READ_MESSAGES)
+        )
+    ).scalars()
+    out: list[str] = []
+    for text in texts:
+        if not text or not ASKS.search(text):
+            continue  # like the bot: a phone number alone is not an order question
+        number = lookup.number_in(text)
+        if number and number not in out:
+            out.append(number)
+    return out
+
+
+def order_json(order: Order, keys: ContactKeys) -> dict[str, Any]:
+    """An order as the panel shows it; another customer's order shows no details."""
+    if not order.belongs_to(keys):
+        return {"number": order.number, "state": "other"}
+    return {
+        "number": order.number,
+        "state": "found",
+        "status": order.status,
+        "carrier": order.carrier,
+        "tracking": order.tracking,
+        "eta": order.eta,
+        "warranty_until": order.warranty_until,
+    }
+
+
+async def look_up(lookup: OrderLookup, number: str, keys: ContactKeys) -> dict[str, Any]:
+    """One order's panel entry, whatever the order system does."""
+    try:
+        order = await lookup.find(number)
+    except OrderNotFound:
+        return {"number": number, "state": "not_found"}
+    except OrderUnavailable as err:
+        return {"number": number, "state": "unavailable", "reason": err.reason}
+    return order_json(order, keys)
+
+
+async def conversation_orders(request: web.Request) -> web.Response:
+    """GET /api/agent/conversations/{id}/orders?number=: the panel's orders."""
+    agent = await _agent(request)
+    conv_id = _conversation_id(request)
+    lookup = request.app.get(ORDERS)
+    services = request.app[SERVICES]
+    async with services.db.reader() as session:
+        await teams.ensure_visible(session, agent, conv_id)
+        if lookup is None:
+            return json_response({"configured": False, "orders": [], "verifiable": False})
+        numbers = await asked_numbers(session, lookup, conv_id)
+    typed = request.query.get("number", "").strip()
+    if typed:
+        if len(typed) > 40 or not lookup.pattern.fullmatch(typed):
+            raise BadRequest(
+                "That is not an order number. 这不是有效的订单号。", code="bad_order_number"
+            )
+        numbers = [typed, *[n for n in numbers if n != typed]]
+    keys = await contact_keys(services.db, conv_id)
+    found = await asyncio.gather(*(look_up(lookup, n, keys) for n in numbers[:MAX_ORDERS]))
+    return json_response(
+        {"configured": True, "orders": found, "verifiable": bool(keys.phone or keys.email)}
+    )
+
+
+def setup(app: web.Application, lookup: OrderLookup | None) -> None:
+    """Mount the panel's route; ``lookup`` is the bot's connector (None: not configured)."""
+    if lookup is not None:
+        app[ORDERS] = lookup
+    app.router.add_get("/api/agent/conversations/{id}/orders", conversation_orders)
