@@ -476,6 +476,8 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     orders: OrdersSettings = field(default_factory=OrdersSettings)
+    alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
+    ticket_page: TicketPageSettings = field(default_factory=lambda: TicketPageSettings())
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -516,7 +518,12 @@ SHORT_ENV = {
     "KEFU_LOG_FORMAT": ("server", "log_format"),
     "KEFU_EMBEDDER": ("kb", "embedder"),
 }
-SECRET_KEYS = {("server", "secret_key"), ("server", "metrics_token"), ("orders", "auth_header")}
+SECRET_KEYS = {
+    ("server", "secret_key"),
+    ("server", "metrics_token"),
+    ("orders", "auth_header"),
+    ("alerts", "webhooks"),
+}
 
 
 SECTIONS: dict[str, type] = {
@@ -938,3 +945,53 @@ def write_section(path: Path, section: str, values: Mapping[str, float | str]) -
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Supervisors told outside the console: email and WeCom group robots (intake/alerts.py)."""
+
+    urgent: bool = _opt(True, doc="alert on an urgent complaint or safety hazard")
+    sla_warning: bool = _opt(True, doc="alert when an SLA target is about to be missed")
+    sla_breach: bool = _opt(True, doc="alert when an SLA target was missed")
+    email_inbox: str = _opt(
+        "", doc="the email inbox whose smtp_url sends alerts; empty: no alert emails"
+    )
+    email_supervisors: bool = _opt(
+        True, doc="email the supervisors of the ticket's team (every supervisor when it has none)"
+    )
+    emails: list[str] = _opt([], doc='more addresses, "team: a@x.cn" (team "*" = every team)')
+    webhooks: list[str] = _opt(
+        [], doc='WeCom group robot keys, "team: key" (team "*" = every team)'
+    )
+    webhook_base: str = _opt(
+        "https://qyapi.weixin.qq.com", doc="the WeCom API base (a proxy or a test server)"
+    )
+    timeout_seconds: float = _opt(10.0, lo=0.1, hi=120.0)
+    max_attempts: int = _opt(8, lo=1, hi=100)
+    base_delay_seconds: float = _opt(10.0, lo=0.01, hi=3600.0)
+    poll_seconds: float = _opt(5.0, lo=0.05, hi=3600.0)
+
+
+@dataclass(frozen=True)
+class TicketPageSettings:
+    """The customer's signed ticket page (intake/ticket_links.py, handoff/ticket_page_routes.py)."""
+
+    enabled: bool = _opt(True, doc="send the page's link with the escalation notice and notices")
+    link_days: float = _opt(30.0, lo=0.01, hi=3650.0, doc="a link works this many days")
+
+
+# Appended sections (defined after SECTIONS; Settings builds them lazily).
+SECTIONS["alerts"] = AlertSettings
+SECTIONS["ticket_page"] = TicketPageSettings
+
+
+def parse_team_map(lines: list[str], key: str) -> dict[str, tuple[str, ...]]:
+    """ "team: value" lines (``[alerts] emails`` / ``webhooks``) as team -> values."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in lines:
+        team, sep, value = line.partition(":")
+        if not sep or not team.strip() or not value.strip():
+            raise ConfigError(f'Config key {key} entries are "team: value", got {line!r}.')
+        out[team.strip()] = (*out.get(team.strip(), ()), value.strip())
+    return out
