@@ -2,7 +2,8 @@
 
 The link comes with the escalation notice and every notice (intake/ticket_links.py signs it;
 it expires and agents can revoke it). The page shows the ticket's status, the history of
-the conversation's public messages since the ticket was opened (never private notes), the
+the conversation's public messages since an earlier ticket of it was resolved (what led to
+this one; never private notes), the
 next step and, once resolved, the 1-5 rating form, which records the score exactly like a
 survey answer in the chat (``HandoffService.feedback``). It is server-rendered HTML with
 every value escaped (text stays text), one stylesheet, no script, in Chinese or English
@@ -22,7 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 
 from core.context import SERVICES
 from core.errors import BadRequest, NotFound
@@ -183,6 +184,14 @@ async def page(request: web.Request) -> web.Response:
     lang = _lang(request, conv.language)
     zone = ZoneInfo(services.settings.sla.timezone)
     async with services.db.reader() as session:
+        # The conversation since an earlier ticket of it was resolved (what led to this one).
+        since = (
+            await session.execute(
+                select(func.max(Ticket.resolved_at)).where(
+                    Ticket.conversation_id == conv.id, Ticket.id < ticket.id
+                )
+            )
+        ).scalar()
         messages = list(
             (
                 await session.execute(
@@ -190,7 +199,7 @@ async def page(request: web.Request) -> web.Response:
                     .where(
                         Message.conversation_id == conv.id,
                         Message.private.is_(False),
-                        Message.created_at >= ticket.created_at,
+                        Message.created_at > since if since is not None else true(),
                     )
                     .order_by(Message.seq.desc())
                     .limit(HISTORY)
