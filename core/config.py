@@ -385,6 +385,9 @@ class ChannelInfo:
     # Headers of a customers-file column that holds the customer's id on this channel (a
     # column named after the channel also counts); empty: files carry no such id.
     id_headers: tuple[str, ...] = ()
+    # The customer's id here is their phone number (SMS): a customer known only by phone is
+    # reached on this channel (tickets opened for them through the API land on it).
+    phone_ids: bool = False
 
 
 ChannelSource = Callable[[], Iterable[ChannelInfo]]

@@ -147,7 +147,12 @@ class SmsAdapter:
     def text(self, cfg: SmsInbox, text: str) -> str:
         """The template variable: one paragraph, links removed when asked, within max_chars."""
         if cfg.strip_links:
-            text = _LINK.sub("", text)
+            kept = []
+            for raw in text.splitlines():
+                line = _LINK.sub("", raw).strip() if _LINK.search(raw) else raw
+                if line and not line.endswith(("：", ":")):  # "查看工单进度：<link>" goes whole
+                    kept.append(line)
+            text = "\n".join(kept)
         line = " ".join(text.split())
         return line if len(line) <= cfg.max_chars else line[: cfg.max_chars - 1] + "…"
 

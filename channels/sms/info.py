@@ -9,4 +9,5 @@ INFO = ChannelInfo(
     # No outbox quota of its own: the adapter limits SMS per number ([[inboxes]] per_number).
     # No import column either: the customer's id here is their phone, which contacts have.
     aliases=("短信", "手机短信", "text message"),
+    phone_ids=True,  # a customer known only by phone is reached here
 )
