@@ -114,7 +114,10 @@ class SmsAdapter:
             raise PermanentDeliveryError(OPTED_OUT, code="sms_opted_out")
         text = self.text(cfg, delivery.text)
         if not text:
-            return  # nothing an SMS can carry (an attachment alone): nothing to send
+            raise PermanentDeliveryError(
+                "短信只能发送文字，此消息没有可发送的文字（附件或链接）。"
+                " / An SMS carries text only; this message has none (attachments or links)."
+            )
         limit, window = cfg.per_number
         if not await self.services.outbox.limits.allow(f"sms:{cfg.name}:{phone}", limit, window):
             raise DeliveryError(RATE_LIMITED)

@@ -30,6 +30,7 @@
       no_sender: "无法回复的发件人", own_address: "本客服邮箱发出", rate_limited: "超出回复频率",
       event: "平台事件", spam: "垃圾邮件（邮件过滤器标记）",
       errors_to: "群发 / 邮件列表", bulk_return_path: "群发邮件（退信地址）",
+      opt_out: "短信退订（TD）",
     },
     en: {
       auto_submitted: "Sent automatically", auto_reply_subject: "Auto-reply", x_autoreply: "Auto-reply",
@@ -43,6 +44,7 @@
       no_sender: "No sender to reply to", own_address: "Sent from our own address", rate_limited: "Over the reply rate limit",
       event: "Platform event", spam: "Spam (marked by the mail filter)",
       errors_to: "Bulk / mailing list", bulk_return_path: "Bulk mail (bounce return path)",
+      opt_out: "SMS opt-out (TD)",
     },
   };
   let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
