@@ -975,6 +975,18 @@ class AlertSettings:
     base_delay_seconds: float = _opt(10.0, lo=0.01, hi=3600.0)
     poll_seconds: float = _opt(5.0, lo=0.05, hi=3600.0)
 
+    def __post_init__(self) -> None:
+        """Team maps are checked when loaded (``kefu check-config`` names the bad entry)."""
+        parse_team_map(self.emails, "[alerts] emails")
+        try:
+            parse_team_map(self.webhooks, "[alerts] webhooks")
+        except ConfigError:
+            raise ConfigError(
+                'Config key [alerts] webhooks entries are "team: key" (an entry is hidden).'
+            ) from None
+        if not self.webhook_base.startswith(("https://", "http://")):
+            raise ConfigError("Config key [alerts] webhook_base must start with https://.")
+
 
 @dataclass(frozen=True)
 class TicketPageSettings:

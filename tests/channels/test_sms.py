@@ -369,3 +369,25 @@ def test_sms_text_numbers_and_opt_out_words() -> None:
     assert phone_number("12345") is None and phone_number("contact:7") is None
     assert opt_out_word(" td ") and opt_out_word("退订。") and opt_out_word("STOP")
     assert not opt_out_word("TD是什么意思") and not opt_out_word("我不想退订")
+
+
+def test_sms_inbox_settings_name_the_bad_key() -> None:
+    from channels.sms.config import validate
+    from core.errors import ConfigError
+
+    good = {
+        "access_key_id": KEY_ID,
+        "access_key_secret": KEY_SECRET,
+        "sign_name": SIGN,
+        "template_code": TEMPLATE,
+        "callback_secret": CALLBACK,
+    }
+    validate(InboxSettings("sms", "sms", good))
+    for key, value, why in (
+        ("template_code", "123", "template_code"),
+        ("per_number", "lots", "per_number"),
+        ("callback_secret", "", "callback_secret"),
+        ("api_base", "ftp://x", "api_base"),
+    ):
+        with pytest.raises(ConfigError, match=f"sms {why}"):
+            validate(InboxSettings("sms", "sms", {**good, key: value}))

@@ -215,3 +215,16 @@ async def test_a_switched_off_kind_is_listed_but_sent_to_nobody(env: Any) -> Non
     assert await deliveries(mail) == [] and robot.received == []
     async with services.db.reader() as session:
         assert (await session.execute(select(SupervisorAlert.kind))).scalars().all() == ["urgent"]
+
+
+def test_bad_alert_settings_are_refused_without_showing_a_key() -> None:
+    from core.config import load_settings
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[alerts\] webhooks") as err:
+        load_settings(None, env={}, overrides={"alerts": {"webhooks": ["secretkey123"]}})
+    assert "secretkey123" not in str(err.value)
+    with pytest.raises(ConfigError, match=r"\[alerts\] emails"):
+        load_settings(None, env={}, overrides={"alerts": {"emails": ["lead@x.cn"]}})
+    ok = load_settings(None, env={}, overrides={"alerts": {"webhooks": ["售后一组: k1", "*: k2"]}})
+    assert ok.alerts.webhooks == ["售后一组: k1", "*: k2"]
