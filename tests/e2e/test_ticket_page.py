@@ -56,3 +56,37 @@ def test_the_ticket_page_reads_well_on_a_phone(kefu_server, new_page, browser):
         _assert_clean(visitor, phone)
     finally:
         ctx.close()
+
+
+HAZARD = "我家的热水器漏电了，太危险了，我要投诉！<i>快</i>"
+
+
+def test_an_urgent_hazard_is_in_the_supervisor_alerts_page(kefu_server, new_page):
+    from playwright.sync_api import expect
+
+    base = kefu_server
+    visitor = new_page("visitor-hazard")
+    _open_widget(visitor, base)
+    _ask(visitor.page, HAZARD, "工单", senders=("bot", "system"))
+
+    agent = new_page("supervisor")
+    ap = agent.page
+    ap.goto(base + "/agent/")
+    ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'zh')")
+    ap.reload()
+    ap.fill("#login-email", "demo@kefu.local")
+    ap.fill("#login-password", "demo")
+    ap.click("#login-submit")
+    expect(ap.locator("#agent-name")).not_to_be_empty()
+    ap.click("#nav-alerts")
+    row = ap.locator('#alerts tbody tr[data-kind="urgent"]')
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("加急")
+    expect(row).to_contain_text("安全隐患")
+    expect(row.locator("a")).to_contain_text("<i>快</i>")  # the subject stays text
+    assert row.locator("i").count() == 0
+    ap.click("#lang")
+    expect(row).to_contain_text("Safety hazard")
+    row.locator("button").click()  # the demo admin marks it handled
+    expect(ap.locator('#alerts tbody tr[data-kind="urgent"]')).to_have_count(0)
+    _assert_clean(visitor, agent)
