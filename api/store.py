@@ -230,6 +230,29 @@ def new_ticket(body: dict[str, Any]) -> NewTicket:
     return NewTicket(subject.strip(), text.strip(), priority, kind, conv)
 
 
+async def phone_inbox(
+    session: AsyncSession, settings: Settings, contact: Contact
+) -> tuple[str, str] | None:
+    """(channel, inbox) reaching a contact known only by phone (no email, no identity on any
+    channel but the API) through a channel whose ids are phone numbers (SMS), if configured."""
+    if not contact.phone or contact.email:
+        return None
+    for info in settings.channels:
+        inboxes = settings.inboxes_of(info.name) if info.phone_ids else ()
+        if inboxes:
+            break
+    else:
+        return None
+    elsewhere = (
+        await session.execute(
+            select(ContactIdentity.id)
+            .where(ContactIdentity.contact_id == contact.id, ContactIdentity.channel != API_CHANNEL)
+            .limit(1)
+        )
+    ).first()
+    return None if elsewhere is not None else (info.name, inboxes[0].name)
+
+
 async def open_api_ticket(
     session: AsyncSession, settings: Settings, clock: SlaClock, req: NewTicket, contact: Contact
 ) -> tuple[Ticket, Conversation]:
@@ -247,14 +270,19 @@ async def open_api_ticket(
                 code="ticket_open",
             )
     else:
-        inbox = await inbox_id(session, API_CHANNEL, API_CHANNEL)
-        identity = await find_identity(session, API_CHANNEL, inbox, f"contact:{contact.id}")
+        channel, inbox_name, external = API_CHANNEL, API_CHANNEL, f"contact:{contact.id}"
+        by_phone = await phone_inbox(session, settings, contact)
+        if by_phone is not None:  # known only by phone: notices go out by SMS
+            channel, inbox_name = by_phone
+            external = contact.phone or ""
+        inbox = await inbox_id(session, inbox_name, channel)
+        identity = await find_identity(session, channel, inbox, external)
         if identity is None:
             identity = ContactIdentity(
                 contact_id=contact.id,
-                channel=API_CHANNEL,
+                channel=channel,
                 inbox_id=inbox,
-                external_id=f"contact:{contact.id}",
+                external_id=external,
             )
             session.add(identity)
             await session.flush()
@@ -262,7 +290,7 @@ async def open_api_ticket(
             contact_id=contact.id,
             inbox_id=inbox,
             identity_id=identity.id,
-            channel=API_CHANNEL,
+            channel=channel,
             owner="queued",
             language=contact.language,
             bot_state={},

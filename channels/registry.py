@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from channels.base import AdapterFactory
 from channels.email.adapter import EmailAdapter
 from channels.email.info import INFO as EMAIL
+from channels.sms.adapter import SmsAdapter
+from channels.sms.info import INFO as SMS
 from channels.webchat.adapter import WebchatAdapter
 from channels.webchat.info import INFO as WEBCHAT
 from channels.wechat.adapter import WechatAdapter
@@ -46,6 +48,7 @@ CHANNELS: dict[str, Channel] = {
         Channel(EMAIL, EmailAdapter, "channels.email.cli", "channels.email.config:validate"),
         Channel(WECHAT, WechatAdapter, "channels.wechat.cli", "channels.wechat.config:validate"),
         Channel(WECOM_KF, WecomKfAdapter, validator="channels.wecom_kf.config:validate"),
+        Channel(SMS, SmsAdapter, validator="channels.sms.config:validate"),
     )
 }
 

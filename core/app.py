@@ -22,6 +22,7 @@ from bot.orders import OrderLookup, make_orders
 from bot.router import Handler
 from bot.service import Bot
 from channels.base import ChannelAdapter
+from channels.email.alerts import mailer
 from channels.registry import ADAPTERS
 from core.attachments import AttachmentStore
 from core.config import Settings
@@ -38,13 +39,22 @@ from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, row_id, security_headers
-from handoff import orders_routes, outbox_routes, teams, unanswered_routes
+from handoff import (
+    alert_routes,
+    orders_routes,
+    outbox_routes,
+    teams,
+    ticket_page_routes,
+    unanswered_routes,
+)
 from handoff import routes as handoff_routes
+from handoff.alerts import AlertDispatcher
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from intake.customer_notices import NoticeSender
 from intake.status import TicketStatus
+from intake.ticket_links import TicketLinks
 from intake.triage import first_message_check
 from kb import routes as kb_routes
 from kb.authoring import Author
@@ -138,6 +148,8 @@ def create_app(
         metrics=metrics,
     )
     app[SERVICES] = services
+    if settings.ticket_page.enabled:
+        handoff.links = TicketLinks(secret, settings.public_url, settings.ticket_page.link_days)
     app[KB] = kb
     app[RUNTIME] = Runtime()
     app[SESSIONS] = Sessions(
@@ -169,6 +181,9 @@ def create_app(
     )
     unanswered_routes.setup(app)
     orders_routes.setup(app, orders)
+    ticket_page_routes.setup(app)
+    alert_routes.setup(app)
+    alerts = AlertDispatcher(db, settings, hub, mailer(settings, settings.alerts.email_inbox))
     api_routes.setup(app, coord.limits, senders)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -184,13 +199,15 @@ def create_app(
         dispatcher = asyncio.create_task(outbox.run(), name="outbox")
         sla_timer = asyncio.create_task(SlaTimer(handoff, metrics).run(), name="sla")
         notices = asyncio.create_task(
-            NoticeSender(db, events, outbox, settings).run(), name="customer-notices"
+            NoticeSender(db, events, outbox, settings, handoff.links).run(),
+            name="customer-notices",
         )
+        alerter = asyncio.create_task(alerts.run(), name="supervisor-alerts")
         recovery = TurnRecovery(db, pipeline, settings.workers.turn_recovery_seconds)
         recoverer = asyncio.create_task(recovery.run(), name="turn-recovery")
         app[RUNTIME].ready = True
         yield
-        for task in (dispatcher, sla_timer, recoverer, notices):
+        for task in (dispatcher, sla_timer, recoverer, notices, alerter):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -277,3 +277,27 @@ async def conversation_file(db: Database, conversation_id: int, key: str) -> dic
                 if isinstance(a, dict) and a.get("key") == key:
                     return dict(a)
     return None
+
+
+async def delivery_failed(db: Database, channel: str, external_id: str, error: str) -> int | None:
+    """A platform's later receipt says a sent message never arrived (an SMS to a dead
+    number): the message is marked failed with the reason, for agents to see. Returns its
+    conversation id, or None when no message of ``channel`` has that platform id."""
+    async with db.transaction() as session:
+        row = (
+            await session.execute(
+                select(Message.id, Message.conversation_id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Message.external_id == external_id, Conversation.channel == channel)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        await session.execute(
+            update(Message)
+            .where(Message.id == row[0])
+            .values(delivery="failed", delivery_error=error[:500])
+            .execution_options(synchronize_session=False)
+        )
+    return int(row[1])

@@ -385,6 +385,9 @@ class ChannelInfo:
     # Headers of a customers-file column that holds the customer's id on this channel (a
     # column named after the channel also counts); empty: files carry no such id.
     id_headers: tuple[str, ...] = ()
+    # The customer's id here is their phone number (SMS): a customer known only by phone is
+    # reached on this channel (tickets opened for them through the API land on it).
+    phone_ids: bool = False
 
 
 ChannelSource = Callable[[], Iterable[ChannelInfo]]
@@ -494,6 +497,8 @@ class Settings:
     orders: OrdersSettings = field(default_factory=OrdersSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
     attachments: AttachmentSettings = field(default_factory=lambda: AttachmentSettings())
+    alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
+    ticket_page: TicketPageSettings = field(default_factory=lambda: TicketPageSettings())
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -534,7 +539,12 @@ SHORT_ENV = {
     "KEFU_LOG_FORMAT": ("server", "log_format"),
     "KEFU_EMBEDDER": ("kb", "embedder"),
 }
-SECRET_KEYS = {("server", "secret_key"), ("server", "metrics_token"), ("orders", "auth_header")}
+SECRET_KEYS = {
+    ("server", "secret_key"),
+    ("server", "metrics_token"),
+    ("orders", "auth_header"),
+    ("alerts", "webhooks"),
+}
 
 
 SECTIONS: dict[str, type] = {
@@ -975,3 +985,65 @@ class AttachmentSettings:
 
 
 SECTIONS["attachments"] = AttachmentSettings
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Supervisors told outside the console: email and WeCom group robots (intake/alerts.py)."""
+
+    urgent: bool = _opt(True, doc="alert on an urgent complaint or safety hazard")
+    sla_warning: bool = _opt(True, doc="alert when an SLA target is about to be missed")
+    sla_breach: bool = _opt(True, doc="alert when an SLA target was missed")
+    email_inbox: str = _opt(
+        "", doc="the email inbox whose smtp_url sends alerts; empty: no alert emails"
+    )
+    email_supervisors: bool = _opt(
+        True, doc="email the supervisors of the ticket's team (every supervisor when it has none)"
+    )
+    emails: list[str] = _opt([], doc='more addresses, "team: a@x.cn" (team "*" = every team)')
+    webhooks: list[str] = _opt(
+        [], doc='WeCom group robot keys, "team: key" (team "*" = every team)'
+    )
+    webhook_base: str = _opt(
+        "https://qyapi.weixin.qq.com", doc="the WeCom API base (a proxy or a test server)"
+    )
+    timeout_seconds: float = _opt(10.0, lo=0.1, hi=120.0)
+    max_attempts: int = _opt(8, lo=1, hi=100)
+    base_delay_seconds: float = _opt(10.0, lo=0.01, hi=3600.0)
+    poll_seconds: float = _opt(5.0, lo=0.05, hi=3600.0)
+
+    def __post_init__(self) -> None:
+        """Team maps are checked when loaded (``kefu check-config`` names the bad entry)."""
+        parse_team_map(self.emails, "[alerts] emails")
+        try:
+            parse_team_map(self.webhooks, "[alerts] webhooks")
+        except ConfigError:
+            raise ConfigError(
+                'Config key [alerts] webhooks entries are "team: key" (an entry is hidden).'
+            ) from None
+        if not self.webhook_base.startswith(("https://", "http://")):
+            raise ConfigError("Config key [alerts] webhook_base must start with https://.")
+
+
+@dataclass(frozen=True)
+class TicketPageSettings:
+    """The customer's signed ticket page (intake/ticket_links.py, handoff/ticket_page_routes.py)."""
+
+    enabled: bool = _opt(True, doc="send the page's link with the escalation notice and notices")
+    link_days: float = _opt(30.0, lo=0.01, hi=3650.0, doc="a link works this many days")
+
+
+# Appended sections (defined after SECTIONS; Settings builds them lazily).
+SECTIONS["alerts"] = AlertSettings
+SECTIONS["ticket_page"] = TicketPageSettings
+
+
+def parse_team_map(lines: list[str], key: str) -> dict[str, tuple[str, ...]]:
+    """ "team: value" lines (``[alerts] emails`` / ``webhooks``) as team -> values."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in lines:
+        team, sep, value = line.partition(":")
+        if not sep or not team.strip() or not value.strip():
+            raise ConfigError(f'Config key {key} entries are "team: value", got {line!r}.')
+        out[team.strip()] = (*out.get(team.strip(), ()), value.strip())
+    return out

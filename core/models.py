@@ -668,3 +668,51 @@ class WebhookFeed(Base):
     )
     seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TicketLink(Base):
+    """The version of a ticket's signed page link: revoking bumps it (intake/ticket_links.py)."""
+
+    __tablename__ = "ticket_links"
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+
+
+class SupervisorAlert(Base):
+    """Supervisors told of an urgent complaint or hazard, an SLA warning or breach (once)."""
+
+    __tablename__ = "supervisor_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)  # ticket + reason: routed once
+    kind: Mapped[str] = mapped_column(String(32))  # urgent | sla_warning | sla_breach
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    routed_at: Mapped[datetime | None] = mapped_column(index=True)  # deliveries made
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+
+
+class AlertDelivery(Base):
+    """One alert to one email address or WeCom group robot: the alerts' durable outbox."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "target", "address"),
+        Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("supervisor_alerts.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(16))  # email | wecom
+    address: Mapped[str] = mapped_column(String(400))  # an email address or a team's name
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handoff.assignment import NOBODY_NOTICE, QUEUE_NOTICE
-from intake import feedback
+from intake import customer_notices, feedback
 
 NOTICES = {
     "joined": {
@@ -23,6 +23,7 @@ NOTICES = {
         "en": "Your conversation has been passed to {name}.",
     },
     "survey": feedback.SURVEY,
+    "page_link": customer_notices.TEXTS["page_link"],
     "thanks": feedback.THANKS,
     "thanks_low": feedback.THANKS_LOW,
     "queue": QUEUE_NOTICE,

@@ -36,6 +36,7 @@ from handoff.assignment import (
 from handoff.notices import NOTICES, notice
 from intake import feedback
 from intake.lifecycle import audit, move
+from intake.ticket_links import TicketLinks
 from intake.tickets import TicketDesk, latest_ticket, open_ticket, ticket_by_number
 
 __all__ = ["NOTICES", "Batch", "Changed", "HandoffService", "notice"]
@@ -65,6 +66,9 @@ class Batch:
 
 class HandoffService:
     """Owner transitions for agents, and the escalation hooks the turn pipeline calls."""
+
+    # Signs the customer's ticket page links (set by the app; None: no links are sent).
+    links: TicketLinks | None = None
 
     def __init__(
         self,
@@ -99,6 +103,7 @@ class HandoffService:
         """After the escalation notice: assign an online agent, or tell the expected wait."""
         if conv.owner != "queued":
             return None
+        await self._link_escalation(session, conv)
         batch = Batch()
         if self.settings.assignment.auto_assign:
             msgs = await self._auto_assign(session, conv, batch)
@@ -128,6 +133,28 @@ class HandoffService:
         last.text = f"{last.text}\n{wait}"
         last.meta = {**last.meta, **meta}
         return None
+
+    async def page_link(self, session: AsyncSession, ticket: Ticket, language: str | None) -> str:
+        """The line giving the customer their ticket page ("" when links are off)."""
+        if self.links is None or ticket.id is None:
+            return ""
+        return notice("page_link", language, url=await self.links.link_for(session, ticket.id))
+
+    async def _link_escalation(self, session: AsyncSession, conv: Conversation) -> None:
+        """The escalation notice (the conversation's last message) gets the page link."""
+        last = (
+            await session.execute(
+                select(Message).where(
+                    Message.conversation_id == conv.id, Message.seq == conv.last_seq
+                )
+            )
+        ).scalar_one_or_none()
+        if last is None or not last.meta.get("escalated"):
+            return
+        ticket = await open_ticket(session, conv.id)
+        line = await self.page_link(session, ticket, conv.language) if ticket else ""
+        if line:
+            last.text = f"{last.text}\n{line}"
 
     async def customer_wrote(self, session: AsyncSession, conv: Conversation) -> None:
         """A customer message in a conversation a person handles: a pending ticket reopens; a
@@ -341,6 +368,8 @@ class HandoffService:
                     ticket.survey_state = "pending"
                     text += "\n" + notice("survey", conv.language, ticket=ticket.number)
                     meta = {"survey": True, "ticket": ticket.number}
+                link = await self.page_link(session, ticket, conv.language)
+                text += f"\n{link}" if link else ""
             else:
                 ticket = await latest_ticket(session, conv.id)
             msgs = [await add_reply(session, conv, sender="system", text=text, meta=meta)]

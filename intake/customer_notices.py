@@ -27,6 +27,7 @@ from core.conversations import add_reply, lock_conversation
 from core.db import Database
 from core.events import Events
 from core.models import CustomerNotice, Message, Ticket, utcnow
+from intake.ticket_links import TicketLinks
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,10 @@ TEXTS = {
     "reopened": {
         "zh": "工单 #{number} 已重新打开，客服会继续为您处理。",
         "en": "Ticket #{number} has been reopened; our team is on it again.",
+    },
+    "page_link": {
+        "zh": "查看工单进度：{url}",
+        "en": "Follow your ticket here: {url}",
     },
 }
 NEED_CHARS = 120
@@ -81,7 +86,15 @@ def in_quiet_hours(now: datetime, quiet: tuple[str, str] | None, zone: ZoneInfo)
 class NoticeSender:
     """Sends the customers' pending notices, on an interval."""
 
-    def __init__(self, db: Database, events: Events, outbox: Any, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        events: Events,
+        outbox: Any,
+        settings: Settings,
+        links: TicketLinks | None = None,
+    ) -> None:
+        self.links = links  # each notice carries the ticket page's link when set
         self.db = db
         self.events = events
         self.outbox = outbox  # its notify() wakes the dispatcher
@@ -154,6 +167,11 @@ class NoticeSender:
                     lines.append(line)
             if not lines:
                 return None
+            if self.links is not None:
+                lang = self._lang(conv.language)
+                for ticket_id in dict.fromkeys(t.id for n, t in rows if n.outcome == "sent"):
+                    url = await self.links.link_for(session, ticket_id)
+                    lines.append(TEXTS["page_link"][lang].format(url=url))
             msg = await add_reply(
                 session,
                 conv,
@@ -181,12 +199,15 @@ class NoticeSender:
         }
         if not self.enabled(kind) or not still.get(kind, False):
             return ""
-        lang = language if language in ("zh", "en") else self.settings.bot.default_language
+        lang = self._lang(language)
         if kind == "waiting":
             need = await self._need(session, ticket)
             key = "waiting" if need else "waiting_plain"
             return TEXTS[key][lang].format(number=ticket.number, need=need)
         return TEXTS[kind][lang].format(number=ticket.number)
+
+    def _lang(self, language: str | None) -> str:
+        return language if language in ("zh", "en") else self.settings.bot.default_language
 
     async def _need(self, session: AsyncSession, ticket: Ticket) -> str:
         """What the desk last asked: its last public reply since the ticket was opened."""

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.acting import VIA
 from core.errors import Conflict
 from core.models import Ticket, TicketEvent, utcnow
-from intake import customer_notices
+from intake import alerts, customer_notices
 from intake.sla import SlaClock
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
@@ -88,8 +88,9 @@ def audit(
     agent_id: int | None = None,
     **detail: Any,
 ) -> None:
-    """Record one change on the ticket's audit trail (who, what, when), and the notice the
-    customer gets of it, if any (intake/customer_notices.py)."""
+    """Record one change on the ticket's audit trail (who, what, when), the notice the
+    customer gets of it (intake/customer_notices.py) and the supervisors' alert
+    (intake/alerts.py), if any."""
     via = VIA.get()
     if via is not None:
         detail.setdefault("via", via)
@@ -99,6 +100,7 @@ def audit(
         )
     )
     customer_notices.record(session, ticket, action, detail)
+    alerts.record(session, ticket, action, detail)
 
 
 def move(

@@ -141,7 +141,14 @@ class TicketDesk:
             ticket.transcript = text
             ticket.reason = reason
             if PRIORITY_RANK[t.priority] > PRIORITY_RANK.get(ticket.priority, 0):
-                audit(session, ticket, "priority", old=ticket.priority, new=t.priority)
+                audit(
+                    session,
+                    ticket,
+                    "priority",
+                    old=ticket.priority,
+                    new=t.priority,
+                    kinds=sorted(t.kinds),
+                )
                 ticket.priority = t.priority
                 first, res = self.clock.due_times(t.priority, tier, ticket.created_at)
                 if ticket.first_response_at is None:

@@ -50,6 +50,9 @@ HAZARD_WORDS = (
     "water...socket", "co alarm", "tipped over onto", "fell on", "cut my", "hurt", "bleeding",
     "smells like gas", "smelled gas", "烧得", "针扎", "刺麻", "头晕想吐", "头晕恶心", "头疼恶心",
     "头痛恶心", "鼓起来", "胀起来", "撑开了",
+    # plastic parts of powered things melting or deforming from heat
+    "充电座...化", "充电器...化", "充电头...化", "插座...化", "插头...化", "插排...化",
+    "底座...化", "外壳...化", "电源...化", "烧变形", "烫变形", "热变形", "化掉", "熔掉了",
 )  # fmt: skip
 COMPLAINT_WORDS = (
     "投诉", "差评", "曝光", "12315", "12345", "消协", "消费者协会", "工商", "市场监管", "退一赔三",

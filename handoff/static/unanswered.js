@@ -32,6 +32,7 @@
       errors_to: "群发 / 邮件列表", bulk_return_path: "群发邮件（退信地址）",
       bulk_sender: "群发邮件（新闻 / 促销邮箱）", bulk_mailer: "群发邮件（群发平台）",
       bulk_content: "群发邮件（含退订链接）",
+      opt_out: "短信退订（TD）",
     },
     en: {
       auto_submitted: "Sent automatically", auto_reply_subject: "Auto-reply", x_autoreply: "Auto-reply",
@@ -47,6 +48,7 @@
       errors_to: "Bulk / mailing list", bulk_return_path: "Bulk mail (bounce return path)",
       bulk_sender: "Bulk mail (newsletter mailbox)", bulk_mailer: "Bulk mail (mailing service)",
       bulk_content: "Bulk mail (unsubscribe link)",
+      opt_out: "SMS opt-out (TD)",
     },
   };
   let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";

@@ -1,0 +1,1 @@
+"""SMS through an Aliyun-style gateway (SendSms): replies and notices, receipts, inbound SMS."""

@@ -1,0 +1,123 @@
+"""The console's side of supervisor alerts: the list of alerts and acknowledging one.
+
+``GET /api/agent/alerts?open=1&limit=N`` lists the alerts an agent may see (team rules:
+the ticket's conversation must be visible to them), newest first, with the ticket, why,
+the due time in ``[sla] timezone`` and how each delivery went (email / WeCom robot: sent,
+pending, dead and the last error). ``POST /api/agent/alerts/{id}/ack`` marks one handled
+(supervisors and admins). ``/agent/alerts`` is a minimal page over it; the console's SLA
+at-risk list can read the same API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy import select
+
+from core.context import SERVICES
+from core.errors import BadRequest, Forbidden, NotFound
+from core.models import AlertDelivery, Conversation, SupervisorAlert, Ticket, utcnow
+from core.web import json_response, row_id
+from handoff import teams
+from handoff.routes import STATIC, _agent
+from handoff.service import SUPERVISORS
+
+
+async def list_alerts(request: web.Request) -> web.Response:
+    """GET /api/agent/alerts."""
+    agent = await _agent(request)
+    services = request.app[SERVICES]
+    zone = ZoneInfo(services.settings.sla.timezone)
+    try:
+        limit = max(1, min(int(request.query.get("limit", "100")), 500))
+    except ValueError:
+        raise BadRequest("limit must be a whole number.", code="bad_limit") from None
+    query = (
+        select(SupervisorAlert, Ticket)
+        .join(Ticket, Ticket.id == SupervisorAlert.ticket_id)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(teams.visible(agent))
+        .order_by(SupervisorAlert.id.desc())
+        .limit(limit)
+    )
+    if request.query.get("open") in ("1", "true"):
+        query = query.where(SupervisorAlert.acknowledged_at.is_(None))
+    async with services.db.reader() as session:
+        rows = (await session.execute(query)).all()
+        ids = [a.id for a, _ in rows]
+        deliveries: dict[int, list[dict[str, Any]]] = {}
+        if ids:
+            for d in (
+                await session.execute(
+                    select(AlertDelivery)
+                    .where(AlertDelivery.alert_id.in_(ids))
+                    .order_by(AlertDelivery.id)
+                )
+            ).scalars():
+                deliveries.setdefault(d.alert_id, []).append(
+                    {
+                        "target": d.target,
+                        # a robot is named by its team, never by its key
+                        "address": d.address,
+                        "status": d.status,
+                        "attempts": d.attempts,
+                        "error": d.last_error,
+                    }
+                )
+
+    def local(moment: Any) -> str | None:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else None
+
+    out = []
+    for a, t in rows:
+        target = (a.detail or {}).get("kind")
+        due = t.first_response_due if target == "first_response" else t.resolution_due
+        out.append(
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "ticket": t.number,
+                "conversation_id": t.conversation_id,
+                "subject": t.subject,
+                "priority": t.priority,
+                "status": t.status,
+                "reasons": list((a.detail or {}).get("kinds") or ([target] if target else [])),
+                "due": local(due) if a.kind != "urgent" else None,
+                "created_at": a.created_at.isoformat(),
+                "created_local": local(a.created_at),
+                "acknowledged": a.acknowledged_at is not None,
+                "deliveries": deliveries.get(a.id, []),
+            }
+        )
+    return json_response({"alerts": out, "timezone": services.settings.sla.timezone})
+
+
+async def acknowledge(request: web.Request) -> web.Response:
+    """POST /api/agent/alerts/{id}/ack: a supervisor has it in hand."""
+    agent = await _agent(request)
+    if agent.role not in SUPERVISORS:
+        raise Forbidden("Only supervisors and admins acknowledge alerts.", code="not_supervisor")
+    alert_id = row_id(request.match_info["id"])
+    if alert_id is None:
+        raise NotFound("There is no such alert.")
+    async with request.app[SERVICES].db.transaction() as session:
+        alert = await session.get(SupervisorAlert, alert_id, with_for_update=True)
+        if alert is None:
+            raise NotFound("There is no such alert.")
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by = utcnow(), agent.id
+    return json_response({"id": alert_id, "acknowledged": True})
+
+
+async def page(_request: web.Request) -> web.FileResponse:
+    """The alerts page of the console."""
+    return web.FileResponse(STATIC / "alerts.html", headers={"Cache-Control": "no-cache"})
+
+
+def setup(app: web.Application) -> None:
+    """Mount the alerts API and page."""
+    app.router.add_get("/api/agent/alerts", list_alerts)
+    app.router.add_post("/api/agent/alerts/{id}/ack", acknowledge)
+    app.router.add_get("/agent/alerts", page)

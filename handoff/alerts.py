@@ -1,0 +1,444 @@
+"""Supervisor alerts, delivered: the team's supervisors by email and WeCom group robots.
+
+intake/alerts.py records an alert with the ticket change that calls for it. This module's
+:class:`AlertDispatcher`, running in every worker:
+
+1. **routes** each new alert once (rows taken with ``FOR UPDATE SKIP LOCKED``, marked
+   ``routed_at``): one :class:`~core.models.AlertDelivery` per target, unique per alert and
+   target, so nothing is sent twice. Targets: the email addresses of the supervisors of the
+   ticket's team (the inbox's team; every supervisor when the inbox has no team or the team
+   none; admins when there are no supervisors at all) when ``[alerts] email_inbox`` names an
+   email inbox, the ``[alerts] emails`` of that team or ``*``, and the team's (or ``*``)
+   WeCom group robots of ``[alerts] webhooks``. A kind switched off is routed to nobody
+   (the console still lists it); an alert whose key was routed before (the same ticket and
+   reason) too;
+2. **sends** due deliveries, claimed with a lease like the message outbox, with backoff and
+   jitter, and gives up after ``max_attempts`` or a permanent refusal (a bad robot key,
+   WeCom errcode 93000; a mail server's 5xx). Sending never runs on the message path.
+
+Every alert is announced on the agents topic (``alert`` event) for the consoles, and listed
+by ``GET /api/agent/alerts`` (handoff/alert_routes.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.config import Settings, parse_team_map
+from core.db import Database
+from core.errors import DeliveryError, PermanentDeliveryError
+from core.events import AGENTS_TOPIC
+from core.models import (
+    Agent,
+    AlertDelivery,
+    Conversation,
+    Inbox,
+    SupervisorAlert,
+    Team,
+    Ticket,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+BATCH = 50
+ROBOT_PATH = "/cgi-bin/webhook/send"
+MAX_MARKDOWN = 4000  # WeCom's limit is 4096 bytes of content
+
+TITLE = {
+    "urgent": ("加急工单", "Urgent ticket"),
+    "sla_warning": ("SLA 预警", "SLA warning"),
+    "sla_breach": ("SLA 超时", "SLA breached"),
+}
+WHY = {
+    "hazard": ("安全隐患", "safety hazard"),
+    "complaint": ("投诉", "complaint"),
+    "angry": ("客户情绪激动", "angry customer"),
+    "first_response": ("首次响应", "first response"),
+    "resolution": ("解决", "resolution"),
+}
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """What an alert says, for every target."""
+
+    id: int
+    kind: str
+    ticket: int
+    subject: str
+    priority: str
+    team: str
+    reasons: tuple[str, ...]
+    due: str  # the SLA target's due time, local
+    console_url: str
+
+    def title(self) -> str:
+        zh, en = TITLE.get(self.kind, (self.kind, self.kind))
+        return f"【{zh}】工单 #{self.ticket} / {en}: ticket #{self.ticket}"
+
+    def lines(self) -> list[str]:
+        why_zh = "、".join(WHY.get(r, (r, r))[0] for r in self.reasons)
+        why_en = ", ".join(WHY.get(r, (r, r))[1] for r in self.reasons)
+        out = []
+        if why_zh:
+            out.append(f"原因 / Why: {why_zh} / {why_en}")
+        if self.due:
+            out.append(f"到期 / Due: {self.due}")
+        out.append(f"主题 / Subject: {self.subject or '-'}")
+        out.append(f"团队 / Team: {self.team or '-'}；优先级 / Priority: {self.priority}")
+        out.append(f"处理 / Open: {self.console_url}")
+        return out
+
+    def text(self) -> str:
+        return "\n".join([self.title(), *self.lines()])
+
+    def markdown(self) -> str:
+        color = "warning" if self.kind != "sla_warning" else "comment"
+        body = "\n".join(f"> {_md(line)}" for line in self.lines())
+        return f'### <font color="{color}">{_md(self.title())}</font>\n{body}'[:MAX_MARKDOWN]
+
+
+def _md(text: str) -> str:
+    """Customer text in a robot's markdown: no markup of its own, one line."""
+    return " ".join(text.split()).replace("<", "＜").replace(">", "＞").replace("`", "'")
+
+
+class AlertSender(Protocol):
+    """Delivers one alert to one address; DeliveryError retries, PermanentDeliveryError not."""
+
+    async def __call__(self, alert: AlertView, address: str) -> None: ...
+
+
+Mailer = Callable[[str, str, str, str], Awaitable[None]]  # (to, subject, text, stable key)
+
+
+class WecomRobot:
+    """A WeCom group robot: ``POST {base}/cgi-bin/webhook/send?key=...`` with markdown."""
+
+    def __init__(self, base: str, keys: Mapping[str, tuple[str, ...]], timeout: float) -> None:
+        self.base = base.rstrip("/")
+        self.keys = keys  # team (or "*") -> robot keys; never logged
+        self.timeout = timeout
+
+    async def __call__(self, alert: AlertView, address: str) -> None:
+        team, _, index = address.rpartition("#")
+        keys = self.keys.get(team, ())
+        if not index.isdigit() or int(index) >= len(keys):
+            raise PermanentDeliveryError(f"No WeCom robot {address!r} in [alerts] webhooks.")
+        body = {"msgtype": "markdown", "markdown": {"content": alert.markdown()}}
+        try:
+            async with aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout)
+            ) as http:
+                async with http.post(
+                    f"{self.base}{ROBOT_PATH}", params={"key": keys[int(index)]}, json=body
+                ) as resp:
+                    if resp.status >= 500:
+                        raise DeliveryError(f"WeCom answered HTTP {resp.status}.")
+                    if resp.status != 200:
+                        raise PermanentDeliveryError(f"WeCom answered HTTP {resp.status}.")
+                    answer = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
+            raise DeliveryError(f"WeCom robot not reached: {type(err).__name__}") from err
+        code = int(answer.get("errcode", -1)) if isinstance(answer, dict) else -1
+        if code == 0:
+            return
+        msg = str(answer.get("errmsg", "")) if isinstance(answer, dict) else ""
+        if code == 93000:
+            raise PermanentDeliveryError(
+                f"WeCom robot key of {team!r} is invalid (errcode 93000); check [alerts] webhooks."
+            )
+        if code in (45009, -1):
+            raise DeliveryError(f"WeCom robot: errcode {code} {msg} (retried later)")
+        raise PermanentDeliveryError(f"WeCom robot refused the alert: errcode {code} {msg}")
+
+
+class EmailAlerts:
+    """Alerts by email through a channel's mailer (the email inbox's SMTP path)."""
+
+    def __init__(self, mailer: Mailer) -> None:
+        self.mailer = mailer
+
+    async def __call__(self, alert: AlertView, address: str) -> None:
+        await self.mailer(address, alert.title(), alert.text(), f"{alert.id}:{address}")
+
+
+class AlertDispatcher:
+    """Routes new alerts to their targets and delivers them, on an interval."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        hub: Any,
+        mailer: Mailer | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.cfg = settings.alerts
+        self.hub = hub
+        self.zone = ZoneInfo(settings.sla.timezone)
+        self.emails = parse_team_map(self.cfg.emails, "[alerts] emails")
+        self.robots = parse_team_map(self.cfg.webhooks, "[alerts] webhooks")
+        self.senders: dict[str, AlertSender] = {
+            "wecom": WecomRobot(self.cfg.webhook_base, self.robots, self.cfg.timeout_seconds)
+        }
+        if mailer is not None:
+            self.senders["email"] = EmailAlerts(mailer)
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake the dispatcher (new alerts were committed)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Route and send forever (cancelled at shutdown)."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("supervisor alerts failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.cfg.poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def run_once(self, now: datetime | None = None) -> tuple[int, int]:
+        """One pass: (alerts routed, deliveries sent)."""
+        routed = await self.route(now)
+        sent = await self.send_due(now)
+        return routed, sent
+
+    # -- routing --------------------------------------------------------------------------
+
+    def enabled(self, kind: str) -> bool:
+        return bool(getattr(self.cfg, kind, False))
+
+    async def route(self, now: datetime | None = None) -> int:
+        """Make the deliveries of alerts not routed yet; returns how many alerts were routed."""
+        now = now or utcnow()
+        announced: list[dict[str, Any]] = []
+        async with self.db.reader() as session:  # the write lock only when there is work
+            waiting = (
+                await session.execute(
+                    select(SupervisorAlert.id).where(SupervisorAlert.routed_at.is_(None)).limit(1)
+                )
+            ).first()
+        if waiting is None:
+            return 0
+        async with self.db.transaction() as session:
+            alerts = list(
+                (
+                    await session.execute(
+                        select(SupervisorAlert)
+                        .where(SupervisorAlert.routed_at.is_(None))
+                        .order_by(SupervisorAlert.id)
+                        .limit(BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).scalars()
+            )
+            for alert in alerts:
+                alert.routed_at = now
+                before = (
+                    await session.execute(
+                        select(SupervisorAlert.id).where(
+                            SupervisorAlert.key == alert.key,
+                            SupervisorAlert.id != alert.id,
+                            SupervisorAlert.routed_at.is_not(None),
+                        )
+                    )
+                ).first()
+                row = (
+                    await session.execute(
+                        select(Ticket.number, Inbox.team_id, Team.name)
+                        .join(Conversation, Conversation.id == Ticket.conversation_id)
+                        .join(Inbox, Inbox.id == Conversation.inbox_id)
+                        .outerjoin(Team, Team.id == Inbox.team_id)
+                        .where(Ticket.id == alert.ticket_id)
+                    )
+                ).first()
+                if row is None:
+                    continue
+                number, team_id, team_name = row
+                alert.team_id = team_id
+                announced.append(
+                    {"type": "alert", "id": alert.id, "kind": alert.kind, "ticket": number}
+                )
+                if before is not None or not self.enabled(alert.kind):
+                    continue
+                for target, address in await self._targets(session, team_id, team_name or ""):
+                    session.add(
+                        AlertDelivery(
+                            alert_id=alert.id, target=target, address=address, next_attempt_at=now
+                        )
+                    )
+        for event in announced:
+            await self.hub.publish(AGENTS_TOPIC, event)
+        return len(announced)
+
+    async def _targets(self, session: Any, team_id: int | None, team: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if "email" in self.senders:
+            addresses: list[str] = []
+            if self.cfg.email_supervisors:
+                addresses += await supervisors(session, team_id)
+            addresses += [*self.emails.get("*", ()), *self.emails.get(team, ())]
+            out += [("email", a) for a in dict.fromkeys(a.strip().lower() for a in addresses) if a]
+        for name in ("*", team):
+            if name and name in self.robots:
+                out += [("wecom", f"{name}#{i}") for i in range(len(self.robots[name]))]
+        return list(dict.fromkeys(out))
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def send_due(self, now: datetime | None = None) -> int:
+        """Send the due deliveries this worker can claim; returns how many went out."""
+        now = now or utcnow()
+        due = or_(
+            AlertDelivery.status == "pending",
+            AlertDelivery.status == "sending",  # a crashed worker's lease ran out
+        )
+        async with self.db.reader() as session:  # the write lock only when there is work
+            waiting = (
+                await session.execute(
+                    select(AlertDelivery.id)
+                    .where(due, AlertDelivery.next_attempt_at <= now)
+                    .limit(1)
+                )
+            ).first()
+        if waiting is None:
+            return 0
+        async with self.db.transaction() as session:
+            ids = list(
+                (
+                    await session.execute(
+                        select(AlertDelivery.id)
+                        .where(due, AlertDelivery.next_attempt_at <= now)
+                        .order_by(AlertDelivery.id)
+                        .limit(BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).scalars()
+            )
+            if ids:
+                await session.execute(
+                    update(AlertDelivery)
+                    .where(AlertDelivery.id.in_(ids))
+                    .values(status="sending", next_attempt_at=now + LEASE)
+                    .execution_options(synchronize_session=False)
+                )
+        if not ids:
+            return 0
+        views = await self._views(ids)
+        results = await asyncio.gather(*(self._send(d, view) for d, view in views))
+        return sum(1 for ok in results if ok)
+
+    async def _views(self, ids: list[int]) -> list[tuple[AlertDelivery, AlertView]]:
+        async with self.db.reader() as session:
+            rows = (
+                await session.execute(
+                    select(AlertDelivery, SupervisorAlert, Ticket, Team.name)
+                    .join(SupervisorAlert, SupervisorAlert.id == AlertDelivery.alert_id)
+                    .join(Ticket, Ticket.id == SupervisorAlert.ticket_id)
+                    .outerjoin(Team, Team.id == SupervisorAlert.team_id)
+                    .where(AlertDelivery.id.in_(ids))
+                )
+            ).all()
+        return [(d, self.view(a, t, team or "")) for d, a, t, team in rows]
+
+    def view(self, alert: SupervisorAlert, ticket: Ticket, team: str) -> AlertView:
+        """What the alert says."""
+        detail = alert.detail or {}
+        reasons = tuple(str(k) for k in detail.get("kinds") or ())
+        due = ""
+        if alert.kind != "urgent":
+            target = str(detail.get("kind", ""))
+            reasons = (target,)
+            moment = ticket.first_response_due if target == "first_response" else None
+            moment = moment or ticket.resolution_due
+            due = moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+        return AlertView(
+            id=alert.id,
+            kind=alert.kind,
+            ticket=ticket.number,
+            subject=ticket.subject,
+            priority=ticket.priority,
+            team=team,
+            reasons=reasons,
+            due=due,
+            console_url=f"{self.settings.public_url}/agent/#/c/{ticket.conversation_id}",
+        )
+
+    async def _send(self, d: AlertDelivery, view: AlertView) -> bool:
+        sender = self.senders.get(d.target)
+        error: str | None = None
+        permanent = False
+        if sender is None:
+            error, permanent = f"no sender for {d.target} alerts", True
+        else:
+            try:
+                await sender(view, d.address)
+            except PermanentDeliveryError as err:
+                error, permanent = err.message, True
+            except DeliveryError as err:
+                error = err.message
+            except Exception as err:  # a bug must not stop the alerts
+                log.exception("alert delivery %s failed", d.id)
+                error = f"{type(err).__name__}"
+        attempt = d.attempts + 1
+        values: dict[str, Any] = {"attempts": attempt, "last_error": error}
+        if error is None:
+            values.update(status="sent", sent_at=utcnow())
+        elif permanent or attempt >= self.cfg.max_attempts:
+            values.update(status="dead")
+            log.warning("alert delivery %s (%s) gave up: %s", d.id, d.target, error)
+        else:
+            cap = self.cfg.base_delay_seconds * 2 ** (attempt - 1)
+            later = utcnow() + timedelta(seconds=random.uniform(cap / 2, cap))
+            values.update(status="pending", next_attempt_at=later)
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(AlertDelivery)
+                    .where(AlertDelivery.id == d.id, AlertDelivery.status == "sending")
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+        except IntegrityError:  # pragma: no cover - the row was deleted meanwhile
+            return False
+        return error is None
+
+
+async def supervisors(session: Any, team_id: int | None) -> list[str]:
+    """Email addresses of the team's supervisors (every supervisor without one; admins when
+    there is no supervisor at all)."""
+    base = select(Agent.email).where(Agent.active.is_(True))
+    found: list[str] = []
+    if team_id is not None:
+        found = list(
+            (
+                await session.execute(
+                    base.where(Agent.role == "supervisor", Agent.team_id == team_id)
+                )
+            ).scalars()
+        )
+    if not found:
+        found = list((await session.execute(base.where(Agent.role == "supervisor"))).scalars())
+    if not found:
+        found = list((await session.execute(base.where(Agent.role == "admin"))).scalars())
+    return found
