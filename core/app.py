@@ -21,6 +21,7 @@ from api import routes as api_routes
 from bot.orders import OrderLookup, make_orders
 from bot.router import Handler
 from bot.service import Bot
+from bot.warranty import register as register_warranty
 from channels.base import ChannelAdapter
 from channels.registry import ADAPTERS
 from core.attachments import AttachmentStore
@@ -38,12 +39,13 @@ from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, row_id, security_headers
-from handoff import outbox_routes, teams, unanswered_routes
+from handoff import outbox_routes, teams, unanswered_routes, workorders
 from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from intake.customer_notices import NoticeSender
+from intake.products import ProductRecords
 from intake.status import TicketStatus
 from intake.triage import first_message_check
 from kb import routes as kb_routes
@@ -104,20 +106,22 @@ def create_app(
         max_text_length=max(5000, settings.webchat.max_text_length),
         settings=settings,
     )
+    bot = Bot(
+        kb,
+        settings.bot,
+        settings.kb,
+        first_message_check(settings.triage),
+        settings.triage.safety_category,
+        TicketStatus(db, settings.sla.timezone),
+        orders=order_handler(settings, db),
+    )
+    register_warranty(bot.router, ProductRecords(db, settings.sla.timezone))
     pipeline = TurnPipeline(
         db,
         events,
         coord.locks,
         outbox,
-        Bot(
-            kb,
-            settings.bot,
-            settings.kb,
-            first_message_check(settings.triage),
-            settings.triage.safety_category,
-            TicketStatus(db, settings.sla.timezone),
-            orders=order_handler(settings, db),
-        ),
+        bot,
         handoff,
         settings.bot,
         metrics=metrics,
@@ -167,6 +171,7 @@ def create_app(
         ),
     )
     unanswered_routes.setup(app)
+    workorders.setup(app)
     api_routes.setup(app, coord.limits, senders)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -476,6 +476,7 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     orders: OrdersSettings = field(default_factory=OrdersSettings)
+    workorders: WorkordersSettings = field(default_factory=lambda: WorkordersSettings())
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -938,3 +939,17 @@ def write_section(path: Path, section: str, values: Mapping[str, float | str]) -
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+@dataclass(frozen=True)
+class WorkordersSettings:
+    """Products on the customer, warranty rules, ticket types and on-site visits (issue 17)."""
+
+    warranty_rules: list[str] = _opt(
+        ["* unit=12", "KFR* compressor=120", "XQG* motor=120"],
+        doc='"MODEL-PATTERN part=MONTHS" (shell pattern on the model, case-insensitive); '
+        '"unit" is the whole unit; the last matching line of each part wins',
+    )
+
+
+SECTIONS["workorders"] = WorkordersSettings

@@ -8,12 +8,13 @@ conversation and its platform `source_id`, unique per inbox, which is the inboun
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -579,5 +580,32 @@ class WebhookDelivery(Base):
     last_response: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Product(Base):
+    """A product a customer owns (issue 17): model, serial, purchase, warranty, install address.
+
+    ``warranty_end`` is the whole unit's warranty and ``part_warranty`` {part: ISO date} the
+    longer ones, both computed from ``[workorders] warranty_rules`` when the purchase date or
+    the model is written (intake/warranty.py)."""
+
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(64), default="")  # 洗衣机, 空调, ...
+    model: Mapped[str] = mapped_column(String(100))
+    serial: Mapped[str | None] = mapped_column(String(100), unique=True)
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    purchase_channel: Mapped[str] = mapped_column(String(64), default="")
+    order_number: Mapped[str] = mapped_column(String(64), default="")
+    invoice: Mapped[str] = mapped_column(String(500), default="")  # an attachment key or URL
+    warranty_end: Mapped[date | None] = mapped_column(Date)
+    part_warranty: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    install_address: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,53 @@
+"""work orders: products on the customer (model, serial, purchase, warranty, install address)
+
+Revision ID: 0017_workorders
+Revises: 0013_email
+Create Date: 2026-12-03
+
+A customer owns products; the warranty end of the whole unit and of longer-lived parts is
+computed from ``[workorders] warranty_rules`` when a product is written, so the bot and the
+reports read a date instead of re-applying rules that may have changed since the purchase.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017_workorders"
+down_revision = "0013_email"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "contact_id",
+            sa.Integer(),
+            sa.ForeignKey("contacts.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("category", sa.String(length=64), nullable=False, server_default=""),
+        sa.Column("model", sa.String(length=100), nullable=False),
+        sa.Column("serial", sa.String(length=100), nullable=True),
+        sa.Column("purchase_date", sa.Date(), nullable=True),
+        sa.Column("purchase_channel", sa.String(length=64), nullable=False, server_default=""),
+        sa.Column("order_number", sa.String(length=64), nullable=False, server_default=""),
+        sa.Column("invoice", sa.String(length=500), nullable=False, server_default=""),
+        sa.Column("warranty_end", sa.Date(), nullable=True),
+        sa.Column("part_warranty", sa.JSON(), nullable=False),
+        sa.Column("install_address", sa.Text(), nullable=False, server_default=""),
+        sa.Column("note", sa.Text(), nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("serial"),
+    )
+    op.create_index("ix_products_contact_id", "products", ["contact_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_products_contact_id", table_name="products")
+    op.drop_table("products")
