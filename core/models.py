@@ -235,6 +235,7 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    type_id: Mapped[int | None] = mapped_column(Integer, index=True)  # ticket_types.id (a version)
 
 
 class TicketEvent(Base):
@@ -608,4 +609,35 @@ class Product(Base):
     install_address: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TicketType(Base):
+    """One version of a ticket type (咨询, 投诉, 报修, 安装, 退换货) and its fields (issue 17).
+
+    Editing a type adds a version; a ticket keeps the version it was typed with, so its
+    fields read as they were defined then. ``fields``: [{key, kind, label: {zh, en},
+    options: [{key, zh, en}], required_at: status | null}] (intake/ticket_types.py)."""
+
+    __tablename__ = "ticket_types"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[Any]] = mapped_column(default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketFieldValue(Base):
+    """The value of one field of a typed ticket (text; numbers, dates, product ids as text)."""
+
+    __tablename__ = "ticket_field_values"
+    __table_args__ = (UniqueConstraint("ticket_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,4 +1,4 @@
-"""work orders: products on the customer (model, serial, purchase, warranty, install address)
+"""work orders: products on the customer, ticket types with versioned fields
 
 Revision ID: 0017_workorders
 Revises: 0013_email
@@ -7,6 +7,9 @@ Create Date: 2026-12-03
 A customer owns products; the warranty end of the whole unit and of longer-lived parts is
 computed from ``[workorders] warranty_rules`` when a product is written, so the bot and the
 reports read a date instead of re-applying rules that may have changed since the purchase.
+
+Ticket types (咨询, 投诉, 报修, ...) are versioned: a ticket points at the version it was typed
+with (``tickets.type_id``) and keeps its fields' values in ``ticket_field_values``.
 """
 
 from __future__ import annotations
@@ -46,8 +49,40 @@ def upgrade() -> None:
         sa.UniqueConstraint("serial"),
     )
     op.create_index("ix_products_contact_id", "products", ["contact_id"])
+    op.create_table(
+        "ticket_types",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("key", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("name_zh", sa.String(length=64), nullable=False),
+        sa.Column("name_en", sa.String(length=64), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.Integer(), sa.ForeignKey("agents.id"), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("key", "version"),
+    )
+    op.add_column("tickets", sa.Column("type_id", sa.Integer(), nullable=True))
+    op.create_index("ix_tickets_type_id", "tickets", ["type_id"])
+    op.create_table(
+        "ticket_field_values",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "ticket_id",
+            sa.Integer(),
+            sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False, server_default=""),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("ticket_id", "key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ticket_field_values")
+    op.drop_index("ix_tickets_type_id", table_name="tickets")
+    op.drop_column("tickets", "type_id")
+    op.drop_table("ticket_types")
     op.drop_index("ix_products_contact_id", table_name="products")
     op.drop_table("products")
