@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from api import routes as api_routes
 from bot.orders import OrderLookup, make_orders
+from bot.repair_form import register as register_repair_form
 from bot.router import Handler
 from bot.service import Bot
 from bot.warranty import register as register_warranty
@@ -46,6 +47,7 @@ from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from intake.customer_notices import NoticeSender
 from intake.products import ProductRecords
+from intake.repair_forms import RepairDesk
 from intake.status import TicketStatus
 from intake.triage import first_message_check
 from kb import routes as kb_routes
@@ -116,6 +118,7 @@ def create_app(
         orders=order_handler(settings, db),
     )
     register_warranty(bot.router, ProductRecords(db, settings.sla.timezone))
+    register_repair_form(bot.router, RepairDesk(db, settings))
     pipeline = TurnPipeline(
         db,
         events,

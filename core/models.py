@@ -641,3 +641,18 @@ class TicketFieldValue(Base):
     key: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BotForm(Base):
+    """A form the bot is filling in a conversation (a repair request): what it has, what it
+    asked last. Kept in SQL so any worker continues it, and after a restart (issue 17)."""
+
+    __tablename__ = "bot_forms"
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    type_key: Mapped[str] = mapped_column(String(32))
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    asking: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

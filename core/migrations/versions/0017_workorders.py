@@ -9,7 +9,8 @@ computed from ``[workorders] warranty_rules`` when a product is written, so the 
 reports read a date instead of re-applying rules that may have changed since the purchase.
 
 Ticket types (咨询, 投诉, 报修, ...) are versioned: a ticket points at the version it was typed
-with (``tickets.type_id``) and keeps its fields' values in ``ticket_field_values``.
+with (``tickets.type_id``) and keeps its fields' values in ``ticket_field_values``. The bot
+keeps a form it is filling with a customer (a repair request) in ``bot_forms``.
 """
 
 from __future__ import annotations
@@ -77,9 +78,24 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("ticket_id", "key"),
     )
+    op.create_table(
+        "bot_forms",
+        sa.Column(
+            "conversation_id",
+            sa.Integer(),
+            sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("type_key", sa.String(length=32), nullable=False),
+        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("asking", sa.String(length=64), nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("bot_forms")
     op.drop_table("ticket_field_values")
     op.drop_index("ix_tickets_type_id", table_name="tickets")
     op.drop_column("tickets", "type_id")
