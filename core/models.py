@@ -656,3 +656,41 @@ class BotForm(Base):
     asking: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Engineer(Base):
+    """A field engineer (上门师傅): skills (appliance categories), regions (districts), and how
+    many visits a day they take. ``agent_id``: the console account they sign in with."""
+
+    __tablename__ = "engineers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    regions: Mapped[list[Any]] = mapped_column(default=list)
+    daily_capacity: Mapped[int] = mapped_column(Integer, default=6)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Visit(Base):
+    """An on-site visit for a repair or installation: window, engineer, status, parts used."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_engineer_start", "engineer_id", "window_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("engineers.id"))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    address: Mapped[str] = mapped_column(Text, default="")
+    district: Mapped[str] = mapped_column(String(64), default="")
+    # dispatched | on_the_way | arrived | done | rescheduled | failed
+    status: Mapped[str] = mapped_column(String(16), default="dispatched")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # [{name, cost_cents}]
+    parts_cost_cents: Mapped[int] = mapped_column(Integer, default=0)
+    in_warranty: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -38,7 +38,7 @@ from core.models import (
     TicketType,
 )
 from core.web import json_response, read_json, row_id
-from handoff import agent_tickets, teams
+from handoff import agent_tickets, teams, visit_routes
 from handoff.auth import SESSIONS, check_csrf
 from intake import ticket_types
 from intake.imports.cleaning import Invalid
@@ -425,6 +425,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/agent/workorders", list_workorders)
     r.add_get("/api/agent/workorders/export", export_workorders)
     agent_tickets.setup(app)
+    visit_routes.setup(app)
     r.add_get("/api/agent/contacts/{id}/products", list_products)
     r.add_post("/api/agent/contacts/{id}/products", add_product)
     r.add_patch("/api/agent/products/{id}", edit_product)

@@ -10,7 +10,8 @@ reports read a date instead of re-applying rules that may have changed since the
 
 Ticket types (咨询, 投诉, 报修, ...) are versioned: a ticket points at the version it was typed
 with (``tickets.type_id``) and keeps its fields' values in ``ticket_field_values``. The bot
-keeps a form it is filling with a customer (a repair request) in ``bot_forms``.
+keeps a form it is filling with a customer (a repair request) in ``bot_forms``. Engineers
+(skills, regions, daily capacity) go on ``visits`` with a window, a status and parts used.
 """
 
 from __future__ import annotations
@@ -92,9 +93,50 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "engineers",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("phone", sa.String(length=40), nullable=False, server_default=""),
+        sa.Column("skills", sa.JSON(), nullable=False),
+        sa.Column("regions", sa.JSON(), nullable=False),
+        sa.Column("daily_capacity", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), sa.ForeignKey("agents.id"), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("agent_id"),
+    )
+    op.create_table(
+        "visits",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "ticket_id",
+            sa.Integer(),
+            sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("engineer_id", sa.Integer(), sa.ForeignKey("engineers.id"), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False, server_default=""),
+        sa.Column("district", sa.String(length=64), nullable=False, server_default=""),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False, server_default=""),
+        sa.Column("parts", sa.JSON(), nullable=False),
+        sa.Column("parts_cost_cents", sa.Integer(), nullable=False),
+        sa.Column("in_warranty", sa.Boolean(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_visits_ticket_id", "visits", ["ticket_id"])
+    op.create_index("ix_visits_engineer_start", "visits", ["engineer_id", "window_start"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_visits_engineer_start", table_name="visits")
+    op.drop_index("ix_visits_ticket_id", table_name="visits")
+    op.drop_table("visits")
+    op.drop_table("engineers")
     op.drop_table("bot_forms")
     op.drop_table("ticket_field_values")
     op.drop_index("ix_tickets_type_id", table_name="tickets")
