@@ -278,10 +278,10 @@ class RepairForm:
         if ctx.turn.channel == "email":
             if not missing:
                 return await self._submit(ctx, form, known)
+            key = "email_more" if form.asking == ALL_STEP else "email_all"
             form.asking = ALL_STEP
             await self.backend.save(cid, form)
             lines = "\n".join(f"{f['label'][_lang(lang)]}：" for f in missing)
-            key = "email_more" if error or form.values else "email_all"
             text = say(key, lang, type=type_name, lines=lines)
             return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x))
         if not missing:

@@ -7,22 +7,27 @@ wires the two together.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.db import Database
+from core.errors import BadRequest, Conflict
 from core.models import BotForm, Contact, Conversation, Product, Ticket
-from intake import ticket_types
+from intake import ticket_types, visits
 from intake.imports.cleaning import Invalid
 from intake.lifecycle import audit
 from intake.products import Owned, apply_warranty, contact_products, owned
 from intake.tickets import TicketDesk
 from intake.warranty import Warranty
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,9 +145,20 @@ class RepairDesk:
             )
             audit(session, ticket, "type", actor="bot", type=kind.key, version=kind.version)
             audit(session, ticket, "fields", actor="bot", changes=changes)
+            if values.get("window") and values.get("address"):
+                await self._dispatch(session, ticket)
             # The phone the customer typed stays on the ticket only: it is a claim, and a
             # claim never joins this chat to the customer who owns that number.
             return ticket.number
+
+    async def _dispatch(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Send an engineer at once when one fits (the customer is told the appointment);
+        when none does, the desk dispatches by hand."""
+        try:
+            async with session.begin_nested():
+                await visits.dispatch(session, ticket, self.zone)
+        except (Conflict, BadRequest) as err:
+            log.info("ticket #%s: no engineer dispatched by the bot (%s)", ticket.number, err)
 
     async def clean(self, conversation_id: int, field: dict[str, Any], text: str) -> str:
         """A field's value cleaned as the desk stores it; ValueError says what is wrong."""

@@ -201,3 +201,61 @@ def test_time_words_in_the_zone() -> None:
     assert parse_window("今天上午", now.replace(hour=11)) is None  # (almost) over
     assert parse_window("随便", now) is None
     assert parse_window("明年", now) is None
+
+
+async def test_email_asks_for_all_missing_fields_in_one_message(
+    demo_settings: Any, database_url: str, embedder: Any, aiohttp_client: Any
+) -> None:
+    from core.app import ADAPTERS_KEY
+    from core.models import Message
+    from tests.channels.email_support.app import customer_mail, with_email_inbox
+
+    storage = dataclasses.replace(demo_settings.storage, database_url=database_url)
+    settings = with_email_inbox(dataclasses.replace(demo_settings, storage=storage))
+    client = await aiohttp_client(create_app(settings, demo=True, embedder=embedder))
+    services = client.app[SERVICES]
+    intake = next(iter(client.app[ADAPTERS_KEY]["email"].intakes.values()))
+    address = "repair.mail@example.net"
+    first = customer_mail("报修", "我家空调不制冷了，想报修", sender=address)
+    first_id = str(first["Message-ID"]).strip("<>")
+
+    async def replies() -> list[str]:
+        async with services.db.reader() as session:
+            rows = await session.execute(
+                select(Message.text)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+                .where(ContactIdentity.external_id == address, Message.sender == "bot")
+                .order_by(Message.seq)
+            )
+            return [str(t) for t in rows.scalars()]
+
+    await intake.receive(bytes(first), via="smtp")
+    await services.pipeline.drain(grace_seconds=30)
+    [asked] = await replies()
+    assert asked.startswith("好的，我来帮您登记报修。\n为了安排报修，请直接回复本邮件")
+    for label in ("设备：", "上门地址：", "联系电话：", "预约时间："):
+        assert f"\n{label}" in asked
+    assert "故障现象：" not in asked  # known from the first message
+
+    day = tomorrow()
+    body = (
+        "设备：KFR-35GW\n上门地址：西湖区文三路\n联系电话：13900004444\n预约时间：明天上午\n\n"
+        "> 引用的原邮件"
+    )
+    reply = customer_mail("Re: 报修", body, sender=address, in_reply_to=first_id)
+    await intake.receive(bytes(reply), via="smtp")
+    await services.pipeline.drain(grace_seconds=30)
+    more = (await replies())[-1]
+    assert more.startswith("这个地址不完整")
+    assert "还缺少或需要更正以下信息" in more and "\n上门地址：" in more
+    assert "联系电话：" not in more.split("还缺少", 1)[1]
+    second = customer_mail(
+        "Re: 报修", "上门地址：浙江省杭州市西湖区文三路90号", sender=address, in_reply_to=first_id
+    )
+    await intake.receive(bytes(second), via="smtp")
+    await services.pipeline.drain(grace_seconds=30)
+    done = (await replies())[-1]
+    assert done.startswith("已为您提交报修工单 #")
+    assert f"预约时间：{day.month}月{day.day}日 09:00-12:00" in done
+    assert "设备：空调 KFR-35GW" in done
