@@ -35,6 +35,11 @@ class Router:
         """Register ``handler`` after the ones already registered."""
         self._handlers.append((name, handler))
 
+    def insert_before(self, before: str, name: str, handler: Handler) -> None:
+        """Register ``handler`` just before the one named ``before`` (last if there is none)."""
+        at = next((i for i, (n, _) in enumerate(self._handlers) if n == before), None)
+        self._handlers.insert(len(self._handlers) if at is None else at, (name, handler))
+
     @property
     def names(self) -> list[str]:
         """Handler names in order."""

@@ -19,8 +19,10 @@ from sqlalchemy import func, select
 
 from api import routes as api_routes
 from bot.orders import OrderLookup, make_orders
+from bot.repair_form import register as register_repair_form
 from bot.router import Handler
 from bot.service import Bot
+from bot.warranty import register as register_warranty
 from channels.base import ChannelAdapter
 from channels.email.alerts import mailer
 from channels.registry import ADAPTERS
@@ -46,6 +48,7 @@ from handoff import (
     teams,
     ticket_page_routes,
     unanswered_routes,
+    workorders,
 )
 from handoff import routes as handoff_routes
 from handoff.alerts import AlertDispatcher
@@ -53,6 +56,8 @@ from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from intake.customer_notices import NoticeSender
+from intake.products import ProductRecords
+from intake.repair_forms import RepairDesk
 from intake.status import TicketStatus
 from intake.ticket_links import TicketLinks
 from intake.triage import first_message_check
@@ -115,20 +120,23 @@ def create_app(
         settings=settings,
     )
     orders = OrderLookup(settings.orders) if settings.orders.url_template else None
+    bot = Bot(
+        kb,
+        settings.bot,
+        settings.kb,
+        first_message_check(settings.triage),
+        settings.triage.safety_category,
+        TicketStatus(db, settings.sla.timezone),
+        orders=order_handler(orders, db),
+    )
+    register_warranty(bot.router, ProductRecords(db, settings.sla.timezone))
+    register_repair_form(bot.router, RepairDesk(db, settings))
     pipeline = TurnPipeline(
         db,
         events,
         coord.locks,
         outbox,
-        Bot(
-            kb,
-            settings.bot,
-            settings.kb,
-            first_message_check(settings.triage),
-            settings.triage.safety_category,
-            TicketStatus(db, settings.sla.timezone),
-            orders=order_handler(orders, db),
-        ),
+        bot,
         handoff,
         settings.bot,
         metrics=metrics,
@@ -184,6 +192,7 @@ def create_app(
     ticket_page_routes.setup(app)
     alert_routes.setup(app)
     alerts = AlertDispatcher(db, settings, hub, mailer(settings, settings.alerts.email_inbox))
+    workorders.setup(app)
     api_routes.setup(app, coord.limits, senders)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -499,6 +499,7 @@ class Settings:
     attachments: AttachmentSettings = field(default_factory=lambda: AttachmentSettings())
     alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
     ticket_page: TicketPageSettings = field(default_factory=lambda: TicketPageSettings())
+    workorders: WorkordersSettings = field(default_factory=lambda: WorkordersSettings())
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -1047,3 +1048,40 @@ def parse_team_map(lines: list[str], key: str) -> dict[str, tuple[str, ...]]:
             raise ConfigError(f'Config key {key} entries are "team: value", got {line!r}.')
         out[team.strip()] = (*out.get(team.strip(), ()), value.strip())
     return out
+
+
+@dataclass(frozen=True)
+class WorkordersSettings:
+    """Products on the customer, warranty rules, ticket types and on-site visits (issue 17)."""
+
+    warranty_rules: list[str] = _opt(
+        ["* unit=12", "KFR* compressor=120", "XQG* motor=120"],
+        doc='"MODEL-PATTERN part=MONTHS" (shell pattern on the model, case-insensitive); '
+        '"unit" is the whole unit; the last matching line of each part wins',
+    )
+    ticket_types: list[str] = _opt(
+        [
+            "inquiry 咨询/Inquiry: question(text)=问题/Question",
+            "complaint 投诉/Complaint: about(choice:product=产品/Product|service=服务/Service"
+            "|delivery=物流/Delivery)=投诉对象/About@open; detail(text)=投诉内容/Details@open;"
+            " outcome(text)=处理结果/Outcome@resolved",
+            "repair 报修/Repair: product(product)=设备/Product@open; fault(text)=故障现象/Fault"
+            "@open; address(address)=上门地址/Address@open; phone(phone)=联系电话/Phone@open;"
+            " window(text)=预约时间/Preferred time; photo(photo)=故障照片/Photo;"
+            " cause(text)=故障原因/Fault cause@resolved; parts(text)=更换配件/Parts used@resolved",
+            "install 安装/Installation: product(product)=设备/Product@open;"
+            " address(address)=安装地址/Address@open; phone(phone)=联系电话/Phone@open;"
+            " window(text)=预约时间/Preferred time; installed_on(date)=安装日期/Installed on"
+            "@resolved",
+            "return 退换货/Return or exchange: order(text)=订单号/Order number@open;"
+            " kind(choice:return=退货/Return|exchange=换货/Exchange)=退或换/Return or exchange"
+            "@open; reason(text)=原因/Reason@open; refund(number)=退款金额/Refund amount@resolved",
+        ],
+        doc='"key 中文名/English name: field(kind)=中文/English@status; ..." seeds a type '
+        "the first time (later edits: the console or the API); kinds: text, number, "
+        "choice:a=中/En|b=..., date, phone, address, product, photo; @status: required "
+        "before the ticket may reach that status",
+    )
+
+
+SECTIONS["workorders"] = WorkordersSettings

@@ -8,12 +8,13 @@ conversation and its platform `source_id`, unique per inbox, which is the inboun
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -236,6 +237,7 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    type_id: Mapped[int | None] = mapped_column(Integer, index=True)  # ticket_types.id (a version)
 
 
 class TicketEvent(Base):
@@ -619,6 +621,31 @@ class Macro(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     actions: Mapped[list[Any]] = mapped_column(default=list)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+
+
+class Product(Base):
+    """A product a customer owns (issue 17): model, serial, purchase, warranty, install address.
+
+    ``warranty_end`` is the whole unit's warranty and ``part_warranty`` {part: ISO date} the
+    longer ones, both computed from ``[workorders] warranty_rules`` when the purchase date or
+    the model is written (intake/warranty.py)."""
+
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(64), default="")  # 洗衣机, 空调, ...
+    model: Mapped[str] = mapped_column(String(100))
+    serial: Mapped[str | None] = mapped_column(String(100), unique=True)
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    purchase_channel: Mapped[str] = mapped_column(String(64), default="")
+    order_number: Mapped[str] = mapped_column(String(64), default="")
+    invoice: Mapped[str] = mapped_column(String(500), default="")  # an attachment key or URL
+    warranty_end: Mapped[date | None] = mapped_column(Date)
+    part_warranty: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    install_address: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -716,3 +743,87 @@ class AlertDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketType(Base):
+    """One version of a ticket type (咨询, 投诉, 报修, 安装, 退换货) and its fields (issue 17).
+
+    Editing a type adds a version; a ticket keeps the version it was typed with, so its
+    fields read as they were defined then. ``fields``: [{key, kind, label: {zh, en},
+    options: [{key, zh, en}], required_at: status | null}] (intake/ticket_types.py)."""
+
+    __tablename__ = "ticket_types"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[Any]] = mapped_column(default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketFieldValue(Base):
+    """The value of one field of a typed ticket (text; numbers, dates, product ids as text)."""
+
+    __tablename__ = "ticket_field_values"
+    __table_args__ = (UniqueConstraint("ticket_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BotForm(Base):
+    """A form the bot is filling in a conversation (a repair request): what it has, what it
+    asked last. Kept in SQL so any worker continues it, and after a restart (issue 17)."""
+
+    __tablename__ = "bot_forms"
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    type_key: Mapped[str] = mapped_column(String(32))
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    asking: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Engineer(Base):
+    """A field engineer (上门师傅): skills (appliance categories), regions (districts), and how
+    many visits a day they take. ``agent_id``: the console account they sign in with."""
+
+    __tablename__ = "engineers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    regions: Mapped[list[Any]] = mapped_column(default=list)
+    daily_capacity: Mapped[int] = mapped_column(Integer, default=6)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Visit(Base):
+    """An on-site visit for a repair or installation: window, engineer, status, parts used."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_engineer_start", "engineer_id", "window_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("engineers.id"))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    address: Mapped[str] = mapped_column(Text, default="")
+    district: Mapped[str] = mapped_column(String(64), default="")
+    # dispatched | on_the_way | arrived | done | rescheduled | failed
+    status: Mapped[str] = mapped_column(String(16), default="dispatched")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # [{name, cost_cents}]
+    parts_cost_cents: Mapped[int] = mapped_column(Integer, default=0)
+    in_warranty: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

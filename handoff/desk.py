@@ -15,6 +15,7 @@ from handoff.assignment import AGENT_STATUSES
 from handoff.notices import notice
 from handoff.service import Batch, Changed, HandoffService
 from intake.lifecycle import OPEN_STATUSES, audit, move
+from intake.ticket_types import require_fields
 from intake.tickets import open_ticket, ticket_by_number
 
 
@@ -37,6 +38,7 @@ class DeskActions:
             ticket = await ticket_by_number(session, number)
             conv = await lock_conversation(session, ticket.conversation_id)
             self.h.check_not_held_by_other(conv, agent)
+            await require_fields(session, ticket, status)  # a type's required fields (issue 17)
             move(session, ticket, status, clock=self.h.clock, actor="agent", agent_id=agent.id)
         await self.h.events.conversation_updated(conv.id, conv.owner, conv.last_seq)
         return ticket

@@ -37,6 +37,7 @@ from handoff.notices import NOTICES, notice
 from intake import feedback
 from intake.lifecycle import audit, move
 from intake.ticket_links import TicketLinks
+from intake.ticket_types import require_fields
 from intake.tickets import TicketDesk, latest_ticket, open_ticket, ticket_by_number
 
 __all__ = ["NOTICES", "Batch", "Changed", "HandoffService", "notice"]
@@ -361,6 +362,7 @@ class HandoffService:
             meta: dict[str, object] = {}
             ticket = await open_ticket(session, conv.id)
             if ticket is not None:
+                await require_fields(session, ticket, "resolved")  # issue 17: typed tickets
                 move(
                     session, ticket, "resolved", clock=self.clock, actor="agent", agent_id=agent.id
                 )
@@ -391,6 +393,7 @@ class HandoffService:
             conv.bot_state = {}
             ticket = await open_ticket(session, conv.id)
             if ticket is not None:
+                await require_fields(session, ticket, "resolved")  # issue 17: typed tickets
                 move(
                     session,
                     ticket,

@@ -36,6 +36,7 @@ from core.attachments import AttachmentStore
 from core.db import Database
 from core.errors import BadRequest
 from core.models import (
+    BotForm,
     ChannelState,
     Contact,
     ContactIdentity,
@@ -48,8 +49,11 @@ from core.models import (
     KbEntryVersion,
     Message,
     OutboxItem,
+    Product,
     Ticket,
     TicketEvent,
+    TicketFieldValue,
+    Visit,
     WebhookDelivery,
     utcnow,
 )
@@ -135,6 +139,7 @@ async def _redact(
     said = [v for v in (contact.name, contact.email, contact.phone) if v]
     contact.name, contact.email, contact.phone = ERASED_NAME, None, None
     contact.company, contact.note, contact.external_id = None, None, None
+    counts["products"] = await _drop_rows(session, delete(Product).where(Product.contact_id == cid))
     inboxes = {i.id: i.name for i in (await session.execute(select(Inbox))).scalars()}
     idents = list(
         (
@@ -277,6 +282,7 @@ async def redact_conversations(session: AsyncSession, conv_ids: list[int]) -> Re
     for t in tickets:
         t.subject, t.transcript = "", ""
     counts["tickets"] = len(tickets)
+    await _erase_work_orders(session, conv_ids, [t.id for t in tickets])
     if tickets:
         events = (
             await session.execute(
@@ -292,6 +298,26 @@ async def redact_conversations(session: AsyncSession, conv_ids: list[int]) -> Re
     drafts, out.kb_kept = await _kb_from_conversations(session, conv_ids)
     counts["kb_drafts"] = drafts
     return out
+
+
+async def _drop_rows(session: AsyncSession, stmt: Any) -> int:
+    result = await session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _erase_work_orders(
+    session: AsyncSession, conv_ids: list[int], ticket_ids: list[int]
+) -> None:
+    """Work orders (issue 17): the fields' values (address, phone...), a form the bot was
+    filling, the visits' addresses and parts are the customer's data too."""
+    await session.execute(delete(BotForm).where(BotForm.conversation_id.in_(conv_ids)))
+    if ticket_ids:
+        await session.execute(
+            delete(TicketFieldValue).where(TicketFieldValue.ticket_id.in_(ticket_ids))
+        )
+        await session.execute(
+            update(Visit).where(Visit.ticket_id.in_(ticket_ids)).values(address="", reason="")
+        )
 
 
 async def _forget_indexed(session: AsyncSession, message_ids: list[int]) -> int:

@@ -28,6 +28,7 @@ DELETE_ORDER = (
     "tickets",
     "messages",
     "conversations",
+    "products",
     "contact_identities",
     "contacts",
     "kb_entry_versions",
@@ -41,6 +42,7 @@ DEPENDENTS = (
     ("conversations", "contact_id", "contacts"),
     ("messages", "conversation_id", "conversations"),
     ("tickets", "conversation_id", "conversations"),
+    ("products", "contact_id", "contacts"),
 )
 # An inbox the batch created (``import``) stays while anything else still uses it.
 INBOX_USERS = (

@@ -1,4 +1,4 @@
-"""``kefu import customers|tickets|list|rollback`` and ``kefu export customers|tickets``."""
+"""``kefu import customers|tickets|products|list|rollback``, ``kefu export customers|tickets``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from core.imports.runner import run
 from intake.imports.contacts import id_channels
 from intake.imports.customers import CustomerImport
 from intake.imports.export import export_customers, export_tickets
+from intake.imports.products import ProductImport
 from intake.imports.tickets import TicketImport
 
 
@@ -35,6 +36,13 @@ def add_arguments(imp_sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "tickets", help="tickets with their original numbers, times and customers"
         )
     )
+    add_file_options(
+        imp_sub.add_parser(
+            "products",
+            help="products customers own: phone or email, model, serial, category, purchase "
+            "date, channel, order number, invoice, install address (docs/workorders.md)",
+        )
+    )
     add_batch_commands(imp_sub)
 
 
@@ -43,9 +51,13 @@ async def run_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.import_command in ("list", "rollback"):
         return await run_batch_command(args, settings)
     opts = options(args)
-    importer = (
-        CustomerImport(settings) if args.import_command == "customers" else TicketImport(settings)
-    )
+    importer: CustomerImport | TicketImport | ProductImport
+    if args.import_command == "customers":
+        importer = CustomerImport(settings)
+    elif args.import_command == "products":
+        importer = ProductImport(settings)
+    else:
+        importer = TicketImport(settings)
     db = Database(settings.database_url)
     try:
         await upgrade(settings.database_url)

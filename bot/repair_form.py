@@ -1,0 +1,478 @@
+"""The bot fills a repair (报修) or installation (安装) form with the customer.
+
+"我的洗衣机不脱水了，想报修" starts it. The bot takes what it already knows — the product
+from the customer's records (by the appliance named, or their only one), the fault from the
+first message, the phone on their record, the product's install address — and asks only for
+the rest, one question at a time: the product (a number from their list, or a model), the
+fault, the address (province/city/district), the phone (11 digits), a preferred time in words
+("明天下午", parsed in the configured zone). Each answer is checked; a wrong one is asked
+again with what is wrong. "改地址" goes back to a field, "取消" drops the form. At the end the
+customer confirms a summary and the ticket of that type is opened with the fields filled.
+
+On email, where a round trip takes hours, one message asks for everything missing, the reply
+is read line by line ("地址：…"), and the ticket is opened as soon as all is there.
+
+The form lives in SQL (``bot_forms``), never in memory, so any worker continues it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from bot.router import Context, Handler, Router
+from bot.timewords import parse_window
+from bot.warranty import CODE, kinds_in
+from core.domain import BotReply, BotState, BotTurn
+
+STARTS: dict[str, re.Pattern[str]] = {
+    "repair": re.compile(r"报修|维修|修理|上门修|想修|要修|修一下|\brepair\b|\bfix\b", re.I),
+    "install": re.compile(r"安装|装机|\binstall(?:ation)?\b", re.I),
+}
+PROGRESS = re.compile(
+    r"进度|到哪|怎么样了|状态|处理得|什么时候来|\bstatus\b|where(?:'s| is)", re.IGNORECASE
+)
+CANCEL = re.compile(r"^\s*(?:取消|不用了|不修了|算了|cancel|stop)\b|^\s*取消", re.IGNORECASE)
+CONFIRM = re.compile(r"^\s*(?:确认|确定|是的?|对的?|没问题|好的?|提交|ok|yes|confirm)\W*$", re.I)
+CHANGE = re.compile(r"(?:改|修改|更改|换|不对|错了|change|edit|fix)", re.IGNORECASE)
+PICK = re.compile(r"^\s*(?:第\s*)?([1-9])\s*(?:个|台|号|\.|、)?\s*$")
+REQUEST_CLAUSE = re.compile(
+    r"^(?:我)?(?:想|要|需要|申请|请|帮我)?(?:报修|维修|修理|安装|上门|修一下)|"
+    r"^(?:i )?(?:want|need|would like)(?: to)? (?:a )?(?:repair|fix|install)",
+    re.IGNORECASE,
+)
+CONFIRM_STEP = "_confirm"
+ALL_STEP = "_all"
+WORDS: dict[str, tuple[str, ...]] = {
+    "product": ("设备", "型号", "机器", "产品", "product", "model"),
+    "fault": ("故障", "问题", "毛病", "fault", "problem"),
+    "address": ("地址", "address"),
+    "phone": ("电话", "手机", "号码", "phone", "mobile"),
+    "window": ("时间", "预约", "上门时间", "time", "when"),
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "ask_product_list": {
+        "zh": "请问是哪台设备？回复序号，或直接告诉我机器型号（铭牌上）：",
+        "en": "Which appliance is it? Reply with its number, or tell me the model (on the "
+        "rating label):",
+    },
+    "ask_product": {
+        "zh": "请告诉我机器型号（在机身铭牌上，例如 XQG100-BD14）。",
+        "en": "Please tell me the model (on the rating label, e.g. XQG100-BD14).",
+    },
+    "ask_fault": {
+        "zh": "请简单描述一下故障现象（例如：不脱水、不加热、有异响）。",
+        "en": "Please describe the problem briefly (e.g. does not spin, no heat, noisy).",
+    },
+    "ask_address": {
+        "zh": "请告诉我上门地址，需包含省、市、区（县）和详细地址。",
+        "en": "Please give the address for the visit, with province, city, district and street.",
+    },
+    "ask_phone": {
+        "zh": "请留一个师傅上门前能联系到您的手机号（11 位）。",
+        "en": "Please give a mobile number (11 digits) the engineer can call before the visit.",
+    },
+    "ask_window": {
+        "zh": "您希望师傅什么时间上门？例如：明天下午、周六上午、12月5日 9点到12点。",
+        "en": "When would you like the engineer to come? E.g. tomorrow afternoon, Saturday "
+        "morning.",
+    },
+    "ask_other": {"zh": "请告诉我：{label}。", "en": "Please tell me: {label}."},
+    "bad_product": {
+        "zh": "没有找到这台设备。请回复列表中的序号，"
+        "或告诉我铭牌上的型号（字母和数字，如 XQG100-BD14）。",
+        "en": "I couldn't find that appliance. Reply with a number from the list, or the "
+        "model from the rating label (letters and digits, e.g. XQG100-BD14).",
+    },
+    "bad_fault": {
+        "zh": "请用几个字描述故障，例如“不脱水”。",
+        "en": 'Please describe the problem in a few words, e.g. "does not spin".',
+    },
+    "bad_address": {
+        "zh": "这个地址不完整：需要包含市和区（县），"
+        "例如“浙江省杭州市西湖区文三路90号”。请重新输入。",
+        "en": "That address is incomplete: it needs the city and district, e.g. "
+        '"浙江省杭州市西湖区文三路90号". Please type it again.',
+    },
+    "bad_phone": {
+        "zh": "手机号应为 11 位数字（如 139 1234 5678），您输入的是“{text}”。请重新输入。",
+        "en": 'A mobile number has 11 digits (e.g. 139 1234 5678); you wrote "{text}". '
+        "Please type it again.",
+    },
+    "bad_window": {
+        "zh": "没能识别这个时间。"
+        "请说“明天下午”“周六上午”或“12月5日上午”这样的时间（{days} 天内）。",
+        "en": 'I could not read that time. Say something like "tomorrow afternoon" or '
+        '"Saturday morning" (within {days} days).',
+    },
+    "bad_other": {"zh": "“{text}”不符合要求：{reason}。", "en": '"{text}" is not valid: {reason}.'},
+    "start": {
+        "zh": "好的，我来帮您登记{type}。",
+        "en": "Sure, I'll register your {type} request.",
+    },
+    "confirm": {
+        "zh": "请确认{type}信息：\n{summary}\n"
+        "回复“确认”提交；要修改请说“改地址”“改时间”等；回复“取消”放弃。",
+        "en": 'Please check your {type} request:\n{summary}\nReply "confirm" to submit; say '
+        '"change address", "change time"… to correct it; "cancel" to drop it.',
+    },
+    "done": {
+        "zh": "已为您提交{type}工单 #{number}。\n{summary}\n"
+        "我们会尽快安排师傅，上门前会电话联系您。",
+        "en": "Your {type} ticket #{number} is submitted.\n{summary}\nWe will arrange an "
+        "engineer, who will call before coming.",
+    },
+    "cancelled": {
+        "zh": "好的，已取消这次{type}登记。如有需要随时告诉我。",
+        "en": "OK, I have dropped this {type} request. Tell me any time you need it.",
+    },
+    "email_all": {
+        "zh": "为了安排{type}，请直接回复本邮件，按下面每行一项补充信息：\n{lines}",
+        "en": "To arrange the {type}, please reply to this email with one item per line:\n{lines}",
+    },
+    "email_more": {
+        "zh": "还缺少或需要更正以下信息，请回复（每行一项）：\n{lines}",
+        "en": "These items are still missing or need correcting; please reply, one per line:\n"
+        "{lines}",
+    },
+}
+
+
+def say(key: str, language: str, **values: Any) -> str:
+    """A form text in ``language``, filled."""
+    return TEXTS[key]["en" if language == "en" else "zh"].format(**values)
+
+
+@dataclass
+class FormState:
+    """The form in progress, as the backend keeps it."""
+
+    type_key: str
+    values: dict[str, str]
+    asking: str
+
+
+class FormBackend(Protocol):
+    """What the form needs from the desk (intake/repair_forms.py)."""
+
+    def now(self) -> datetime:
+        """Now in the configured zone."""
+        ...
+
+    async def load(self, conversation_id: int) -> Any:
+        """The form (type_key, values, asking) or None."""
+        ...
+
+    async def save(self, conversation_id: int, form: Any) -> None:
+        """Keep the form."""
+        ...
+
+    async def clear(self, conversation_id: int) -> None:
+        """Forget the form."""
+        ...
+
+    async def known(self, conversation_id: int, type_key: str) -> Any:
+        """phone, products (OwnedProduct + id, install_address), fields, type_name."""
+        ...
+
+    async def add_product(self, conversation_id: int, model: str, category: str) -> int:
+        """Record a product the customer names by model; its id."""
+        ...
+
+    async def clean(self, conversation_id: int, field: dict[str, Any], text: str) -> str:
+        """The value as stored; ValueError with the reason."""
+        ...
+
+    async def open_ticket(
+        self, conversation_id: int, type_key: str, values: dict[str, str], summary: str
+    ) -> int:
+        """Open the typed ticket; its number."""
+        ...
+
+
+def _lang(language: str) -> str:
+    return "en" if language == "en" else "zh"
+
+
+def wanted(fields: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fields the bot asks for: required before work starts, and the preferred time."""
+    return [f for f in fields if f.get("required_at") == "open" or f["key"] == "window"]
+
+
+def _product_label(p: Any) -> str:
+    name = " ".join(x for x in (p.category, p.model) if x)
+    return f"{name} ({p.serial})" if p.serial else name
+
+
+def _first_fault(text: str) -> str:
+    """The fault in the first message: its clauses other than the request itself."""
+    clauses = [c.strip() for c in re.split(r"[，,。.！!？?；;]", text) if c.strip()]
+    kept = [c for c in clauses if not REQUEST_CLAUSE.search(c) and len(c) >= 2]
+    return "，".join(kept)[:200]
+
+
+class RepairForm:
+    """The handler's logic, one customer message at a time."""
+
+    def __init__(self, backend: FormBackend) -> None:
+        self.backend = backend
+
+    async def start(self, ctx: Context, type_key: str) -> BotTurn | None:
+        cid = ctx.turn.conversation_id
+        try:
+            known = await self.backend.known(cid, type_key)
+        except LookupError:
+            return None
+        values: dict[str, str] = {}
+        fields = wanted(known.fields)
+        keys = {f["key"] for f in fields}
+        if "product" in keys:
+            chosen = self._product_from(ctx.text, known.products)
+            if chosen is not None:
+                values["product"] = str(chosen.id)
+                if "address" in keys and chosen.install_address:
+                    try:
+                        field = next(f for f in fields if f["key"] == "address")
+                        values["address"] = await self.backend.clean(
+                            cid, field, chosen.install_address
+                        )
+                    except (ValueError, StopIteration):
+                        pass
+        if "fault" in keys:
+            fault = _first_fault(ctx.text)
+            if fault:
+                values["fault"] = fault
+        if "phone" in keys and known.phone and re.fullmatch(r"1\d{10}", known.phone):
+            values["phone"] = known.phone
+        form = FormState(type_key, values, "")
+        intro = say("start", ctx.language, type=known.type_name[_lang(ctx.language)])
+        return await self._next(ctx, form, known, intro)
+
+    def _product_from(self, text: str, products: Sequence[Any]) -> Any | None:
+        codes = {c.lower() for c in CODE.findall(text)}
+        hits = [
+            p
+            for p in products
+            if (p.serial and p.serial.lower() in codes) or p.model.lower() in codes
+        ]
+        if not hits:
+            kinds = kinds_in(text)
+            hits = [p for p in products if kinds and any(k in p.category for k in kinds)]
+            if not kinds and len(products) == 1:
+                hits = list(products)
+        return hits[0] if len(hits) == 1 else None
+
+    async def _next(
+        self, ctx: Context, form: FormState, known: Any, intro: str = "", error: str = ""
+    ) -> BotTurn:
+        """Ask for the next missing field, or for the confirmation."""
+        fields = wanted(known.fields)
+        missing = [f for f in fields if not form.values.get(f["key"])]
+        lang = ctx.language
+        type_name = known.type_name[_lang(lang)]
+        cid = ctx.turn.conversation_id
+        if ctx.turn.channel == "email":
+            if not missing:
+                return await self._submit(ctx, form, known)
+            key = "email_more" if form.asking == ALL_STEP else "email_all"
+            form.asking = ALL_STEP
+            await self.backend.save(cid, form)
+            lines = "\n".join(f"{f['label'][_lang(lang)]}：" for f in missing)
+            text = say(key, lang, type=type_name, lines=lines)
+            return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x))
+        if not missing:
+            form.asking = CONFIRM_STEP
+            await self.backend.save(cid, form)
+            text = say("confirm", lang, type=type_name, summary=self._summary(form, known, lang))
+            return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x))
+        field = missing[0]
+        form.asking = field["key"]
+        await self.backend.save(cid, form)
+        return self._turn(
+            ctx, "\n".join(x for x in (intro, error, self._question(field, known, lang)) if x)
+        )
+
+    def _question(self, field: dict[str, Any], known: Any, lang: str) -> str:
+        key = field["key"]
+        if key == "product" and known.products:
+            lines = [say("ask_product_list", lang)]
+            lines += [f"{i}. {_product_label(p)}" for i, p in enumerate(known.products[:9], 1)]
+            return "\n".join(lines)
+        if f"ask_{key}" in TEXTS:
+            return say(f"ask_{key}", lang)
+        return say("ask_other", lang, label=field["label"][_lang(lang)])
+
+    def _summary(self, form: FormState, known: Any, lang: str) -> str:
+        lines = []
+        for f in wanted(known.fields):
+            value = form.values.get(f["key"], "")
+            if f["key"] == "product":
+                p = next((p for p in known.products if str(p.id) == value), None)
+                value = _product_label(p) if p is not None else value
+            if f["key"] == "window" and value:
+                value = self._window_text(value, lang)
+            lines.append(f"{f['label'][_lang(lang)]}：{value}")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _window_text(value: str, lang: str) -> str:
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):00-(\d{2}):00", value)
+        if not m:
+            return value
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if lang == "en":
+            return f"{day:%b} {day.day}, {m.group(4)}:00-{m.group(5)}:00"
+        return f"{day.month}月{day.day}日 {m.group(4)}:00-{m.group(5)}:00"
+
+    async def answer(
+        self, ctx: Context, form: FormState, field_key: str, text: str, known: Any
+    ) -> str:
+        """Store the answer for ``field_key``; returns an error text ("" when accepted)."""
+        lang = ctx.language
+        cid = ctx.turn.conversation_id
+        field = next((f for f in known.fields if f["key"] == field_key), None)
+        if field is None:
+            return ""
+        if field_key == "product":
+            pick = PICK.match(text)
+            if pick and known.products and int(pick.group(1)) <= len(known.products):
+                form.values["product"] = str(known.products[int(pick.group(1)) - 1].id)
+                return ""
+            chosen = self._product_from(text, known.products)
+            if chosen is not None and (CODE.search(text) or kinds_in(text)):
+                form.values["product"] = str(chosen.id)
+                return ""
+            model = next(
+                (
+                    c
+                    for c in CODE.findall(text)
+                    if re.search(r"[A-Za-z]", c) and re.search(r"\d", c)
+                ),
+                None,
+            )
+            if model is None:
+                return say("bad_product", lang)
+            kinds = sorted(kinds_in(text) or kinds_in(form.values.get("fault", "")))
+            form.values["product"] = str(
+                await self.backend.add_product(cid, model.upper(), kinds[0] if kinds else "")
+            )
+            return ""
+        if field_key == "window":
+            window = parse_window(text, self.backend.now())
+            if window is None:
+                return say("bad_window", lang, days=60)
+            form.values["window"] = window.value()
+            return ""
+        if field_key == "fault":
+            if len(text.strip()) < 2:
+                return say("bad_fault", lang)
+            form.values["fault"] = text.strip()[:500]
+            return ""
+        try:
+            value = await self.backend.clean(cid, field, text)
+        except ValueError as err:
+            if field["kind"] == "address":
+                return say("bad_address", lang)
+            if field["kind"] == "phone":
+                return say("bad_phone", lang, text=text.strip()[:40])
+            return say("bad_other", lang, text=text.strip()[:40], reason=str(err))
+        if field["kind"] == "phone" and not re.fullmatch(r"1\d{10}", value):
+            return say("bad_phone", lang, text=text.strip()[:40])
+        if not value:
+            return say("bad_other", lang, text=text.strip()[:40], reason="empty")
+        form.values[field_key] = value
+        return ""
+
+    def _field_named(self, text: str, known: Any) -> str | None:
+        low = text.lower()
+        for f in wanted(known.fields):
+            words = (*WORDS.get(f["key"], ()), f["label"]["zh"], f["label"]["en"].lower())
+            if any(w in low for w in words):
+                return str(f["key"])
+        return None
+
+    async def continue_(self, ctx: Context, form: FormState) -> BotTurn:
+        cid = ctx.turn.conversation_id
+        known = await self.backend.known(cid, form.type_key)
+        lang = ctx.language
+        type_name = known.type_name[_lang(lang)]
+        if CANCEL.search(ctx.text):
+            await self.backend.clear(cid)
+            return self._turn(ctx, say("cancelled", lang, type=type_name))
+        if form.asking == ALL_STEP:
+            return await self._email_reply(ctx, form, known)
+        if CHANGE.search(ctx.text):
+            target = self._field_named(ctx.text, known)
+            if target is not None:
+                # "改地址" asks again; "地址改成 浙江省…" takes the new value at once.
+                rest = re.split(r"改成|改为|换成|change to|is", ctx.text, maxsplit=1)
+                if len(rest) == 2 and rest[1].strip():
+                    error = await self.answer(ctx, form, target, rest[1].strip(), known)
+                    return await self._next(ctx, form, known, error=error)
+                form.values.pop(target, None)
+                return await self._next(ctx, form, known)
+        if form.asking == CONFIRM_STEP:
+            if CONFIRM.match(ctx.text):
+                return await self._submit(ctx, form, known)
+            return await self._next(ctx, form, known)
+        error = await self.answer(ctx, form, form.asking, ctx.text, known)
+        return await self._next(ctx, form, known, error=error)
+
+    async def _email_reply(self, ctx: Context, form: FormState, known: Any) -> BotTurn:
+        errors: list[str] = []
+        for line in ctx.text.splitlines():
+            label, sep, value = line.partition("：" if "：" in line else ":")
+            if not sep or not value.strip():
+                continue
+            key = self._field_named(label, known)
+            if key is None:
+                continue
+            error = await self.answer(ctx, form, key, value.strip(), known)
+            if error:
+                errors.append(error)
+        return await self._next(ctx, form, known, error="\n".join(errors))
+
+    async def _submit(self, ctx: Context, form: FormState, known: Any) -> BotTurn:
+        cid = ctx.turn.conversation_id
+        lang = ctx.language
+        values = {k: v for k, v in form.values.items() if v}
+        number = await self.backend.open_ticket(cid, form.type_key, values, values.get("fault", ""))
+        await self.backend.clear(cid)
+        summary = self._summary(form, known, lang)
+        return self._turn(
+            ctx,
+            say("done", lang, type=known.type_name[_lang(lang)], number=number, summary=summary),
+        )
+
+    @staticmethod
+    def _turn(ctx: Context, text: str) -> BotTurn:
+        return BotTurn((BotReply(text),), BotState(misses=0, language=ctx.language), ctx.language)
+
+
+def make_repair_form(backend: FormBackend) -> Handler:
+    """A form in progress takes the message; else a repair/installation request starts one."""
+    logic = RepairForm(backend)
+
+    async def repair_form(ctx: Context) -> BotTurn | None:
+        form = await backend.load(ctx.turn.conversation_id)
+        if form is not None:
+            state = FormState(form.type_key, dict(form.values), form.asking)
+            return await logic.continue_(ctx, state)
+        if PROGRESS.search(ctx.text):
+            return None  # "报修进度": the customer's tickets answer that
+        for type_key, pattern in STARTS.items():
+            if pattern.search(ctx.text):
+                return await logic.start(ctx, type_key)
+        return None
+
+    return repair_form
+
+
+def register(router: Router, backend: FormBackend) -> None:
+    """Before the ticket status handler: a form in progress must get every answer."""
+    before = "ticket_status" if "ticket_status" in router.names else "pick"
+    router.insert_before(before, "repair_form", make_repair_form(backend))

@@ -1,0 +1,432 @@
+"""Work orders in the console's API: the products on a customer (issue 17).
+
+Routes (session-authenticated, CSRF-checked like the rest of ``/api/agent``):
+
+- ``GET /api/agent/contacts/{id}/products``: the customer's products with warranty state
+- ``POST /api/agent/contacts/{id}/products``: add one (the import's cleaning)
+- ``PATCH /api/agent/products/{id}``: edit; the warranty is recomputed
+- ``DELETE /api/agent/products/{id}``
+
+An agent sees a customer's products when they may see one of the customer's conversations
+(supervisors and admins: every customer); a customer with no conversation yet (imported) is
+visible to every agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from sqlalchemy import Select, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import SERVICES
+from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.models import (
+    Agent,
+    Contact,
+    Conversation,
+    Product,
+    Ticket,
+    TicketFieldValue,
+    TicketType,
+)
+from core.web import json_response, read_json, row_id
+from handoff import agent_tickets, teams, visit_routes
+from handoff.auth import SESSIONS, check_csrf
+from intake import ticket_types
+from intake.imports.cleaning import Invalid
+from intake.lifecycle import audit
+from intake.products import (
+    EDITABLE,
+    apply_warranty,
+    clean_product,
+    contact_products,
+    product_json,
+    serial_owner,
+)
+from intake.tickets import ticket_by_number
+from intake.warranty import Warranty
+
+WARRANTY = web.AppKey("warranty", Warranty)
+MAX_LISTED = 500
+
+
+async def _agent(request: web.Request) -> Agent:
+    check_csrf(request)
+    return await request.app[SESSIONS].agent(request)
+
+
+def _id(request: web.Request, missing: str) -> int:
+    value = row_id(request.match_info["id"])
+    if value is None:
+        raise NotFound(missing)
+    return value
+
+
+def _zone(request: web.Request) -> ZoneInfo:
+    return ZoneInfo(request.app[SERVICES].settings.sla.timezone)
+
+
+async def ensure_contact_visible(session: AsyncSession, agent: Agent, contact_id: int) -> Contact:
+    """The contact; NotFound, or Forbidden when all its conversations are another team's."""
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.erased_at is not None:
+        raise NotFound(f"Customer {contact_id} does not exist.", code="no_customer")
+    if agent.role in teams.SEE_ALL:
+        return contact
+    convs = select(Conversation.id).where(Conversation.contact_id == contact_id)
+    if (await session.execute(convs.limit(1))).scalar() is None:
+        return contact
+    if (await session.execute(convs.where(teams.visible(agent)).limit(1))).scalar() is None:
+        raise Forbidden(teams.OTHER_TEAM, code="other_team")
+    return contact
+
+
+def _clean(body: dict[str, object], zone: ZoneInfo, partial: bool) -> dict[str, object]:
+    unknown = sorted(set(body) - set(EDITABLE))
+    if unknown:
+        raise BadRequest(
+            f"Unknown product fields: {', '.join(unknown)}; known: {', '.join(EDITABLE)}.",
+            code="bad_product",
+        )
+    raw = {k: v for k, v in body.items() if v is None or isinstance(v, str | int | float)}
+    if len(raw) != len(body):
+        raise BadRequest("Product fields are text.", code="bad_product")
+    try:
+        return clean_product(raw, zone, partial=partial)
+    except Invalid as err:
+        raise BadRequest(f"Product: {err}.", code="bad_product") from None
+
+
+async def _check_serial(session: AsyncSession, serial: object, product_id: int | None) -> None:
+    if not isinstance(serial, str) or not serial:
+        return
+    other = await serial_owner(session, serial)
+    if other is not None and other.id != product_id:
+        raise Conflict(f"Serial {serial} is already recorded.", code="serial_taken")
+
+
+async def list_products(request: web.Request) -> web.Response:
+    """GET /api/agent/contacts/{id}/products."""
+    agent = await _agent(request)
+    contact_id = _id(request, "There is no such customer.")
+    today = datetime.now(_zone(request)).date()
+    async with request.app[SERVICES].db.reader() as session:
+        await ensure_contact_visible(session, agent, contact_id)
+        products = await contact_products(session, contact_id)
+    return json_response({"products": [product_json(p, today) for p in products]})
+
+
+async def add_product(request: web.Request) -> web.Response:
+    """POST /api/agent/contacts/{id}/products {model, serial, purchase_date, ...} -> 201."""
+    agent = await _agent(request)
+    contact_id = _id(request, "There is no such customer.")
+    values = _clean(await read_json(request), _zone(request), partial=False)
+    today = datetime.now(_zone(request)).date()
+    try:
+        async with request.app[SERVICES].db.transaction() as session:
+            await ensure_contact_visible(session, agent, contact_id)
+            await _check_serial(session, values.get("serial"), None)
+            product = Product(contact_id=contact_id, **values)
+            apply_warranty(product, request.app[WARRANTY])
+            session.add(product)
+            await session.flush()
+            out = product_json(product, today)
+    except IntegrityError:  # the same serial written at the same moment
+        raise Conflict("That serial is already recorded.", code="serial_taken") from None
+    return json_response({"product": out}, status=201)
+
+
+async def _product(session: AsyncSession, agent: Agent, request: web.Request) -> Product:
+    product = await session.get(Product, _id(request, "There is no such product."))
+    if product is None:
+        raise NotFound("There is no such product.", code="no_product")
+    await ensure_contact_visible(session, agent, product.contact_id)
+    return product
+
+
+async def edit_product(request: web.Request) -> web.Response:
+    """PATCH /api/agent/products/{id}: change the fields given; the warranty is recomputed."""
+    agent = await _agent(request)
+    values = _clean(await read_json(request), _zone(request), partial=True)
+    today = datetime.now(_zone(request)).date()
+    try:
+        async with request.app[SERVICES].db.transaction() as session:
+            product = await _product(session, agent, request)
+            await _check_serial(session, values.get("serial"), product.id)
+            for key, value in values.items():
+                setattr(product, key, value)
+            apply_warranty(product, request.app[WARRANTY])
+            await session.flush()
+            out = product_json(product, today)
+    except IntegrityError:
+        raise Conflict("That serial is already recorded.", code="serial_taken") from None
+    return json_response({"product": out})
+
+
+async def delete_product(request: web.Request) -> web.Response:
+    """DELETE /api/agent/products/{id}."""
+    agent = await _agent(request)
+    async with request.app[SERVICES].db.transaction() as session:
+        product = await _product(session, agent, request)
+        await session.delete(product)
+    return json_response({"deleted": True})
+
+
+# -- ticket types and fields -------------------------------------------------------------------
+
+
+@web.middleware
+async def agent_language(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Messages for agents (a required field) in the console's language: its ``kefu_lang``
+    cookie, else the browser's Accept-Language, else Chinese."""
+    if not request.path.startswith(("/api/agent/", "/api/admin/")):
+        return await handler(request)
+    lang = request.cookies.get("kefu_lang", "")
+    if lang not in ("zh", "en"):
+        first = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
+        lang = "en" if first.startswith("en") else "zh"
+    token = ticket_types.LANGUAGE.set(lang)
+    try:
+        return await handler(request)
+    finally:
+        ticket_types.LANGUAGE.reset(token)
+
+
+class Seeder:
+    """Seeds the configured ticket types once per process, before the first use."""
+
+    def __init__(self, lines: list[str]) -> None:
+        for line in lines:
+            ticket_types.parse_type_line(line)  # a bad line stops the start, not a request
+        self.lines = lines
+        self.done = False
+        self.lock = asyncio.Lock()
+
+    async def __call__(self, request: web.Request) -> None:
+        if self.done:
+            return
+        async with self.lock:
+            if not self.done:
+                try:
+                    async with request.app[SERVICES].db.transaction() as session:
+                        await ticket_types.seed(session, self.lines)
+                except IntegrityError:  # another worker seeded at the same moment
+                    pass
+                self.done = True
+
+
+SEEDER = web.AppKey("ticket_type_seeder", Seeder)
+
+
+def _number(request: web.Request) -> int:
+    value = row_id(request.match_info["number"])
+    if value is None:
+        raise NotFound("There is no such ticket.")
+    return value
+
+
+async def list_types(request: web.Request) -> web.Response:
+    """GET /api/agent/ticket-types: the newest version of every type."""
+    await _agent(request)
+    await request.app[SEEDER](request)
+    async with request.app[SERVICES].db.reader() as session:
+        types = await ticket_types.latest_types(session)
+    return json_response({"types": [ticket_types.type_json(t) for t in types]})
+
+
+async def put_type(request: web.Request) -> web.Response:
+    """PUT /api/admin/ticket-types/{key} {name: {zh, en}, fields: [...]} (admin): a version."""
+    agent = await _agent(request)
+    if agent.role != "admin":
+        raise Forbidden("This needs the admin role.", code="role_required")
+    await request.app[SEEDER](request)
+    body = await read_json(request)
+    try:
+        async with request.app[SERVICES].db.transaction() as session:
+            row = await ticket_types.new_version(
+                session, request.match_info["key"], body.get("name"), body.get("fields"), agent.id
+            )
+            out = ticket_types.type_json(row)
+    except IntegrityError:
+        raise Conflict("The type was changed at the same moment; try again.") from None
+    return json_response({"type": out}, status=201)
+
+
+async def _fields_body(session: AsyncSession, ticket: Ticket) -> dict[str, object]:
+    kind = await ticket_types.ticket_type(session, ticket)
+    values = (await ticket_types.values_of(session, [ticket.id]))[ticket.id]
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "type": ticket_types.type_json(kind) if kind else None,
+        "values": values,
+    }
+
+
+async def get_fields(request: web.Request) -> web.Response:
+    """GET /api/agent/tickets/{number}/fields: the ticket's type (its version) and values."""
+    agent = await _agent(request)
+    await request.app[SEEDER](request)
+    async with request.app[SERVICES].db.reader() as session:
+        ticket = await ticket_by_number(session, _number(request))
+        await teams.ensure_visible(session, agent, ticket.conversation_id)
+        return json_response(await _fields_body(session, ticket))
+
+
+async def put_fields(request: web.Request) -> web.Response:
+    """PUT /api/agent/tickets/{number}/fields {type?, values: {key: value}}."""
+    agent = await _agent(request)
+    await request.app[SEEDER](request)
+    body = await read_json(request)
+    type_key, values = body.get("type"), body.get("values", {})
+    if type_key is not None and not isinstance(type_key, str):
+        raise BadRequest("type must be a type key, e.g. repair.", code="bad_type")
+    if not isinstance(values, dict):
+        raise BadRequest("values must be an object of field key: value.", code="bad_field")
+    async with request.app[SERVICES].db.transaction() as session:
+        ticket = await ticket_by_number(session, _number(request))
+        await teams.ensure_visible(session, agent, ticket.conversation_id)
+        before = ticket.type_id
+        kind, _, changes = await ticket_types.set_fields(
+            session, ticket, values, _zone(request), type_key
+        )
+        if ticket.type_id != before:
+            audit(
+                session,
+                ticket,
+                "type",
+                actor="agent",
+                agent_id=agent.id,
+                type=kind.key,
+                version=kind.version,
+            )
+        if changes:
+            audit(session, ticket, "fields", actor="agent", agent_id=agent.id, changes=changes)
+        out = await _fields_body(session, ticket)
+    return json_response(out)
+
+
+def _filtered(request: web.Request, agent: Agent) -> Select[Ticket, TicketType]:
+    query = (
+        select(Ticket, TicketType)
+        .join(TicketType, TicketType.id == Ticket.type_id)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(teams.visible(agent), Ticket.merged_into.is_(None))
+    )
+    for name, value in request.query.items():
+        if name == "type":
+            query = query.where(TicketType.key == value)
+        elif name == "status":
+            query = query.where(Ticket.status == value)
+        elif name.startswith("field."):
+            query = query.where(
+                exists().where(
+                    TicketFieldValue.ticket_id == Ticket.id,
+                    TicketFieldValue.key == name[len("field.") :],
+                    TicketFieldValue.value == value,
+                )
+            )
+        else:
+            raise BadRequest(
+                f"Unknown filter {name!r}: use type, status or field.<key>.", code="bad_filter"
+            )
+    return query.order_by(Ticket.id.desc()).limit(MAX_LISTED)
+
+
+async def list_workorders(request: web.Request) -> web.Response:
+    """GET /api/agent/workorders?type=&status=&field.<key>=: typed tickets with their values."""
+    agent = await _agent(request)
+    async with request.app[SERVICES].db.reader() as session:
+        rows = (await session.execute(_filtered(request, agent))).all()
+        values = await ticket_types.values_of(session, [t.id for t, _ in rows])
+    return json_response(
+        {
+            "tickets": [
+                {
+                    "number": t.number,
+                    "status": t.status,
+                    "priority": t.priority,
+                    "conversation_id": t.conversation_id,
+                    "created_at": t.created_at.isoformat(),
+                    "type": {
+                        "key": k.key,
+                        "version": k.version,
+                        "name": {"zh": k.name_zh, "en": k.name_en},
+                    },
+                    "values": values[t.id],
+                }
+                for t, k in rows
+            ]
+        }
+    )
+
+
+async def export_workorders(request: web.Request) -> web.Response:
+    """GET /api/agent/workorders/export?type=...: the same tickets as CSV (supervisor, admin);
+    one column per field, headed in the agent's language."""
+    agent = await _agent(request)
+    if agent.role not in teams.SEE_ALL:
+        raise Forbidden("This needs the supervisor or admin role.", code="role_required")
+    lang = ticket_types.LANGUAGE.get()
+    zone = _zone(request)
+    async with request.app[SERVICES].db.reader() as session:
+        rows = (await session.execute(_filtered(request, agent))).all()
+        values = await ticket_types.values_of(session, [t.id for t, _ in rows])
+    columns: dict[str, str] = {}
+    for _, kind in sorted(rows, key=lambda r: -r[1].version):
+        for f in kind.fields:
+            columns.setdefault(f["key"], f["label"]["en" if lang == "en" else "zh"])
+    head = (
+        ["number", "status", "created_at", "type"]
+        if lang == "en"
+        else [
+            "工单号",
+            "状态",
+            "创建时间",
+            "类型",
+        ]
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*head, *columns.values()])
+    for t, kind in rows:
+        name = kind.name_en if lang == "en" else kind.name_zh
+        when = t.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        writer.writerow(
+            [t.number, t.status, when, name, *(values[t.id].get(k, "") for k in columns)]
+        )
+    return web.Response(
+        body=("\ufeff" + out.getvalue()).encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="workorders.csv"'},
+    )
+
+
+def setup(app: web.Application) -> None:
+    """Mount the work-order routes."""
+    settings = app[SERVICES].settings
+    app[WARRANTY] = Warranty(settings.workorders.warranty_rules)
+    app[SEEDER] = Seeder(settings.workorders.ticket_types)
+    app.middlewares.append(agent_language)
+    r = app.router
+    r.add_get("/api/agent/ticket-types", list_types)
+    r.add_put("/api/admin/ticket-types/{key}", put_type)
+    r.add_get("/api/agent/tickets/{number}/fields", get_fields)
+    r.add_put("/api/agent/tickets/{number}/fields", put_fields)
+    r.add_get("/api/agent/workorders", list_workorders)
+    r.add_get("/api/agent/workorders/export", export_workorders)
+    agent_tickets.setup(app)
+    visit_routes.setup(app)
+    r.add_get("/api/agent/contacts/{id}/products", list_products)
+    r.add_post("/api/agent/contacts/{id}/products", add_product)
+    r.add_patch("/api/agent/products/{id}", edit_product)
+    r.add_delete("/api/agent/products/{id}", delete_product)

@@ -1,0 +1,407 @@
+"""Ticket types and their fields: definitions, versions, values, and the fields a status needs.
+
+A type (``repair`` 报修) has fields of a kind (text, number, choice, date, phone, address,
+product, photo), each with a zh/en label and optionally the status it is required before:
+``required_at = "resolved"`` blocks every move of the ticket to ``resolved`` or ``closed``
+while the field is empty. Types are seeded from ``[workorders] ticket_types`` the first time
+and edited by admins afterwards; every edit adds a version, and a ticket keeps the version it
+was typed with.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import BadRequest, ConfigError, Conflict, NotFound
+from core.models import Conversation, Product, Ticket, TicketFieldValue, TicketType
+from intake.address import parse_address
+from intake.imports.cleaning import Invalid, clean_phone, clean_text
+from intake.products import clean_date
+
+KINDS = ("text", "number", "choice", "date", "phone", "address", "product", "photo")
+RANK = {"new": 0, "open": 1, "pending": 1, "resolved": 2, "closed": 3}
+STATUS_NAMES = {
+    "open": ("处理中", "open"),
+    "pending": ("等待客户", "pending"),
+    "resolved": ("已解决", "resolved"),
+    "closed": ("已关闭", "closed"),
+}
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_LINE = re.compile(r"^\s*(?P<key>\S+)\s+(?P<zh>[^/:]+)/(?P<en>[^:]+):(?P<fields>.*)$")
+_FIELD = re.compile(
+    r"^\s*(?P<key>[^(\s]+)\((?P<kind>[a-z]+)(?::(?P<opts>[^)]*))?\)\s*=\s*(?P<zh>[^/@]+)/"
+    r"(?P<en>[^@]+?)\s*(?:@(?P<at>[a-z]+))?\s*$"
+)
+
+
+# The language of the agent's request (set by handoff/workorders.py for /api/agent and
+# /api/admin from the console's language cookie or Accept-Language).
+LANGUAGE: ContextVar[str] = ContextVar("kefu_agent_language", default="zh")
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A required field that is empty, with its labels."""
+
+    key: str
+    zh: str
+    en: str
+
+
+def _label(value: Any, what: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what}: label must be {{zh, en}}")
+    zh, en = value.get("zh"), value.get("en")
+    if not isinstance(zh, str) or not isinstance(en, str) or not zh.strip() or not en.strip():
+        raise ValueError(f"{what}: label needs zh and en text")
+    if len(zh) > 64 or len(en) > 64:
+        raise ValueError(f"{what}: labels are at most 64 characters")
+    return {"zh": zh.strip(), "en": en.strip()}
+
+
+def check_fields(fields: Any) -> list[dict[str, Any]]:
+    """Field definitions validated and normalized; ValueError names the first problem."""
+    if not isinstance(fields, list) or len(fields) > 50:
+        raise ValueError("fields must be a list of at most 50 fields")
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, f in enumerate(fields, 1):
+        if not isinstance(f, dict):
+            raise ValueError(f"field {i} must be an object")
+        key, kind, at = f.get("key"), f.get("kind"), f.get("required_at")
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise ValueError(f"field {i}: key must be a-z, 0-9 and _, starting with a letter")
+        if key in seen:
+            raise ValueError(f"field {key}: defined twice")
+        seen.add(key)
+        if kind not in KINDS:
+            raise ValueError(f"field {key}: kind must be one of {', '.join(KINDS)}")
+        if at is not None and at not in STATUS_NAMES:
+            raise ValueError(f"field {key}: required_at must be one of {', '.join(STATUS_NAMES)}")
+        item: dict[str, Any] = {
+            "key": key,
+            "kind": kind,
+            "label": _label(f.get("label"), f"field {key}"),
+            "required_at": at,
+        }
+        if kind == "choice":
+            opts = f.get("options")
+            if not isinstance(opts, list) or not opts:
+                raise ValueError(f"field {key}: a choice needs options")
+            options = []
+            for o in opts:
+                if not isinstance(o, dict) or not _KEY.fullmatch(str(o.get("key", ""))):
+                    raise ValueError(f"field {key}: each option needs a key (a-z, 0-9, _)")
+                label = _label(o, f"field {key} option {o.get('key')}")
+                options.append({"key": o["key"], **label})
+            item["options"] = options
+        out.append(item)
+    return out
+
+
+def parse_type_line(line: str) -> tuple[str, dict[str, str], list[dict[str, Any]]]:
+    """One ``[workorders] ticket_types`` line as (key, name, fields); ConfigError if bad."""
+    try:
+        m = _LINE.match(line)
+        if not m or not _KEY.fullmatch(m.group("key")):
+            raise ValueError(
+                'write it as "key 中文名/English name: field(kind)=中文/English@status"'
+            )
+        fields: list[dict[str, Any]] = []
+        for part in filter(str.strip, m.group("fields").split(";")):
+            fm = _FIELD.match(part)
+            if not fm:
+                raise ValueError(f"field {part.strip()!r} must read key(kind)=中文/English@status")
+            item: dict[str, Any] = {
+                "key": fm.group("key"),
+                "kind": fm.group("kind"),
+                "label": {"zh": fm.group("zh").strip(), "en": fm.group("en").strip()},
+                "required_at": fm.group("at"),
+            }
+            if fm.group("opts"):
+                item["options"] = []
+                for opt in fm.group("opts").split("|"):
+                    okey, _, labels = opt.partition("=")
+                    zh, _, en = labels.partition("/")
+                    item["options"].append(
+                        {"key": okey.strip(), "zh": zh.strip(), "en": en.strip()}
+                    )
+            fields.append(item)
+        name = _label({"zh": m.group("zh"), "en": m.group("en")}, "name")
+        return m.group("key"), name, check_fields(fields)
+    except ValueError as err:
+        raise ConfigError(f"Config key [workorders] ticket_types: {line[:60]!r}: {err}.") from None
+
+
+def type_json(t: TicketType) -> dict[str, Any]:
+    """A type version as the API shows it."""
+    return {
+        "id": t.id,
+        "key": t.key,
+        "version": t.version,
+        "name": {"zh": t.name_zh, "en": t.name_en},
+        "fields": list(t.fields or []),
+        "created_at": t.created_at.isoformat(),
+    }
+
+
+async def seed(session: AsyncSession, lines: Sequence[str]) -> None:
+    """Add version 1 of each configured type that has no version yet."""
+    have = set((await session.execute(select(TicketType.key).distinct())).scalars())
+    for line in lines:
+        key, name, fields = parse_type_line(line)
+        if key not in have:
+            session.add(
+                TicketType(
+                    key=key, version=1, name_zh=name["zh"], name_en=name["en"], fields=fields
+                )
+            )
+            have.add(key)
+    await session.flush()
+
+
+async def latest_types(session: AsyncSession) -> list[TicketType]:
+    """The newest version of every type, by key."""
+    newest = (
+        select(TicketType.key, func.max(TicketType.version).label("v"))
+        .group_by(TicketType.key)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(TicketType)
+        .join(newest, (newest.c.key == TicketType.key) & (newest.c.v == TicketType.version))
+        .order_by(TicketType.id)
+    )
+    return list(rows.scalars())
+
+
+async def latest_type(session: AsyncSession, key: str) -> TicketType:
+    """The newest version of type ``key``; NotFound otherwise."""
+    row = (
+        await session.execute(
+            select(TicketType)
+            .where(TicketType.key == key)
+            .order_by(TicketType.version.desc())
+            .limit(1)
+        )
+    ).scalar()
+    if row is None:
+        raise NotFound(f"There is no ticket type {key!r}.", code="no_ticket_type")
+    return row
+
+
+async def new_version(
+    session: AsyncSession, key: str, name: Any, fields: Any, agent_id: int | None
+) -> TicketType:
+    """Add a version of type ``key`` (a new type when none exists); BadRequest if invalid."""
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise BadRequest("A type key is a-z, 0-9 and _, starting with a letter.", code="bad_type")
+    try:
+        label = _label(name, "name")
+        checked = check_fields(fields)
+    except ValueError as err:
+        raise BadRequest(f"Ticket type {key}: {err}.", code="bad_type") from None
+    current = (
+        await session.execute(select(func.max(TicketType.version)).where(TicketType.key == key))
+    ).scalar()
+    row = TicketType(
+        key=key,
+        version=(current or 0) + 1,
+        name_zh=label["zh"],
+        name_en=label["en"],
+        fields=checked,
+        created_by=agent_id,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def ticket_type(session: AsyncSession, ticket: Ticket) -> TicketType | None:
+    """The type version the ticket was typed with."""
+    return await session.get(TicketType, ticket.type_id) if ticket.type_id else None
+
+
+async def values_of(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """{ticket id: {field key: value}}."""
+    out: dict[int, dict[str, str]] = {i: {} for i in ticket_ids}
+    for i in range(0, len(ticket_ids), 500):
+        rows = await session.execute(
+            select(TicketFieldValue.ticket_id, TicketFieldValue.key, TicketFieldValue.value).where(
+                TicketFieldValue.ticket_id.in_(ticket_ids[i : i + 500])
+            )
+        )
+        for tid, key, value in rows:
+            out[tid][key] = value
+    return out
+
+
+async def _contact_of(session: AsyncSession, ticket: Ticket) -> int | None:
+    return (
+        await session.execute(
+            select(Conversation.contact_id).where(Conversation.id == ticket.conversation_id)
+        )
+    ).scalar()
+
+
+async def clean_value(
+    session: AsyncSession,
+    field: Mapping[str, Any],
+    raw: Any,
+    contact_id: int | None,
+    zone: ZoneInfo,
+) -> str:
+    """A field's value as stored ("" = empty); Invalid says what is wrong with it."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+        raise Invalid("must be text or a number")
+    text = clean_text(str(raw), 2000)
+    if not text:
+        return ""
+    kind = field["kind"]
+    if kind == "number":
+        try:
+            number = float(unicodedata.normalize("NFKC", text).replace(",", ""))
+        except ValueError:
+            raise Invalid(f"{text} is not a number") from None
+        return str(int(number)) if number.is_integer() else str(number)
+    if kind == "choice":
+        low = text.lower()
+        for o in field.get("options", []):
+            if low in (o["key"], o["zh"].lower(), o["en"].lower()):
+                return str(o["key"])
+        raise Invalid(f"{text}: choose one of {', '.join(o['zh'] for o in field['options'])}")
+    if kind == "date":
+        day = clean_date(text, zone)
+        return day.isoformat() if day else ""
+    if kind == "phone":
+        return clean_phone(text)
+    if kind == "address":
+        parsed = parse_address(text)
+        if parsed is None:
+            raise Invalid(f"{text}: an address needs its city and district (市、区/县)")
+        return parsed.text
+    if kind == "product":
+        query = select(Product.id).where(Product.contact_id == contact_id)
+        if text.isdigit():
+            query = query.where(Product.id == int(text))
+        else:
+            query = query.where(Product.serial == text.upper().replace(" ", ""))
+        found = (await session.execute(query)).scalar() if contact_id is not None else None
+        if found is None:
+            raise Invalid(f"{text}: not one of this customer's products")
+        return str(found)
+    if kind == "photo" and len(text) > 500:
+        raise Invalid("longer than 500 characters")
+    return text
+
+
+async def set_fields(
+    session: AsyncSession,
+    ticket: Ticket,
+    values: Mapping[str, Any],
+    zone: ZoneInfo,
+    type_key: str | None = None,
+) -> tuple[TicketType, dict[str, str], dict[str, Any]]:
+    """Type the ticket (the newest version of ``type_key``) and store ``values``.
+
+    Returns the type, every stored value after the change, and the changes {key: [old, new]}.
+    BadRequest names every bad value. Values of fields the type does not have are refused;
+    changing the type drops the values its new version has no field for."""
+    current = await ticket_type(session, ticket)
+    if type_key is not None and (current is None or current.key != type_key):
+        current = await latest_type(session, type_key)
+        ticket.type_id = current.id
+    if current is None:
+        raise BadRequest("Give the ticket a type first.", code="no_ticket_type")
+    fields = {f["key"]: f for f in current.fields}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise BadRequest(
+            f"Ticket type {current.key} has no field {', '.join(unknown)}.", code="bad_field"
+        )
+    contact_id = await _contact_of(session, ticket)
+    cleaned: dict[str, str] = {}
+    problems: list[str] = []
+    for key, raw in values.items():
+        try:
+            cleaned[key] = await clean_value(session, fields[key], raw, contact_id, zone)
+        except Invalid as err:
+            problems.append(f"{fields[key]['label']['en']} ({key}): {err}")
+    if problems:
+        raise BadRequest("; ".join(problems), code="bad_field")
+    stored = (await values_of(session, [ticket.id]))[ticket.id]
+    stale = [k for k in stored if k not in fields]
+    if stale:
+        await session.execute(
+            delete(TicketFieldValue).where(
+                TicketFieldValue.ticket_id == ticket.id, TicketFieldValue.key.in_(stale)
+            )
+        )
+    changes: dict[str, Any] = {}
+    for key, value in cleaned.items():
+        old = stored.get(key, "")
+        if old == value:
+            continue
+        changes[key] = [old, value]
+        row = (
+            await session.execute(
+                select(TicketFieldValue).where(
+                    TicketFieldValue.ticket_id == ticket.id, TicketFieldValue.key == key
+                )
+            )
+        ).scalar()
+        if not value:
+            if row is not None:
+                await session.delete(row)
+        elif row is None:
+            session.add(TicketFieldValue(ticket_id=ticket.id, key=key, value=value))
+        else:
+            row.value = value
+    await session.flush()
+    after = {k: v for k, v in {**stored, **cleaned}.items() if v and k in fields}
+    return current, after, changes
+
+
+async def missing_for(session: AsyncSession, ticket: Ticket, to: str) -> list[Missing]:
+    """The required fields still empty for a move of ``ticket`` to status ``to``."""
+    kind = await ticket_type(session, ticket)
+    if kind is None or to not in RANK:
+        return []
+    values = (await values_of(session, [ticket.id]))[ticket.id]
+    return [
+        Missing(f["key"], f["label"]["zh"], f["label"]["en"])
+        for f in kind.fields
+        if f.get("required_at") and RANK[to] >= RANK[f["required_at"]] and not values.get(f["key"])
+    ]
+
+
+def missing_message(missing: Sequence[Missing], to: str, language: str) -> str:
+    """ "请先填写「故障原因」「更换配件」，工单才能改为已解决。" in the agent's language."""
+    zh_status, en_status = STATUS_NAMES.get(to, (to, to))
+    if language == "en":
+        names = ", ".join(m.en for m in missing)
+        return f"Fill in {names} before the ticket can become {en_status}."
+    names = "".join(f"「{m.zh}」" for m in missing)
+    return f"请先填写{names}，工单才能改为{zh_status}。"
+
+
+async def require_fields(
+    session: AsyncSession, ticket: Ticket, to: str, language: str | None = None
+) -> None:
+    """Conflict ``field_required`` naming the empty required fields, in ``language`` (by
+    default the language of the agent's request, :data:`LANGUAGE`)."""
+    missing = await missing_for(session, ticket, to)
+    if missing:
+        text = missing_message(missing, to, language or LANGUAGE.get())
+        raise Conflict(text, code="field_required")

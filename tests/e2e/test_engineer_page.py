@@ -1,0 +1,93 @@
+"""Browser test on a phone-sized screen: an engineer signs in, sees the day's visit on
+/agent/engineer.html and moves it on the way, arrived and done with the part used."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.test_browser_flow import _assert_clean
+from tests.e2e.test_desk_flow import CSRF, _login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_engineer_moves_a_visit_on_the_phone_page(kefu_server, browser, new_page) -> None:
+    from playwright.sync_api import expect
+
+    base = kefu_server
+    admin = new_page("admin")
+    adp = admin.page
+    _login(adp, base, "demo@kefu.local", "demo")
+    made = adp.request.post(
+        base + "/api/admin/agents",
+        data={"email": "zhou@kefu.local", "name": "周师傅", "password": "zhou-pass-1"},
+        headers=CSRF,
+    )
+    assert made.status == 201, made.text()
+    eng = adp.request.post(
+        base + "/api/admin/engineers",
+        data={
+            "name": "周师傅",
+            "skills": [],
+            "regions": ["滨江区"],
+            "agent_email": "zhou@kefu.local",
+        },
+        headers=CSRF,
+    )
+    assert eng.status == 201, eng.text()
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+    ticket = adp.request.post(
+        base + "/api/agent/tickets",
+        data={
+            "type": "install",
+            "phone": "13600001234",
+            "name": "陈女士",
+            "values": {
+                "address": "浙江省杭州市滨江区江南大道88号",
+                "phone": "13600001234",
+                "window": f"{day.isoformat()} 09:00-12:00",
+            },
+        },
+        headers=CSRF,
+    )
+    assert ticket.status == 201, ticket.text()
+    number = ticket.json()["ticket"]["number"]
+    visit = adp.request.post(base + f"/api/agent/tickets/{number}/visits", data={}, headers=CSRF)
+    assert visit.status == 201, visit.text()
+
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        _login(page, base, "zhou@kefu.local", "zhou-pass-1")
+        page.goto(base + "/agent/engineer.html")
+        page.fill("#day", day.isoformat())
+        page.dispatch_event("#day", "change")
+        card = page.locator(".eng-card")
+        expect(card).to_have_count(1)
+        expect(card).to_contain_text("09:00-12:00")
+        expect(card).to_contain_text("浙江省杭州市滨江区江南大道88号")
+        expect(card.locator(".eng-status")).to_have_text("待上门")
+        card.locator('button[data-to="on_the_way"]').click()
+        expect(card.locator(".eng-status")).to_have_text("在路上")
+        card.locator('button[data-to="arrived"]').click()
+        expect(card.locator(".eng-status")).to_have_text("已到达")
+        card.locator('button[data-to="done"]').click()
+        card.locator('input[name="part"]').fill("进水管")
+        card.locator('input[name="cost"]').fill("25")
+        card.locator('.eng-form button[type="submit"]').click()
+        expect(card.locator(".eng-status")).to_have_text("已完成")
+        expect(card.locator(".eng-actions button")).to_have_count(0)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+        assert not errors, errors
+    finally:
+        ctx.close()
+    visits = adp.request.get(base + f"/api/agent/tickets/{number}/visits").json()["visits"]
+    assert [(v["status"], v["parts_cost"]) for v in visits] == [("done", 25.0)]
+    assert visits[0]["parts"] == [{"name": "进水管", "cost_cents": 2500}]
+    _assert_clean(admin)

@@ -1,0 +1,83 @@
+"""Browser test: an agent types an escalated ticket as 报修 in the console, fills its fields,
+tries to resolve and is told which required fields are still empty (in the console's language,
+Chinese then English), fills them and resolves."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
+from tests.e2e.test_desk_flow import CSRF, _login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_required_fields_block_resolving_in_the_console(kefu_server, new_page) -> None:
+    from playwright.sync_api import expect
+
+    base = kefu_server
+    visitor = new_page("visitor")
+    vp = visitor.page
+    _open_widget(visitor, base)
+    _ask(vp, "洗衣机不脱水了", ".", senders=("bot", "system"))
+    _ask(vp, "转人工", ".", senders=("bot", "system"))
+    cid = _conversation_id(vp)
+
+    agent = new_page("agent")
+    ap = agent.page
+    _login(ap, base, "demo@kefu.local", "demo")
+    deadline = time.monotonic() + 20
+    while True:
+        conv = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
+        if conv["owner"] in ("agent", "queued"):
+            break
+        assert time.monotonic() < deadline, conv
+        time.sleep(0.2)
+    if conv["owner"] == "queued":
+        assert ap.request.post(base + f"/api/agent/conversations/{cid}/takeover", headers=CSRF).ok
+    contact = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
+    made = ap.request.post(
+        base + f"/api/agent/contacts/{contact['contact']['id']}/products",
+        data={"category": "洗衣机", "model": "XQG100-BD14", "serial": "SN-E2E-9"},
+        headers=CSRF,
+    )
+    assert made.status == 201, made.text()
+    ap.goto(base + "/agent/")
+    ap.click('.tab[data-owner="mine"]')
+    ap.locator(f'#conv-list .conv-item[data-id="{cid}"]').click()
+    card = ap.locator("#workorder-card")
+    card.locator("#workorder-type").select_option("repair")
+    card.locator('[data-field="fault"] input').fill("不脱水")
+    card.locator('[data-field="phone"] input').fill("139 0000 3333")
+    card.locator('[data-field="address"] input').fill("浙江省杭州市西湖区文三路90号")
+    card.locator("#workorder-save").click()
+    expect(card.locator(".workorder-note")).to_have_text("已保存")
+    expect(card.locator('[data-field="phone"] input')).to_have_value("13900003333")
+    expect(card).to_contain_text("报修 · 版本 1")
+
+    ap.click("#resolve")
+    error = ap.locator("#detail-error")
+    expect(error).to_contain_text("请先填写「设备」「故障原因」「更换配件」，工单才能改为已解决。")
+    ap.click("#lang-toggle")
+    ap.click("#resolve")
+    expect(error).to_contain_text("Fill in Product, Fault cause, Parts used before the ticket")
+    expect(card.locator("h3")).to_have_text("Ticket type and fields")
+
+    card.locator('[data-field="product"] select').select_option(
+        label="洗衣机 · XQG100-BD14 · SN-E2E-9"
+    )
+    card.locator('[data-field="cause"] input').fill("排水泵堵塞")
+    card.locator('[data-field="parts"] input').fill("排水泵")
+    card.locator("#workorder-save").click()
+    expect(card.locator(".workorder-note")).to_have_text("Saved")
+    ap.click("#resolve")
+    deadline = time.monotonic() + 20
+    while (
+        ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]["owner"]
+        != "resolved"
+    ):
+        assert time.monotonic() < deadline, "the conversation was not resolved"
+        time.sleep(0.2)
+    _assert_clean(agent, visitor)
