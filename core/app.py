@@ -41,6 +41,7 @@ from core.web import error_middleware, json_response, row_id, security_headers
 from handoff import outbox_routes, teams, unanswered_routes
 from handoff import routes as handoff_routes
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
+from handoff.bot_votes import LastAnswerVotes
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from intake.customer_notices import NoticeSender
@@ -117,6 +118,8 @@ def create_app(
             settings.triage.safety_category,
             TicketStatus(db, settings.sla.timezone),
             orders=order_handler(settings, db),
+            capabilities=lambda name: getattr(senders.get(name), "capabilities", None),
+            votes=LastAnswerVotes(db, handoff),
         ),
         handoff,
         settings.bot,
