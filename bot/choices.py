@@ -11,6 +11,7 @@ customer chose and not only "2".
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -86,6 +87,23 @@ def clarify(
         text = "\n".join(lines)
     reply = BotReply(text, choices=offered, decision="clarify", confidence=result.confidence)
     return reply, offered
+
+
+def for_channel(turn: BotTurn, capabilities: ChannelCapabilities | None) -> BotTurn:
+    """The turn as the channel shows it: where choices are buttons, a reply's text does not
+    list them too (a handler that wrote "1. ..." lines for its choices has them dropped)."""
+    if capabilities is None or not capabilities.choice_buttons:
+        return turn
+    if not any(r.choices for r in turn.replies):
+        return turn
+    replies = []
+    for r in turn.replies:
+        listed = {f"{c.n}. {c.label}" for c in r.choices}
+        if listed:
+            kept = [line for line in r.text.split("\n") if line.strip() not in listed]
+            r = dataclasses.replace(r, text="\n".join(kept))
+        replies.append(r)
+    return dataclasses.replace(turn, replies=tuple(replies))
 
 
 def picked(text: str, choices: tuple[Choice, ...]) -> Choice | None:

@@ -81,9 +81,12 @@ class Bot:
             capabilities=capabilities,
             votes=votes,
         )
+        self.capabilities = capabilities
 
     async def respond(self, turn: TurnInput) -> BotTurn:
         """Run the router on ``turn``."""
         text = turn.text.strip()
         language = detect(text, turn.state.language or turn.default_language)
-        return await self.router.dispatch(Context(turn, text, language, turn.state))
+        out = await self.router.dispatch(Context(turn, text, language, turn.state))
+        caps = self.capabilities(turn.channel) if self.capabilities is not None else None
+        return choices.for_channel(out, caps)

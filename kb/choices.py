@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from kb.types import Hit
 
-CLOSE_SHARE = 0.85  # a choice scores at least this share of the top hit's confidence
+CLOSE_SHARE = 0.8  # a choice scores at least this share of the top hit's confidence
 MIN_CHOICES = 2  # a clarification offers at least two entries when there are two
 DEFAULT_LIMIT = 3  # when the channel does not say how many it shows well
 
