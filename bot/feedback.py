@@ -18,20 +18,20 @@ from bot.router import Context, Handler
 from bot.texts import say
 from core.domain import BotReply, BotState, BotTurn, EscalationRequest
 
-_END = r"[\s!！。.,，~～?？了啦呀啊哦的😊🙏👍👎]*$"
+_END = r"[\s!！。.,，~～?？了啦呀啊哦的你您😊🙏👍👎]*$"
 UP = re.compile(
-    r"^(?:有用|很有用|有帮助|帮到了|解决了|问题解决了|好的?谢谢|谢谢|多谢|感谢|谢啦|明白了谢谢|👍"
+    r"^(?:有用|很有用|有帮助|有幫助|帮到了|解决了|问题解决了|(?:好的?|明白了|知道了)[，,\s]?谢谢|谢谢|謝謝|多谢|多謝|感谢|感謝|谢啦|👍"
     r"|helpful|very helpful|that helped|it helped|this helped|solved|it worked|that worked"
     r"|thanks|thank you|thx|ty|great,? thanks)(?: so much| very much)?" + _END,
     re.IGNORECASE,
 )
 DOWN = re.compile(
-    r"^(?:没用|没有用|无用|不管用|没帮助|没有帮助|不对|答非所问|不是这个|👎"
+    r"^(?:没用|没有用|沒用|沒有用|无用|不管用|没帮助|没有帮助|不对|答非所问|不是这个|👎"
     r"|not helpful|unhelpful|useless|no help|wrong answer|that's not it|that is not it)" + _END,
     re.IGNORECASE,
 )
 STILL = re.compile(
-    r"^(?:还是不行|还是不可以|还是没用|还是没有用|还不行|依然不行|仍然不行|还是坏的|还是不能用"
+    r"^(?:还是不行|還是不行|还是不可以|还是没用|还是没有用|还不行|依然不行|仍然不行|还是坏的|还是不能用"
     r"|没解决|还没解决|问题还在|试了不行|试过了不行"
     r"|still not working|still doesn'?t work|still broken|still not fixed|didn'?t work"
     r"|doesn'?t work|it doesn'?t work|not solved|not fixed)" + _END,
@@ -71,10 +71,8 @@ def make_feedback(votes: Votes | None, *, max_misses: int) -> Handler:
             await votes.vote(ctx.turn.conversation_id, "up" if kind == "up" else "down")
         keep = dataclasses.replace(ctx.state, choices=(), language=ctx.language)
         if kind == "up":
-            text = say(
-                "thanks" if "谢" in ctx.text or "thank" in ctx.text.lower() else "feedback_up",
-                ctx.language,
-            )
+            thanked = any(w in ctx.text.lower() for w in ("谢", "謝", "thank", "thx"))
+            text = say("thanks" if thanked else "feedback_up", ctx.language)
             return BotTurn((BotReply(text),), dataclasses.replace(keep, misses=0), ctx.language)
         if kind == "down":
             reply = BotReply(say("feedback_down", ctx.language))

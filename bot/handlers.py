@@ -140,13 +140,15 @@ def make_kb(
     choices: int,
     clarify_floor: Callable[[], float] = lambda: 0.0,
     capabilities: offer.Capabilities | None = None,
+    rewrite: Callable[[str], str] | None = None,
 ) -> Handler:
     """Answer from the knowledge base (reading a follow-up in the conversation's context);
     offer the close choices when unsure, as the channel shows them; escalate after misses."""
 
     async def knowledge(ctx: Context) -> BotTurn | None:
+        text = rewrite(ctx.text) if rewrite is not None else ctx.text  # the deployment's words
         result, question = await followup.search(
-            kb, ctx.text, language=ctx.language, topic=ctx.state.topic, answered=ctx.state.answered
+            kb, text, language=ctx.language, topic=ctx.state.topic, answered=ctx.state.answered
         )
         top = result.hits[0] if result.hits else None
         if result.decision == "answer" and top is not None:

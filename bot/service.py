@@ -7,6 +7,7 @@ from bot.feedback import Votes, make_feedback
 from bot.handlers import Searcher, UrgencyCheck
 from bot.language import detect
 from bot.router import Context, Handler, Router
+from bot.synonyms import Synonyms
 from bot.ticket_status import TicketLookup, make_ticket_status
 from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
@@ -22,6 +23,7 @@ def build_router(
     orders: Handler | None = None,
     capabilities: choices.Capabilities | None = None,
     votes: Votes | None = None,
+    synonyms: Synonyms | None = None,
 ) -> Router:
     """The handlers in order: first match wins, the knowledge base is the catch-all."""
     router = Router()
@@ -44,6 +46,7 @@ def build_router(
             choices=kb_settings.clarify_choices,
             clarify_floor=lambda: _clarify_threshold(kb),
             capabilities=capabilities,
+            rewrite=synonyms.apply if synonyms else None,
         ),
     )
     return router
@@ -69,6 +72,7 @@ class Bot:
         orders: Handler | None = None,
         capabilities: choices.Capabilities | None = None,
         votes: Votes | None = None,
+        synonyms: Synonyms | None = None,
     ) -> None:
         self.router = build_router(
             kb,
@@ -80,6 +84,7 @@ class Bot:
             orders=orders,
             capabilities=capabilities,
             votes=votes,
+            synonyms=synonyms,
         )
         self.capabilities = capabilities
 

@@ -21,6 +21,7 @@ from api import routes as api_routes
 from bot.orders import OrderLookup, make_orders
 from bot.router import Handler
 from bot.service import Bot
+from bot.synonyms import Synonyms
 from channels.base import ChannelAdapter
 from channels.registry import ADAPTERS
 from core.attachments import AttachmentStore
@@ -120,6 +121,7 @@ def create_app(
             orders=order_handler(settings, db),
             capabilities=lambda name: getattr(senders.get(name), "capabilities", None),
             votes=LastAnswerVotes(db, handoff),
+            synonyms=Synonyms(settings.synonyms.aliases),
         ),
         handoff,
         settings.bot,

@@ -454,6 +454,16 @@ class NoticeSettings:
 
 
 @dataclass(frozen=True)
+class SynonymSettings:
+    """Words this deployment's customers use for the knowledge base's words (issue 19)."""
+
+    aliases: list[str] = _opt(
+        [],
+        doc='"word: alias, alias" lines; a question saying an alias is searched with the word',
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of kefu's settings, validated."""
 
@@ -476,6 +486,7 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     orders: OrdersSettings = field(default_factory=OrdersSettings)
+    synonyms: SynonymSettings = field(default_factory=SynonymSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -536,6 +547,7 @@ SECTIONS: dict[str, type] = {
     "notices": NoticeSettings,
     "api": ApiSettings,
     "orders": OrdersSettings,
+    "synonyms": SynonymSettings,
 }
 
 

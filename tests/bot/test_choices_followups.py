@@ -13,9 +13,11 @@ from bot.choices import for_channel, picked
 from bot.feedback import reading
 from bot.language import detect, has_content, words
 from bot.service import Bot
+from bot.synonyms import Synonyms
 from core.config import Settings
 from core.db import Database
 from core.domain import BotReply, BotState, BotTurn, ChannelCapabilities, Choice, TurnInput
+from core.errors import ConfigError
 from kb.choices import close_hits, labels
 from kb.service import KnowledgeBase
 from kb.types import Hit
@@ -205,3 +207,24 @@ def test_words_and_language_ignore_markup_links_and_numbers() -> None:
     assert detect("https://example.com/a?b=c 12345", "zh") == "zh"
     assert detect("my order 12345", "zh") == "en"
     assert has_content("12345") and not has_content("<br/>")
+
+
+def test_synonyms_replace_aliases_by_the_knowledge_bases_words() -> None:
+    syn = Synonyms(["发票: 收据, 票据", "退款: 退钱, 退钱款", "dishwasher: TG100, DW"])
+    assert syn.apply("收据怎么开") == "发票怎么开"
+    assert syn.apply("退钱款到了吗") == "退款到了吗"  # the longer alias first
+    assert syn.apply("my tg100 is broken, dwelling") == "my dishwasher is broken, dwelling"
+    assert not Synonyms([]) and Synonyms([]).apply("收据") == "收据"
+    with pytest.raises(ConfigError, match=r"\[synonyms\] aliases"):
+        Synonyms(["no colon here"])
+
+
+async def test_the_bot_searches_with_the_deployments_words(
+    kb: KnowledgeBase, demo_settings: Settings
+) -> None:
+    plain = Bot(kb, demo_settings.bot, demo_settings.kb)
+    with_words = Bot(kb, demo_settings.bot, demo_settings.kb, synonyms=Synonyms(["发票: 收据"]))
+    before = (await say(plain, "收据怎么开")).replies[0]
+    after = (await say(with_words, "收据怎么开")).replies[0]
+    assert before.decision != "answer"
+    assert after.decision == "answer" and after.entry_id == "invoice-request-zh"
