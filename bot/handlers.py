@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Protocol
 
+from bot import choices as offer
+from bot import followup
+from bot.language import has_content
 from bot.router import Context, Handler
 from bot.texts import say
-from core.domain import BotReply, BotState, BotTurn, Choice, EscalationRequest
+from core.domain import BotReply, BotState, BotTurn, EscalationRequest
 from kb.types import Hit, SearchResult
 
 # Asking for a person, in the ways customers really write it.
@@ -28,7 +32,6 @@ THANKS = re.compile(
     r"(so much|very much)?[\s!！。.]*$",
     re.IGNORECASE,
 )
-PICK = re.compile(r"^\s*(?:第\s*)?([1-9])\s*(?:个|条|号|\.|、)?\s*$")
 
 
 class Searcher(Protocol):
@@ -51,14 +54,15 @@ def _turn(
     state: BotState | None = None,
     escalate: EscalationRequest | None = None,
 ) -> BotTurn:
-    state = state if state is not None else BotState(misses=ctx.state.misses)
-    state = BotState(misses=state.misses, choices=state.choices, language=ctx.language)
+    # By default the memory stays (misses, the topic of follow-ups); offered choices do not.
+    state = state if state is not None else dataclasses.replace(ctx.state, choices=())
+    state = dataclasses.replace(state, language=ctx.language)
     return BotTurn(tuple(replies), state, ctx.language, escalate)
 
 
 async def empty(ctx: Context) -> BotTurn | None:
-    """Nothing to read (an emoji, whitespace): ask for words."""
-    if any(ch.isalnum() for ch in ctx.text):
+    """Nothing to read (an emoji, whitespace, markup only): ask for words."""
+    if has_content(ctx.text):
         return None
     return _turn(ctx, BotReply(say("empty", ctx.language)))
 
@@ -129,34 +133,23 @@ async def greeting(ctx: Context) -> BotTurn | None:
     return None
 
 
-def make_pick(kb: Searcher) -> Handler:
-    """A reply "2" (or "第2个") picks one of the choices the bot just offered."""
-
-    async def pick(ctx: Context) -> BotTurn | None:
-        if not ctx.state.choices:
-            return None
-        m = PICK.match(ctx.text)
-        if m is None:
-            return None
-        n = int(m.group(1))
-        chosen = next((c for c in ctx.state.choices if c.n == n), None)
-        if chosen is None:
-            return None
-        hit = await kb.get(chosen.entry_id, language=ctx.language)
-        if hit is None:
-            return None
-        return _turn(
-            ctx, BotReply(hit.answer, entry_id=hit.entry_id, decision="answer"), state=BotState()
-        )
-
-    return pick
-
-
-def make_kb(kb: Searcher, *, max_misses: int, choices: int) -> Handler:
-    """Answer from the knowledge base; offer choices when unsure; escalate after misses."""
+def make_kb(
+    kb: Searcher,
+    *,
+    max_misses: int,
+    choices: int,
+    clarify_floor: Callable[[], float] = lambda: 0.0,
+    capabilities: offer.Capabilities | None = None,
+    rewrite: Callable[[str], str] | None = None,
+) -> Handler:
+    """Answer from the knowledge base (reading a follow-up in the conversation's context);
+    offer the close choices when unsure, as the channel shows them; escalate after misses."""
 
     async def knowledge(ctx: Context) -> BotTurn | None:
-        result = await kb.search(ctx.text, language=ctx.language)
+        text = rewrite(ctx.text) if rewrite is not None else ctx.text  # the deployment's words
+        result, question = await followup.search(
+            kb, text, language=ctx.language, topic=ctx.state.topic, answered=ctx.state.answered
+        )
         top = result.hits[0] if result.hits else None
         if result.decision == "answer" and top is not None:
             return _turn(
@@ -167,25 +160,27 @@ def make_kb(kb: Searcher, *, max_misses: int, choices: int) -> Handler:
                     decision="answer",
                     confidence=result.confidence,
                 ),
-                state=BotState(),
+                # An elliptical message is a poor topic for the next one: the entry's own
+                # question says in full what was answered.
+                state=BotState(
+                    topic=(top.question if followup.elliptical(ctx.text) else question)[
+                        : followup.MAX_TOPIC
+                    ],
+                    answered=top.entry_id,
+                ),
             )
         if result.decision == "clarify" and len(result.hits) >= 1:
-            offered = tuple(
-                Choice(i + 1, h.question, h.entry_id) for i, h in enumerate(result.hits[:choices])
+            caps = capabilities(ctx.turn.channel) if capabilities is not None else None
+            made = offer.clarify(
+                ctx, result, limit=choices, floor=clarify_floor(), capabilities=caps
             )
-            lines = [say("clarify", ctx.language)]
-            lines += [f"{c.n}. {c.label}" for c in offered]
-            lines.append(say("clarify_footer", ctx.language))
-            return _turn(
-                ctx,
-                BotReply(
-                    "\n".join(lines),
-                    choices=offered,
-                    decision="clarify",
-                    confidence=result.confidence,
-                ),
-                state=BotState(misses=ctx.state.misses, choices=offered),
-            )
+            if made is not None:
+                reply, offered = made
+                return _turn(
+                    ctx,
+                    reply,
+                    state=dataclasses.replace(ctx.state, choices=offered, answered=""),
+                )
         misses = ctx.state.misses + 1
         if misses >= max_misses:
             return _turn(
@@ -200,7 +195,7 @@ def make_kb(kb: Searcher, *, max_misses: int, choices: int) -> Handler:
         return _turn(
             ctx,
             BotReply(say("miss", ctx.language), decision="escalate", confidence=result.confidence),
-            state=BotState(misses=misses),
+            state=dataclasses.replace(ctx.state, misses=misses, choices=(), answered=""),
         )
 
     return knowledge

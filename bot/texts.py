@@ -22,6 +22,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "您是想问以下哪个问题？请回复序号：",
         "en": "Did you mean one of these? Reply with the number:",
     },
+    "clarify_buttons": {
+        "zh": "您是想问以下哪个问题？请点击选择；都不是的话，请换个说法，或输入“转人工”。",
+        "en": 'Did you mean one of these? Tap one; if none fits, rephrase or type "human".',
+    },
+    "picked": {
+        "zh": "关于「{question}」：\n{answer}",
+        "en": 'About "{question}":\n{answer}',
+    },
+    "feedback_up": {
+        "zh": "感谢您的反馈！还有其他问题随时问我。",
+        "en": "Thanks for letting me know! Ask me anything else any time.",
+    },
+    "feedback_down": {
+        "zh": "抱歉这个回答没能帮到您。可以换个说法描述一下您的问题吗？也可以输入“转人工”。",
+        "en": "Sorry that answer didn't help. Could you describe your question another way? "
+        'You can also type "human".',
+    },
+    "still_not_working": {
+        "zh": "抱歉问题还没解决。请告诉我现在的具体情况（比如提示信息或现象），"
+        "或输入“转人工”联系人工客服。",
+        "en": "Sorry it still isn't solved. Tell me what happens now (a message or what you "
+        'see), or type "human" to reach a person.',
+    },
     "clarify_footer": {
         "zh": "都不是的话，请换个说法，或输入“转人工”。",
         "en": 'If none fits, rephrase your question or type "human".',

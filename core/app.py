@@ -22,6 +22,7 @@ from bot.orders import OrderLookup, make_orders
 from bot.repair_form import register as register_repair_form
 from bot.router import Handler
 from bot.service import Bot
+from bot.synonyms import Synonyms
 from bot.warranty import register as register_warranty
 from channels.base import ChannelAdapter
 from channels.email.alerts import mailer
@@ -53,6 +54,7 @@ from handoff import (
 from handoff import routes as handoff_routes
 from handoff.alerts import AlertDispatcher
 from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
+from handoff.bot_votes import LastAnswerVotes
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from intake.customer_notices import NoticeSender
@@ -128,6 +130,9 @@ def create_app(
         settings.triage.safety_category,
         TicketStatus(db, settings.sla.timezone),
         orders=order_handler(orders, db),
+        capabilities=lambda name: getattr(senders.get(name), "capabilities", None),
+        votes=LastAnswerVotes(db, handoff),
+        synonyms=Synonyms(settings.synonyms.aliases),
     )
     register_warranty(bot.router, ProductRecords(db, settings.sla.timezone))
     register_repair_form(bot.router, RepairDesk(db, settings))

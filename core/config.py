@@ -473,6 +473,16 @@ class DeskSettings:
 
 
 @dataclass(frozen=True)
+class SynonymSettings:
+    """Words this deployment's customers use for the knowledge base's words (issue 19)."""
+
+    aliases: list[str] = _opt(
+        [],
+        doc='"word: alias, alias" lines; a question saying an alias is searched with the word',
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of kefu's settings, validated."""
 
@@ -500,6 +510,7 @@ class Settings:
     alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
     ticket_page: TicketPageSettings = field(default_factory=lambda: TicketPageSettings())
     workorders: WorkordersSettings = field(default_factory=lambda: WorkordersSettings())
+    synonyms: SynonymSettings = field(default_factory=SynonymSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -566,6 +577,7 @@ SECTIONS: dict[str, type] = {
     "api": ApiSettings,
     "orders": OrdersSettings,
     "desk": DeskSettings,
+    "synonyms": SynonymSettings,
 }
 
 

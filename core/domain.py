@@ -104,14 +104,21 @@ class BotState:
     misses: int = 0
     choices: tuple[Choice, ...] = ()
     language: str | None = None
+    topic: str = ""  # the question last answered, for follow-ups ("那运费谁出？")
+    answered: str = ""  # the entry last answered, for feedback replies ("没用")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form for the conversation row."""
-        return {
+        out: dict[str, Any] = {
             "misses": self.misses,
             "language": self.language,
             "choices": [{"n": c.n, "label": c.label, "entry_id": c.entry_id} for c in self.choices],
         }
+        if self.topic:
+            out["topic"] = self.topic
+        if self.answered:
+            out["answered"] = self.answered
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> BotState:
@@ -124,7 +131,11 @@ class BotState:
                 for c in data.get("choices") or ()
             )
             return cls(
-                misses=int(data.get("misses") or 0), choices=choices, language=data.get("language")
+                misses=int(data.get("misses") or 0),
+                choices=choices,
+                language=data.get("language"),
+                topic=str(data.get("topic") or ""),
+                answered=str(data.get("answered") or ""),
             )
         except (KeyError, TypeError, ValueError):
             return cls()
@@ -204,6 +215,9 @@ class ChannelCapabilities:
     - ``reply_window_hours``: the platform accepts pushes only this long after the customer's
       last message (WeChat: 48 h); None for no window.
     - ``media_kinds``: attachment kinds ``send`` can deliver (image, voice, video, file).
+    - ``choice_buttons``: a reply's choices show as buttons the customer taps (web chat); else
+      the bot writes them as a numbered list in its text, never both.
+    - ``max_choices``: how many choices one reply shows well on this channel.
     """
 
     live_socket: bool = False
@@ -211,6 +225,8 @@ class ChannelCapabilities:
     push_api: bool = True
     reply_window_hours: float | None = None
     media_kinds: frozenset[str] = frozenset()
+    choice_buttons: bool = False
+    max_choices: int = 3
 
 
 @dataclass(frozen=True)

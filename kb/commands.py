@@ -104,6 +104,9 @@ def _print_table(body: dict[str, object]) -> None:
         "answer_precision",
         "refused_oos",
         "oos_auroc",
+        "clarified",
+        "clarify_hit_rate",
+        "clarify_choices",
         "ms_per_query",
     )
     print("mode     " + " ".join(f"{k:>17}" for k in keys))

@@ -29,6 +29,7 @@ from core.db import Database
 from core.errors import BadRequest
 from core.models import Base, Counter, KbEntry
 from kb.calibration import Quiz, best_threshold, thresholds_from
+from kb.choices import close_hits
 from kb.embedders import Embedder, make_embedder
 from kb.scoring import CONFIDENT_LEAD, Thresholds
 from kb.service import KnowledgeBase
@@ -85,6 +86,9 @@ class EvalResult:
     ms_per_query: float
     thresholds: Thresholds
     quiz: Quiz  # per-query confidences, for --calibrate
+    clarified: float = 0.0  # share of in-scope questions the bot would clarify
+    clarify_hit_rate: float | None = None  # of those: the right entry is among the choices
+    clarify_choices: float = 0.0  # how many choices a clarification offers on average
 
 
 def _jsonl(path: Path) -> list[dict[str, object]]:
@@ -210,6 +214,10 @@ async def _run(kb: KnowledgeBase, mode: str, data: EvalSet) -> EvalResult:
     second = np.zeros(n, dtype=np.float32)
     answered = np.zeros(n, dtype=bool)
     correct = np.zeros(n, dtype=bool)
+    clarified = np.zeros(n, dtype=bool)
+    offered_right = np.zeros(n, dtype=bool)
+    offered = np.zeros(n, dtype=np.int64)
+    limit = kb.settings.clarify_choices
     started = time.perf_counter()
     for i, q in enumerate(data.queries):
         result = await kb.search(q.text, k=10)
@@ -217,6 +225,11 @@ async def _run(kb: KnowledgeBase, mode: str, data: EvalSet) -> EvalResult:
             if hit.entry_id in q.relevant:
                 rank[i] = r
                 break
+        if result.decision == "clarify" and kb.thresholds is not None:
+            choices = close_hits(result.hits, limit, kb.thresholds.clarify)
+            clarified[i] = bool(choices)
+            offered[i] = len(choices)
+            offered_right[i] = any(h.entry_id in q.relevant for h in choices)
         top[i] = result.confidence
         second[i] = result.hits[1].score if len(result.hits) > 1 else 0.0
         answered[i] = result.decision == "answer"
@@ -229,6 +242,7 @@ async def _run(kb: KnowledgeBase, mode: str, data: EvalSet) -> EvalResult:
     assert thresholds is not None
     r = rank[scored]
     n_answered = int(answered.sum())
+    asked_back = clarified & scored
     return EvalResult(
         mode=mode,
         queries=n,
@@ -242,6 +256,9 @@ async def _run(kb: KnowledgeBase, mode: str, data: EvalSet) -> EvalResult:
         ms_per_query=1000.0 * elapsed / max(n, 1),
         thresholds=thresholds,
         quiz=Quiz(top=top, second=second, correct=correct & in_scope, in_scope=in_scope),
+        clarified=_share(clarified[in_scope]),
+        clarify_hit_rate=_share(offered_right[asked_back]) if asked_back.any() else None,
+        clarify_choices=float(offered[clarified].mean()) if clarified.any() else 0.0,
     )
 
 
@@ -296,6 +313,10 @@ def report(data: EvalSet, results: Sequence[EvalResult]) -> dict[str, object]:
             out["refused_oos"] = round(r.refused_oos, 4)
         if r.oos_auroc is not None:
             out["oos_auroc"] = round(r.oos_auroc, 4)
+        out["clarified"] = round(r.clarified, 4)
+        if r.clarify_hit_rate is not None:
+            out["clarify_hit_rate"] = round(r.clarify_hit_rate, 4)
+        out["clarify_choices"] = round(r.clarify_choices, 2)
         out["ms_per_query"] = round(r.ms_per_query, 2)
         out["thresholds"] = {
             "answer": round(r.thresholds.answer, 4),

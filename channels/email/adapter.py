@@ -30,7 +30,10 @@ class EmailAdapter:
     """The email channel."""
 
     name = CHANNEL
-    capabilities = ChannelCapabilities(media_kinds=frozenset({"image", "file", "voice", "video"}))
+    # A mail reader shows a numbered list of a few choices well (no buttons in plain text).
+    capabilities = ChannelCapabilities(
+        media_kinds=frozenset({"image", "file", "voice", "video"}), max_choices=4
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -82,8 +82,13 @@ class WebchatAdapter:
     # Delivering a reply is waking this conversation's sockets, which read the database: the
     # pipeline does that right after a bot turn commits and stores the reply as sent, with
     # no trip through the outbox dispatcher (see TurnPipeline._commit_replies).
+    # Choices are buttons under the reply (widget.js), so the text carries no numbered list.
     capabilities = ChannelCapabilities(
-        live_socket=True, push_api=False, media_kinds=frozenset({"image", "file", "voice", "video"})
+        live_socket=True,
+        push_api=False,
+        media_kinds=frozenset({"image", "file", "voice", "video"}),
+        choice_buttons=True,
+        max_choices=4,
     )
 
     def __init__(self, services: Services) -> None:

@@ -475,13 +475,15 @@
       const box = el("div", { className: "kefu-choices", role: "group", "aria-label": T.choicesHint });
       for (const c of frame.choices) {
         if (!c || c.n == null) continue;
+        const label = String(c.label || "");
         const btn = el("button", { type: "button", className: "kefu-choice", "data-n": String(c.n) });
-        btn.append(el("span", { className: "kefu-choice-n", text: String(c.n) }), el("span", { text: String(c.label || "") }));
+        btn.append(el("span", { className: "kefu-choice-label", text: label }));
         btn.addEventListener("click", () => {
-          // Mark the choice, freeze the group: a choice is answered once.
+          // Mark the choice, freeze the group: a choice is answered once. The label is sent
+          // (not its number), so the transcript says which question the customer picked.
           btn.classList.add("kefu-chosen");
           for (const b of box.querySelectorAll(".kefu-choice")) b.disabled = true;
-          sendText(String(c.n));
+          sendText(label || String(c.n));
         });
         box.appendChild(btn);
       }
