@@ -32,12 +32,19 @@ from core.domain import EscalationRequest, ThreadHint
 from core.models import Agent, ContactIdentity, Conversation, Message, Ticket
 from handoff.desk import DeskActions
 from tests.channels.email_support.app import customer_mail, with_email_inbox
+from tests.channels.fakes.wechat_api import FakeWechat
+from tests.channels.fakes.wechat_client import start_fake
+from tests.channels.test_wecom_kf import OPTIONS as KF_OPTIONS
+from tests.channels.test_wecom_kf import customer as kf_customer
+from tests.channels.test_wecom_kf import notify as kf_notify
+from tests.channels.test_wecom_kf import until as kf_until
 from tests.helpers import Visitor
 
-CHANNELS = ("testing", "webchat", "email", "wechat")
+CHANNELS = ("testing", "webchat", "email", "wechat", "wecom_kf")
 WX_TOKEN = "statusToken1"
 Send = Callable[[str], Awaitable[None]]
 _ids = itertools.count(1)
+KF_FAKE = web.AppKey("kf_fake", FakeWechat)
 
 
 @pytest.fixture
@@ -62,8 +69,13 @@ async def env(
     storage = dataclasses.replace(demo_settings.storage, database_url=database_url)
     settings = with_email_inbox(dataclasses.replace(demo_settings, storage=storage))
     wx = InboxSettings("wx-status", "wechat", options)
-    settings = dataclasses.replace(settings, inboxes=(*settings.inboxes, wx))
-    return await aiohttp_client(create_app(settings, demo=True, embedder=embedder))
+    # WeCom 微信客服: callbacks, sync_msg and send_msg on a local server speaking its format.
+    fake, base = await start_fake(aiohttp_server)
+    kf = InboxSettings("kf-main", "wecom_kf", {**KF_OPTIONS, "api_base": base})
+    settings = dataclasses.replace(settings, inboxes=(*settings.inboxes, wx, kf))
+    app = create_app(settings, demo=True, embedder=embedder)
+    app[KF_FAKE] = fake
+    return await aiohttp_client(app)
 
 
 def wechat_api() -> web.Application:
@@ -139,6 +151,26 @@ async def customer(client: Any, channel: str) -> tuple[int, Send]:
                 )
             ).scalar_one()
         send = send_wechat
+    elif channel == "wecom_kf":
+        fake = client.app[KF_FAKE]
+        user = f"wmStatus{n:04d}"
+
+        async def send_kf(text: str) -> None:
+            msgid = f"kf-{time.time_ns()}"
+            fake.kf_pages.append({"msg_list": [kf_customer(msgid, text, user=user)]})
+            assert (await kf_notify(client)).status == 200
+            await kf_until(lambda: _stored(services, user, text))
+
+        await send_kf("怎么申请退货")
+        async with services.db.reader() as session:
+            conv = (
+                await session.execute(
+                    select(Conversation.id)
+                    .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+                    .where(ContactIdentity.external_id == user)
+                )
+            ).scalar_one()
+        send = send_kf
     else:
         intake = next(iter(client.app[ADAPTERS_KEY]["email"].intakes.values()))
         address = f"status{n}@example.net"
@@ -161,6 +193,18 @@ async def customer(client: Any, channel: str) -> tuple[int, Send]:
         send = send_email
     await settle(services)
     return conv, send
+
+
+async def _stored(services: Any, external_id: str, text: str) -> bool:
+    """Whether the customer behind ``external_id`` said ``text`` (it was pulled and stored)."""
+    async with services.db.reader() as session:
+        found = await session.execute(
+            select(Message.id)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+            .where(ContactIdentity.external_id == external_id, Message.text == text)
+        )
+        return found.first() is not None
 
 
 async def escalate_and_take(services: Any, conv_id: int) -> int:
