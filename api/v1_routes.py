@@ -9,7 +9,9 @@ shape ``{"error": {"code", "message"}}``.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -31,12 +33,20 @@ from core.contacts import merge_contacts
 from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, PayloadTooLarge
-from core.models import Agent, Contact, Conversation, Ticket
+from core.models import Agent, Contact, Conversation, Product, Ticket
 from core.web import json_object, json_response, row_id
 from handoff.admin_routes import _period
 from handoff.desk import DeskActions
 from handoff.routes import HANDOFF, message_json, ticket_brief
+from handoff.workorders import WARRANTY
 from intake import reports
+from intake.products import (
+    add_product,
+    contact_products,
+    edit_product,
+    product_json,
+    product_values,
+)
 from intake.tickets import ticket_by_number
 
 MAX_BODY = 65_536
@@ -134,6 +144,59 @@ async def merge_contact(request: web.Request, caller: Caller) -> web.Response:
         kept = await merge_contacts(session, _path_int(request, "id", "contact"), into)
         out = contact_json(kept)
     return json_response({"contact": out})
+
+
+# -- products (the work orders' records of what a customer owns) -------------------------
+
+
+async def _live_contact(session: Any, contact_id: int) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.erased_at is not None:
+        raise NotFound("There is no such contact.")
+    return contact
+
+
+def _today(request: web.Request) -> date:
+    return datetime.now(ZoneInfo(request.app[SERVICES].settings.sla.timezone)).date()
+
+
+@endpoint("contacts", "read")
+async def get_products(request: web.Request, caller: Caller) -> web.Response:
+    """GET /api/v1/contacts/{id}/products: what the contact owns, with the warranty state."""
+    contact_id = _path_int(request, "id", "contact")
+    async with request.app[SERVICES].db.reader() as session:
+        await _live_contact(session, contact_id)
+        products = await contact_products(session, contact_id)
+    today = _today(request)
+    return json_response({"products": [product_json(p, today) for p in products]})
+
+
+@endpoint("contacts", "write")
+async def post_product(request: web.Request, caller: Caller) -> web.Response:
+    """POST /api/v1/contacts/{id}/products {"model", "serial", "purchase_date", ...}: the
+    same cleaning and warranty rules as the import and the console."""
+    contact_id = _path_int(request, "id", "contact")
+    zone = ZoneInfo(request.app[SERVICES].settings.sla.timezone)
+    values = product_values(await body_json(request), zone, partial=False)
+    async with request.app[SERVICES].db.transaction() as session:
+        await _live_contact(session, contact_id)
+        product = await add_product(session, contact_id, values, request.app[WARRANTY])
+        out = product_json(product, _today(request))
+    return json_response({"product": out}, status=201)
+
+
+@endpoint("contacts", "write")
+async def patch_product(request: web.Request, caller: Caller) -> web.Response:
+    """PATCH /api/v1/products/{id}: change the fields given; the warranty is recomputed."""
+    zone = ZoneInfo(request.app[SERVICES].settings.sla.timezone)
+    values = product_values(await body_json(request), zone, partial=True)
+    async with request.app[SERVICES].db.transaction() as session:
+        product = await session.get(Product, _path_int(request, "id", "product"))
+        if product is None:
+            raise NotFound("There is no such product.", code="no_product")
+        await edit_product(session, product, values, request.app[WARRANTY])
+        out = product_json(product, _today(request))
+    return json_response({"product": out})
 
 
 # -- tickets -----------------------------------------------------------------------------
@@ -301,6 +364,9 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/v1/contacts/{id}", get_contact)
     r.add_patch("/api/v1/contacts/{id}", patch_contact)
     r.add_post("/api/v1/contacts/{id}/merge", merge_contact)
+    r.add_get("/api/v1/contacts/{id}/products", get_products)
+    r.add_post("/api/v1/contacts/{id}/products", post_product)
+    r.add_patch("/api/v1/products/{id}", patch_product)
     r.add_post("/api/v1/tickets", post_ticket)
     r.add_get("/api/v1/tickets", get_tickets)
     r.add_get("/api/v1/tickets/{number}", get_ticket)

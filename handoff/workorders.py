@@ -41,15 +41,13 @@ from core.web import json_response, read_json, row_id
 from handoff import agent_tickets, teams, visit_routes
 from handoff.auth import SESSIONS, check_csrf
 from intake import ticket_types
-from intake.imports.cleaning import Invalid
 from intake.lifecycle import audit
 from intake.products import (
-    EDITABLE,
-    apply_warranty,
-    clean_product,
+    add_product,
     contact_products,
+    edit_product,
     product_json,
-    serial_owner,
+    product_values,
 )
 from intake.tickets import ticket_by_number
 from intake.warranty import Warranty
@@ -89,30 +87,6 @@ async def ensure_contact_visible(session: AsyncSession, agent: Agent, contact_id
     return contact
 
 
-def _clean(body: dict[str, object], zone: ZoneInfo, partial: bool) -> dict[str, object]:
-    unknown = sorted(set(body) - set(EDITABLE))
-    if unknown:
-        raise BadRequest(
-            f"Unknown product fields: {', '.join(unknown)}; known: {', '.join(EDITABLE)}.",
-            code="bad_product",
-        )
-    raw = {k: v for k, v in body.items() if v is None or isinstance(v, str | int | float)}
-    if len(raw) != len(body):
-        raise BadRequest("Product fields are text.", code="bad_product")
-    try:
-        return clean_product(raw, zone, partial=partial)
-    except Invalid as err:
-        raise BadRequest(f"Product: {err}.", code="bad_product") from None
-
-
-async def _check_serial(session: AsyncSession, serial: object, product_id: int | None) -> None:
-    if not isinstance(serial, str) or not serial:
-        return
-    other = await serial_owner(session, serial)
-    if other is not None and other.id != product_id:
-        raise Conflict(f"Serial {serial} is already recorded.", code="serial_taken")
-
-
 async def list_products(request: web.Request) -> web.Response:
     """GET /api/agent/contacts/{id}/products."""
     agent = await _agent(request)
@@ -124,23 +98,16 @@ async def list_products(request: web.Request) -> web.Response:
     return json_response({"products": [product_json(p, today) for p in products]})
 
 
-async def add_product(request: web.Request) -> web.Response:
+async def add_product_route(request: web.Request) -> web.Response:
     """POST /api/agent/contacts/{id}/products {model, serial, purchase_date, ...} -> 201."""
     agent = await _agent(request)
     contact_id = _id(request, "There is no such customer.")
-    values = _clean(await read_json(request), _zone(request), partial=False)
+    values = product_values(await read_json(request), _zone(request), partial=False)
     today = datetime.now(_zone(request)).date()
-    try:
-        async with request.app[SERVICES].db.transaction() as session:
-            await ensure_contact_visible(session, agent, contact_id)
-            await _check_serial(session, values.get("serial"), None)
-            product = Product(contact_id=contact_id, **values)
-            apply_warranty(product, request.app[WARRANTY])
-            session.add(product)
-            await session.flush()
-            out = product_json(product, today)
-    except IntegrityError:  # the same serial written at the same moment
-        raise Conflict("That serial is already recorded.", code="serial_taken") from None
+    async with request.app[SERVICES].db.transaction() as session:
+        await ensure_contact_visible(session, agent, contact_id)
+        product = await add_product(session, contact_id, values, request.app[WARRANTY])
+        out = product_json(product, today)
     return json_response({"product": out}, status=201)
 
 
@@ -152,22 +119,15 @@ async def _product(session: AsyncSession, agent: Agent, request: web.Request) ->
     return product
 
 
-async def edit_product(request: web.Request) -> web.Response:
+async def edit_product_route(request: web.Request) -> web.Response:
     """PATCH /api/agent/products/{id}: change the fields given; the warranty is recomputed."""
     agent = await _agent(request)
-    values = _clean(await read_json(request), _zone(request), partial=True)
+    values = product_values(await read_json(request), _zone(request), partial=True)
     today = datetime.now(_zone(request)).date()
-    try:
-        async with request.app[SERVICES].db.transaction() as session:
-            product = await _product(session, agent, request)
-            await _check_serial(session, values.get("serial"), product.id)
-            for key, value in values.items():
-                setattr(product, key, value)
-            apply_warranty(product, request.app[WARRANTY])
-            await session.flush()
-            out = product_json(product, today)
-    except IntegrityError:
-        raise Conflict("That serial is already recorded.", code="serial_taken") from None
+    async with request.app[SERVICES].db.transaction() as session:
+        product = await _product(session, agent, request)
+        await edit_product(session, product, values, request.app[WARRANTY])
+        out = product_json(product, today)
     return json_response({"product": out})
 
 
@@ -427,6 +387,6 @@ def setup(app: web.Application) -> None:
     agent_tickets.setup(app)
     visit_routes.setup(app)
     r.add_get("/api/agent/contacts/{id}/products", list_products)
-    r.add_post("/api/agent/contacts/{id}/products", add_product)
-    r.add_patch("/api/agent/products/{id}", edit_product)
+    r.add_post("/api/agent/contacts/{id}/products", add_product_route)
+    r.add_patch("/api/agent/products/{id}", edit_product_route)
     r.add_delete("/api/agent/products/{id}", delete_product)

@@ -14,9 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
+from core.errors import BadRequest, Conflict
 from core.imports.tabular import Cell
 from core.models import Conversation, Product
 from intake.imports.cleaning import Invalid, clean_text, clean_time, nfkc
@@ -134,6 +136,64 @@ async def contact_products(session: AsyncSession, contact_id: int) -> list[Produ
         select(Product).where(Product.contact_id == contact_id).order_by(Product.id)
     )
     return list(rows.scalars())
+
+
+def product_values(body: Mapping[str, object], zone: ZoneInfo, partial: bool) -> dict[str, Any]:
+    """A request body's product fields, cleaned as the import cleans them; BadRequest
+    (``bad_product``) naming unknown fields, values that are not text and every problem."""
+    unknown = sorted(set(body) - set(EDITABLE))
+    if unknown:
+        raise BadRequest(
+            f"Unknown product fields: {', '.join(unknown)}; known: {', '.join(EDITABLE)}.",
+            code="bad_product",
+        )
+    raw = {k: v for k, v in body.items() if v is None or isinstance(v, str | int | float)}
+    if len(raw) != len(body) or any(isinstance(v, bool) for v in raw.values()):
+        raise BadRequest("Product fields are text.", code="bad_product")
+    try:
+        return clean_product(raw, zone, partial=partial)
+    except Invalid as err:
+        raise BadRequest(f"Product: {err}.", code="bad_product") from None
+
+
+async def _check_serial(session: AsyncSession, serial: object, product_id: int | None) -> None:
+    if not isinstance(serial, str) or not serial:
+        return
+    other = await serial_owner(session, serial)
+    if other is not None and other.id != product_id:
+        raise Conflict(f"Serial {serial} is already recorded.", code="serial_taken")
+
+
+async def add_product(
+    session: AsyncSession, contact_id: int, values: Mapping[str, Any], warranty: Warranty
+) -> Product:
+    """Record a product (``values`` from :func:`product_values`) on the contact, its warranty
+    computed; Conflict (``serial_taken``) when the serial is already recorded. The one writer
+    for the console and the public API."""
+    await _check_serial(session, values.get("serial"), None)
+    product = Product(contact_id=contact_id, **values)
+    apply_warranty(product, warranty)
+    session.add(product)
+    try:
+        await session.flush()
+    except IntegrityError:  # the same serial written at the same moment
+        raise Conflict("That serial is already recorded.", code="serial_taken") from None
+    return product
+
+
+async def edit_product(
+    session: AsyncSession, product: Product, values: Mapping[str, Any], warranty: Warranty
+) -> Product:
+    """Change the fields given; the warranty is recomputed (same rules as :func:`add_product`)."""
+    await _check_serial(session, values.get("serial"), product.id)
+    for key, value in values.items():
+        setattr(product, key, value)
+    apply_warranty(product, warranty)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("That serial is already recorded.", code="serial_taken") from None
+    return product
 
 
 async def serial_owner(session: AsyncSession, serial: str) -> Product | None:

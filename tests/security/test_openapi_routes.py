@@ -19,6 +19,9 @@ NOT_JSON = {
     ("GET", "/api/agent/kb/export"),
     ("GET", "/api/reports/summary.csv"),
     ("GET", "/api/agent/attachments/{key}"),
+    ("OPTIONS", "/api/webchat/uploads"),
+    ("GET", "/api/webchat/files/{key}"),
+    ("GET", "/api/agent/workorders/export"),
 }
 
 
