@@ -126,8 +126,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "check-config":
         from channels.registry import validate_inboxes
+        from intake.ticket_types import parse_type_line
+        from intake.warranty import parse_rules
 
         validate_inboxes(settings)
+        # Lines in a small language of their own: checked here as kefu serve would read them.
+        parse_rules(settings.workorders.warranty_rules)
+        for line in settings.workorders.ticket_types:
+            parse_type_line(line)
         print(f"configuration OK (from {settings.source})")
         print(json.dumps(describe(settings), indent=2, ensure_ascii=False))
         return 0

@@ -110,6 +110,29 @@ def test_check_config_cli_stops_with_one_sentence(tmp_path: Path) -> None:
     assert "configuration OK" in ok.stdout
 
 
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ('warranty_rules = ["KFR* compressor=ten years"]', "warranty_rules line 1"),
+        ('ticket_types = ["repair 报修/Repair: fault(colour)=故障/Fault"]', "ticket_types"),
+    ],
+)
+def test_check_config_reads_the_work_order_lines(tmp_path: Path, line: str, named: str) -> None:
+    """A bad warranty rule or ticket type is named by check-config, not first by kefu serve."""
+    (tmp_path / "kefu.toml").write_text(f"[workorders]\n{line}\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "check-config"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout
+    assert named in proc.stderr and "[workorders]" in proc.stderr, proc.stderr
+
+
 def test_every_key_is_documented() -> None:
     import dataclasses
 
