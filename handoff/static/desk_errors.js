@@ -11,6 +11,7 @@
     zh: {
       bad_typing: "输入状态只能是是或否",
       contact_erased: "已删除个人数据的客户不能合并",
+      bad_type: "工单类型定义不正确",
       channel_no_files: "这个渠道不能发送这类文件",
       bad_action: "操作不正确",
       no_canned: "找不到这条快捷回复",
@@ -72,6 +73,7 @@
     en: {
       bad_typing: "The typing state must be true or false",
       contact_erased: "A customer whose personal data was erased cannot be merged",
+      bad_type: "The ticket type is not valid",
       channel_no_files: "This channel cannot send this kind of file",
       bad_action: "That action is not valid",
       no_canned: "That canned reply does not exist",

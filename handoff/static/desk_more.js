@@ -84,6 +84,7 @@
       pane_ticket: "工单",
       tickets: "工单列表",
       macrosNav: "标签和宏",
+      typesNav: "工单类型",
     },
     en: {
       edit: "Edit",
@@ -155,6 +156,7 @@
       pane_ticket: "Ticket",
       tickets: "Tickets",
       macrosNav: "Labels and macros",
+      typesNav: "Ticket types",
     },
   };
   const t = (k) => (S[K.lang()] || S.zh)[k] || k;
@@ -735,6 +737,8 @@
     if (nav) nav.textContent = t("tickets");
     const macros = $("#nav-macros");
     if (macros) macros.textContent = t("macrosNav");
+    const types = $("#nav-types");
+    if (types) types.textContent = t("typesNav");
     markFilters();
     const sla = $("#sla-toggle span");
     if (sla) sla.textContent = t("sla");
@@ -751,6 +755,9 @@
     }
     if (!$("#nav-macros") && ["admin", "supervisor"].includes(agent.role)) {
       $("#nav-tickets").after(el("a", { id: "nav-macros", href: "/agent/macros.html", text: t("macrosNav") }));
+    }
+    if (!$("#nav-types") && agent.role === "admin") {
+      $("#nav-macros").after(el("a", { id: "nav-types", href: "/agent/ticket_types.html", text: t("typesNav") }));
     }
     wirePickerOnce();
     loadLabels();
