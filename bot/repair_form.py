@@ -44,6 +44,29 @@ REQUEST_CLAUSE = re.compile(
     r"^(?:i )?(?:want|need|would like)(?: to)? (?:a )?(?:repair|fix|install)",
     re.IGNORECASE,
 )
+# A question about repairs ("怎么预约维修？", "安装收费吗", "那安装呢", "how much is a repair?")
+# is the knowledge base's to answer; a request ("想报修", "能上门维修吗", "维修", "my washer
+# is broken, please fix it") starts the form.
+QUESTION = re.compile(
+    r"[?？]|吗|呢|怎么|怎样|如何|多少|多久|什么|哪|是否|收费|费用|价格|流程"
+    r"|^\s*(?:how|what|when|where|which|why|is|are|does|do|can|could|will)\b",
+    re.IGNORECASE,
+)
+POLITE_REQUEST = re.compile(
+    r"(?:能|可以|能不能|可不可以|麻烦|请)(?:帮我|给我)?(?:安排)?(?:上门|派人|派个?师傅)*"
+    r"(?:报修|维修|修理|修一下|安装)|\b(?:can|could) you (?:please )?(?:repair|fix|install)",
+    re.IGNORECASE,
+)
+
+
+def is_request(text: str) -> bool:
+    """Whether a message that names a repair or installation asks for one (not about one)."""
+    clauses = [c.strip() for c in re.split(r"[，,。.！!；;\n]", text) if c.strip()]
+    if any(REQUEST_CLAUSE.search(c) and not QUESTION.search(c) for c in clauses):
+        return True
+    return bool(POLITE_REQUEST.search(text)) or not QUESTION.search(text)
+
+
 CONFIRM_STEP = "_confirm"
 ALL_STEP = "_all"
 WORDS: dict[str, tuple[str, ...]] = {
@@ -465,7 +488,7 @@ def make_repair_form(backend: FormBackend) -> Handler:
         if PROGRESS.search(ctx.text):
             return None  # "报修进度": the customer's tickets answer that
         for type_key, pattern in STARTS.items():
-            if pattern.search(ctx.text):
+            if pattern.search(ctx.text) and is_request(ctx.text):
                 return await logic.start(ctx, type_key)
         return None
 

@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 CSRF = {"X-Requested-With": "kefu"}
-VAGUE = "维修"
+VAGUE = "维修？"  # a question about repairs: choices (a bare "维修" starts the repair form)
 PICK = "怎么预约维修？"
 FOLLOW_UP = "那安装呢"
 
