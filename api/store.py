@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.inbox import API_CHANNEL
 from core.config import PRIORITIES, Settings
+from core.contacts import TIERS
 from core.conversations import add_reply, find_identity, inbox_id, lock_conversation
 from core.db import next_counter
 from core.errors import BadRequest, Conflict, NotFound
@@ -29,7 +30,6 @@ from intake.sla import SlaClock
 from intake.tickets import FIRST_TICKET_NUMBER, open_ticket
 from intake.triage import triage
 
-TIERS = ("normal", "vip")
 CONTACT_FIELDS = ("name", "email", "phone", "company", "note", "tier", "language", "external_id")
 # A company system's customer number: printable, no spaces at the ends, at most 255.
 EXTERNAL_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")

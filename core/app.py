@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from api import routes as api_routes
-from bot.orders import OrderLookup, make_orders
+from bot.orders import make_orders
 from bot.repair_form import register as register_repair_form
 from bot.router import Handler
 from bot.service import Bot
@@ -36,6 +36,7 @@ from core.events import Events
 from core.metrics import METRICS, Metrics, http_metrics
 from core.models import Agent
 from core.notes import add_note
+from core.orders import OrderLookup
 from core.outbox import OutboxDispatcher, Sender
 from core.pipeline import TurnPipeline
 from core.recovery import TurnRecovery

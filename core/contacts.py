@@ -12,6 +12,9 @@ from core.db import Database
 from core.errors import Conflict, NotFound
 from core.models import Contact, ContactIdentity, Conversation, utcnow
 
+# A contact's service tier, as agents (the console) and other systems (/api/v1) set it.
+TIERS = ("normal", "vip")
+
 # Filled on the kept contact from the merged one where the kept one has nothing.
 MERGED_FIELDS = ("name", "email", "phone", "company", "note", "language", "external_id")
 

@@ -13,8 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import exists, func, or_, select
 
-from api.store import TIERS
-from core.contacts import merge_contacts
+from core.contacts import TIERS, merge_contacts
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, Contact, ContactEvent, Conversation

@@ -1,7 +1,7 @@
 """The console's orders panel: the customer's orders beside the conversation.
 
 ``GET /api/agent/conversations/{id}/orders[?number=A1001]`` asks the company's order system
-through the bot's own connector (``bot.orders.OrderLookup``: the same URL, auth header,
+through the connector the bot uses (``core.orders.OrderLookup``: the same URL, auth header,
 timeout and cache) about the order numbers the customer asked about in this conversation
 (the messages the bot's order handler would read), plus one number the agent typed. The
 lookups run side by side, so the panel waits at most ``[orders] timeout_seconds``.
@@ -21,11 +21,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.orders import ASKS, Order, OrderLookup, OrderNotFound, OrderUnavailable
 from core.contacts import ContactKeys, contact_keys
 from core.context import SERVICES
 from core.errors import BadRequest
 from core.models import Message
+from core.orders import ASKS, Order, OrderLookup, OrderNotFound, OrderUnavailable
 from core.web import json_response
 from handoff import teams
 from handoff.routes import _agent, _conversation_id

@@ -14,17 +14,15 @@ from tests.e2e.test_desk_flow import CSRF, _login
 pytestmark = pytest.mark.e2e
 
 
-def test_agent_adds_a_product_and_the_bot_answers_the_warranty(kefu_server, new_page) -> None:
-    from playwright.sync_api import expect
-
-    base = kefu_server
+def handed_to_the_agent(new_page, base: str, first: str):
+    """A visitor who said ``first`` then 转人工, and the demo agent logged in and holding the
+    conversation; (visitor, agent, conversation id)."""
     visitor = new_page("visitor")
     vp = visitor.page
     _open_widget(visitor, base)
-    _ask(vp, "洗衣机不转了", ".", senders=("bot", "system"))
+    _ask(vp, first, ".", senders=("bot", "system"))
     _ask(vp, "转人工", ".", senders=("bot", "system"))
     cid = _conversation_id(vp)
-
     agent = new_page("agent")
     ap = agent.page
     _login(ap, base, "demo@kefu.local", "demo")
@@ -37,6 +35,15 @@ def test_agent_adds_a_product_and_the_bot_answers_the_warranty(kefu_server, new_
         time.sleep(0.2)
     if conv["owner"] == "queued":
         assert ap.request.post(base + f"/api/agent/conversations/{cid}/takeover", headers=CSRF).ok
+    return visitor, agent, cid
+
+
+def test_agent_adds_a_product_and_the_bot_answers_the_warranty(kefu_server, new_page) -> None:
+    from playwright.sync_api import expect
+
+    base = kefu_server
+    visitor, agent, cid = handed_to_the_agent(new_page, base, "洗衣机不转了")
+    vp, ap = visitor.page, agent.page
     ap.goto(base + "/agent/")
     ap.click('.tab[data-owner="mine"]')
     ap.locator(f'#conv-list .conv-item[data-id="{cid}"]').click()

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
-from tests.e2e.test_desk_flow import CSRF, _login
+from tests.e2e.test_browser_flow import _assert_clean
+from tests.e2e.test_desk_flow import CSRF
+from tests.e2e.test_products_console import handed_to_the_agent
 
 pytestmark = pytest.mark.e2e
 
@@ -18,25 +19,8 @@ def test_required_fields_block_resolving_in_the_console(kefu_server, new_page) -
     from playwright.sync_api import expect
 
     base = kefu_server
-    visitor = new_page("visitor")
-    vp = visitor.page
-    _open_widget(visitor, base)
-    _ask(vp, "洗衣机不脱水了", ".", senders=("bot", "system"))
-    _ask(vp, "转人工", ".", senders=("bot", "system"))
-    cid = _conversation_id(vp)
-
-    agent = new_page("agent")
+    visitor, agent, cid = handed_to_the_agent(new_page, base, "洗衣机不脱水了")
     ap = agent.page
-    _login(ap, base, "demo@kefu.local", "demo")
-    deadline = time.monotonic() + 20
-    while True:
-        conv = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
-        if conv["owner"] in ("agent", "queued"):
-            break
-        assert time.monotonic() < deadline, conv
-        time.sleep(0.2)
-    if conv["owner"] == "queued":
-        assert ap.request.post(base + f"/api/agent/conversations/{cid}/takeover", headers=CSRF).ok
     contact = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
     made = ap.request.post(
         base + f"/api/agent/contacts/{contact['contact']['id']}/products",
