@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.handlers import HUMAN
 from bot.router import Context, Handler, Router
 from bot.timewords import parse_window
 from bot.warranty import CODE, kinds_in
@@ -482,6 +483,10 @@ def make_repair_form(backend: FormBackend) -> Handler:
 
     async def repair_form(ctx: Context) -> BotTurn | None:
         form = await backend.load(ctx.turn.conversation_id)
+        if form is not None and HUMAN.search(ctx.text):
+            # "转人工" in the middle of the form: a person takes over; the form is dropped.
+            await backend.clear(ctx.turn.conversation_id)
+            return None
         if form is not None:
             state = FormState(form.type_key, dict(form.values), form.asking)
             return await logic.continue_(ctx, state)

@@ -64,7 +64,10 @@
     const data = await res.json().catch(() => ({}));
     if (!res.ok) {
       const worded = data.error && window.kefuErrorText ? window.kefuErrorText(data.error.code, lang) : null;
-      const msg = res.status === 401 ? t("login") : worded || (data.error && data.error.message) || `HTTP ${res.status}`;
+      const detail = data.error && data.error.message;
+      // A refused value: the worded reason, then the server's words naming the field.
+      const full = worded && detail && res.status === 400 ? (lang === "zh" ? `${worded}（${detail}）` : `${worded} (${detail})`) : worded;
+      const msg = res.status === 401 ? t("login") : full || detail || `HTTP ${res.status}`;
       show("error", msg);
       throw new Error(msg);
     }

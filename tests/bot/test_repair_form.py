@@ -189,6 +189,23 @@ async def test_wechat_repair_form_in_english_and_on_the_official_account(app_cli
     assert (await last_bot_text()).startswith("Your Repair ticket #")
 
 
+async def test_asking_for_a_person_in_the_middle_of_the_form_reaches_one(app_client: Any) -> None:
+    """ "转人工" while the bot asks for the model: the form is dropped and the customer is
+    handed to a person, as anywhere else (it used to be read as the model)."""
+    client = app_client
+    v = await Visitor(client).start()
+    assert (await ask(v, "空调不制冷，要修")).endswith(
+        "请告诉我机器型号（在机身铭牌上，例如 XQG100-BD14）。"
+    )
+    await v.say("转人工")
+    await v.until(lambda f: f["type"] == "message" and f["sender"] in ("system", "bot")
+                  and ("人工" in f["text"] or "客服" in f["text"]))  # fmt: skip
+    async with client.app[SERVICES].db.reader() as session:
+        assert await session.get(BotForm, v.conversation_id) is None
+        conv = await session.get(Conversation, v.conversation_id)
+        assert conv is not None and conv.owner in ("queued", "agent")
+
+
 def test_time_words_in_the_zone() -> None:
     now = datetime(2026, 12, 3, 10, 30, tzinfo=ZONE)  # a Thursday morning
     assert parse_window("明天下午", now).value() == "2026-12-04 14:00-18:00"  # type: ignore[union-attr]

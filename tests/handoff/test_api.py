@@ -222,7 +222,10 @@ async def test_agents_see_media_customers_sent_and_nobody_else_does(client: Any)
     assert got.headers["Content-Type"] == "image/png"
     html = await client.get(f"/api/agent/attachments/{doc.key}")
     assert html.headers["Content-Type"] == "application/octet-stream"  # never rendered as a page
-    assert html.headers["Content-Disposition"] == "attachment"
+    # A download (with the file's name since attachments go both ways), never inline.
+    disposition = html.headers["Content-Disposition"]
+    assert disposition == "attachment" or disposition.startswith("attachment;")
+    assert html.headers["X-Content-Type-Options"] == "nosniff"
     assert (await client.get("/api/agent/attachments/" + "0" * 64)).status == 404
     assert (await client.get("/api/agent/attachments/..%2Fsecret.key")).status == 404
     detail = await (await client.get(f"/api/agent/conversations/{rec.conversation.id}")).json()
