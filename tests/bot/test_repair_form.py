@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from bot.timewords import parse_window
@@ -20,25 +19,12 @@ from core.app import create_app
 from core.config import InboxSettings
 from core.context import SERVICES
 from core.models import BotForm, ContactIdentity, Conversation
+from tests.bot.test_ticket_status import wechat_api
 from tests.helpers import AGENT_HEADERS, Visitor, login
 
 H = AGENT_HEADERS
 WX_TOKEN = "repairToken1"
 ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def wechat_api() -> web.Application:
-    async def token(request: web.Request) -> web.Response:
-        return web.json_response({"access_token": "ACCESS", "expires_in": 7200})
-
-    async def ok(request: web.Request) -> web.Response:
-        return web.json_response({"errcode": 0, "errmsg": "ok"})
-
-    app = web.Application()
-    app.router.add_post("/cgi-bin/stable_token", token)
-    app.router.add_post("/cgi-bin/message/custom/send", ok)
-    app.router.add_post("/cgi-bin/message/custom/typing", ok)
-    return app
 
 
 @pytest.fixture
@@ -198,8 +184,12 @@ async def test_asking_for_a_person_in_the_middle_of_the_form_reaches_one(app_cli
         "请告诉我机器型号（在机身铭牌上，例如 XQG100-BD14）。"
     )
     await v.say("转人工")
-    await v.until(lambda f: f["type"] == "message" and f["sender"] in ("system", "bot")
-                  and ("人工" in f["text"] or "客服" in f["text"]))  # fmt: skip
+
+    def handed_over(frame: dict[str, Any]) -> bool:
+        told = frame["type"] == "message" and frame["sender"] in ("system", "bot")
+        return told and ("人工" in frame["text"] or "客服" in frame["text"])
+
+    await v.until(handed_over)
     async with client.app[SERVICES].db.reader() as session:
         assert await session.get(BotForm, v.conversation_id) is None
         conv = await session.get(Conversation, v.conversation_id)
