@@ -5,8 +5,6 @@ typed ticket with the fields filled; the form lives in SQL. Plus the time words.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import time
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +17,7 @@ from core.app import create_app
 from core.config import InboxSettings
 from core.context import SERVICES
 from core.models import BotForm, ContactIdentity, Conversation
-from tests.bot.test_ticket_status import wechat_api
+from tests.bot.test_ticket_status import post_wechat_text, wechat_api
 from tests.helpers import AGENT_HEADERS, Visitor, login
 
 H = AGENT_HEADERS
@@ -128,19 +126,7 @@ async def test_wechat_repair_form_in_english_and_on_the_official_account(app_cli
     sent: list[str] = []
 
     async def send(text: str) -> None:
-        now = str(int(time.time()))
-        xml = (
-            f"<xml><ToUserName><![CDATA[gh_kefu]]></ToUserName><FromUserName><![CDATA["
-            f"{openid}]]></FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA["
-            f"text]]></MsgType><Content><![CDATA[{text}]]></Content><MsgId>"
-            f"{time.time_ns() % 10**16}</MsgId></xml>"
-        )
-        sig = hashlib.sha1("".join(sorted((WX_TOKEN, now, "n1"))).encode()).hexdigest()
-        resp = await client.post(
-            f"/channels/wechat/wx-repair?signature={sig}&timestamp={now}&nonce=n1",
-            data=xml.encode(),
-        )
-        assert resp.status == 200
+        await post_wechat_text(client, "wx-repair", WX_TOKEN, openid, text)
         await client.app[SERVICES].pipeline.drain(grace_seconds=30)
         sent.append(text)
 

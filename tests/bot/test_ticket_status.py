@@ -94,6 +94,23 @@ def wechat_api() -> web.Application:
     return app
 
 
+async def post_wechat_text(client: Any, inbox: str, token: str, openid: str, text: str) -> None:
+    """A text message from ``openid`` to the Official Account ``inbox``, signed as WeChat
+    signs its pushes."""
+    now = str(int(time.time()))
+    xml = (
+        f"<xml><ToUserName><![CDATA[gh_kefu]]></ToUserName><FromUserName><![CDATA["
+        f"{openid}]]></FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA["
+        f"text]]></MsgType><Content><![CDATA[{text}]]></Content><MsgId>"
+        f"{time.time_ns() % 10**16}</MsgId></xml>"
+    )
+    sig = hashlib.sha1("".join(sorted((token, now, "n1"))).encode()).hexdigest()
+    resp = await client.post(
+        f"/channels/wechat/{inbox}?signature={sig}&timestamp={now}&nonce=n1", data=xml.encode()
+    )
+    assert resp.status == 200, await resp.text()
+
+
 async def settle(services: Any) -> None:
     """Every bot turn started so far has finished."""
     await services.pipeline.drain(grace_seconds=30)
@@ -127,19 +144,7 @@ async def customer(client: Any, channel: str) -> tuple[int, Send]:
         openid = f"oStatusUser{n:04d}"
 
         async def send_wechat(text: str) -> None:
-            now = str(int(time.time()))
-            xml = (
-                f"<xml><ToUserName><![CDATA[gh_kefu]]></ToUserName><FromUserName><![CDATA["
-                f"{openid}]]></FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA["
-                f"text]]></MsgType><Content><![CDATA[{text}]]></Content><MsgId>"
-                f"{time.time_ns() % 10**16}</MsgId></xml>"
-            )
-            sig = hashlib.sha1("".join(sorted((WX_TOKEN, now, "n1"))).encode()).hexdigest()
-            resp = await client.post(
-                f"/channels/wechat/wx-status?signature={sig}&timestamp={now}&nonce=n1",
-                data=xml.encode(),
-            )
-            assert resp.status == 200, await resp.text()
+            await post_wechat_text(client, "wx-status", WX_TOKEN, openid, text)
 
         await send_wechat("怎么申请退货")
         async with services.db.reader() as session:
