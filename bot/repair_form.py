@@ -307,17 +307,19 @@ class RepairForm:
             await self.backend.save(cid, form)
             lines = "\n".join(f"{f['label'][_lang(lang)]}：" for f in missing)
             text = say(key, lang, type=type_name, lines=lines)
-            return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x))
+            return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x), form)
         if not missing:
             form.asking = CONFIRM_STEP
             await self.backend.save(cid, form)
             text = say("confirm", lang, type=type_name, summary=self._summary(form, known, lang))
-            return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x))
+            return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x), form)
         field = missing[0]
         form.asking = field["key"]
         await self.backend.save(cid, form)
         return self._turn(
-            ctx, "\n".join(x for x in (intro, error, self._question(field, known, lang)) if x)
+            ctx,
+            "\n".join(x for x in (intro, error, self._question(field, known, lang)) if x),
+            form,
         )
 
     def _question(self, field: dict[str, Any], known: Any, lang: str) -> str:
@@ -473,8 +475,11 @@ class RepairForm:
         )
 
     @staticmethod
-    def _turn(ctx: Context, text: str) -> BotTurn:
-        return BotTurn((BotReply(text),), BotState(misses=0, language=ctx.language), ctx.language)
+    def _turn(ctx: Context, text: str, form: FormState | None = None) -> BotTurn:
+        """The bot's message; the bot's memory names the form while one is being filled, so
+        turns with no form never read the form store."""
+        state = BotState(language=ctx.language, form=form.type_key if form else "")
+        return BotTurn((BotReply(text),), state, ctx.language)
 
 
 def make_repair_form(backend: FormBackend) -> Handler:
@@ -482,7 +487,7 @@ def make_repair_form(backend: FormBackend) -> Handler:
     logic = RepairForm(backend)
 
     async def repair_form(ctx: Context) -> BotTurn | None:
-        form = await backend.load(ctx.turn.conversation_id)
+        form = await backend.load(ctx.turn.conversation_id) if ctx.state.form else None
         if form is not None and HUMAN.search(ctx.text):
             # "转人工" in the middle of the form: a person takes over; the form is dropped.
             await backend.clear(ctx.turn.conversation_id)

@@ -106,6 +106,7 @@ class BotState:
     language: str | None = None
     topic: str = ""  # the question last answered, for follow-ups ("那运费谁出？")
     answered: str = ""  # the entry last answered, for feedback replies ("没用")
+    form: str = ""  # the ticket type of a form being filled (the form itself is stored apart)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form for the conversation row."""
@@ -118,6 +119,8 @@ class BotState:
             out["topic"] = self.topic
         if self.answered:
             out["answered"] = self.answered
+        if self.form:
+            out["form"] = self.form
         return out
 
     @classmethod
@@ -136,6 +139,7 @@ class BotState:
                 language=data.get("language"),
                 topic=str(data.get("topic") or ""),
                 answered=str(data.get("answered") or ""),
+                form=str(data.get("form") or ""),
             )
         except (KeyError, TypeError, ValueError):
             return cls()

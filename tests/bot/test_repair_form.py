@@ -71,7 +71,9 @@ async def test_web_chat_repair_form_asks_what_it_does_not_know(app_client: Any) 
     assert first.endswith("请告诉我上门地址，需包含省、市、区（县）和详细地址。")
     async with client.app[SERVICES].db.reader() as session:
         form = await session.get(BotForm, v.conversation_id)
+        conv = await session.get(Conversation, v.conversation_id)
     assert form is not None and form.asking == "address"
+    assert conv is not None and conv.bot_state["form"] == "repair"  # the bot knows one is open
     assert form.values == {"product": str(product_id), "fault": "我的洗衣机不脱水了"}
 
     wrong = await ask(v, "西湖区文三路")  # no city: asked again, with what is wrong
@@ -117,6 +119,9 @@ async def test_web_chat_repair_form_asks_what_it_does_not_know(app_client: Any) 
     assert (await ask(other, "取消")).startswith("好的，已取消这次安装登记")
     async with client.app[SERVICES].db.reader() as session:
         assert await session.get(BotForm, other.conversation_id) is None
+        for cid in (v.conversation_id, other.conversation_id):
+            conv = await session.get(Conversation, cid)
+            assert conv is not None and "form" not in conv.bot_state  # submitted, cancelled
 
 
 async def test_wechat_repair_form_in_english_and_on_the_official_account(app_client: Any) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.repair_form import is_request
+from bot.repair_form import FormState, is_request, make_repair_form
+from bot.router import Context
+from core.domain import BotState, TurnInput
 
 
 @pytest.mark.parametrize(
@@ -35,3 +37,35 @@ def test_requests_start_the_form(text: str) -> None:
 )
 def test_questions_about_repairs_do_not(text: str) -> None:
     assert not is_request(text)
+
+
+class CountingBackend:
+    """A form store that counts reads and holds one form for every conversation."""
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    async def load(self, conversation_id: int) -> FormState:
+        self.loads += 1
+        return FormState("repair", {"product": "1"}, "fault")
+
+    async def clear(self, conversation_id: int) -> None:
+        raise AssertionError("not asked for")
+
+
+def context(text: str, state: BotState) -> Context:
+    turn = TurnInput(conversation_id=7, channel="webchat", text=text, state=state)
+    return Context(turn=turn, text=text, language="zh", state=state)
+
+
+async def test_the_form_store_is_read_only_while_a_form_is_open() -> None:
+    # Every bot turn passes this handler: with no form in the bot's memory it must not cost
+    # a database read (it did on every turn: about a tenth of a turn's CPU in the bench).
+    backend = CountingBackend()
+    handler = make_repair_form(backend)  # type: ignore[arg-type]
+    assert await handler(context("洗碗机能洗锅吗", BotState())) is None
+    assert backend.loads == 0
+    # With the form in its memory the bot reads it, and 转人工 drops it for a person.
+    with pytest.raises(AssertionError, match="not asked for"):
+        await handler(context("转人工", BotState(form="repair")))
+    assert backend.loads == 1
