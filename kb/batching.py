@@ -5,7 +5,11 @@ per-call overhead dominates), a batch of query vectors is searched in faiss in o
 every trip to a worker thread costs a thread wake-up and a GIL hand-off. So concurrent
 searches do not each do their own: the first one opens a batch, and every search that
 arrives before the worker thread picks it up, or while a previous batch is being processed,
-joins the next call (at most ``MAX_BATCH`` items a call, ``IN_FLIGHT`` calls at once).
+joins the next call (at most ``MAX_BATCH`` items a call, ``IN_FLIGHT`` calls at once). A
+second call starts beside a running one only when at least half a batch waits: the vector
+product over the whole index costs nearly as much for one query as for eight, so under load
+fewer, fuller calls cost less CPU a query (at 30k vectors: 1.2 ms at 8, 0.6 ms at 32); a
+query that waits for the running call waits at most that call's time.
 ``MAX_WAIT`` (default 0: just yield to the loop once) can trade a little latency for bigger
 batches; a lone query then pays nothing extra. The batch function returns one result per
 item, or an exception for an item that failed alone.
@@ -45,6 +49,7 @@ class MicroBatcher(Generic[T, R]):
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(IN_FLIGHT)
         self._running: set[asyncio.Task[None]] = set()
+        self._calls = 0  # calls dispatched and not finished
         self.sizes: Counter[int] = Counter()  # batch size -> how many calls (for the bench)
 
     async def encode(self, item: T) -> R:
@@ -59,6 +64,8 @@ class MicroBatcher(Generic[T, R]):
         try:
             await asyncio.sleep(self._max_wait)
             while self._pending:
+                if self._calls and len(self._pending) < max(1, self._max_batch // 2):
+                    break  # they join the call after the running one (its end starts it)
                 await self._slots.acquire()
                 if not self._pending:
                     self._slots.release()
@@ -66,6 +73,7 @@ class MicroBatcher(Generic[T, R]):
                 batch = self._pending[: self._max_batch]
                 del self._pending[: len(batch)]
                 self.sizes[len(batch)] += 1
+                self._calls += 1
                 task = asyncio.create_task(self._call(batch), name="kb-embed-call")
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
@@ -89,6 +97,7 @@ class MicroBatcher(Generic[T, R]):
                 else:
                     fut.set_result(result)
         finally:
+            self._calls -= 1
             self._slots.release()
             if self._pending and self._task is None:
                 self._task = asyncio.create_task(self._run(), name="kb-embed-batch")

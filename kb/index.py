@@ -15,6 +15,7 @@ change are reused on rebuild, so an edit re-embeds only what was edited.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -75,6 +76,11 @@ class DenseIndex:
     fingerprint: str
 
     @property
+    def approximate(self) -> bool:
+        """Whether searches go through the HNSW graph (above ``APPROX_ENTRIES``)."""
+        return isinstance(self.index, faiss.IndexHNSWFlat)
+
+    @property
     def rows(self) -> int:
         """How many vectors the index holds."""
         return int(self.index.ntotal)
@@ -120,10 +126,11 @@ class DenseIndex:
 
         One matrix product with numpy's BLAS on one thread, then a partial sort: the same
         result as ``IndexFlatIP.search`` at a fraction of its cost (10k entries, 32 queries:
-        the faiss wheel's generic BLAS kernels were several times slower than numpy's).
+        the faiss wheel's generic BLAS kernels were several times slower than numpy's). The
+        product runs on :attr:`by_dim`, the vectors stored dimension by dimension.
         """
         with _BLAS.limit(limits=1, user_api="blas"):
-            sims = x @ self.matrix().T
+            sims = x @ self.by_dim
         if k < sims.shape[1]:
             top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         else:
@@ -134,6 +141,17 @@ class DenseIndex:
             np.take_along_axis(top_sims, order, axis=1),
             np.take_along_axis(top, order, axis=1).astype(np.int64),
         )
+
+    @functools.cached_property
+    def by_dim(self) -> npt.NDArray[np.float32]:
+        """The vectors transposed into their own contiguous copy (``dim`` x rows).
+
+        A batch of queries times this is the same product as times ``matrix().T``, but
+        OpenBLAS's kernel for it streams each dimension's row once: 1.5 to 2 times faster for
+        the batch sizes a live server sees (30k vectors, 1 to 32 queries), for one more copy
+        of the vectors in memory. Only the exact search uses it (HNSW has its own graph).
+        """
+        return np.ascontiguousarray(self.matrix().T)
 
     def matrix(self) -> npt.NDArray[np.float32]:
         """Every stored vector, as a read-only numpy view of the index's own memory."""

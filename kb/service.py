@@ -50,7 +50,8 @@ QUERY_CACHE_SIZE = 2048
 CLASSIFIER_CANDIDATES = 5  # the classifier's best entries join the candidates
 UPSERT_CHUNK = 500
 _NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
-_Query = tuple["Snapshot", str, "npt.NDArray[np.float32] | None"]  # a search for the batcher
+# A search for the batcher: snapshot, query, cached vector, how many ranked hits it needs.
+_Query = tuple["Snapshot", str, "npt.NDArray[np.float32] | None", int]
 _Searched = tuple["npt.NDArray[np.float32]", "list[_Scored]"]  # its vector and ranking
 
 
@@ -163,7 +164,9 @@ class KnowledgeBase:
             return _NOTHING
         k = max(1, min(k or self.settings.top_k, MAX_RANKED))
         # Embedding, faiss and scoring of concurrent searches share one worker-thread call.
-        vector, ranked = await self._batcher().encode((snap, query, self._cache.get(query)))
+        # The hits asked for, and at least two: the margin over the second decides.
+        searched = (snap, query, self._cache.get(query), max(k, 2))
+        vector, ranked = await self._batcher().encode(searched)
         self._remember(query, vector)
         if not ranked:
             return _NOTHING
@@ -207,16 +210,16 @@ class KnowledgeBase:
 
     def _search_batch(self, items: list[_Query]) -> list[_Searched | Exception]:
         """Blocking part of a batch of searches: embed what is not cached, faiss, score."""
-        todo = [query for _, query, vec in items if vec is None]
+        todo = [query for _, query, vec, _ in items if vec is None]
         if todo:
             assert self._embedder is not None
             fresh = iter(self._embedder.encode(todo))
-        vectors = [vec if vec is not None else next(fresh) for _, _, vec in items]
+        vectors = [vec if vec is not None else next(fresh) for _, _, vec, _ in items]
         out: list[_Searched | Exception] = []
         found = _dense_many(items, vectors)
-        for (snap, query, _), vector, near in zip(items, vectors, found, strict=True):
+        for (snap, query, _, keep), vector, near in zip(items, vectors, found, strict=True):
             try:
-                out.append((vector, self._score(snap, query, vector, near)))
+                out.append((vector, self._score(snap, query, vector, near, keep)))
             except Exception as err:  # one bad query fails alone
                 out.append(err)
         return out
@@ -267,8 +270,10 @@ class KnowledgeBase:
         query: str,
         vector: npt.NDArray[np.float32],
         found: dict[int, tuple[float, int]],
+        keep: int = MAX_RANKED,
     ) -> list[_Scored]:
-        """Fuse the dense candidates ``found`` with BM25 and the classifier (best first)."""
+        """Fuse the dense candidates ``found`` with BM25 and the classifier: the best ``keep``,
+        best first."""
         tokens = tokenize(query)
         lexical = snap.bm25.normalized(tokens) if tokens else None
         if lexical is not None:
@@ -301,15 +306,15 @@ class KnowledgeBase:
         first = np.ones(n, dtype=bool)
         first[1:] = groups[order[1:]] != groups[order[:-1]]
         winners = order[first]
-        ranked = winners[np.lexsort((pos_arr[winners], -scores[winners]))][:MAX_RANKED]
-        rows = [r for _, r in found.values()]
+        ranked = winners[np.lexsort((pos_arr[winners], -scores[winners]))][: min(keep, MAX_RANKED)]
+        rows = list(found.values())
         return [
             _Scored(
                 int(pos_arr[i]),
                 float(scores[i]),
                 min(float(cos[i]), 1.0),
                 float(lex[i]),
-                rows[i],
+                rows[i][1],
             )
             for i in ranked.tolist()
         ]
@@ -358,7 +363,7 @@ def _dense_many(
     """The dense candidates of every query, one faiss call per snapshot (normally one)."""
     found: list[dict[int, tuple[float, int]]] = [{} for _ in items]
     by_snap: dict[int, list[int]] = {}
-    for i, (snap, _, _) in enumerate(items):
+    for i, (snap, _, _, _) in enumerate(items):
         by_snap.setdefault(id(snap), []).append(i)
     for where in by_snap.values():
         snap = items[where[0]][0]

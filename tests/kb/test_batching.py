@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import numpy as np
 import pytest
@@ -45,3 +46,33 @@ async def test_batch_errors_reach_every_waiter_and_the_next_batch_works() -> Non
     assert vec.shape == (4,)
     with pytest.raises(RuntimeError):
         await batcher.encode("boom")
+
+
+async def test_a_second_call_starts_beside_a_running_one_only_for_half_a_batch() -> None:
+    # The vector product costs nearly as much for one query as for eight: while a call runs,
+    # a few queries wait and go together; half a batch waiting starts a call at once.
+    release = threading.Event()
+
+    def process(items: list[int]) -> list[int]:
+        if items == [0]:
+            assert release.wait(10)
+        return items
+
+    async def settle() -> None:
+        for _ in range(20):  # the batcher's own task dispatches on the loop
+            await asyncio.sleep(0)
+
+    batcher: MicroBatcher[int, int] = MicroBatcher(process, max_batch=8)
+    first = asyncio.ensure_future(batcher.encode(0))
+    await settle()
+    assert batcher.sizes == {1: 1}
+    few = [asyncio.ensure_future(batcher.encode(i)) for i in (1, 2, 3)]
+    await settle()
+    assert batcher.sizes == {1: 1}  # three wait for the running call
+    more = asyncio.ensure_future(batcher.encode(4))
+    await settle()
+    assert batcher.sizes == {1: 1, 4: 1}  # four = half a batch: a second call at once
+    release.set()
+    assert await asyncio.gather(first, *few, more) == [0, 1, 2, 3, 4]
+    assert await batcher.encode(5) == 5  # alone again: no wait
+    assert batcher.sizes == {1: 2, 4: 1}
