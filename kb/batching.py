@@ -22,7 +22,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-MAX_BATCH = 32
+# Under load every call is full: 64 a call took about 10% less CPU a turn than 32 in the web
+# chat bench (200 visitors, 10k entries), at the same p99.
+MAX_BATCH = 64
 MAX_WAIT = 0.0  # seconds to wait for company before embedding
 # Calls in flight at once: embedding and the vector product release the GIL, so while one
 # batch is in them the other batch's Python scoring (or the event loop) uses the other core.

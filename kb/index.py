@@ -148,7 +148,7 @@ class DenseIndex:
 
         A batch of queries times this is the same product as times ``matrix().T``, but
         OpenBLAS's kernel for it streams each dimension's row once: 1.5 to 2 times faster for
-        the batch sizes a live server sees (30k vectors, 1 to 32 queries), for one more copy
+        the batch sizes a live server sees (30k vectors, 1 to 64 queries), for one more copy
         of the vectors in memory. Only the exact search uses it (HNSW has its own graph).
         """
         return np.ascontiguousarray(self.matrix().T)
