@@ -235,9 +235,11 @@ def _found(pattern: re.Pattern[str], clause: str, kind: str) -> list[str]:
 
 def _shouting(text: str) -> bool:
     """Three words or more in capitals, and most Latin letters capitals (not "USB LED TV")."""
+    if len(_SHOUT.findall(text)) < 3:
+        return False  # most messages: no letter-by-letter count
     letters = [c for c in text if c.isascii() and c.isalpha()]
     upper = sum(c.isupper() for c in letters)
-    return len(_SHOUT.findall(text)) >= 3 and upper > 0.6 * len(letters)
+    return upper > 0.6 * len(letters)
 
 
 def assess(text: str, lex: Lexicon | None = None) -> Urgency:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from intake.urgency import assess, lexicon
+from intake.urgency import _shouting, assess, lexicon
 from intake.urgency_eval import evaluate, read_set
 
 DATA = Path(__file__).parent / "urgency_sets"
@@ -125,3 +125,20 @@ def test_latin_and_digit_terms_match_whole_words_only(text: str, found: bool) ->
     lex = lexicon(hazard=("fire",), complaint=("12315",), builtin=False)
     hits = [m.group(0) for p in (lex.hazard, lex.complaint) for m in p.finditer(text.lower())]
     assert bool(hits) is found, hits
+
+
+@pytest.mark.parametrize(
+    ("text", "shouting"),
+    [
+        ("WHY IS MY ORDER STILL NOT HERE", True),
+        ("THE FRIDGE DOES NOT COOL!!", True),
+        ("my USB LED TV is not working", False),  # three acronyms, mostly lower case
+        ("ABC DEF", False),  # two words in capitals are not shouting
+        ("洗衣机不转了 WHY WHY WHY", True),
+        ("", False),
+    ],
+)
+def test_shouting_is_three_words_in_capitals_and_mostly_capitals(text: str, shouting: bool) -> None:
+    assert _shouting(text) is shouting
+    if shouting and text.isascii():
+        assert "angry" in assess(text).kinds and "angry" not in assess(text.lower()).kinds
