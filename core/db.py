@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, make_url, select, text, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -46,6 +46,11 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30, "async_creator_fn": _connect_aiosqlite}
+            # Connections kept open, up to the cap the default pool had (5 + 10 overflow):
+            # under load an overflow connection was opened and closed around every read
+            # (a thread, a file open and the pragmas each time).
+            if not _in_memory(url):  # an in-memory database has one static connection
+                kwargs.update(pool_size=15, max_overflow=0)
         else:
             # Fail fast when the server is down or unreachable (a 503, not a hung request);
             # pre-ping replaces connections a restarted server closed.
@@ -110,6 +115,12 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def _in_memory(url: str) -> bool:
+    """Whether a SQLite URL names an in-memory database."""
+    parsed = make_url(url)
+    return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
 
 
 class _AiosqliteConnection(aiosqlite.Connection):
