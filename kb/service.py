@@ -49,6 +49,7 @@ LEXICAL_CANDIDATES = 20  # best BM25 entries added to the candidates even if den
 QUERY_CACHE_SIZE = 2048
 CLASSIFIER_CANDIDATES = 5  # the classifier's best entries join the candidates
 UPSERT_CHUNK = 500
+EMBED_SLICE = 64  # texts per embedder call in ``embed`` (the learning page's questions)
 _NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
 _Query = tuple["Snapshot", str, "npt.NDArray[np.float32] | None"]  # a search for the batcher
 _Searched = tuple["npt.NDArray[np.float32]", "list[_Scored]"]  # its vector and ranking
@@ -185,6 +186,21 @@ class KnowledgeBase:
             pos = in_language(snap, pos, language)
         e = snap.entries[pos]
         return _make_hit(e, score=1.0, dense=1.0, lexical=1.0, matched=e.question)
+
+    async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit vectors of ``texts`` in the retrieval form, by the index's own embedder."""
+        await self._ensure_loaded()
+        assert self._embedder is not None
+        embedder = self._embedder
+        cleaned = [clean(t[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS] for t in texts]
+        if not cleaned:
+            return np.zeros((0, embedder.dim), dtype=np.float32)
+        # In slices, so the bot's searches (which share the embedder) are not held up long.
+        parts = [
+            await asyncio.to_thread(embedder.encode, cleaned[i : i + EMBED_SLICE])
+            for i in range(0, len(cleaned), EMBED_SLICE)
+        ]
+        return np.concatenate(parts).astype(np.float32, copy=False)
 
     def batch_sizes(self) -> dict[int, int]:
         """How many query embedding calls ran at each batch size since start."""

@@ -1,0 +1,158 @@
+"""The learning loop (issue 19, item 5) on SQLite and on PostgreSQL: questions the bot missed
+or was voted down on, grouped by meaning; one of them added to an entry as a similar question
+is answered from that entry on the next turn; a group dismissed or drafted leaves the list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.app import create_app
+from core.context import SERVICES
+from handoff import learning
+from handoff.auth import create_agent
+from tests.conftest import make_settings
+from tests.helpers import AGENT_HEADERS, Visitor, login
+
+H = AGENT_HEADERS
+ENTRIES = [
+    {
+        "id": "invoice",
+        "question": "怎么开发票？",
+        "similar": ["发票怎么开", "可以开增值税专用发票吗", "电子发票在哪下载"],
+        "answer": "在订单详情页点击“申请发票”，电子发票开好后会发到您的邮箱。",
+    },
+    {
+        "id": "password",
+        "question": "忘记密码怎么办？",
+        "similar": ["密码忘了", "怎么重置登录密码", "密码输错被锁了"],
+        "answer": "在登录页点击“忘记密码”，用手机验证码重设即可。",
+    },
+    {
+        "id": "tracking",
+        "question": "怎么查物流信息？",
+        "similar": ["快递到哪了", "物流单号在哪看", "显示已发货但查不到物流"],
+        "answer": "在“我的订单”中打开订单，点击“查看物流”即可。",
+    },
+    {
+        "id": "promotions",
+        "question": "双十一活动什么时候开始？",
+        "similar": ["双十一几号开始", "大促什么时候开始", "活动价什么时候生效"],
+        "answer": "大促从 11 月 1 日晚 8 点开始；优惠券在“我的 - 优惠券”里领取和查看。",
+    },
+    {
+        "id": "dishwasher-ware",
+        "question": "洗碗机可以洗哪些餐具？",
+        "similar": ["洗碗机能洗什么", "哪些碗碟能放进洗碗机", "洗碗机能洗奶瓶吗"],
+        "answer": "碗、盘、杯、筷子都可以；铁锅、木制和描金餐具请用手洗，以免生锈或变形。",
+    },
+]
+COUPONS = ["有没有优惠券", "有優惠券嗎", "还有优惠券吗"]  # one meaning, three ways
+WEEKEND = ["你们周末上班吗", "周末有没有人值班"]
+
+
+async def _ask(client: Any, text: str) -> tuple[Visitor, dict[str, Any]]:
+    v = await Visitor(client).start()
+    reply = await v.reply_to(text)
+    return v, reply
+
+
+async def test_missed_questions_grouped_then_learned_dismissed_and_drafted(
+    database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
+) -> None:
+    settings = make_settings(tmp_path / "data", database_url)
+    client = await aiohttp_client(create_app(settings, embedder=embedder))
+    db = client.app[SERVICES].db
+    await create_agent(db, "boss@kefu.local", "Boss", "boss-pass", role="admin")
+    await create_agent(db, "ann@kefu.local", "Ann", "ann-pass", role="agent")
+    await login(client, "boss@kefu.local", "boss-pass")
+    for e in ENTRIES:
+        made = await client.post("/api/agent/kb/entries", json={**e, "publish": True}, headers=H)
+        assert made.status == 201, await made.text()
+
+    for text in COUPONS + WEEKEND:
+        _, reply = await _ask(client, text)
+        assert "entry_id" not in reply.get("meta", {}) and reply.get("feedback") is None, reply
+    voter, answer = await _ask(client, "怎么开发票？")
+    assert answer["feedback"] == "helpful"
+    await voter.ws.send_json({"type": "feedback", "seq": answer["seq"], "value": "down"})
+    await voter.until(lambda f: f["type"] == "feedback_ok")
+
+    got = await client.get("/api/agent/learning?days=7")
+    assert got.status == 200, await got.text()
+    body = await got.json()
+    assert body["days"] == 7 and body["questions"] == 6 and body["left_over"] == 0
+    groups = {frozenset(q["text"] for q in g["questions"]): g for g in body["groups"]}
+    assert set(groups) == {frozenset(COUPONS), frozenset(WEEKEND), frozenset(["怎么开发票？"])}
+    coupons = groups[frozenset(COUPONS)]
+    assert coupons["count"] == 3 and coupons["channels"] == ["webchat"] and coupons["entries"] == []
+    assert body["groups"][0] is not None and body["groups"][0]["count"] == 3  # biggest first
+    assert {q["why"] for q in coupons["questions"]} == {"missed"}
+    down = groups[frozenset(["怎么开发票？"])]
+    assert down["questions"][0]["why"] == "down"
+    assert down["entries"] == [{"id": "invoice", "question": "怎么开发票？", "count": 1}]
+
+    # An agent (not a publisher) may not change a published entry; the question stays.
+    first = next(q for q in coupons["questions"] if q["text"] == COUPONS[0])
+    client.session.cookie_jar.clear()
+    await login(client, "ann@kefu.local", "ann-pass")
+    refused = await client.post(
+        "/api/agent/learning/similar",
+        json={"message_id": first["message_id"], "entry_id": "promotions"},
+        headers=H,
+    )
+    assert refused.status == 403
+    client.session.cookie_jar.clear()
+    await login(client, "boss@kefu.local", "boss-pass")
+
+    added = await client.post(
+        "/api/agent/learning/similar",
+        json={"message_id": first["message_id"], "entry_id": "promotions"},
+        headers=H,
+    )
+    assert added.status == 200, await added.text()
+    assert COUPONS[0] in (await added.json())["entry"]["similar"]
+    _, again = await _ask(client, COUPONS[0])  # the next answer knows the question
+    assert again["text"] == ENTRIES[3]["answer"]
+
+    after = await (await client.get("/api/agent/learning?days=30")).json()
+    texts = {q["text"] for g in after["groups"] for q in g["questions"]}
+    assert COUPONS[0] not in texts and set(COUPONS[1:]) <= texts
+
+    weekend = next(g for g in after["groups"] if WEEKEND[0] in {q["text"] for q in g["questions"]})
+    gone = await client.post(
+        "/api/agent/learning/dismiss", json={"message_ids": weekend["message_ids"]}, headers=H
+    )
+    assert (await gone.json()) == {"dismissed": 2}
+    draft = await client.post(
+        "/api/agent/learning/draft",
+        json={"message_id": down["questions"][0]["message_id"]},
+        headers=H,
+    )
+    assert (await draft.json()) == {"question": "怎么开发票？"}
+    left = await (await client.get("/api/agent/learning?days=7")).json()
+    left_texts = [sorted(q["text"] for q in g["questions"]) for g in left["groups"]]
+    assert left_texts == [sorted(COUPONS[1:])]
+
+    bad = await client.get("/api/agent/learning?days=5")
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_learning_days"
+    other = await client.post(
+        "/api/agent/learning/dismiss", json={"message_ids": [answer["seq"] + 10_000]}, headers=H
+    )
+    assert other.status == 404 and (await other.json())["error"]["code"] == "no_question"
+    assert (await client.get("/api/agent/learning")).status == 200
+    client.session.cookie_jar.clear()
+    assert (await client.get("/api/agent/learning")).status == 401
+
+
+def test_greedy_groups_are_bounded_and_biggest_first() -> None:
+    eye = np.eye(4, dtype=np.float32)
+    close = (eye[0] + 0.2 * eye[1]) / np.linalg.norm(eye[0] + 0.2 * eye[1])
+    vectors = np.stack([eye[2], eye[0], close, eye[0], eye[3]])
+    groups, left = learning.cluster(vectors, threshold=0.9)
+    assert groups == [[1, 2, 3], [0], [4]] and left == 0
+    many = np.eye(learning.MAX_GROUPS + 3, dtype=np.float32)
+    groups, left = learning.cluster(many)
+    assert len(groups) == learning.MAX_GROUPS and left == 3
