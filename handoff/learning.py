@@ -13,15 +13,21 @@ is closest, if that is at least ``SIMILARITY`` in cosine, else it starts a group
 ``MAX_GROUPS``; later questions that fit none are counted as left over). A question an agent
 dealt with (added to an entry, drafted, dismissed) is marked in ``learning_marks`` and leaves
 the list.
+
+Customers also label questions: picking one of the choices offered for a question, or voting
+an answer up, says "this question means that entry". Such pairs are *suggested* as similar
+questions once enough different customers agree (:func:`suggest`: the review rule and the
+caps), and an agent accepts or dismisses them; accepted, they are similar questions like any
+other, which the dense index, BM25 and the intent classifier all learn from at the next build.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import Database, insert_on_conflict
 from core.errors import NotFound
 from core.models import Conversation, Feedback, LearningMark, Message, Ticket, utcnow
+from kb.text import normalize
 
 WINDOWS = (7, 30)  # days the page offers
 MAX_EVENTS = 2000  # newest misses and down-votes read per kind
@@ -41,6 +48,9 @@ SAMPLES = 5  # questions shown per group
 MAX_TEXT = 500  # characters of a question kept
 MISSED_REASONS = frozenset({"repeated_failure", "low_confidence"})
 ACTIONS = ("added", "drafted", "dismissed")
+MIN_CUSTOMERS = 2  # distinct customers who must agree before a labelled question is suggested
+PER_ENTRY = 3  # suggestions per entry at a time
+MAX_SUGGESTIONS = 30
 
 
 @dataclass(frozen=True)
@@ -87,21 +97,14 @@ async def questions(db: Database, visible: ColumnElement[bool], since: datetime)
     async with db.reader() as session:
         found = await _missed(session, visible, since) + await _voted_down(session, visible, since)
         asked = await _asked_before(session, found)
-        marked = set(
-            (
-                await session.execute(
-                    select(LearningMark.message_id).where(
-                        LearningMark.message_id.in_([m.id for m in asked.values()])
-                    )
-                )
-            ).scalars()
-        )
+        marked = await _marked(session, [m.id for m in asked.values()])
     out: dict[int, Question] = {}
     for bot_id, conv_id, channel, why, entry_id, at in found:
         m = asked.get(bot_id)
         if m is None or m.id in marked or m.id in out:
             continue
-        out[m.id] = Question(m.id, conv_id, m.text[:MAX_TEXT], channel, why, entry_id, at)
+        text = m.text.strip()[:MAX_TEXT]
+        out[m.id] = Question(m.id, conv_id, text, channel, why, entry_id, at)
     return sorted(out.values(), key=lambda q: (q.at, q.message_id), reverse=True)
 
 
@@ -176,46 +179,234 @@ async def _voted_down(
 
 
 @dataclass(frozen=True)
-class _Asked:
+class _Msg:
     id: int
     seq: int
+    sender: str
     text: str
+    meta: dict[str, Any]
 
 
-async def _asked_before(session: AsyncSession, found: Sequence[_Found]) -> dict[int, _Asked]:
-    """For each bot message, the customer's last message with words before it."""
-    if not found:
+async def _conversations(session: AsyncSession, conv_ids: Iterable[int]) -> dict[int, list[_Msg]]:
+    """The public customer and bot messages of these conversations, in order."""
+    ids = sorted(set(conv_ids))
+    if not ids:
         return {}
-    seqs = dict(
-        (
-            await session.execute(
-                select(Message.id, Message.seq).where(Message.id.in_([f[0] for f in found]))
-            )
-        ).all()
-    )
-    convs = {f[1] for f in found}
     rows = (
         await session.execute(
-            select(Message.conversation_id, Message.seq, Message.id, Message.text)
+            select(
+                Message.conversation_id,
+                Message.id,
+                Message.seq,
+                Message.sender,
+                Message.text,
+                Message.meta,
+            )
             .where(
-                Message.conversation_id.in_(convs),
-                Message.sender == "customer",
-                Message.text != "",
+                Message.conversation_id.in_(ids),
+                Message.sender.in_(("customer", "bot")),
+                Message.private.is_(False),
             )
             .order_by(Message.conversation_id, Message.seq)
         )
     ).all()
-    by_conv: dict[int, list[_Asked]] = {}
-    for conv_id, seq, msg_id, text in rows:
-        if text.strip():
-            by_conv.setdefault(conv_id, []).append(_Asked(msg_id, seq, text.strip()))
-    out: dict[int, _Asked] = {}
+    out: dict[int, list[_Msg]] = {}
+    for conv_id, msg_id, seq, sender, text, meta in rows:
+        out.setdefault(conv_id, []).append(_Msg(msg_id, seq, sender, text or "", meta or {}))
+    return out
+
+
+def _question_for(msgs: Sequence[_Msg], bot_id: int) -> _Msg | None:
+    """The customer's question a bot message answers: the last customer message with words
+    before it, or, when that message picked one of the choices the bot offered (the answer's
+    entry was among them), the question the choices were offered for."""
+    at = next((i for i, m in enumerate(msgs) if m.id == bot_id), None)
+    if at is None:
+        return None
+    entry_id = msgs[at].meta.get("entry_id")
+    asked = _customer_before(msgs, at)
+    if asked is None or not entry_id:
+        return msgs[asked] if asked is not None else None
+    offer = asked - 1
+    offered = msgs[offer].meta.get("choices") if offer >= 0 else None
+    if isinstance(offered, list) and msgs[offer].sender == "bot":
+        if any(isinstance(c, dict) and c.get("entry_id") == entry_id for c in offered):
+            before = _customer_before(msgs, offer)
+            return msgs[before] if before is not None else None
+    return msgs[asked]
+
+
+def _customer_before(msgs: Sequence[_Msg], at: int) -> int | None:
+    """The index of the last customer message with words before index ``at``."""
+    for i in range(at - 1, -1, -1):
+        if msgs[i].sender == "customer" and msgs[i].text.strip():
+            return i
+    return None
+
+
+async def _asked_before(session: AsyncSession, found: Sequence[_Found]) -> dict[int, _Msg]:
+    """For each bot message, the customer's question it answered (see :func:`_question_for`)."""
+    convs = await _conversations(session, (f[1] for f in found))
+    out: dict[int, _Msg] = {}
     for bot_id, conv_id, *_ in found:
-        asked = by_conv.get(conv_id, [])
-        at = seqs.get(bot_id)
-        i = bisect.bisect_left([a.seq for a in asked], at) if at is not None else 0
-        if i > 0:
-            out[bot_id] = asked[i - 1]
+        asked = _question_for(convs.get(conv_id, []), bot_id)
+        if asked is not None:
+            out[bot_id] = asked
+    return out
+
+
+@dataclass(frozen=True)
+class Example:
+    """A question labelled by a customer: they picked this entry among the choices offered
+    for it ("pick"), or voted its answer up ("up")."""
+
+    message_id: int  # the customer's question
+    contact_id: int
+    text: str
+    entry_id: str
+    source: str  # "pick" | "up"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Customers agree that a question means an entry: a similar question to review."""
+
+    text: str
+    entry_id: str
+    message_ids: tuple[int, ...]  # every customer message that asked it, newest first
+    customers: int  # distinct customers (contacts) who labelled it
+    picks: int
+    ups: int
+
+
+async def examples(db: Database, visible: ColumnElement[bool], since: datetime) -> list[Example]:
+    """Questions customers labelled since ``since`` (picks and up-votes), newest first."""
+    m = Message
+    async with db.reader() as session:
+        picked = (
+            await session.execute(
+                select(m.id, m.conversation_id)
+                .join(Conversation, Conversation.id == m.conversation_id)
+                .where(
+                    visible,
+                    m.sender == "bot",
+                    m.private.is_(False),
+                    m.created_at >= since,
+                    m.meta["decision"].as_string() == "clarify",
+                )
+                .order_by(m.id.desc())
+                .limit(MAX_EVENTS)
+            )
+        ).all()
+        upvoted = (
+            await session.execute(
+                select(m.id, m.conversation_id)
+                .select_from(Feedback)
+                .join(m, m.id == Feedback.message_id)
+                .join(Conversation, Conversation.id == m.conversation_id)
+                .where(
+                    visible,
+                    Feedback.kind == "helpful",
+                    Feedback.value == 1,
+                    Feedback.created_at >= since,
+                )
+                .order_by(Feedback.id.desc())
+                .limit(MAX_EVENTS)
+            )
+        ).all()
+        conv_ids = {c for _, c in picked} | {c for _, c in upvoted}
+        convs = await _conversations(session, conv_ids)
+        contacts = dict(
+            (
+                await session.execute(
+                    select(Conversation.id, Conversation.contact_id).where(
+                        Conversation.id.in_(conv_ids)
+                    )
+                )
+            ).all()
+        )
+        marked = await _marked(session, [x.id for msgs in convs.values() for x in msgs])
+    labelled: list[tuple[int, int, str]] = []  # (conversation, bot answer, source)
+    for clarify_id, conv_id in picked:
+        msgs = convs.get(conv_id, [])
+        at = next((i for i, x in enumerate(msgs) if x.id == clarify_id), None)
+        answer = _answer_after(msgs, at) if at is not None else None
+        if answer is not None:
+            labelled.append((conv_id, answer.id, "pick"))
+    labelled += [(conv_id, bot_id, "up") for bot_id, conv_id in upvoted]
+    out: list[Example] = []
+    for conv_id, bot_id, source in labelled:
+        msgs = convs.get(conv_id, [])
+        answer = next((x for x in msgs if x.id == bot_id), None)
+        asked = _question_for(msgs, bot_id)
+        entry_id = answer.meta.get("entry_id") if answer is not None else None
+        if asked is None or asked.id in marked or not isinstance(entry_id, str) or not entry_id:
+            continue
+        text = asked.text.strip()[:MAX_TEXT]
+        out.append(Example(asked.id, contacts.get(conv_id, 0), text, entry_id, source))
+    return sorted(out, key=lambda e: e.message_id, reverse=True)
+
+
+def _answer_after(msgs: Sequence[_Msg], at: int) -> _Msg | None:
+    """The bot's answer to a pick right after the clarifying message at index ``at``: the
+    next customer message, then a bot answer from one of the entries offered."""
+    offered = msgs[at].meta.get("choices")
+    entries = {c.get("entry_id") for c in offered if isinstance(c, dict)} if offered else set()
+    rest = msgs[at + 1 : at + 3]
+    if len(rest) < 2 or rest[0].sender != "customer" or rest[1].sender != "bot":
+        return None
+    return rest[1] if rest[1].meta.get("entry_id") in entries else None
+
+
+async def _marked(session: AsyncSession, message_ids: Sequence[int]) -> set[int]:
+    """Those of the customer messages an agent already dealt with on the learning page."""
+    if not message_ids:
+        return set()
+    return set(
+        (
+            await session.execute(
+                select(LearningMark.message_id).where(LearningMark.message_id.in_(message_ids))
+            )
+        ).scalars()
+    )
+
+
+def suggest(labelled: Sequence[Example], voted_down: Sequence[Question]) -> list[Suggestion]:
+    """Questions enough distinct customers labelled the same way, best agreed first.
+
+    The review rule: a question is suggested only when at least ``MIN_CUSTOMERS`` different
+    customers (contacts, not conversations: one customer opening chat after chat counts
+    once) picked or upvoted the same entry for it, and nobody voted that entry's answer to
+    it down; an agent then accepts or dismisses it. At most ``PER_ENTRY`` suggestions per
+    entry and ``MAX_SUGGESTIONS`` in all, so a flood of clicks cannot bury the page or an
+    entry under new similar questions.
+    """
+    down = {(normalize(q.text), q.entry_id) for q in voted_down if q.entry_id}
+    pairs: dict[tuple[str, str], list[Example]] = {}
+    for e in labelled:
+        pairs.setdefault((normalize(e.text), e.entry_id), []).append(e)
+    found: list[Suggestion] = []
+    for key, group in pairs.items():
+        customers = len({e.contact_id for e in group})
+        if customers < MIN_CUSTOMERS or key in down:
+            continue
+        found.append(
+            Suggestion(
+                text=group[0].text,
+                entry_id=key[1],
+                message_ids=tuple(dict.fromkeys(e.message_id for e in group)),
+                customers=customers,
+                picks=sum(e.source == "pick" for e in group),
+                ups=sum(e.source == "up" for e in group),
+            )
+        )
+    found.sort(key=lambda x: (-x.customers, -x.message_ids[0]))
+    per_entry: Counter[str] = Counter()
+    out: list[Suggestion] = []
+    for x in found:
+        if per_entry[x.entry_id] < PER_ENTRY and len(out) < MAX_SUGGESTIONS:
+            per_entry[x.entry_id] += 1
+            out.append(x)
     return out
 
 

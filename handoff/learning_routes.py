@@ -1,6 +1,7 @@
 """The learning page's API: missed and voted-down questions, grouped, and what to do with them.
 
-    GET  /api/agent/learning?days=7|30        groups of questions, biggest first
+    GET  /api/agent/learning?days=7|30        groups of questions, biggest first, and the
+                                              questions customers labelled (suggestions)
     POST /api/agent/learning/similar          {"message_id", "entry_id"}: add the question to
                                               the entry's similar questions (KB authoring)
     POST /api/agent/learning/draft            {"message_id"}: the question, for a new draft
@@ -26,6 +27,7 @@ from handoff import learning, teams
 from handoff.routes import STATIC, _agent
 from kb.authoring import AUTHORS, Author
 from kb.routes import AUTHORING, entry_json
+from kb.text import normalize
 from kb.types import EntryIn
 
 MAX_DISMISS = 500
@@ -53,11 +55,11 @@ async def list_groups(request: web.Request) -> web.Response:
         raise BadRequest("days must be 7 or 30.", code="bad_learning_days")
     days = int(raw)
     kb = request.app[AUTHORING].kb
-    found = await learning.questions(
-        request.app[SERVICES].db, teams.visible(agent), learning.since(days)
-    )
-    found = found[: learning.MAX_QUESTIONS]
+    db, visible, since = request.app[SERVICES].db, teams.visible(agent), learning.since(days)
+    every = await learning.questions(db, visible, since)
+    found = every[: learning.MAX_QUESTIONS]
     result = learning.grouped(found, await kb.embed([q.text for q in found]))
+    labelled = learning.suggest(await learning.examples(db, visible, since), every)
     groups = []
     for g in result.groups:
         entries = []
@@ -82,8 +84,36 @@ async def list_groups(request: web.Request) -> web.Response:
             "questions": result.questions,
             "left_over": result.left_over,
             "groups": groups,
+            "suggestions": await _new_suggestions(request, labelled),
         }
     )
+
+
+async def _new_suggestions(
+    request: web.Request, found: list[learning.Suggestion]
+) -> list[dict[str, Any]]:
+    """The suggestions whose entry is published and does not know the question yet."""
+    authoring = request.app[AUTHORING]
+    out = []
+    for x in found:
+        if await authoring.kb.get(x.entry_id) is None:
+            continue  # archived or unpublished since
+        record, _ = await authoring.get(x.entry_id)
+        known = {normalize(t) for t in (record.question, *record.similar)}
+        if normalize(x.text) in known:
+            continue
+        out.append(
+            {
+                "text": x.text,
+                "entry": {"id": record.id, "question": record.question},
+                "customers": x.customers,
+                "picks": x.picks,
+                "ups": x.ups,
+                "message_id": x.message_ids[0],
+                "message_ids": list(x.message_ids),
+            }
+        )
+    return out
 
 
 def _question(q: learning.Question) -> dict[str, Any]:

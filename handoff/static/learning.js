@@ -16,6 +16,9 @@
       searchEntry: "搜索条目（问题或答案中的词）", closest: "最接近的条目：", noEntries: "没有找到条目",
       added: "已加为「{e}」的相似问法，下一次回答就会用上。", dismissed: "已忽略 {n} 个问题。",
       pickFor: "把“{q}”加到哪个条目？",
+      suggestedTitle: "客户的选择",
+      suggestedHint: "至少两位不同的客户为这些问题选了同一个条目（点选或点赞）。采纳后问题成为该条目的相似问法。",
+      means: "→ {e}", agreed: "{n} 位客户（点选 {p} · 点赞 {u}）", accept: "采纳", ignore: "忽略",
     },
     en: {
       console: "← Console", title: "Learning", window: "Period", days7: "Last 7 days", days30: "Last 30 days",
@@ -29,6 +32,9 @@
       searchEntry: "Search entries (words of the question or answer)", closest: "Closest entries:", noEntries: "No entries found",
       added: "Added as a similar question of “{e}”; the next answer uses it.", dismissed: "Dismissed {n} questions.",
       pickFor: "Add “{q}” to which entry?",
+      suggestedTitle: "What customers chose",
+      suggestedHint: "At least two different customers chose the same entry for these questions (a pick among the choices or a thumbs-up). Accept one and it becomes a similar question of that entry.",
+      means: "→ {e}", agreed: "{n} customers ({p} picks · {u} thumbs-up)", accept: "Accept", ignore: "Dismiss",
     },
   };
   let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
@@ -180,6 +186,30 @@
     return card;
   }
 
+  function renderSuggestion(x) {
+    const li = el("li", null, "question suggestion");
+    li.dataset.message = String(x.message_id);
+    li.dataset.entry = x.entry.id;
+    const row = el("div", null, "question-row");
+    row.append(
+      el("span", x.text, "question-text"),
+      el("span", t("means", { e: x.entry.question }), "suggested-entry"),
+      el("span", t("agreed", { n: x.customers, p: x.picks, u: x.ups }), "group-meta"),
+      button(t("accept"), "accept", async () => {
+        const out = await api("POST", "/api/agent/learning/similar", { message_id: x.message_id, entry_id: x.entry.id });
+        tell(t("added", { e: out.entry.question }));
+        await load();
+      }),
+      button(t("ignore"), "ignore", async () => {
+        const out = await api("POST", "/api/agent/learning/dismiss", { message_ids: x.message_ids });
+        tell(t("dismissed", { n: out.dismissed }));
+        await load();
+      }),
+    );
+    li.append(row);
+    return li;
+  }
+
   function render() {
     for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.getAttribute("data-i18n"));
     document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
@@ -187,7 +217,9 @@
     groups.replaceChildren();
     if (!data) return;
     for (const g of data.groups) groups.append(renderGroup(g));
-    $("#empty").hidden = data.groups.length > 0;
+    $("#suggestions").replaceChildren(...data.suggestions.map(renderSuggestion));
+    $("#suggested").hidden = data.suggestions.length === 0;
+    $("#empty").hidden = data.groups.length + data.suggestions.length > 0;
     $("#summary").textContent =
       t("summary", { q: data.questions, g: data.groups.length }) + (data.left_over ? t("leftOver", { n: data.left_over }) : "");
   }

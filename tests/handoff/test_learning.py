@@ -156,3 +156,86 @@ def test_greedy_groups_are_bounded_and_biggest_first() -> None:
     many = np.eye(learning.MAX_GROUPS + 3, dtype=np.float32)
     groups, left = learning.cluster(many)
     assert len(groups) == learning.MAX_GROUPS and left == 3
+
+
+VAGUE = "打折活动"  # close to several entries: the bot offers choices
+
+
+async def _pick(v: Visitor, question: str, label: str) -> dict[str, Any]:
+    """Ask ``question``, tap the choice ``label`` (what a button sends); the bot's answer."""
+    offer = await v.reply_to(question)
+    assert offer["choices"] and label in [c["label"] for c in offer["choices"]], offer
+    return await v.reply_to(label)
+
+
+async def test_picks_and_thumbs_up_of_two_customers_become_a_suggestion_to_accept(
+    database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
+) -> None:
+    settings = make_settings(tmp_path / "data", database_url)
+    client = await aiohttp_client(create_app(settings, embedder=embedder))
+    db = client.app[SERVICES].db
+    await create_agent(db, "boss@kefu.local", "Boss", "boss-pass", role="admin")
+    await login(client, "boss@kefu.local", "boss-pass")
+    for e in ENTRIES:
+        made = await client.post("/api/agent/kb/entries", json={**e, "publish": True}, headers=H)
+        assert made.status == 201, await made.text()
+    promo = next(e for e in ENTRIES if e["id"] == "promotions")
+
+    async def suggestions() -> list[dict[str, Any]]:
+        body = await (await client.get("/api/agent/learning?days=7")).json()
+        found: list[dict[str, Any]] = body["suggestions"]
+        return found
+
+    # One customer picking the same entry again and again is one voice: nothing suggested.
+    first = await Visitor(client).start()
+    offer = await first.reply_to(VAGUE)
+    labels = [c["label"] for c in offer["choices"] or []]
+    assert promo["question"] in labels, offer
+    for _ in range(2):
+        answer = await first.reply_to(promo["question"])
+        assert answer["entry_id"] == "promotions"
+        await first.reply_to(VAGUE)
+    assert await suggestions() == []
+
+    # A second customer agrees (a pick, then a thumbs-up on that answer): now it is suggested.
+    second = await Visitor(client).start()
+    answer = await _pick(second, VAGUE, promo["question"])
+    await second.ws.send_json({"type": "feedback", "seq": answer["seq"], "value": "up"})
+    await second.until(lambda f: f["type"] == "feedback_ok")
+    [suggested] = await suggestions()
+    assert (suggested["text"], suggested["entry"]) == (
+        VAGUE,
+        {"id": "promotions", "question": promo["question"]},
+    )
+    assert (suggested["customers"], suggested["picks"], suggested["ups"]) == (2, 3, 1)
+
+    # A customer who voted that answer down for the same question vetoes the suggestion.
+    third = await Visitor(client).start()
+    answer = await _pick(third, VAGUE, promo["question"])
+    await third.ws.send_json({"type": "feedback", "seq": answer["seq"], "value": "down"})
+    await third.until(lambda f: f["type"] == "feedback_ok")
+    assert await suggestions() == []
+    down = await (await client.get("/api/agent/learning?days=7")).json()
+    [vetoed] = [g for g in down["groups"] if g["questions"][0]["text"] == VAGUE]
+    assert vetoed["entries"] == [{"id": "promotions", "question": promo["question"], "count": 1}]
+    gone = await client.post(
+        "/api/agent/learning/dismiss", json={"message_ids": vetoed["message_ids"]}, headers=H
+    )
+    assert gone.status == 200
+    [suggested] = await suggestions()  # the veto dismissed, the customers' choice is back
+
+    accepted = await client.post(
+        "/api/agent/learning/similar",
+        json={"message_id": suggested["message_id"], "entry_id": "promotions"},
+        headers=H,
+    )
+    assert accepted.status == 200, await accepted.text()
+    assert VAGUE in (await accepted.json())["entry"]["similar"]
+    assert await suggestions() == []  # the entry knows the question now
+    fourth = await Visitor(client).start()
+    reply = await fourth.reply_to(VAGUE)  # answered at once, no choices any more
+    assert (reply["entry_id"], reply["choices"], reply["text"]) == (
+        "promotions",
+        None,
+        promo["answer"],
+    )
