@@ -72,8 +72,9 @@ async def test_missed_questions_grouped_then_learned_dismissed_and_drafted(
         made = await client.post("/api/agent/kb/entries", json={**e, "publish": True}, headers=H)
         assert made.status == 201, await made.text()
 
+    asked: dict[str, Visitor] = {}
     for text in COUPONS + WEEKEND:
-        _, reply = await _ask(client, text)
+        asked[text], reply = await _ask(client, text)
         assert "entry_id" not in reply.get("meta", {}) and reply.get("feedback") is None, reply
     voter, answer = await _ask(client, "怎么开发票？")
     assert answer["feedback"] == "helpful"
@@ -116,6 +117,17 @@ async def test_missed_questions_grouped_then_learned_dismissed_and_drafted(
     assert COUPONS[0] in (await added.json())["entry"]["similar"]
     _, again = await _ask(client, COUPONS[0])  # the next answer knows the question
     assert again["text"] == ENTRIES[3]["answer"]
+
+    # Erasing that customer names the entry that now holds their words (it is not edited).
+    conv = asked[COUPONS[0]].conversation_id
+    customer = await (await client.get(f"/api/agent/conversations/{conv}/customer")).json()
+    erased = await client.post(
+        f"/api/admin/contacts/{customer['contact']['id']}/erase",
+        json={"reason": "customer asked"},
+        headers=H,
+    )
+    assert erased.status == 200, await erased.text()
+    assert (await erased.json())["erasure"]["kb_entries_kept"] == ["promotions"]
 
     after = await (await client.get("/api/agent/learning?days=30")).json()
     texts = {q["text"] for g in after["groups"] for q in g["questions"]}
