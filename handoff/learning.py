@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database, insert_on_conflict
@@ -116,22 +116,10 @@ async def _missed(
 ) -> list[_Found]:
     """The bot's "I did not understand" replies and its escalations after repeated misses."""
     m = Message
-    rows = (
-        await session.execute(
-            select(m.id, m.conversation_id, Conversation.channel, m.meta, m.created_at)
-            .join(Conversation, Conversation.id == m.conversation_id)
-            .where(
-                visible,
-                m.sender == "bot",
-                m.private.is_(False),
-                m.created_at >= since,
-                (m.meta["decision"].as_string() == "escalate")
-                | m.meta["ticket"].as_integer().is_not(None),
-            )
-            .order_by(m.id.desc())
-            .limit(MAX_EVENTS)
-        )
-    ).all()
+    said = (m.meta["decision"].as_string() == "escalate") | m.meta["ticket"].as_integer().is_not(
+        None
+    )
+    rows = (await session.execute(_bot_said(visible, since, said))).all()
     numbers = {int(meta["ticket"]) for *_, meta, _ in rows if (meta or {}).get("ticket")}
     reasons = dict(
         (
@@ -156,26 +144,46 @@ async def _voted_down(
     session: AsyncSession, visible: ColumnElement[bool], since: datetime
 ) -> list[_Found]:
     """Bot answers the customer voted down, with the entry they came from."""
-    m = Message
-    rows = (
-        await session.execute(
-            select(m.id, m.conversation_id, Conversation.channel, m.meta, Feedback.created_at)
-            .join(m, m.id == Feedback.message_id)
-            .join(Conversation, Conversation.id == m.conversation_id)
-            .where(
-                visible,
-                Feedback.kind == "helpful",
-                Feedback.value == 0,
-                Feedback.created_at >= since,
-            )
-            .order_by(Feedback.id.desc())
-            .limit(MAX_EVENTS)
-        )
-    ).all()
+    rows = (await session.execute(_voted(visible, since, 0))).all()
     return [
         (msg_id, conv_id, channel, "down", str((meta or {}).get("entry_id") or "") or None, at)
         for msg_id, conv_id, channel, meta, at in rows
     ]
+
+
+def _bot_said(
+    visible: ColumnElement[bool], since: datetime, said: ColumnElement[bool]
+) -> Select[Any]:
+    """The newest public bot messages since ``since`` matching ``said``, in visible
+    conversations: (id, conversation, channel, meta, at)."""
+    m = Message
+    return (
+        select(m.id, m.conversation_id, Conversation.channel, m.meta, m.created_at)
+        .join(Conversation, Conversation.id == m.conversation_id)
+        .where(visible, m.sender == "bot", m.private.is_(False), m.created_at >= since, said)
+        .order_by(m.id.desc())
+        .limit(MAX_EVENTS)
+    )
+
+
+def _voted(visible: ColumnElement[bool], since: datetime, value: int) -> Select[Any]:
+    """The newest helpful votes of ``value`` (1 up, 0 down) since ``since`` on bot messages in
+    visible conversations: (message id, conversation, channel, meta, voted at)."""
+    m = Message
+    return (
+        select(m.id, m.conversation_id, Conversation.channel, m.meta, Feedback.created_at)
+        .select_from(Feedback)
+        .join(m, m.id == Feedback.message_id)
+        .join(Conversation, Conversation.id == m.conversation_id)
+        .where(
+            visible,
+            Feedback.kind == "helpful",
+            Feedback.value == value,
+            Feedback.created_at >= since,
+        )
+        .order_by(Feedback.id.desc())
+        .limit(MAX_EVENTS)
+    )
 
 
 @dataclass(frozen=True)
@@ -281,39 +289,10 @@ class Suggestion:
 
 async def examples(db: Database, visible: ColumnElement[bool], since: datetime) -> list[Example]:
     """Questions customers labelled since ``since`` (picks and up-votes), newest first."""
-    m = Message
+    clarified = Message.meta["decision"].as_string() == "clarify"
     async with db.reader() as session:
-        picked = (
-            await session.execute(
-                select(m.id, m.conversation_id)
-                .join(Conversation, Conversation.id == m.conversation_id)
-                .where(
-                    visible,
-                    m.sender == "bot",
-                    m.private.is_(False),
-                    m.created_at >= since,
-                    m.meta["decision"].as_string() == "clarify",
-                )
-                .order_by(m.id.desc())
-                .limit(MAX_EVENTS)
-            )
-        ).all()
-        upvoted = (
-            await session.execute(
-                select(m.id, m.conversation_id)
-                .select_from(Feedback)
-                .join(m, m.id == Feedback.message_id)
-                .join(Conversation, Conversation.id == m.conversation_id)
-                .where(
-                    visible,
-                    Feedback.kind == "helpful",
-                    Feedback.value == 1,
-                    Feedback.created_at >= since,
-                )
-                .order_by(Feedback.id.desc())
-                .limit(MAX_EVENTS)
-            )
-        ).all()
+        picked = [(r[0], r[1]) for r in await session.execute(_bot_said(visible, since, clarified))]
+        upvoted = [(r[0], r[1]) for r in await session.execute(_voted(visible, since, 1))]
         conv_ids = {c for _, c in picked} | {c for _, c in upvoted}
         convs = await _conversations(session, conv_ids)
         contacts = dict(

@@ -53,6 +53,20 @@ COUPONS = ["有没有优惠券", "有優惠券嗎", "还有优惠券吗"]  # one
 WEEKEND = ["你们周末上班吗", "周末有没有人值班"]
 
 
+async def _desk(aiohttp_client: Any, database_url: str, tmp_path: Path, embedder: Any) -> Any:
+    """A full app on the database with the entries published, an admin logged in."""
+    settings = make_settings(tmp_path / "data", database_url)
+    client = await aiohttp_client(create_app(settings, embedder=embedder))
+    await create_agent(
+        client.app[SERVICES].db, "boss@kefu.local", "Boss", "boss-pass", role="admin"
+    )
+    await login(client, "boss@kefu.local", "boss-pass")
+    for e in ENTRIES:
+        made = await client.post("/api/agent/kb/entries", json={**e, "publish": True}, headers=H)
+        assert made.status == 201, await made.text()
+    return client
+
+
 async def _ask(client: Any, text: str) -> tuple[Visitor, dict[str, Any]]:
     v = await Visitor(client).start()
     reply = await v.reply_to(text)
@@ -62,15 +76,8 @@ async def _ask(client: Any, text: str) -> tuple[Visitor, dict[str, Any]]:
 async def test_missed_questions_grouped_then_learned_dismissed_and_drafted(
     database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
 ) -> None:
-    settings = make_settings(tmp_path / "data", database_url)
-    client = await aiohttp_client(create_app(settings, embedder=embedder))
-    db = client.app[SERVICES].db
-    await create_agent(db, "boss@kefu.local", "Boss", "boss-pass", role="admin")
-    await create_agent(db, "ann@kefu.local", "Ann", "ann-pass", role="agent")
-    await login(client, "boss@kefu.local", "boss-pass")
-    for e in ENTRIES:
-        made = await client.post("/api/agent/kb/entries", json={**e, "publish": True}, headers=H)
-        assert made.status == 201, await made.text()
+    client = await _desk(aiohttp_client, database_url, tmp_path, embedder)
+    await create_agent(client.app[SERVICES].db, "ann@kefu.local", "Ann", "ann-pass", role="agent")
 
     asked: dict[str, Visitor] = {}
     for text in COUPONS + WEEKEND:
@@ -183,14 +190,7 @@ async def _pick(v: Visitor, question: str, label: str) -> dict[str, Any]:
 async def test_picks_and_thumbs_up_of_two_customers_become_a_suggestion_to_accept(
     database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
 ) -> None:
-    settings = make_settings(tmp_path / "data", database_url)
-    client = await aiohttp_client(create_app(settings, embedder=embedder))
-    db = client.app[SERVICES].db
-    await create_agent(db, "boss@kefu.local", "Boss", "boss-pass", role="admin")
-    await login(client, "boss@kefu.local", "boss-pass")
-    for e in ENTRIES:
-        made = await client.post("/api/agent/kb/entries", json={**e, "publish": True}, headers=H)
-        assert made.status == 201, await made.text()
+    client = await _desk(aiohttp_client, database_url, tmp_path, embedder)
     promo = next(e for e in ENTRIES if e["id"] == "promotions")
 
     async def suggestions() -> list[dict[str, Any]]:
