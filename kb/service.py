@@ -188,19 +188,28 @@ class KnowledgeBase:
         return _make_hit(e, score=1.0, dense=1.0, lexical=1.0, matched=e.question)
 
     async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Unit vectors of ``texts`` in the retrieval form, by the index's own embedder."""
+        """Unit vectors of ``texts`` in the retrieval form, by the index's own embedder (a text
+        the bot searched lately comes from the query cache, not the embedder)."""
         await self._ensure_loaded()
         assert self._embedder is not None
         embedder = self._embedder
         cleaned = [clean(t[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS] for t in texts]
-        if not cleaned:
-            return np.zeros((0, embedder.dim), dtype=np.float32)
+        out = np.zeros((len(cleaned), embedder.dim), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        for i, text in enumerate(cleaned):
+            cached = self._cache.get(text)
+            if cached is not None:
+                out[i] = cached
+            else:
+                todo.setdefault(text, []).append(i)
+        fresh = list(todo)
         # In slices, so the bot's searches (which share the embedder) are not held up long.
-        parts = [
-            await asyncio.to_thread(embedder.encode, cleaned[i : i + EMBED_SLICE])
-            for i in range(0, len(cleaned), EMBED_SLICE)
-        ]
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        for start in range(0, len(fresh), EMBED_SLICE):
+            batch = fresh[start : start + EMBED_SLICE]
+            vectors = await asyncio.to_thread(embedder.encode, batch)
+            for text, vector in zip(batch, vectors, strict=True):
+                out[todo[text]] = vector
+        return out
 
     def batch_sizes(self) -> dict[int, int]:
         """How many query embedding calls ran at each batch size since start."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import numpy as np
 import pytest
 
 from kb.service import KnowledgeBase
@@ -201,3 +202,15 @@ async def test_traditional_and_full_width_questions_meet_their_simplified_entry(
         same.hits[0].lexical,
     )
     assert top.entry_id.endswith("-zh") and top.language == "zh"
+
+
+async def test_embed_reuses_the_vectors_of_questions_the_bot_searched(
+    demo_kb: KnowledgeBase, spy: SpyEmbedder
+) -> None:
+    await demo_kb.search("退貨怎麼申請")
+    spy.calls.clear()
+    vectors = await demo_kb.embed(["退货怎么申请", "洗碗机能洗锅吗", "洗碗机能洗锅吗"])
+    assert spy.texts == ["洗碗机能洗锅吗"]  # the searched one came from the cache, once each
+    assert vectors.shape == (3, spy.dim)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert np.array_equal(vectors[1], vectors[2])
