@@ -3,7 +3,9 @@
 A customer's question the demo knowledge base cannot answer shows on the console's learning
 page, in a group with its count; the agent adds it as a similar question of an entry picked
 with the search box; the same question sent again through the web chat gets that entry's
-answer (the effect shows in the next answer), and the question has left the page.
+answer (the effect shows in the next answer), and the question has left the page. Two
+customers tapping the same choice for a vague question make a suggestion the agent accepts;
+the third customer's same question is then answered at once.
 """
 
 from __future__ import annotations
@@ -96,3 +98,56 @@ def test_missed_question_learned_from_the_console_is_answered_next_time(
     assert not agent.page_errors, agent.page_errors
     assert not agent.csp_violations(), agent.csp_violations()
     assert not visitor.page_errors, visitor.page_errors
+
+
+VAGUE = "维修？"  # the demo KB offers repair questions as buttons
+PICK = "怎么预约维修？"
+
+
+def _tap(page, label: str) -> None:
+    """Tap the choice button ``label`` under the bot's last message; wait for the answer."""
+    bots = page.locator('#kefu-messages .kefu-msg[data-sender="bot"]')
+    before = bots.count()
+    bots.last.locator(".kefu-choices .kefu-choice", has_text=label).click()
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#kefu-messages .kefu-msg[data-sender=\"bot\"]')"
+        ".length > n",
+        arg=before,
+        timeout=30000,
+    )
+
+
+def test_two_customers_choices_suggested_and_accepted(kefu_server, new_page) -> None:
+    from playwright.sync_api import expect
+
+    entry = _entry("repair-book-zh")
+    assert entry["question"] == PICK
+    for name in ("first", "second"):
+        page = new_page(name).page
+        _open_widget(page, kefu_server)
+        _send(page, VAGUE)
+        _tap(page, PICK)
+        assert _last_bot_text(page) == entry["answer"]
+
+    ap = new_page("agent").page
+    ap.goto(kefu_server + "/agent/learning")
+    ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'zh')")
+    login = {"email": "demo@kefu.local", "password": "demo"}
+    headers = {"X-Requested-With": "kefu"}
+    assert ap.request.post(kefu_server + "/api/agent/login", data=login, headers=headers).ok
+    ap.reload()
+    suggestion = ap.locator('.suggestion[data-entry="repair-book-zh"]', has_text=VAGUE)
+    expect(suggestion).to_have_count(1)
+    expect(suggestion.locator(".group-meta")).to_have_text("2 位客户（点选 2 · 点赞 0）")
+    suggestion.locator(".accept").click()
+    expect(ap.locator("#notice")).to_have_text(
+        f"已加为「{PICK}」的相似问法，下一次回答就会用上。", timeout=60000
+    )
+    expect(ap.locator(".suggestion")).to_have_count(0)
+
+    third = new_page("third").page
+    _open_widget(third, kefu_server)
+    _send(third, VAGUE)  # answered at once now: no buttons to choose from
+    last = third.locator('#kefu-messages .kefu-msg[data-sender="bot"]').last
+    expect(last.locator(".kefu-choice")).to_have_count(0)
+    assert _last_bot_text(third) == entry["answer"]
