@@ -5,7 +5,8 @@ searched, every alias in the customer's message is replaced by its word, so an e
 with the word is found by the customer's alias, lexically and in meaning. Chinese aliases
 match anywhere (Chinese has no spaces between words); Latin ones match whole words, case
 aside. Longer aliases are replaced first ("退钱款" before "退钱"), and a replaced span is not
-replaced again.
+replaced again. Aliases and messages are compared in simplified Chinese (a customer writing
+"退錢" means the alias "退钱").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from core.errors import ConfigError
+from kb.text import simplified
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -31,7 +33,7 @@ class Synonyms:
                     f"Config key [synonyms] aliases: {line!r} must read 'word: alias, alias'."
                 )
             for alias in re.split(r"[,，、]", aliases):
-                alias = alias.strip()
+                alias = simplified(alias.strip())
                 if alias and alias.casefold() != word.casefold():
                     self.words[alias.casefold()] = word
         parts = []
@@ -47,4 +49,4 @@ class Synonyms:
         """``text`` with every alias replaced by its word."""
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda m: self.words[m.group().casefold()], text)
+        return self._pattern.sub(lambda m: self.words[m.group().casefold()], simplified(text))

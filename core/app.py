@@ -45,6 +45,7 @@ from core.security import load_or_create_secret
 from core.web import error_middleware, json_response, row_id, security_headers
 from handoff import (
     alert_routes,
+    learning_routes,
     orders_routes,
     outbox_routes,
     teams,
@@ -194,6 +195,7 @@ def create_app(
         ),
     )
     unanswered_routes.setup(app)
+    learning_routes.setup(app)
     orders_routes.setup(app, orders)
     ticket_page_routes.setup(app)
     alert_routes.setup(app)

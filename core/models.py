@@ -360,6 +360,21 @@ class KbEntryVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class LearningMark(Base):
+    """A customer question the learning page has dealt with: added to an entry as a similar
+    question, started as a draft, or dismissed; it leaves the page's list for good."""
+
+    __tablename__ = "learning_marks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    action: Mapped[str] = mapped_column(String(16))  # added | drafted | dismissed
+    entry_id: Mapped[str | None] = mapped_column(String(128))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ChannelState(Base):
     """Small durable state a channel keeps per inbox: sync cursors, send windows, tokens' meta."""
 

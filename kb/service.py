@@ -49,6 +49,7 @@ LEXICAL_CANDIDATES = 20  # best BM25 entries added to the candidates even if den
 QUERY_CACHE_SIZE = 2048
 CLASSIFIER_CANDIDATES = 5  # the classifier's best entries join the candidates
 UPSERT_CHUNK = 500
+EMBED_SLICE = 64  # texts per embedder call in ``embed`` (the learning page's questions)
 _NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
 # A search for the batcher: snapshot, query, cached vector, how many ranked hits it needs.
 _Query = tuple["Snapshot", str, "npt.NDArray[np.float32] | None", int]
@@ -188,6 +189,30 @@ class KnowledgeBase:
             pos = in_language(snap, pos, language)
         e = snap.entries[pos]
         return _make_hit(e, score=1.0, dense=1.0, lexical=1.0, matched=e.question)
+
+    async def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit vectors of ``texts`` in the retrieval form, by the index's own embedder (a text
+        the bot searched lately comes from the query cache, not the embedder)."""
+        await self._ensure_loaded()
+        assert self._embedder is not None
+        embedder = self._embedder
+        cleaned = [clean(t[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS] for t in texts]
+        out = np.zeros((len(cleaned), embedder.dim), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        for i, text in enumerate(cleaned):
+            cached = self._cache.get(text)
+            if cached is not None:
+                out[i] = cached
+            else:
+                todo.setdefault(text, []).append(i)
+        fresh = list(todo)
+        # In slices, so the bot's searches (which share the embedder) are not held up long.
+        for start in range(0, len(fresh), EMBED_SLICE):
+            batch = fresh[start : start + EMBED_SLICE]
+            vectors = await asyncio.to_thread(embedder.encode, batch)
+            for text, vector in zip(batch, vectors, strict=True):
+                out[todo[text]] = vector
+        return out
 
     def batch_sizes(self) -> dict[int, int]:
         """How many query embedding calls ran at each batch size since start."""

@@ -47,6 +47,7 @@ from core.models import (
     Inbox,
     KbEntry,
     KbEntryVersion,
+    LearningMark,
     Message,
     OutboxItem,
     Product,
@@ -349,7 +350,9 @@ async def _forget_indexed(session: AsyncSession, message_ids: list[int]) -> int:
 async def _kb_from_conversations(
     session: AsyncSession, conv_ids: list[int]
 ) -> tuple[int, list[str]]:
-    """Delete KB drafts made from these conversations; published ones are named, not touched."""
+    """Delete KB drafts made from these conversations; published ones are named, not touched,
+    and so are the entries that took one of their questions as a similar question (the
+    console's learning page)."""
     prefixes = [f"conv-{c}-%" for c in conv_ids]
     rows = (
         await session.execute(
@@ -360,7 +363,19 @@ async def _kb_from_conversations(
     if drafts:
         await session.execute(delete(KbEntryVersion).where(KbEntryVersion.entry_id.in_(drafts)))
         await session.execute(delete(KbEntry).where(KbEntry.id.in_(drafts)))
-    return len(drafts), sorted(r.id for r in rows if r.status != "draft")
+    learned = (
+        await session.execute(
+            select(LearningMark.entry_id)
+            .join(Message, Message.id == LearningMark.message_id)
+            .where(
+                Message.conversation_id.in_(conv_ids),
+                LearningMark.action == "added",
+                LearningMark.entry_id.is_not(None),
+            )
+        )
+    ).scalars()
+    kept = {r.id for r in rows if r.status != "draft"} | {str(e) for e in learned}
+    return len(drafts), sorted(kept)
 
 
 async def _import_history(session: AsyncSession, cid: int, conv_ids: list[int]) -> int:

@@ -10,6 +10,11 @@
   const MORE = {
     zh: {
       bad_typing: "输入状态只能是是或否",
+      no_kb_rights: "这个页面需要知识库权限",
+      bad_learning_days: "只能查看最近 7 天或 30 天",
+      bad_message_id: "请选择要处理的客户问题",
+      bad_entry: "请选择这个问题所属的知识库条目",
+      no_question: "找不到这个客户问题",
       contact_erased: "已删除个人数据的客户不能合并",
       bad_type: "工单类型定义不正确",
       bad_days: "天数应为 1 到 366 的整数",
@@ -86,6 +91,11 @@
     },
     en: {
       bad_typing: "The typing state must be true or false",
+      no_kb_rights: "This page needs knowledge-base rights",
+      bad_learning_days: "Choose the last 7 or 30 days",
+      bad_message_id: "Choose the customer questions to act on",
+      bad_entry: "Pick the knowledge-base entry the question belongs to",
+      no_question: "There is no such customer question",
       contact_erased: "A customer whose personal data was erased cannot be merged",
       bad_type: "The ticket type is not valid",
       bad_days: "Days must be a whole number from 1 to 366",

@@ -203,8 +203,12 @@
     $("me").textContent = (me.name || me.email || "") + (me.role ? " · " + me.role : "");
     fill(null);
     await loadList();
-    var id = new URLSearchParams(location.search).get("entry");
+    var params = new URLSearchParams(location.search);
+    var id = params.get("entry");
     if (id) await open(id);
+    // From the learning page: a new draft that starts with a customer's question.
+    var question = params.get("question");
+    if (!id && question) $("e-question").value = question.slice(0, 500);
   }
 
   $("lang").addEventListener("click", function () {

@@ -213,6 +213,7 @@ def test_synonyms_replace_aliases_by_the_knowledge_bases_words() -> None:
     syn = Synonyms(["发票: 收据, 票据", "退款: 退钱, 退钱款", "dishwasher: TG100, DW"])
     assert syn.apply("收据怎么开") == "发票怎么开"
     assert syn.apply("退钱款到了吗") == "退款到了吗"  # the longer alias first
+    assert syn.apply("退錢款到了嗎") == "退款到了吗"  # traditional script means the same alias
     assert syn.apply("my tg100 is broken, dwelling") == "my dishwasher is broken, dwelling"
     assert not Synonyms([]) and Synonyms([]).apply("收据") == "收据"
     with pytest.raises(ConfigError, match=r"\[synonyms\] aliases"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import numpy as np
 import pytest
 
 from kb.service import KnowledgeBase
@@ -174,3 +175,42 @@ async def test_search_does_not_block_the_event_loop(
     task.cancel()
     assert result.hits[0].group == "invoice-request"
     assert ticks >= 10
+
+
+@pytest.mark.parametrize(
+    ("query", "written"),
+    [
+        ("七天無理由退貨有什麼條件？", "七天无理由退货有什么条件？"),  # traditional script
+        ("退款多久能到賬？", "退款多久能到账？"),
+        ("忘記密碼怎麼辦？", "忘记密码怎么办？"),
+        ("怎麼查物流信息?", "怎么查物流信息？"),
+        ("ＴＧ１００的產品保修期是多久？", "TG100的产品保修期是多久?"),  # full-width letters
+    ],
+)
+async def test_traditional_and_full_width_questions_meet_their_simplified_entry(
+    demo_kb: KnowledgeBase, query: str, written: str
+) -> None:
+    """Both sides are compared in one form: a question in traditional script, with full-width
+    letters is searched as the simplified text it stands for."""
+    result = await demo_kb.search(query)
+    same = await demo_kb.search(written)
+    top = result.hits[0]
+    assert result.decision == "answer"
+    assert (top.entry_id, top.dense, top.lexical) == (
+        same.hits[0].entry_id,
+        same.hits[0].dense,
+        same.hits[0].lexical,
+    )
+    assert top.entry_id.endswith("-zh") and top.language == "zh"
+
+
+async def test_embed_reuses_the_vectors_of_questions_the_bot_searched(
+    demo_kb: KnowledgeBase, spy: SpyEmbedder
+) -> None:
+    await demo_kb.search("退貨怎麼申請")
+    spy.calls.clear()
+    vectors = await demo_kb.embed(["退货怎么申请", "洗碗机能洗锅吗", "洗碗机能洗锅吗"])
+    assert spy.texts == ["洗碗机能洗锅吗"]  # the searched one came from the cache, once each
+    assert vectors.shape == (3, spy.dim)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert np.array_equal(vectors[1], vectors[2])

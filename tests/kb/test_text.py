@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kb.bm25 import BM25
-from kb.text import clean, detect_language, has_content, tokenize
+from kb.text import clean, detect_language, has_content, normalize, tokenize
 
 
 def test_chinese_tokens_have_words_and_bigrams_but_no_filler() -> None:
@@ -46,6 +46,17 @@ def test_clean_strips_control_and_invisible_characters() -> None:
     assert clean("ＡＢＣ１２３") == "ABC123"  # NFKC folds full-width forms
     assert not has_content(clean("😀🎉 \u200d ！？"))
     assert has_content("退") and has_content("a") and has_content("7")
+
+
+def test_clean_folds_traditional_script_and_normalize_writes_counts_in_digits() -> None:
+    assert clean("七天無理由退貨") == "七天无理由退货"
+    assert clean("Hello ＷＯＲＬＤ") == "Hello WORLD"  # no ideographs: no conversion at all
+    assert normalize("保修兩年，十五天內") == "保修2年,15天内"
+    assert normalize("退货二十天内 三十五天") == "退货20天内 35天"
+    assert set(tokenize("7天无理由退货")) == set(tokenize("七天無理由退貨"))
+    # words that only look like counts stay words
+    for word in ("一次性", "十分满意", "一个问题", "一百二十天", "三包", "星期一", "哪一天"):
+        assert normalize(word) == word
 
 
 def test_bm25_prefers_the_rarer_and_fuller_match_and_normalises_to_unit_range() -> None:
