@@ -161,6 +161,7 @@ class BotReply:
     entry_id: str | None = None
     decision: Decision | None = None
     confidence: float | None = None
+    generated: bool = False  # worded by the chat model from the entry (kb/generation.py)
 
 
 @dataclass(frozen=True)

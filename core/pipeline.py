@@ -502,7 +502,8 @@ class _AlreadyAnswered(Exception):
 
 
 def _reply_meta(reply: BotReply) -> dict[str, object]:
-    """What a bot reply's message row remembers: choices offered, entry, decision."""
+    """What a bot reply's message row remembers: choices offered, entry, decision, and
+    whether the chat model worded it."""
     meta: dict[str, object] = {}
     if reply.choices:
         meta["choices"] = [
@@ -514,4 +515,6 @@ def _reply_meta(reply: BotReply) -> dict[str, object]:
         meta["decision"] = reply.decision
     if reply.confidence is not None:
         meta["confidence"] = round(reply.confidence, 4)
+    if reply.generated:
+        meta["generated"] = True
     return meta
