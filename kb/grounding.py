@@ -4,7 +4,7 @@ The reply is cut into sentences (at 。！？；!?; and line breaks, and at ". "
 sentence has *content units*: character bigrams of its Chinese runs and the stemmed words of
 its English runs, function words left out (``kb/text.py``'s stopwords). A sentence is
 
-* **kept** when at least ``SENTENCE_COVERAGE`` of its units occur in the source (the
+* **kept** when more than ``SENTENCE_COVERAGE`` (half) of its units occur in the source (the
   entries the reply was composed from: their questions and answers) and every *fact* in it
   does too: each number (digits, or a Chinese or English number word before a unit: 七天 is
   7), phone number, URL and email address;
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from kb.text import STOPWORDS, stem
 
-SENTENCE_COVERAGE = 0.5  # share of a sentence's content units that must be in the source
+SENTENCE_COVERAGE = 0.5  # a kept sentence has more than this share of its units in the source
 MIN_UNITS = 3  # a sentence with fewer units (and no fact) is filler
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -172,6 +172,6 @@ def grounding(reply: str, source: Iterable[str]) -> Grounding:
         elif len(mine) < MIN_UNITS or _COURTESY.match(sentence.strip()):
             kept = None
         else:
-            kept = covered >= SENTENCE_COVERAGE * len(mine)
+            kept = covered > SENTENCE_COVERAGE * len(mine)
         out.append(Sentence(sentence, len(mine), covered, unsupported, kept))
     return Grounding(tuple(out))

@@ -26,9 +26,9 @@ MODEL = "qwen2.5-7b-instruct"
 _ENTRY = re.compile(r"\[E(\d)\] (?:问题|Question): (.*)\n(?:答案|Answer): (.*)")
 INVENTED = {
     "zh": "您可以直接到附近的门店办理，店员会当场为您处理，还会赠送一张50元优惠券，"
-    "详询 400-800-1234。",
+    "详询 400-900-5678。",
     "en": "Just bring it to any of our stores and we will hand you a $50 voucher on the spot. "
-    "Call 400-800-1234 for details.",
+    "Call 400-900-5678 for details.",
 }
 
 
