@@ -6,9 +6,10 @@ nowhere else): nothing retrieved, a clarification or a refusal never asks the mo
 model's time is the smaller of ``[generation] timeout_seconds`` and what the channel's reply
 deadline leaves: a channel that answers inside the platform's own request (WeChat's passive
 reply, ``ChannelCapabilities.passive_reply_seconds``) gets its reply before that deadline,
-less ``RESERVE_SECONDS`` for storing it and writing the response, less the time the turn has
-already taken. A timeout, an HTTP error, a malformed, empty or declined reply and a reply that
-does not keep to its entries (``[generation] min_kept``) all give the entry's own answer.
+less ``RESERVE_SECONDS`` for storing it and writing the response, less the time since the
+message reached kefu (``TurnInput.arrived``: storing it, the retrieval). A timeout, an HTTP
+error, a malformed, empty or declined reply and a reply that does not keep to its entries
+(``[generation] min_kept``) all give the entry's own answer.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def budget(
     settings: GenerationSettings, capabilities: Capabilities | None, channel: str, started: float
 ) -> float:
     """Seconds the model may take on this turn: the timeout, bounded by the channel's
-    passive-reply deadline less the reserve and what the turn has used."""
+    passive-reply deadline less the reserve and the time since ``started`` (when the message
+    reached kefu)."""
     seconds = settings.timeout_seconds
     caps = capabilities(channel) if capabilities is not None else None
     if caps is not None and caps.passive_reply_seconds is not None:
@@ -68,7 +70,8 @@ def make_compose(
         if not entries:
             count("language")  # the answered entry is not in the customer's language
             return None
-        seconds = budget(settings, capabilities, ctx.turn.channel, started)
+        since = ctx.turn.arrived if ctx.turn.arrived is not None else started
+        seconds = budget(settings, capabilities, ctx.turn.channel, since)
         if seconds < MIN_SECONDS:
             count("no_time")
             return None

@@ -150,6 +150,9 @@ class TurnInput:
     text: str
     state: BotState
     default_language: str = "zh"
+    # time.monotonic() when the message reached kefu (the inbound path's start): a channel's
+    # reply deadline (WeChat's passive reply) runs from then. None: a rerun (recovery).
+    arrived: float | None = None
 
 
 @dataclass(frozen=True)

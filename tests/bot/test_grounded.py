@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 
 import channels.registry
+from bot.grounded import budget
 from channels.testing import TestingChannel
 from core.app import ADAPTERS_KEY, DEMO_KB, create_app
 from core.config import GenerationSettings, InboxSettings, Settings
@@ -315,3 +316,13 @@ def test_with_generation_off_a_turn_loads_no_generation_code() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_models_time_runs_from_when_the_message_reached_kefu() -> None:
+    settings = GenerationSettings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    wechat = ChannelCapabilities(passive_reply_seconds=4.5)
+    caps = {"wechat": wechat, "webchat": ChannelCapabilities(live_socket=True)}.get
+    arrived = time.monotonic() - 0.5  # storing the message and the retrieval took 0.5 s
+    assert 2.9 < budget(settings, caps, "wechat", arrived) <= 3.0  # 4.5 - 1.0 reserve - 0.5
+    assert budget(settings, caps, "webchat", arrived) == settings.timeout_seconds
+    assert budget(settings, None, "wechat", arrived) == settings.timeout_seconds
