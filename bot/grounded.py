@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from bot import followup
 from bot.choices import Capabilities
 from bot.router import Context
 from core.config import GenerationSettings
@@ -75,8 +76,10 @@ def make_compose(
         if seconds < MIN_SECONDS:
             count("no_time")
             return None
-        # A follow-up read in context ("那运费谁出？" after a return answer): say what came before.
-        earlier = ctx.state.topic if question != ctx.text else ""
+        # A message that leans on the conversation ("那运费谁出？" after a return answer, read
+        # in context or not): the model is told what was asked before.
+        leans = question != ctx.text or followup.elliptical(ctx.text)
+        earlier = ctx.state.topic if leans else ""
         try:
             draft = await generator.draft(ctx.text, entries, ctx.language, seconds, earlier=earlier)
         except GenerationFailed as err:

@@ -326,3 +326,14 @@ def test_the_models_time_runs_from_when_the_message_reached_kefu() -> None:
     assert 2.9 < budget(settings, caps, "wechat", arrived) <= 3.0  # 4.5 - 1.0 reserve - 0.5
     assert budget(settings, caps, "webchat", arrived) == settings.timeout_seconds
     assert budget(settings, None, "wechat", arrived) == settings.timeout_seconds
+
+
+async def test_a_follow_up_is_sent_with_the_question_answered_before(
+    client: Any, llm: FakeChat
+) -> None:
+    await ask(client, "u-follow", "怎么申请退货？")
+    text, meta = await ask(client, "u-follow", "那运费谁出？")
+    assert meta["entry_id"] == "returns-shipping-fee-zh" and meta["generated"] is True
+    assert text == "您好！" + ENTRIES["returns-shipping-fee-zh"]["answer"]
+    user = llm.requests[-1]["messages"][1]["content"]
+    assert user == "那运费谁出？\n(顾客之前问的是: 怎么申请退货？)", user
