@@ -47,12 +47,16 @@ _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S)
 # Landlines (0571-88886666) and street addresses: the log masker covers mobiles, ID cards,
 # emails and account ids; what is sent to a model outside the house masks these too.
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)")
+# A Chinese street address is found by its core (road, number, building, room: every
+# repetition bounded, so a long message costs linear time) and widened to the left over the
+# district, city and province it names, up to a word that is not part of it (住, 在, 地址...).
 _ZH_ADDRESS = re.compile(
-    r"(?:[\u4e00-\u9fff]{2,9}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,9}?(?:市|自治州|盟))?"
-    r"(?:[\u4e00-\u9fff]{1,9}?(?:区|县|旗))?[\u4e00-\u9fff\w]{1,20}?"
-    r"(?:路|街|大道|巷|弄|胡同|村|小区|花园|公寓|大厦)[\s\w\-#]*?\d+\s*(?:号|弄|栋|幢|楼|室|单元)"
-    r"(?:\s*[\w\-#]*?\d+\s*(?:号楼|号|栋|幢|单元|楼|层|室))*"
+    r"(?:路|街|大道|巷|弄|胡同|村|小区|花园|公寓|大厦)[\w#-]{0,10}?\d{1,5}\s*(?:号|弄|栋|幢|楼|室|单元)"
+    r"(?:[\w#-]{0,12}?\d{1,5}\s*(?:号楼|号|栋|幢|单元|楼|层|室)){0,4}"
 )
+_ADDRESS_HEAD = re.compile(r"[\u4e00-\u9fff\w]")
+_ADDRESS_STOP = frozenset("住在是到寄送址为我你您的家：:，,。 ")
+MAX_ADDRESS_HEAD = 20  # characters of district, city and province before the road
 _EN_ADDRESS = re.compile(
     r"\b\d{1,6}\s+(?:[A-Z][\w'-]*\s+){1,4}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|"
     r"Boulevard|Blvd|Way|Court|Ct|Place|Pl)\b\.?(?:,?\s*(?:Apt|Suite|Unit|Flat|#)\.?\s*\w+)?",
@@ -102,10 +106,28 @@ class Draft:
 
 def mask_personal(text: str) -> str:
     """``text`` with phone numbers, ID-card numbers, emails and addresses masked."""
-    text = _ZH_ADDRESS.sub("[地址]", text)
+    text = _mask_zh_addresses(text)
     text = _EN_ADDRESS.sub("[address]", text)
     text = _MASKER(text)  # mobiles 138****5678, ID cards, emails w***@x.cn, openids
     return _LANDLINE.sub(lambda m: m.group()[:4] + "****", text)
+
+
+def _mask_zh_addresses(text: str) -> str:
+    """Each Chinese street address, widened to its district, city and province, as [地址]."""
+    parts: list[str] = []
+    done = 0  # text before this is written out
+    for m in _ZH_ADDRESS.finditer(text):
+        start = m.start()
+        while (
+            start > done
+            and m.start() - start < MAX_ADDRESS_HEAD
+            and text[start - 1] not in _ADDRESS_STOP
+            and _ADDRESS_HEAD.match(text[start - 1])
+        ):
+            start -= 1
+        parts += [text[done:start], "[地址]"]
+        done = m.end()
+    return "".join(parts) + text[done:]
 
 
 def sources(hits: Sequence[Hit], language: str, *, limit: int, floor: float) -> list[Hit]:

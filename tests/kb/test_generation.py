@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,17 @@ def test_personal_data_is_masked() -> None:
     assert "138****5678" in masked and "[地址]" in masked and "[address]" in masked
     product = "洗衣机XQG80-BD1426漏水，订单A100123"  # model and order numbers are not personal
     assert mask_personal(product) == product
+    both = mask_personal("我住浙江省杭州市西湖区文三路90号，公司在上海市浦东新区张江路123号5栋")
+    assert both == "我住[地址]，公司在[地址]"
+
+
+def test_masking_a_long_message_takes_linear_time() -> None:
+    """Masking runs on the event loop before the request: a 2,000-character message of
+    address-like pieces (the web chat's limit) must not backtrack for seconds."""
+    for text in ("路1" * 1000, "北京市朝阳区建国路" * 220, "路1号" + "a1" * 1000, "1 Main " * 300):
+        started = time.perf_counter()
+        mask_personal(text)
+        assert time.perf_counter() - started < 0.5, text[:20]
 
 
 def test_the_section_is_checked_and_the_key_hidden(tmp_path: Path) -> None:
