@@ -139,6 +139,8 @@ async def test_web_chat_gets_a_worded_reply_naming_its_entry_in_either_language(
             )
         ).all()
     assert [v.value for v in votes] == [0]
+    metrics = await (await client.get("/metrics")).text()
+    assert 'kefu_generations_total{outcome="generated"} 2.0' in metrics
 
 
 @pytest.mark.parametrize(
@@ -166,6 +168,9 @@ async def test_a_failing_or_inventing_model_gives_the_entry_answer(
     assert meta["entry_id"] == "returns-apply-zh" and "generated" not in meta
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert reason in logged
+    outcome = reason.replace(" ", "_")
+    metrics = await (await client.get("/metrics")).text()
+    assert f'kefu_generations_total{{outcome="{outcome}"}} 1.0' in metrics
     assert KEY not in logged and KEY[-4:] not in logged  # not even the provider's echo of it
 
 
