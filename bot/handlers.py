@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot import choices as offer
 from bot import followup
@@ -14,6 +15,9 @@ from bot.router import Context, Handler
 from bot.texts import say
 from core.domain import BotReply, BotState, BotTurn, EscalationRequest
 from kb.types import Hit, SearchResult
+
+if TYPE_CHECKING:
+    from bot.grounded import Compose
 
 # Asking for a person, in the ways customers really write it.
 HUMAN = re.compile(
@@ -141,32 +145,39 @@ def make_kb(
     clarify_floor: Callable[[], float] = lambda: 0.0,
     capabilities: offer.Capabilities | None = None,
     rewrite: Callable[[str], str] | None = None,
+    compose: Compose | None = None,
 ) -> Handler:
     """Answer from the knowledge base (reading a follow-up in the conversation's context);
-    offer the close choices when unsure, as the channel shows them; escalate after misses."""
+    offer the close choices when unsure, as the channel shows them; escalate after misses.
+    ``compose`` (grounded generation, off by default) may word an answer; nothing else."""
 
     async def knowledge(ctx: Context) -> BotTurn | None:
+        started = time.monotonic() if compose is not None else 0.0
         text = rewrite(ctx.text) if rewrite is not None else ctx.text  # the deployment's words
         result, question = await followup.search(
             kb, text, language=ctx.language, topic=ctx.state.topic, answered=ctx.state.answered
         )
         top = result.hits[0] if result.hits else None
         if result.decision == "answer" and top is not None:
-            return _turn(
-                ctx,
-                BotReply(
+            reply = await compose(ctx, result, question, started) if compose is not None else None
+            if reply is None:
+                reply = BotReply(
                     top.answer,
                     entry_id=top.entry_id,
                     decision="answer",
                     confidence=result.confidence,
-                ),
+                )
+            used = next((h for h in result.hits if h.entry_id == reply.entry_id), top)
+            return _turn(
+                ctx,
+                reply,
                 # An elliptical message is a poor topic for the next one: the entry's own
                 # question says in full what was answered.
                 state=BotState(
-                    topic=(top.question if followup.elliptical(ctx.text) else question)[
+                    topic=(used.question if followup.elliptical(ctx.text) else question)[
                         : followup.MAX_TOPIC
                     ],
-                    answered=top.entry_id,
+                    answered=used.entry_id,
                 ),
             )
         if result.decision == "clarify" and len(result.hits) >= 1:

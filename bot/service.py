@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot import choices, handlers
 from bot.feedback import Votes, make_feedback
 from bot.handlers import Searcher, UrgencyCheck
@@ -11,6 +13,9 @@ from bot.synonyms import Synonyms
 from bot.ticket_status import TicketLookup, make_ticket_status
 from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
+
+if TYPE_CHECKING:
+    from bot.grounded import Compose
 
 
 def build_router(
@@ -24,6 +29,7 @@ def build_router(
     capabilities: choices.Capabilities | None = None,
     votes: Votes | None = None,
     synonyms: Synonyms | None = None,
+    compose: Compose | None = None,
 ) -> Router:
     """The handlers in order: first match wins, the knowledge base is the catch-all."""
     router = Router()
@@ -47,6 +53,7 @@ def build_router(
             clarify_floor=lambda: _clarify_threshold(kb),
             capabilities=capabilities,
             rewrite=synonyms.apply if synonyms else None,
+            compose=compose,
         ),
     )
     return router
@@ -73,6 +80,7 @@ class Bot:
         capabilities: choices.Capabilities | None = None,
         votes: Votes | None = None,
         synonyms: Synonyms | None = None,
+        compose: Compose | None = None,
     ) -> None:
         self.router = build_router(
             kb,
@@ -85,6 +93,7 @@ class Bot:
             capabilities=capabilities,
             votes=votes,
             synonyms=synonyms,
+            compose=compose,
         )
         self.capabilities = capabilities
 

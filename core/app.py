@@ -13,11 +13,13 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import func, select
 
 from api import routes as api_routes
+from bot.choices import Capabilities
 from bot.orders import make_orders
 from bot.repair_form import register as register_repair_form
 from bot.router import Handler
@@ -32,6 +34,7 @@ from core.config import Settings
 from core.contacts import contact_keys
 from core.context import SERVICES, Services
 from core.db import Database, upgrade
+from core.domain import ChannelCapabilities
 from core.events import Events
 from core.metrics import METRICS, Metrics, http_metrics
 from core.models import Agent
@@ -73,6 +76,10 @@ from kb.ingest import read_entries
 from kb.service import FORGET_TOPIC, KnowledgeBase
 from privacy import routes as privacy_routes
 from privacy.service import Privacy
+
+if TYPE_CHECKING:
+    from bot.grounded import Compose
+    from kb.generation import Generator
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +131,11 @@ def create_app(
         settings=settings,
     )
     orders = OrderLookup(settings.orders) if settings.orders.url_template else None
+
+    def capabilities(name: str) -> ChannelCapabilities | None:
+        return getattr(senders.get(name), "capabilities", None)
+
+    generator, compose = grounded_generation(settings, kb, capabilities, metrics)
     bot = Bot(
         kb,
         settings.bot,
@@ -132,9 +144,10 @@ def create_app(
         settings.triage.safety_category,
         TicketStatus(db, settings.sla.timezone),
         orders=order_handler(orders, db),
-        capabilities=lambda name: getattr(senders.get(name), "capabilities", None),
+        capabilities=capabilities,
         votes=LastAnswerVotes(db, handoff),
         synonyms=Synonyms(settings.synonyms.aliases),
+        compose=compose,
     )
     register_warranty(bot.router, ProductRecords(db, settings.sla.timezone))
     register_repair_form(bot.router, RepairDesk(db, settings))
@@ -229,6 +242,8 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await coord.close()
+        if generator is not None:
+            await generator.close()
         await kb.close()
         await pipeline.store.close()
         await db.dispose()
@@ -246,6 +261,28 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(drain)
     return app
+
+
+def grounded_generation(
+    settings: Settings, kb: KnowledgeBase, capabilities: Capabilities, metrics: Metrics
+) -> tuple[Generator | None, Compose | None]:
+    """The chat model's client and the bot's composer when ``[generation] base_url`` is set;
+    (None, None) otherwise: nothing of it is imported or run on a turn."""
+    if not settings.generation.enabled:
+        return None, None
+    from bot.grounded import make_compose
+    from kb.generation import Generator
+
+    generator = Generator(settings.generation)
+    compose = make_compose(
+        generator,
+        settings.generation,
+        capabilities=capabilities,
+        floor=lambda: kb.thresholds.clarify if kb.thresholds is not None else 0.0,
+        count=metrics.generation,
+    )
+    log.info("grounded generation on: %s model %s", generator.url, settings.generation.model)
+    return generator, compose
 
 
 def order_handler(lookup: OrderLookup | None, db: Database) -> Handler | None:

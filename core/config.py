@@ -483,6 +483,58 @@ class SynonymSettings:
 
 
 @dataclass(frozen=True)
+class GenerationSettings:
+    """Optional grounded generation (issue 19): an OpenAI-compatible chat model words the
+    answer from the retrieved entries only (kb/generation.py). Empty ``base_url``: off."""
+
+    base_url: str = _opt(
+        "",
+        doc="the chat-completions API up to /v1, e.g. http://127.0.0.1:11434/v1 (Ollama), "
+        "http://127.0.0.1:8000/v1 (vLLM); empty: off",
+    )
+    model: str = _opt("", doc="the served model's name, e.g. qwen2.5:7b-instruct")
+    api_key: str = _opt("", doc="sent as Authorization: Bearer; hidden in check-config and logs")
+    timeout_seconds: float = _opt(
+        4.0,
+        lo=0.2,
+        hi=60.0,
+        doc="a slower answer is given up for the entry's own answer; a channel's reply "
+        "deadline bounds it (WeChat's passive reply: 3.5 s)",
+    )
+    max_tokens: int = _opt(400, lo=16, hi=4096)
+    temperature: float = _opt(0.2, lo=0.0, hi=2.0)
+    context_entries: int = _opt(
+        3, lo=1, hi=5, doc="retrieved entries the model may use: the answered one and close ones"
+    )
+    min_kept: float = _opt(
+        1.0,
+        lo=0.0,
+        hi=1.0,
+        doc="share of the reply's sentences that must keep to the entries, else the entry's "
+        "own answer is sent (docs/quality.md)",
+    )
+
+    def __post_init__(self) -> None:
+        """A base URL needs a scheme and a model (``kefu check-config`` names the key)."""
+        if not self.base_url:
+            return
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                "Config key [generation] base_url must start with http:// or https://, "
+                f"got {_mask_url(self.base_url) if '@' in self.base_url else self.base_url!r}."
+            )
+        if not self.model.strip():
+            raise ConfigError(
+                "Config key [generation] model must name the served model when base_url is set."
+            )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the bot words its answers with the model."""
+        return bool(self.base_url)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of kefu's settings, validated."""
 
@@ -511,6 +563,7 @@ class Settings:
     ticket_page: TicketPageSettings = field(default_factory=lambda: TicketPageSettings())
     workorders: WorkordersSettings = field(default_factory=lambda: WorkordersSettings())
     synonyms: SynonymSettings = field(default_factory=SynonymSettings)
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -556,6 +609,7 @@ SECRET_KEYS = {
     ("server", "metrics_token"),
     ("orders", "auth_header"),
     ("alerts", "webhooks"),
+    ("generation", "api_key"),
 }
 
 
@@ -578,6 +632,7 @@ SECTIONS: dict[str, type] = {
     "orders": OrdersSettings,
     "desk": DeskSettings,
     "synonyms": SynonymSettings,
+    "generation": GenerationSettings,
 }
 
 

@@ -154,6 +154,9 @@ class TurnInput:
     text: str
     state: BotState
     default_language: str = "zh"
+    # time.monotonic() when the message reached kefu (the inbound path's start): a channel's
+    # reply deadline (WeChat's passive reply) runs from then. None: a rerun (recovery).
+    arrived: float | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ class BotReply:
     entry_id: str | None = None
     decision: Decision | None = None
     confidence: float | None = None
+    generated: bool = False  # worded by the chat model from the entry (kb/generation.py)
 
 
 @dataclass(frozen=True)

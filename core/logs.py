@@ -140,6 +140,7 @@ class JsonFormatter(logging.Formatter):
 def known_secrets(settings: Settings) -> list[str]:
     """Secret values from the settings, to be replaced wherever they would appear."""
     found = [settings.server.secret_key, settings.server.metrics_token]
+    found.append(settings.generation.api_key)
     for url in (settings.storage.database_url, settings.storage.redis_url):
         m = re.match(r"^[\w+.-]+://[^:/@]*:([^@]+)@", url)
         if m:

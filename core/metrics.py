@@ -135,6 +135,13 @@ class Metrics:
             ["decision"],
             registry=r,
         )
+        self.generations = PromCounter(
+            "kefu_generations",
+            "Grounded generation attempts by outcome: generated, or why the entry's own "
+            "answer was sent (timeout, http_<status>, malformed, empty, declined, off_source...).",
+            ["outcome"],
+            registry=r,
+        )
         self.escalations = PromCounter(
             "kefu_escalations", "Escalations to a person by reason.", ["reason"], registry=r
         )
@@ -208,6 +215,10 @@ class Metrics:
             )
         self.decisions.labels(decision).inc()
         self.stage.labels("answered", channel).observe(time.monotonic() - started)
+
+    def generation(self, outcome: str) -> None:
+        """A grounded generation attempt ended (``generated`` or a fallback reason)."""
+        self.generations.labels(outcome).inc()
 
     def delivery(self, channel: str, status: str, created_at: datetime | None) -> None:
         """The outbox finished an attempt; ``status`` is the row's new status."""

@@ -189,7 +189,7 @@ class TurnPipeline:
             if fixed is None or not adm.fixed_reply_claimed:
                 self.outbox.notify()  # a fixed reply, or a survey answer's thanks
             return result
-        task = self._start_turn(conv_id, msg.seq, None)
+        task = self._start_turn(conv_id, msg.seq, None, arrived=started)
         return dataclasses.replace(result, turn=task)
 
     def _plain_text(self, inbound: InboundMessage) -> bool:
@@ -248,7 +248,7 @@ class TurnPipeline:
         single = self.store.writer is not None
         quiet = single and before == self._turn_mark(conv_id) and not before[0]
         asked = Asked(inbound.channel, inbound.text, stored.bot_state) if quiet else None
-        task = self._start_turn(conv_id, stored.seq, asked)
+        task = self._start_turn(conv_id, stored.seq, asked, arrived=started)
         return InboundResult(conv_id, msg.id, msg.seq, False, "bot", task, msg)
 
     async def bot_turn(self, conversation_id: int, seq: int) -> None:
@@ -256,17 +256,20 @@ class TurnPipeline:
         nobody answered it yet (recovery's entry; the question is read under the lock)."""
         await self._start_turn(conversation_id, seq, None)
 
-    async def _turn(self, conversation_id: int, seq: int, asked: Asked | None) -> None:
+    async def _turn(
+        self, conversation_id: int, seq: int, asked: Asked | None, arrived: float | None = None
+    ) -> None:
         """One bot turn. ``asked``: the question and the bot's memory as the inbound write
         returned them (no turn of this conversation was running then, so the memory is
-        current); without it they are read here, under the conversation's lock."""
+        current); without it they are read here, under the conversation's lock. ``arrived``:
+        when the message reached kefu (a channel's reply deadline runs from then)."""
         started = self.metrics.clock()
         async with self.locks.hold(f"turn:{conversation_id}"):
             if asked is None:
                 asked = await self._read_asked(conversation_id, seq)
                 if asked is None:
                     return
-            turn, owner, stored = await self._answer(conversation_id, seq, asked)
+            turn, owner, stored = await self._answer(conversation_id, seq, asked, arrived)
         if stored is None:
             return
         last_seq, frames = stored
@@ -298,14 +301,14 @@ class TurnPipeline:
         return conversation_id in self._running, self._ended.get(conversation_id, 0)
 
     def _start_turn(
-        self, conversation_id: int, seq: int, asked: Asked | None
+        self, conversation_id: int, seq: int, asked: Asked | None, arrived: float | None = None
     ) -> asyncio.Task[None]:
         """Run the bot's turn as a task (counted as running from now until it ends)."""
         self._turn_started(conversation_id)
 
         async def turn() -> None:
             try:
-                await self._turn(conversation_id, seq, asked)
+                await self._turn(conversation_id, seq, asked, arrived)
             finally:
                 self._turn_ended(conversation_id)
 
@@ -347,7 +350,7 @@ class TurnPipeline:
         return Asked(channel, text, bot_state or {})
 
     async def _answer(
-        self, conversation_id: int, seq: int, asked: Asked
+        self, conversation_id: int, seq: int, asked: Asked, arrived: float | None = None
     ) -> tuple[BotTurn, str, tuple[int, list[dict[str, Any]] | None] | None]:
         """Run the bot and commit its turn; (turn, owner, (last seq, stored messages))."""
         state = BotState.from_json(asked.bot_state)
@@ -361,6 +364,7 @@ class TurnPipeline:
                         text=asked.text,
                         state=state,
                         default_language=self.settings.default_language,
+                        arrived=arrived,
                     )
                 )
             except Exception:
@@ -502,7 +506,8 @@ class _AlreadyAnswered(Exception):
 
 
 def _reply_meta(reply: BotReply) -> dict[str, object]:
-    """What a bot reply's message row remembers: choices offered, entry, decision."""
+    """What a bot reply's message row remembers: choices offered, entry, decision, and
+    whether the chat model worded it."""
     meta: dict[str, object] = {}
     if reply.choices:
         meta["choices"] = [
@@ -514,4 +519,6 @@ def _reply_meta(reply: BotReply) -> dict[str, object]:
         meta["decision"] = reply.decision
     if reply.confidence is not None:
         meta["confidence"] = round(reply.confidence, 4)
+    if reply.generated:
+        meta["generated"] = True
     return meta

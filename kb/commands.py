@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from core.config import Settings, write_section
+from core.errors import ConfigError
 from kb.authoring import Authoring
 from kb.evaluation import MODE_HELP, MODES, calibrate, evaluate, report
 from kb.exchange import render
@@ -39,6 +40,18 @@ def add_arguments(kb_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         default=None,
         help="where eval vectors are cached (default ~/.cache/kefu/vectors); 'none' = off",
     )
+    ev.add_argument(
+        "--generate",
+        action="store_true",
+        help="also ask the [generation] model for every answered question whose entry has an "
+        "answer, and report how often its reply kept to the entries (docs/quality.md)",
+    )
+    ev.add_argument(
+        "--generate-limit",
+        type=int,
+        default=200,
+        help="ask the model at most this many questions (default 200)",
+    )
     ex = kb_sub.add_parser("export", help="write every KB entry as JSONL or CSV")
     ex.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     ex.add_argument(
@@ -59,7 +72,29 @@ async def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     cache: Path | None = args.cache_dir or default_cache_dir()
     if args.cache_dir is not None and str(args.cache_dir) == "none":
         cache = None
-    data, results = await evaluate(args.directory, settings.kb, modes=modes, cache_dir=cache)
+    generator = None
+    if args.generate:
+        if not settings.generation.enabled:
+            raise ConfigError(
+                "kefu kb eval --generate needs [generation] base_url and model "
+                "(or KEFU_GENERATION__BASE_URL and KEFU_GENERATION__MODEL)."
+            )
+        from kb.generation import Generator
+
+        generator = Generator(settings.generation)
+    try:
+        data, results = await evaluate(
+            args.directory,
+            settings.kb,
+            modes=modes,
+            cache_dir=cache,
+            generator=generator,
+            generation=settings.generation,
+            generate_limit=max(1, args.generate_limit),
+        )
+    finally:
+        if generator is not None:
+            await generator.close()
     body = report(data, results)
     if args.calibrate:
         fused = next((r for r in results if r.mode == "fused"), results[0])
@@ -115,6 +150,15 @@ def _print_table(body: dict[str, object]) -> None:
         print(f"{mode:<8} {cells}")
     if "calibrated" in body:
         print(f"calibrated: {json.dumps(body['calibrated'], ensure_ascii=False)}")
+    gen = body.get("generation")
+    if isinstance(gen, dict):
+        print(
+            f"generation ({body['mode']}): {gen['replies']} replies to {gen['asked']} answered "
+            f"questions; kept_sentences {gen['kept_sentences']}, kept_replies "
+            f"{gen['kept_replies']} (min_kept {gen['min_kept']}), named_right "
+            f"{gen['named_right']}, {gen['seconds_per_reply']} s a reply; failures "
+            f"{json.dumps(gen['failures'])}"
+        )
     sys.stdout.flush()
 
 

@@ -1,9 +1,10 @@
 """``kefu kb eval``: measure retrieval and the answer decision on a labelled question set.
 
 The set's layout is BEIR's plus labels (see ``docs/quality.md``): ``corpus.jsonl`` rows
-``{"_id", "text", "label"?}``, ``queries.jsonl`` rows ``{"_id", "text", "label"?, "oos"?}``
-and an optional ``qrels.tsv``. Corpus rows sharing a label are one FAQ entry (the first row
-is its question, the others its similar questions); unlabelled rows are entries of their own.
+``{"_id", "text", "label"?, "answer"?}``, ``queries.jsonl`` rows ``{"_id", "text", "label"?,
+"oos"?}`` and an optional ``qrels.tsv``. Corpus rows sharing a label are one FAQ entry (the
+first row is its question, the others its similar questions, the first ``answer`` its answer:
+only ``--generate`` needs answers); unlabelled rows are entries of their own.
 
 A temporary knowledge base (SQLite file and index in a temp directory; the real one is never
 touched) is built from the corpus and every query goes through ``KnowledgeBase.search``, the
@@ -20,11 +21,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from core.config import KbSettings
+from core.config import GenerationSettings, KbSettings
 from core.db import Database
 from core.errors import BadRequest
 from core.models import Base, Counter, KbEntry
@@ -35,6 +37,10 @@ from kb.scoring import CONFIDENT_LEAD, Thresholds
 from kb.service import KnowledgeBase
 from kb.types import EntryIn
 from kb.vector_cache import CachedEmbedder
+
+if TYPE_CHECKING:
+    from kb.generation import Generator
+    from kb.generation_eval import GenerationEval
 
 MODES = ("fused", "hybrid", "dense", "bm25")
 MODE_HELP = {
@@ -89,6 +95,7 @@ class EvalResult:
     clarified: float = 0.0  # share of in-scope questions the bot would clarify
     clarify_hit_rate: float | None = None  # of those: the right entry is among the choices
     clarify_choices: float = 0.0  # how many choices a clarification offers on average
+    generation: GenerationEval | None = None  # --generate: the first mode only
 
 
 def _jsonl(path: Path) -> list[dict[str, object]]:
@@ -113,6 +120,7 @@ def load_set(directory: Path) -> EvalSet:
         raise BadRequest(f"{directory}: an eval set needs corpus.jsonl and queries.jsonl.")
     corpus = _jsonl(corpus_path)
     by_entry: dict[str, list[str]] = {}
+    answers: dict[str, str] = {}
     entry_of: dict[str, str] = {}
     for row in corpus:
         text = str(row["text"]).strip()
@@ -121,8 +129,11 @@ def load_set(directory: Path) -> EvalSet:
         entry_of[str(row["_id"])] = entry_id
         if text:
             by_entry.setdefault(entry_id, []).append(text)
+        answer = str(row.get("answer") or "").strip()
+        if answer:  # the entry's answer (for --generate); the first row that has one
+            answers.setdefault(entry_id, answer)
     entries = tuple(
-        EntryIn(id=eid, question=texts[0], similar=tuple(texts[1:]), answer=eid)
+        EntryIn(id=eid, question=texts[0], similar=tuple(texts[1:]), answer=answers.get(eid, eid))
         for eid, texts in by_entry.items()
     )
     qrels: dict[str, set[str]] = {}
@@ -167,8 +178,12 @@ async def evaluate(
     modes: Sequence[str] = MODES,
     cache_dir: Path | None = None,
     embedder: Embedder | None = None,
+    generator: Generator | None = None,
+    generation: GenerationSettings | None = None,
+    generate_limit: int = 200,
 ) -> tuple[EvalSet, list[EvalResult]]:
-    """Build a temporary KB from the set and measure each mode on its queries."""
+    """Build a temporary KB from the set and measure each mode on its queries; with a
+    ``generator``, also how the model's replies keep to their entries (first mode)."""
     import asyncio
 
     data = await asyncio.to_thread(load_set, directory)
@@ -196,7 +211,16 @@ async def evaluate(
                         await kb.ingest(data.entries)
                         first = False
                     await kb.load()
-                    results.append(await _run(kb, mode, data))
+                    result = await _run(kb, mode, data)
+                    if generator is not None and generation is not None and not results:
+                        from kb.generation_eval import evaluate_generation
+
+                        questions = [(q.text, q.relevant) for q in data.queries]
+                        measured = await evaluate_generation(
+                            kb, questions, data.entries, generator, generation, limit=generate_limit
+                        )
+                        result = dataclasses.replace(result, generation=measured)
+                    results.append(result)
                 finally:
                     await kb.close()
         finally:
@@ -330,4 +354,6 @@ def report(data: EvalSet, results: Sequence[EvalResult]) -> dict[str, object]:
     body: dict[str, object] = {"set": data.name, "entries": len(data.entries), "mode": head.mode}
     body.update(measures(head))
     body["modes"] = {r.mode: measures(r) for r in results}
+    if head.generation is not None:
+        body["generation"] = head.generation.report()
     return body

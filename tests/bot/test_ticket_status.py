@@ -94,9 +94,9 @@ def wechat_api() -> web.Application:
     return app
 
 
-async def post_wechat_text(client: Any, inbox: str, token: str, openid: str, text: str) -> None:
+async def post_wechat_text(client: Any, inbox: str, token: str, openid: str, text: str) -> str:
     """A text message from ``openid`` to the Official Account ``inbox``, signed as WeChat
-    signs its pushes."""
+    signs its pushes; the response body (``success`` or the passive reply's XML)."""
     now = str(int(time.time()))
     xml = (
         f"<xml><ToUserName><![CDATA[gh_kefu]]></ToUserName><FromUserName><![CDATA["
@@ -108,7 +108,9 @@ async def post_wechat_text(client: Any, inbox: str, token: str, openid: str, tex
     resp = await client.post(
         f"/channels/wechat/{inbox}?signature={sig}&timestamp={now}&nonce=n1", data=xml.encode()
     )
-    assert resp.status == 200, await resp.text()
+    body: str = await resp.text()
+    assert resp.status == 200, body
+    return body
 
 
 async def settle(services: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,35 @@ def test_bad_inboxes_are_named(tmp_path: Path, body: str, needle: str) -> None:
     cfg.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=needle):
         load_settings(cfg, env={})
+
+
+def test_check_config_checks_the_generation_section_and_hides_its_key(tmp_path: Path) -> None:
+    """[generation]: a URL without a scheme, or without a model, is named; the key never shows."""
+
+    def check(toml: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "kefu.toml").write_text(toml, encoding="utf-8")
+        return subprocess.run(
+            [sys.executable, "-m", "core.cli", "check-config"],
+            cwd=tmp_path,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(tmp_path),
+                "KEFU_GENERATION__API_KEY": "sk-live-abcdef0123456789",
+                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    bad = check('[generation]\nbase_url = "127.0.0.1:11434/v1"\nmodel = "qwen2.5:7b-instruct"\n')
+    assert bad.returncode == 2
+    assert "[generation] base_url must start with http:// or https://" in bad.stderr
+    no_model = check('[generation]\nbase_url = "http://127.0.0.1:11434/v1"\n')
+    assert no_model.returncode == 2 and "[generation] model" in no_model.stderr
+    ok = check('[generation]\nbase_url = "http://127.0.0.1:11434/v1"\nmodel = "qwen2.5:7b"\n')
+    assert ok.returncode == 0, ok.stderr
+    shown = json.loads(ok.stdout.split("\n", 1)[1])["generation"]
+    assert shown["api_key"] == "(set)" and shown["model"] == "qwen2.5:7b"
+    assert "sk-live" not in ok.stdout + ok.stderr
