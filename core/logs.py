@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import orjson
 
-from core.config import Settings
+from core.config import SECRET_KEYS, Settings
 
 NOISY = ("jieba", "faiss.loader", "alembic.runtime", "aiosqlite", "asyncio")
 
@@ -139,8 +139,13 @@ class JsonFormatter(logging.Formatter):
 
 def known_secrets(settings: Settings) -> list[str]:
     """Secret values from the settings, to be replaced wherever they would appear."""
-    found = [settings.server.secret_key, settings.server.metrics_token]
-    found.append(settings.generation.api_key)
+    found: list[str] = []
+    for section, key in SECRET_KEYS:  # every value the settings call secret, whole and in part
+        value = getattr(getattr(settings, section, None), key, None)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item:
+                # "team: robot key", "Authorization: Bearer token": the part after the name too
+                found += [item, item.partition(":")[2].strip(), item.split()[-1]]
     for url in (settings.storage.database_url, settings.storage.redis_url):
         m = re.match(r"^[\w+.-]+://[^:/@]*:([^@]+)@", url)
         if m:

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,24 @@ async def test_webchat_and_email_paths_log_no_raw_personal_data(
         if fmt == "json":
             assert all(json.loads(line)["message"] for line in out.splitlines())
     await sink.close()
+
+
+def test_every_secret_the_settings_name_is_masked(restore_logging: None, tmp_path: Path) -> None:
+    # The order system's header and the alert robots' keys are secrets too (SECRET_KEYS):
+    # a log line that quotes one (a failed lookup, a robot URL) must not show it.
+    base = make_settings(tmp_path)
+    settings = dataclasses.replace(
+        base,
+        orders=dataclasses.replace(base.orders, auth_header="Authorization: Bearer ord3rT0ken99"),
+        alerts=dataclasses.replace(base.alerts, webhooks=["售后一组: 693a91f6-7xxx-robot-key"]),
+    )
+    buf = configured(settings, "text")
+    log = logging.getLogger("kefu.test")
+    log.warning("lookup refused with header %s", "Authorization: Bearer ord3rT0ken99")
+    log.warning("token ord3rT0ken99 in a body")
+    log.warning(
+        "robot https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-robot-key"
+    )
+    out = buf.getvalue()
+    assert "ord3rT0ken99" not in out and "693a91f6-7xxx-robot-key" not in out, out
+    assert out.count("***") >= 3
