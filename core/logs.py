@@ -145,7 +145,7 @@ def known_secrets(settings: Settings) -> list[str]:
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and item:
                 # "team: robot key", "Authorization: Bearer token": the part after the name too
-                found += [item, item.partition(":")[2].strip(), item.split()[-1]]
+                found += [item, item.partition(":")[2].strip(), *item.split()[-1:]]
     for url in (settings.storage.database_url, settings.storage.redis_url):
         m = re.match(r"^[\w+.-]+://[^:/@]*:([^@]+)@", url)
         if m:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from core.config import Settings
-from core.logs import Masker, configure_logging
+from core.logs import Masker, configure_logging, known_secrets
 from tests.channels.email_support.app import (
     EmailEnv,
     customer_mail,
@@ -148,3 +148,9 @@ def test_every_secret_the_settings_name_is_masked(restore_logging: None, tmp_pat
     out = buf.getvalue()
     assert "ord3rT0ken99" not in out and "693a91f6-7xxx-robot-key" not in out, out
     assert out.count("***") >= 3
+
+
+def test_a_blank_secret_setting_masks_nothing_and_breaks_nothing(tmp_path: Path) -> None:
+    base = make_settings(tmp_path)
+    settings = dataclasses.replace(base, orders=dataclasses.replace(base.orders, auth_header="  "))
+    assert "" not in Masker(known_secrets(settings)).secrets
