@@ -79,7 +79,7 @@ def _sha1(text: str) -> str:
 
 def query_digest(text: str) -> str:
     """The digest under which a customer text's query vector is cached (see ``forget``)."""
-    return _sha1(clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS])
+    return _sha1(_query_form(text))
 
 
 class KnowledgeBase:
@@ -160,7 +160,7 @@ class KnowledgeBase:
     ) -> SearchResult:
         """Find the entries that answer ``text`` and decide: answer, clarify or escalate."""
         snap = await self._ensure_loaded()
-        query = clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
+        query = _query_form(text)
         if not has_content(query) or not snap.entries:
             return _NOTHING
         k = max(1, min(k or self.settings.top_k, MAX_RANKED))
@@ -196,7 +196,7 @@ class KnowledgeBase:
         await self._ensure_loaded()
         assert self._embedder is not None
         embedder = self._embedder
-        cleaned = [clean(t[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS] for t in texts]
+        cleaned = [_query_form(t) for t in texts]
         out = np.zeros((len(cleaned), embedder.dim), dtype=np.float32)
         todo: dict[str, list[int]] = {}
         for i, text in enumerate(cleaned):
@@ -380,6 +380,11 @@ class KnowledgeBase:
         self._cache.move_to_end(query)
         while len(self._cache) > QUERY_CACHE_SIZE:
             self._cache.popitem(last=False)
+
+
+def _query_form(text: str) -> str:
+    """A customer's text as search reads it: cleaned, at most ``MAX_QUERY_CHARS``."""
+    return clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
 
 
 def _dense_many(
