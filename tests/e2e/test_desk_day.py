@@ -138,10 +138,13 @@ def test_a_day_at_the_desk(kefu_server, new_page):
     photo = vp.locator(f"{CUSTOMER} img.kefu-image")
     expect(photo).to_have_count(1)
     expect(vp.locator(f"{CUSTOMER}.kefu-pending")).to_have_count(0)  # stored: it has a seq
-    assert vp.evaluate(
+    # The picture is fetched once the server's echo names its signed link: wait for the load,
+    # then check it is the picture that was pasted (8 px wide), not a broken link.
+    vp.wait_for_function(
         "() => { const i = document.querySelector('#kefu-messages img.kefu-image');"
-        " return i.complete && i.naturalWidth === 8; }"
+        " return i && i.complete && i.naturalWidth > 0; }"
     )
+    assert vp.evaluate("() => document.querySelector('#kefu-messages img.kefu-image').naturalWidth") == 8
     seen = adp.locator('#messages .msg[data-sender="customer"] img.msg-image')
     expect(seen).to_have_count(1)
     adp.wait_for_function(
