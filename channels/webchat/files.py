@@ -13,27 +13,46 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from core.channel_store import conversation_file
+from core.context import Services
+from core.coordination import RateLimiter
 from core.domain import Attachment
 from core.errors import NotFound, TooManyRequests, Unauthorized
 from core.filetypes import PREVIEWABLE, check, clean_name, file_response, read_upload
 from core.security import TokenSigner
 from core.web import json_response
 
-if TYPE_CHECKING:
-    from channels.webchat.adapter import WebchatAdapter
-
 REF_TTL = 24 * 3600.0  # an upload must be sent within a day
+
+
+class Chat(Protocol):
+    """What the files need of the web chat they belong to (its adapter): the origin and
+    visitor checks and the message rate limit, so an upload obeys the socket's rules."""
+
+    services: Services
+    message_limiter: RateLimiter
+
+    def origin_allowed(self, request: web.Request) -> bool:
+        """Whether the page asking may embed the chat."""
+        ...
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        """The CORS preflight answer for a widget on a customer's site."""
+        ...
+
+    def _verify(self, token: str) -> tuple[str, int]:
+        """The visitor and conversation a visitor token names (Unauthorized otherwise)."""
+        ...
 
 
 class WebchatFiles:
     """Uploads and downloads of one web chat adapter."""
 
-    def __init__(self, adapter: WebchatAdapter) -> None:
+    def __init__(self, adapter: Chat) -> None:
         self.adapter = adapter
         self.services = adapter.services
         secret = adapter.services.secret
