@@ -65,8 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     add_import_commands(imp_sub)
     add_kb_import(imp_sub)
     exp = sub.add_parser("export", help="write customers, tickets or FAQ as CSV (UTF-8, BOM)")
-    exp.add_argument("kind", choices=("customers", "tickets", "kb"))
-    exp.add_argument("file", type=Path)
+    exp_sub = exp.add_subparsers(dest="kind", required=True)
+    for kind in ("customers", "tickets"):
+        exp_sub.add_parser(kind, help=f"{kind} as CSV").add_argument("file", type=Path)
+    from kb.commands import add_export as add_kb_export
+
+    add_kb_export(exp_sub)
 
     admin = sub.add_parser("admin", help="administration")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
@@ -220,10 +224,6 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     kb = KnowledgeBase(db, settings.kb, settings.data_path)
     try:
         await kb.load()
-        if args.kb_command == "export":
-            from kb.commands import run_export
-
-            return await run_export(kb, args)
         if args.kb_command == "ingest":
             total, failed = 0, 0
             for path in args.files:
@@ -290,17 +290,9 @@ async def _import_export(args: argparse.Namespace, settings: Settings) -> int:
         from intake.imports.commands import run_export
 
         return await run_export(args.kind, args, settings)
-    from core.db import Database, upgrade
-    from kb.imports import export_csv
+    from kb.commands import run_export as run_kb_export
 
-    db = Database(settings.database_url)
-    try:
-        await upgrade(settings.database_url)
-        count = await export_csv(db, settings, args.file)
-    finally:
-        await db.dispose()
-    print(f"exported {count} kb entries to {args.file}", file=sys.stderr)
-    return 0
+    return await run_kb_export(args, settings)
 
 
 async def _admin(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,19 +21,18 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import next_counter
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
-from core.models import Conversation, KbEntry, KbEntryVersion, Message, utcnow
-from kb.ingest import EntryProblem, check_entry
-from kb.service import REVISION_COUNTER, KnowledgeBase
+from core.models import Conversation, KbEntry, KbEntryVersion, Message
+from kb import entries
+from kb.checks import EntryProblem, check_entry
+from kb.entries import STATUSES, Stored, from_row
+from kb.service import KnowledgeBase
 from kb.types import EntryIn
 
-STATUSES = ("draft", "published", "archived")
 PUBLISHERS = frozenset({"admin", "supervisor"})
 AUTHORS = frozenset({"admin", "supervisor", "agent"})
 MAX_LIST = 200
@@ -85,15 +84,15 @@ class VersionRecord:
     answer: str
 
 
-def _record(row: KbEntry) -> EntryRecord:
+def _record(row: Stored) -> EntryRecord:
     return EntryRecord(
         id=row.id,
         question=row.question,
         answer=row.answer,
-        similar=tuple(str(s) for s in (row.similar or [])),
-        category=row.category or "",
+        similar=row.similar,
+        category=row.category,
         language=row.language,
-        group=row.group_key,
+        group=row.group,
         status=row.status,
         version=row.version,
         helpful=row.helpful,
@@ -101,17 +100,6 @@ def _record(row: KbEntry) -> EntryRecord:
         updated_by=row.updated_by,
         updated_at=row.updated_at.isoformat(),
     )
-
-
-def _snapshot(row: KbEntry) -> dict[str, Any]:
-    return {
-        "question": row.question,
-        "answer": row.answer,
-        "similar": list(row.similar or []),
-        "category": row.category,
-        "language": row.language,
-        "group": row.group_key,
-    }
 
 
 def new_id(question: str) -> str:
@@ -166,7 +154,7 @@ class Authoring:
                     .limit(max(1, min(limit, MAX_LIST)))
                 )
             ).scalars()
-            return [_record(r) for r in rows], int(total)
+            return [_record(from_row(r)) for r in rows], int(total)
 
     async def get(self, entry_id: str) -> tuple[EntryRecord, list[VersionRecord]]:
         """One entry and its history, newest first."""
@@ -193,7 +181,7 @@ class Authoring:
                 )
                 for v in versions
             ]
-            return _record(row), history
+            return _record(from_row(row)), history
 
     async def create(self, entry: EntryIn, author: Author, *, publish: bool = False) -> EntryRecord:
         """A new entry: a draft, or published at once when the author may publish."""
@@ -205,29 +193,16 @@ class Authoring:
         entry = checked(entry)
         status = "published" if publish else "draft"
         async with self.db.transaction() as session:
-            if await session.get(KbEntry, entry.id) is not None:
+            if await entries.stored(session, [entry.id]):
                 raise Conflict(f"KB entry {entry.id!r} already exists.")
-            row = KbEntry(
-                id=entry.id,
-                group_key=entry.group,
-                language=entry.language,
-                category=entry.category,
-                question=entry.question,
-                similar=list(entry.similar),
-                answer=entry.answer,
-                status=status,
-                version=1,
-                updated_by=author.name,
+            (saved,) = await entries.save(
+                session, [entry], status=status, action="create", author=author.name
             )
-            session.add(row)
-            await session.flush()
-            _history(session, row, "create", author)
             if publish:
-                await next_counter(session, REVISION_COUNTER)
-            record = _record(row)
+                await entries.bump_revision(session)
         if publish:
             await self.kb.refresh()
-        return record
+        return _record(saved.after)
 
     async def edit(self, entry: EntryIn, author: Author, *, version: int | None) -> EntryRecord:
         """Overwrite an entry's content (status kept); refused if ``version`` is stale."""
@@ -245,18 +220,15 @@ class Authoring:
                     "Only admins and supervisors may edit a published entry. "
                     "只有管理员和主管可以修改已发布的条目。"
                 )
-            _copy_content(row, entry)
-            row.version += 1
-            row.updated_by = author.name
-            row.updated_at = utcnow()
-            _history(session, row, "edit", author)
+            (saved,) = await entries.save(
+                session, [entry], status=row.status, action="edit", author=author.name
+            )
             live = row.status == "published"
             if live:
-                await next_counter(session, REVISION_COUNTER)
-            record = _record(row)
+                await entries.bump_revision(session)
         if live:
             await self.kb.refresh()
-        return record
+        return _record(saved.after)
 
     async def set_status(
         self, entry_id: str, status: str, author: Author, *, version: int | None = None
@@ -272,48 +244,37 @@ class Authoring:
             if row.status == status:
                 return _record(row)
             touches_index = "published" in (row.status, status)
-            row.status = status
-            row.version += 1
-            row.updated_by = author.name
-            row.updated_at = utcnow()
             action = {"published": "publish", "archived": "archive", "draft": "unpublish"}[status]
-            _history(session, row, action, author)
+            saved = await entries.set_status(
+                session, row, status, action=action, author=author.name
+            )
             if touches_index:
-                await next_counter(session, REVISION_COUNTER)
-            record = _record(row)
+                await entries.bump_revision(session)
         if touches_index:
             await self.kb.refresh()
-        return record
+        return _record(saved.after)
 
     async def import_entries(
-        self, entries: Sequence[EntryIn], author: Author, *, publish: bool
+        self, batch: Sequence[EntryIn], author: Author, *, publish: bool
     ) -> int:
         """Upsert many entries (as drafts, or published); each gets a history row."""
         _require(author, PUBLISHERS if publish else AUTHORS)
-        good = [checked(e) for e in entries]
+        good = [checked(e) for e in batch]
         if not good:
             return 0
         status = "published" if publish else "draft"
         async with self.db.transaction() as session:
-            for e in good:
-                row = await session.get(KbEntry, e.id)
-                if row is None:
-                    row = KbEntry(id=e.id, version=0, helpful=0, unhelpful=0)
-                    session.add(row)
-                elif row.status == "published" and not publish:
-                    raise Forbidden(
-                        f"KB entry {e.id!r} is published; importing over it needs publish "
-                        "rights. 覆盖已发布条目需要发布权限。"
-                    )
-                _copy_content(row, e)
-                row.status = status
-                row.version = (row.version or 0) + 1
-                row.updated_by = author.name
-                row.updated_at = utcnow()
-                await session.flush()
-                _history(session, row, "import", author)
+            if not publish:
+                rows = await entries.stored(session, [e.id for e in good], lock=True)
+                for e in good:
+                    if e.id in rows and rows[e.id].status == "published":
+                        raise Forbidden(
+                            f"KB entry {e.id!r} is published; importing over it needs "
+                            "publish rights. 覆盖已发布条目需要发布权限。"
+                        )
+            await entries.save(session, good, status=status, action="import", author=author.name)
             if publish:
-                await next_counter(session, REVISION_COUNTER)
+                await entries.bump_revision(session)
         if publish:
             await self.kb.refresh()
         return len(good)
@@ -324,7 +285,7 @@ class Authoring:
         if status:
             stmt = stmt.where(KbEntry.status == status)
         async with self.db.reader() as session:
-            return [_record(r) for r in (await session.execute(stmt)).scalars()]
+            return [_record(from_row(r)) for r in (await session.execute(stmt)).scalars()]
 
     async def draft_from_conversation(self, conversation_id: int, author: Author) -> EntryRecord:
         """A draft entry from a resolved conversation: the customer's question before the
@@ -373,16 +334,6 @@ class Authoring:
         return await self.create(entry, author)
 
 
-async def record_helpful(kb: KnowledgeBase, entry_id: str, helpful: bool) -> bool:
-    """Count one customer verdict on an entry's answer; False when the entry is unknown."""
-    column = KbEntry.helpful if helpful else KbEntry.unhelpful
-    async with kb.db.transaction() as session:
-        result = await session.execute(
-            update(KbEntry).where(KbEntry.id == entry_id).values({column: column + 1})
-        )
-        return bool(getattr(result, "rowcount", 0))
-
-
 def _require(author: Author, roles: frozenset[str]) -> None:
     if author.role not in roles:
         raise Forbidden(
@@ -390,31 +341,8 @@ def _require(author: Author, roles: frozenset[str]) -> None:
         )
 
 
-async def _locked(session: AsyncSession, entry_id: str) -> KbEntry:
-    row = await session.get(KbEntry, entry_id, with_for_update=True)
+async def _locked(session: AsyncSession, entry_id: str) -> Stored:
+    row = (await entries.stored(session, [entry_id], lock=True)).get(entry_id)
     if row is None:
         raise NotFound(f"KB entry {entry_id!r} does not exist.")
     return row
-
-
-def _history(session: AsyncSession, row: KbEntry, action: str, author: Author) -> None:
-    session.add(
-        KbEntryVersion(
-            entry_id=row.id,
-            version=row.version,
-            action=action,
-            status=row.status,
-            snapshot=_snapshot(row),
-            author=author.name,
-        )
-    )
-
-
-def _copy_content(row: KbEntry, entry: EntryIn) -> None:
-    """Put an entry's content (not its status or version) onto its stored row."""
-    row.group_key = entry.group
-    row.language = entry.language
-    row.category = entry.category
-    row.question = entry.question
-    row.similar = list(entry.similar)
-    row.answer = entry.answer

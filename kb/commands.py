@@ -1,14 +1,16 @@
-"""The ``kefu kb eval`` and ``kefu kb export`` commands (wired into core/cli.py)."""
+"""The ``kefu kb eval`` and ``kefu export kb`` commands (wired into core/cli.py)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
 from pathlib import Path
 
 from core.config import Settings, write_section
+from core.db import Database, upgrade
 from core.errors import ConfigError
 from kb.authoring import Authoring
 from kb.evaluation import MODE_HELP, MODES, calibrate, evaluate, report
@@ -17,7 +19,7 @@ from kb.service import KnowledgeBase
 
 
 def add_arguments(kb_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``eval`` and ``export`` to the ``kefu kb`` subcommands."""
+    """Add ``eval`` to the ``kefu kb`` subcommands."""
     ev = kb_sub.add_parser(
         "eval", help="measure search and answer decisions on a labelled question set"
     )
@@ -52,12 +54,23 @@ def add_arguments(kb_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         default=200,
         help="ask the model at most this many questions (default 200)",
     )
-    ex = kb_sub.add_parser("export", help="write every KB entry as JSONL or CSV")
-    ex.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+
+
+def add_export(exp_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``kb`` to the ``kefu export`` subcommands: the one KB export."""
+    ex = exp_sub.add_parser(
+        "kb", help="FAQ entries as CSV (UTF-8 with BOM, for Excel) or JSONL; '-' = stdout"
+    )
+    ex.add_argument("file", type=Path, help="where to write ('-' for standard output)")
+    ex.add_argument(
+        "--format",
+        choices=("csv", "jsonl"),
+        default=None,
+        help="default: jsonl for a .jsonl file, else csv",
+    )
     ex.add_argument(
         "--status", choices=("published", "draft", "archived", "all"), default="published"
     )
-    ex.add_argument("-o", "--output", type=Path, default=None, help="file (default stdout)")
 
 
 def default_cache_dir() -> Path:
@@ -162,13 +175,24 @@ def _print_table(body: dict[str, object]) -> None:
     sys.stdout.flush()
 
 
-async def run_export(kb: KnowledgeBase, args: argparse.Namespace) -> int:
-    """Run ``kefu kb export``: every entry with the status, as JSONL or CSV."""
-    records = await Authoring(kb).export(None if args.status == "all" else args.status)
-    text = render(records, args.format)
-    if args.output is None:
+async def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Run ``kefu export kb FILE``: the entries with the status, in a format that
+    ``kefu import kb`` (CSV) and ``kefu kb ingest`` (both) read back."""
+    fmt = args.format or ("jsonl" if args.file.suffix.lower() == ".jsonl" else "csv")
+    db = Database(settings.database_url)
+    try:
+        await upgrade(settings.database_url)
+        kb = KnowledgeBase(db, settings.kb, settings.data_path)  # not loaded: only its db
+        records = await Authoring(kb).export(None if args.status == "all" else args.status)
+    finally:
+        await db.dispose()
+    text = render(records, fmt)
+    if str(args.file) == "-":
         sys.stdout.write(text)
-    else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"exported {len(records)} entries to {args.output}", file=sys.stderr)
+        sys.stdout.flush()
+        return 0
+    # A BOM so that Excel reads a CSV's Chinese right (the readers skip it).
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    await asyncio.to_thread(args.file.write_text, text, encoding=encoding)
+    print(f"exported {len(records)} kb entries to {args.file}", file=sys.stderr)
     return 0

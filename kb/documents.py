@@ -16,7 +16,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from kb.ingest import MAX_ANSWER, EntryProblem, check_entry
+from kb.checks import MAX_ANSWER, EntryProblem, check_entry
 from kb.types import EntryIn, IngestError
 
 SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")

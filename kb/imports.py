@@ -1,4 +1,5 @@
-"""``kefu import kb`` and ``kefu export kb``: FAQ entries from a spreadsheet, as a batch.
+"""``kefu import kb``: FAQ entries from a spreadsheet, as a batch (``kefu export kb`` writes
+them back: kb/commands.py).
 
 Rows are matched to existing entries by id, else by the same question, and otherwise become
 new entries. Each write adds a history row (action ``import``) like the console's import does;
@@ -9,32 +10,24 @@ bump the KB revision, so running servers reload their index.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from core.db import Database, next_counter, upgrade
+from core.db import Database, upgrade
 from core.imports.batches import BatchWriter
 from core.imports.columns import ColumnMap, Field
 from core.imports.runner import Outcome, run
 from core.imports.tabular import Row, cell_text
-from core.models import KbEntry, KbEntryVersion, utcnow
-from kb.authoring import Authoring, new_id
-from kb.exchange import render
-from kb.ingest import EntryProblem, check_entry
-from kb.service import REVISION_COUNTER, KnowledgeBase
+from kb import entries
+from kb.authoring import new_id
+from kb.checks import EntryProblem, check_entry
+from kb.entries import REVISION_COUNTER, Stored
 from kb.types import EntryIn
 
 AUTHOR = "import"
-CONTENT = ("group_key", "language", "category", "question", "similar", "answer", "status")
-KEPT = (*CONTENT, "version", "updated_by", "updated_at")
 _SIMILAR_SPLIT = re.compile(r"\s*(?:\||\n|；|;)\s*")
 FIELDS = (
     Field("id", ("编号", "条目id", "entry id")),
@@ -45,13 +38,6 @@ FIELDS = (
     Field("language", ("语言", "lang")),
     Field("group", ("分组", "组", "group key")),
 )
-
-
-@dataclass
-class _Planned:
-    line: int
-    entry: EntryIn
-    existing: bool
 
 
 def _key(question: str) -> str:
@@ -66,10 +52,10 @@ class KbImport:
 
     def __init__(self, *, publish: bool = True) -> None:
         self.status = "published" if publish else "draft"
-        self.stored: dict[str, dict[str, Any]] = {}
+        self.stored: dict[str, Stored] = {}
         self.by_question: dict[str, str] = {}
         self.lines: dict[str, int] = {}  # entry id -> line of the file that set it
-        self.chunk: list[_Planned] = []
+        self.chunk: list[EntryIn] = []
         self.wrote = False
 
     def check_columns(self, cmap: ColumnMap) -> None:
@@ -79,8 +65,8 @@ class KbImport:
 
     async def prepare(self, session: AsyncSession) -> None:
         """Load existing entries (the KB is small next to customers or tickets)."""
-        for row in (await session.execute(select(KbEntry))).scalars():
-            self.stored[row.id] = {c: getattr(row, c) for c in KEPT}
+        self.stored = await entries.stored(session)
+        for row in self.stored.values():
             self.by_question.setdefault(_key(row.question), row.id)
 
     async def plan(
@@ -121,75 +107,39 @@ class KbImport:
             self.by_question.setdefault(_key(entry.question), entry.id)
             stored = self.stored.get(entry.id)
             if stored is None:
-                self.chunk.append(_Planned(row.line, entry, False))
+                self.chunk.append(entry)
                 out.append(Outcome(row.line, "created", f"entry {entry.id}"))
-            elif _same(stored, entry, self.status):
+            elif stored.same(entry, self.status):
                 out.append(Outcome(row.line, "skipped", f"entry {entry.id} is unchanged"))
             else:
-                self.chunk.append(_Planned(row.line, entry, True))
+                self.chunk.append(entry)
                 out.append(Outcome(row.line, "merged", f"new version of entry {entry.id}"))
         return out
 
     async def apply(self, session: AsyncSession, writer: BatchWriter) -> None:
-        """Write the chunk's entries and their history rows."""
-        now = utcnow()
-        versions: list[KbEntryVersion] = []
-        for p in self.chunk:
-            e = p.entry
-            if p.existing:
-                row = await session.get(KbEntry, e.id, with_for_update=True)
-                assert row is not None
-                writer.updated("kb_entries", e.id, {c: getattr(row, c) for c in KEPT})
+        """Write the chunk's entries and their history rows (kept for a rollback)."""
+        saved = await entries.save(
+            session,
+            self.chunk,
+            status=self.status,
+            action="import",
+            author=AUTHOR,
+        )
+        for s in saved:
+            if s.before is None:
+                writer.created("kb_entries", [s.after.id])
             else:
-                row = KbEntry(id=e.id, version=0, helpful=0, unhelpful=0, created_at=now)
-                session.add(row)
-                writer.created("kb_entries", [e.id])
-            row.group_key, row.language, row.category = e.group, e.language, e.category
-            row.question, row.similar, row.answer = e.question, list(e.similar), e.answer
-            row.status, row.version = self.status, (row.version or 0) + 1
-            row.updated_by, row.updated_at = AUTHOR, now
-            snapshot = {
-                "question": e.question,
-                "answer": e.answer,
-                "similar": list(e.similar),
-                "category": e.category,
-                "language": e.language,
-                "group": e.group,
-            }
-            version = KbEntryVersion(
-                entry_id=e.id,
-                version=row.version,
-                action="import",
-                status=self.status,
-                snapshot=snapshot,
-                author=AUTHOR,
-                created_at=now,
-            )
-            session.add(version)
-            versions.append(version)
-            self.wrote = True
-        await session.flush()
-        writer.created("kb_entry_versions", [v.id for v in versions])
+                writer.updated("kb_entries", s.after.id, s.before.columns())
+        writer.created("kb_entry_versions", [s.history_id for s in saved])
+        self.wrote = self.wrote or bool(saved)
         self.chunk = []
 
     async def finish(self, session: AsyncSession, writer: BatchWriter) -> dict[str, int]:
         """Bump the KB revision so servers reload (and again when rolled back)."""
         if self.wrote:
-            await next_counter(session, REVISION_COUNTER)
+            await entries.bump_revision(session)
             writer.bump(REVISION_COUNTER)
         return {}
-
-
-def _same(stored: dict[str, Any], e: EntryIn, status: str) -> bool:
-    return (
-        stored["question"] == e.question
-        and stored["answer"] == e.answer
-        and list(stored["similar"] or []) == list(e.similar)
-        and (stored["category"] or "") == e.category
-        and stored["language"] == e.language
-        and stored["group_key"] == e.group
-        and stored["status"] == status
-    )
 
 
 def add_arguments(imp_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -214,11 +164,3 @@ async def run_import(args: argparse.Namespace, settings: Settings) -> int:
         await db.dispose()
     print_result(result, opts)
     return 0
-
-
-async def export_csv(db: Database, settings: Settings, path: Path) -> int:
-    """Write the published KB entries to a UTF-8 CSV with BOM; the number written."""
-    kb = KnowledgeBase(db, settings.kb, settings.data_path)  # not loaded: only its db is used
-    records = await Authoring(kb).export("published")
-    await asyncio.to_thread(path.write_text, render(records, "csv"), encoding="utf-8-sig")
-    return len(records)

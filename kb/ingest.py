@@ -1,4 +1,4 @@
-"""Reading FAQ entries from JSONL and CSV files, and checking entries before they are stored.
+"""Reading FAQ entries from JSONL and CSV files and documents (checked by :mod:`kb.checks`).
 
 A malformed row never stops a file: it is reported with its 1-based line number and a plain
 reason, and the other rows are read. Blocking (file I/O): call from a thread in async code.
@@ -13,90 +13,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from core.errors import BadRequest
-from kb.text import detect_language, tidy
+from kb.checks import EntryProblem, check_entry
+from kb.documents import SUFFIXES, read_document
 from kb.types import EntryIn, IngestError
 
-MAX_ID = 128
-MAX_GROUP = 128
-MAX_CATEGORY = 64
-MAX_QUESTION = 500
-MAX_ANSWER = 20_000
-MAX_SIMILAR = 500  # more similar questions than this are dropped (the first ones are kept)
-LANGUAGES = ("zh", "en")
 COLUMNS = ("id", "question", "answer", "similar", "category", "language", "group")
 REQUIRED = ("id", "question", "answer")
-
-
-class EntryProblem(ValueError):
-    """An entry that cannot be stored; the message is the plain reason."""
-
-
-def check_entry(entry: EntryIn) -> EntryIn:
-    """The entry trimmed, similar questions deduplicated, language set; or EntryProblem."""
-    entry_id = _text(entry.id)
-    question = _text(entry.question)
-    answer = _answer_text(entry.answer)
-    if not entry_id:
-        raise EntryProblem("missing 'id'")
-    if not question:
-        raise EntryProblem("missing 'question'")
-    if not answer:
-        raise EntryProblem("missing 'answer'")
-    _cap("id", entry_id, MAX_ID)
-    _cap("question", question, MAX_QUESTION)
-    _cap("answer", answer, MAX_ANSWER)
-    category = _text(entry.category)
-    _cap("category", category, MAX_CATEGORY)
-    group = _text(entry.group or "") or None
-    if group is not None:
-        _cap("group", group, MAX_GROUP)
-    seen = {question.casefold()}
-    similar: list[str] = []
-    for s in entry.similar:
-        s = _text(s)
-        if s and s.casefold() not in seen:
-            _cap("similar question", s, MAX_QUESTION)
-            seen.add(s.casefold())
-            similar.append(s)
-    language = entry.language.strip().lower().replace("_", "-").split("-")[0]
-    if not language:
-        language = detect_language(question)
-    elif language not in LANGUAGES:
-        raise EntryProblem(
-            f"'language' must be one of {', '.join(LANGUAGES)}, got {entry.language!r}"
-        )
-    return EntryIn(
-        id=entry_id,
-        question=question,
-        answer=answer,
-        similar=tuple(similar[:MAX_SIMILAR]),
-        category=category,
-        language=language,
-        group=group,
-    )
-
-
-def _text(value: str) -> str:
-    """One-line text: no control characters, single spaces (the author's characters kept)."""
-    return tidy(value)
-
-
-def _answer_text(value: str) -> str:
-    """An answer keeps its line breaks and tabs; other control characters (NUL...) go."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in value if ch in "\n\t" or (ch >= " " and ch != "\x7f")).strip()
-
-
-def _cap(field: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise EntryProblem(f"'{field}' is longer than {limit} characters")
 
 
 def read_entries(path: Path) -> tuple[list[EntryIn], list[IngestError]]:
     """Entries from a .jsonl/.csv file or a document (.md, .html, .txt: one entry per
     section, see kb.documents), and the rows that could not be read."""
-    from kb.documents import SUFFIXES, read_document
-
     suffix = path.suffix.lower()
     if suffix not in (".jsonl", ".csv", *SUFFIXES):
         raise BadRequest(

@@ -21,20 +21,21 @@ from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
 
 from core.config import KbSettings
-from core.db import Database, insert_on_conflict, next_counter, read_counter
+from core.db import Database, read_counter
 from core.errors import BadRequest
-from core.models import KbEntry, utcnow
+from core.models import KbEntry
 from kb.batching import MicroBatcher
+from kb.checks import EntryProblem, check_entry
 from kb.embedders import Embedder, make_embedder
-from kb.ingest import EntryProblem, check_entry, read_entries
+from kb.entries import REVISION_COUNTER, bump_revision, save
+from kb.ingest import read_entries
 from kb.scoring import Thresholds, Weights, decide, evidence, fuse
 from kb.snapshot import Snapshot, build_snapshot, in_language
 from kb.text import clean, detect_language, has_content, tokenize
@@ -42,13 +43,11 @@ from kb.types import EntryIn, Hit, IngestReport, SearchResult, StoredEntry
 
 log = logging.getLogger(__name__)
 
-REVISION_COUNTER = "kb_revision"
 MAX_QUERY_CHARS = 2000  # longer queries are cut before embedding
 DENSE_ROWS = 50  # nearest rows fetched from faiss per query
 LEXICAL_CANDIDATES = 20  # best BM25 entries added to the candidates even if dense missed them
 QUERY_CACHE_SIZE = 2048
 CLASSIFIER_CANDIDATES = 5  # the classifier's best entries join the candidates
-UPSERT_CHUNK = 500
 EMBED_SLICE = 64  # texts per embedder call in ``embed`` (the learning page's questions)
 _NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
 # A search for the batcher: snapshot, query, cached vector, how many ranked hits it needs.
@@ -130,15 +129,16 @@ class KnowledgeBase:
         return True
 
     async def ingest(self, entries: Sequence[EntryIn]) -> int:
-        """Upsert entries by id in one transaction, bump the revision, swap in a new index."""
+        """Publish entries by id in one transaction (through :mod:`kb.entries`: a new version
+        and a history row each), bump the revision, swap in a new index."""
         checked = await asyncio.to_thread(_check_all, entries)
         if not checked:
             return 0
         await self._ensure_loaded()
         async with self._load_lock:
             async with self.db.transaction() as session:
-                await _upsert(session, checked)
-                revision = await next_counter(session, REVISION_COUNTER)
+                await save(session, checked, status="published", action="ingest", author="ingest")
+                revision = await bump_revision(session)
             log.info("kb: %d entries upserted, revision %d", len(checked), revision)
             await self._rebuild(previous=self._snap, use_file=False, warm=False)
         return len(checked)
@@ -428,45 +428,3 @@ def _check_all(entries: Sequence[EntryIn]) -> list[EntryIn]:
             raise BadRequest(f"KB entry {entry.id!r}: {err}.") from None
         checked[ok.id] = ok
     return list(checked.values())
-
-
-async def _upsert(session: AsyncSession, entries: list[EntryIn]) -> None:
-    """Insert new entries and overwrite existing ones (same id), all published."""
-    table = cast(Table, KbEntry.__table__)
-    now = utcnow()
-    stmt = insert_on_conflict(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={
-            c: stmt.excluded[c]
-            for c in (
-                "group_key",
-                "language",
-                "category",
-                "question",
-                "similar",
-                "answer",
-                "status",
-                "updated_at",
-            )
-        },
-    )
-    for i in range(0, len(entries), UPSERT_CHUNK):
-        await session.execute(
-            stmt,
-            [
-                {
-                    "id": e.id,
-                    "group_key": e.group,
-                    "language": e.language,
-                    "category": e.category,
-                    "question": e.question,
-                    "similar": list(e.similar),
-                    "answer": e.answer,
-                    "status": "published",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for e in entries[i : i + UPSERT_CHUNK]
-            ],
-        )

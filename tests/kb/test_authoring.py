@@ -153,13 +153,13 @@ async def test_console_page_is_served(client: Any) -> None:
 
 async def test_helpfulness_counts_show_per_entry(client: Any) -> None:
     from core.app import KB
-    from kb.authoring import record_helpful
+    from kb.entries import record_helpful
 
     kb = client.app[KB]
-    assert await record_helpful(kb, "returns-apply-zh", True)
-    assert await record_helpful(kb, "returns-apply-zh", True)
-    assert await record_helpful(kb, "returns-apply-zh", False)
-    assert not await record_helpful(kb, "no-such-entry", True)
+    assert await record_helpful(kb.db, "returns-apply-zh", True)
+    assert await record_helpful(kb.db, "returns-apply-zh", True)
+    assert await record_helpful(kb.db, "returns-apply-zh", False)
+    assert not await record_helpful(kb.db, "no-such-entry", True)
     await login(client)
     entry = await (await client.get("/api/agent/kb/entries/returns-apply-zh")).json()
     assert (entry["helpful"], entry["unhelpful"]) == (2, 1)

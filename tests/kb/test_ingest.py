@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from core.config import KbSettings
 from core.db import Database
 from core.errors import BadRequest
-from kb.ingest import MAX_SIMILAR, read_entries
+from core.models import KbEntryVersion
+from kb.checks import MAX_SIMILAR
+from kb.entries import record_helpful, stored
+from kb.ingest import read_entries
 from kb.service import KnowledgeBase
 from kb.types import EntryIn
 from tests.kb.conftest import SpyEmbedder
@@ -181,4 +185,25 @@ async def test_upsert_on_both_databases(
     hit = await kb.get("inv")
     assert hit is not None
     assert (hit.answer, hit.group, hit.language) == ("新答案", "invoice", "zh")
+    # Ingest writes through kb.entries like authoring does: each write a version and a history
+    # row, the helpful counts kept.
+    assert await record_helpful(db, "inv", True)
+    assert await kb.ingest([EntryIn(id="inv", question="怎么开发票", answer="第三版")]) == 1
+    async with db.reader() as session:
+        rows = await stored(session, ["inv", "pwd"])
+        history = (
+            await session.execute(
+                select(
+                    KbEntryVersion.entry_id, KbEntryVersion.version, KbEntryVersion.action
+                ).order_by(KbEntryVersion.entry_id, KbEntryVersion.version)
+            )
+        ).all()
+    assert (rows["inv"].version, rows["inv"].helpful, rows["inv"].updated_by) == (3, 1, "ingest")
+    assert (rows["pwd"].version, rows["pwd"].status) == (1, "published")
+    assert [tuple(h) for h in history] == [
+        ("inv", 1, "ingest"),
+        ("inv", 2, "ingest"),
+        ("inv", 3, "ingest"),
+        ("pwd", 1, "ingest"),
+    ]
     await kb.close()

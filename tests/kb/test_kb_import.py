@@ -4,6 +4,7 @@ rolled back; the export is a UTF-8 CSV with BOM that imports back unchanged."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from core.db import Database, read_counter
 from core.models import KbEntry, KbEntryVersion, utcnow
-from kb.service import REVISION_COUNTER
+from kb.entries import REVISION_COUNTER
 from tests.intake.import_helpers import make_kefu, query, snapshot
 
 FAQ = (
@@ -135,3 +136,17 @@ def test_kb_import_from_xlsx_as_drafts(
         ("Do you ship abroad?", "draft", []),
         ("Where is my parcel?", "draft", ["parcel status", "where is my order"]),
     ]
+
+    # The one export: drafts too, as JSONL that `kefu kb ingest` reads back, or to stdout.
+    code, _, err = kefu("export", "kb", "drafts.jsonl", "--status", "draft")
+    assert code == 0 and "exported 2 kb entries to drafts.jsonl" in err
+    lines = (tmp_path / "drafts.jsonl").read_text(encoding="utf-8").splitlines()
+    assert sorted(json.loads(line)["question"] for line in lines) == [
+        "Do you ship abroad?",
+        "Where is my parcel?",
+    ]
+    code, out, _ = kefu("export", "kb", "-", "--format", "csv", "--status", "all")
+    assert code == 0 and out.startswith("id,question,answer,similar,category,language,group\n")
+    assert "parcel status|where is my order" in out
+    code, out, _ = kefu("export", "kb", "-")  # published only: none
+    assert code == 0 and out == "id,question,answer,similar,category,language,group\n"
