@@ -1,4 +1,5 @@
-"""On-site visits: choosing the engineer, the visit's states, telling the customer, reports.
+"""On-site visits: choosing the engineer, the visit's states, telling the customer (the
+report over them: intake/visit_report.py).
 
 The engineer is chosen among the active ones whose skills cover the product's category (no
 skills: everything) and whose regions cover the address's district (a region is a district,
@@ -16,7 +17,6 @@ phone or walk-in ticket has none, so nothing is sent there).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversations import add_reply, lock_conversation
 from core.errors import BadRequest, Conflict
-from core.models import Conversation, Engineer, Product, Ticket, TicketType, Visit, utcnow
+from core.models import Conversation, Engineer, Product, Ticket, Visit
 from intake import ticket_types
 from intake.address import parse_address
 from intake.lifecycle import audit
+from intake.visit_report import report as report  # handoff/visit_routes.py: visits.report
 
 STATUSES = ("dispatched", "on_the_way", "arrived", "done", "rescheduled", "failed")
 MOVES: dict[str, frozenset[str]] = {
@@ -356,81 +357,6 @@ async def move_visit(
         return nxt
     await tell(session, ticket, visit, engineer, to, zone)
     return None
-
-
-async def report(session: AsyncSession, since: datetime) -> dict[str, Any]:
-    """Tickets by type and product model, first-time-fix rate, visits per engineer, parts
-    cost, warranty vs paid — for tickets created since ``since``."""
-    rows = (
-        await session.execute(
-            select(Ticket.id, TicketType.key, TicketType.name_zh, TicketType.name_en)
-            .join(TicketType, TicketType.id == Ticket.type_id)
-            .where(Ticket.created_at >= since)
-        )
-    ).all()
-    ids = [r[0] for r in rows]
-    values = await ticket_types.values_of(session, ids)
-    pids = {int(v["product"]) for v in values.values() if v.get("product", "").isdigit()}
-    models = (
-        dict(
-            (
-                await session.execute(select(Product.id, Product.model).where(Product.id.in_(pids)))
-            ).all()
-        )
-        if pids
-        else {}
-    )
-    by_type: Counter[str] = Counter(r[1] for r in rows)
-    by_model: Counter[tuple[str, str]] = Counter()
-    for tid, key, _, _ in rows:
-        pid = values[tid].get("product", "")
-        if pid.isdigit():
-            by_model[(key, models.get(int(pid), ""))] += 1
-    visits = (
-        list(
-            (
-                await session.execute(
-                    select(Visit)
-                    .where(Visit.ticket_id.in_(ids))
-                    .order_by(Visit.ticket_id, Visit.id)
-                )
-            ).scalars()
-        )
-        if ids
-        else []
-    )
-    names = dict((await session.execute(select(Engineer.id, Engineer.name))).all())
-    per_engineer: dict[str, Counter[str]] = {}
-    first: dict[int, Visit] = {}
-    finished: set[int] = set()
-    cost = 0
-    warranty: Counter[str] = Counter()
-    for v in visits:
-        per_engineer.setdefault(names.get(v.engineer_id, str(v.engineer_id)), Counter())[
-            v.status
-        ] += 1
-        if v.status in ("done", "failed", "rescheduled"):
-            first.setdefault(v.ticket_id, v)
-        if v.status == "done":
-            finished.add(v.ticket_id)
-            cost += v.parts_cost_cents
-            warranty[
-                "warranty" if v.in_warranty else ("paid" if v.in_warranty is False else "unknown")
-            ] += 1
-    fixed_first = sum(1 for t, v in first.items() if v.status == "done")
-    return {
-        "tickets_by_type": dict(sorted(by_type.items())),
-        "tickets_by_model": [
-            {"type": k, "model": m, "count": n} for (k, m), n in sorted(by_model.items())
-        ],
-        "first_time_fix_rate": round(fixed_first / len(first), 3) if first else None,
-        "tickets_with_visits": len(first),
-        "visits_per_engineer": {k: dict(c) for k, c in sorted(per_engineer.items())},
-        "parts_cost": cost / 100,
-        "warranty_vs_paid": dict(warranty),
-        "since": since.isoformat(),
-        "generated_at": utcnow().isoformat(),
-    }
 
 
 async def engineer_day(
