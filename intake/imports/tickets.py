@@ -6,16 +6,13 @@ conversation: each imported ticket gets a closed historical conversation on the 
 inbox (owner ``resolved``, so it never enters the live queue) holding the record's text. The
 customer is found by phone, email or WeChat id like ``kefu import customers`` does, or created;
 rows naming no customer share one placeholder contact. The ticket counter moves past the
-highest imported number so new tickets never collide with old ones.
+highest imported number so new tickets never collide with old ones. How a row is read and
+checked: intake/imports/ticket_rows.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import partial
-from typing import Any
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
@@ -25,7 +22,7 @@ from core.config import Settings
 from core.imports.batches import BatchWriter
 from core.imports.columns import ColumnMap, Field
 from core.imports.runner import Outcome
-from core.imports.tabular import Cell, Row
+from core.imports.tabular import Row
 from core.models import (
     Agent,
     Contact,
@@ -37,41 +34,14 @@ from core.models import (
     TicketEvent,
     utcnow,
 )
-from intake.imports.cleaning import (
-    Invalid,
-    clean_channel_id,
-    clean_choice,
-    clean_email,
-    clean_phone,
-    clean_text,
-    clean_time,
-    nfkc,
-)
+from intake.imports.cleaning import Invalid
 from intake.imports.contacts import IMPORT_INBOX, ContactBook, Incoming, Person, id_channels
-from intake.imports.ticket_fields import NUMBER, PRIORITY, STATUS, channel_words, ticket_fields
+from intake.imports.ticket_fields import channel_words, ticket_fields
+from intake.imports.ticket_rows import PlannedTicket, read_row
 from intake.tickets import FIRST_TICKET_NUMBER
 
 COUNTER = "ticket_number"
 PLACEHOLDER = "未知客户（导入） Unknown customer (import)"
-
-
-@dataclass
-class _Planned:
-    line: int
-    number: int
-    subject: str
-    text: str
-    status: str
-    priority: str
-    category: str | None
-    channel: str
-    created_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    assignee_id: int | None
-    csat: int | None
-    person: Person | None
 
 
 class TicketImport:
@@ -87,7 +57,7 @@ class TicketImport:
         self.zone = ZoneInfo(settings.sla.timezone)
         self.numbers: dict[int, int] = {}  # number -> line, over the whole file
         self.agents: dict[str, int] = {}
-        self.chunk: list[_Planned] = []
+        self.chunk: list[PlannedTicket] = []
         self.placeholder: int | None = None
         self.identity: dict[int, int] = {}  # contact id -> its identity on the import inbox
         self.highest = 0
@@ -111,14 +81,21 @@ class TicketImport:
         self, session: AsyncSession, rows: Sequence[Row], cmap: ColumnMap
     ) -> list[Outcome]:
         """Clean each row, check its number, match its customer."""
-        cleaned: list[tuple[Row, _Planned | str, Incoming | None, str]] = []
+        cleaned: list[tuple[Row, PlannedTicket | str, Incoming | None, str]] = []
         for row in rows:
             try:
-                planned, inc, note = self._clean(row, cmap)
+                planned, inc, note = read_row(
+                    row,
+                    cmap,
+                    zone=self.zone,
+                    channels=self.channels,
+                    ids=self.ids,
+                    agents=self.agents,
+                )
                 cleaned.append((row, planned, inc, note))
             except Invalid as err:
                 cleaned.append((row, str(err), None, ""))
-        wanted = [p.number for _, p, _, _ in cleaned if isinstance(p, _Planned)]
+        wanted = [p.number for _, p, _, _ in cleaned if isinstance(p, PlannedTicket)]
         existing = dict(
             (
                 await session.execute(
@@ -176,94 +153,6 @@ class TicketImport:
             self.chunk.append(planned)
             out.append(Outcome(row.line, "created", detail + note, review))
         return out
-
-    def _clean(self, row: Row, cmap: ColumnMap) -> tuple[_Planned, Incoming | None, str]:
-        problems: list[str] = []
-
-        def take(name: str, fn: Callable[[Cell], Any]) -> Any:
-            try:
-                return fn(cmap.get(row, name))
-            except Invalid as err:
-                problems.append(str(err))
-                return None
-
-        raw_number = nfkc(cmap.get(row, "number"))
-        m = NUMBER.fullmatch(raw_number)
-        if not raw_number:
-            problems.append("missing ticket number")
-        elif not m:
-            problems.append(f"ticket number {raw_number!r}: use digits, e.g. 1024 or #1024")
-        subject = take("subject", lambda v: clean_text(v, 255)) or ""
-        text = take("description", lambda v: clean_text(v, 20_000)) or ""
-        times = {
-            f: take(f, lambda v: clean_time(v, self.zone))
-            for f in ("created_at", "first_response_at", "resolved_at", "closed_at")
-        }
-        status = take("status", lambda v: clean_choice(v, STATUS, "status") if nfkc(v) else "")
-        priority = take("priority", lambda v: clean_choice(v, PRIORITY, "priority"))
-        category = take("category", lambda v: clean_text(v, 64)) or None
-        raw_channel = nfkc(cmap.get(row, "channel")).lower()
-        channel = self.channels.get(raw_channel, raw_channel[:32]) or IMPORT_INBOX
-        csat_text = nfkc(cmap.get(row, "csat"))
-        csat = None
-        if csat_text:
-            if csat_text.removesuffix(".0") not in ("1", "2", "3", "4", "5"):
-                problems.append(f"csat {csat_text!r}: use 1 to 5")
-            else:
-                csat = int(csat_text.removesuffix(".0"))
-        customer = Incoming(
-            name=take("customer_name", lambda v: clean_text(v, 200)) or "",
-            phone=take("customer_phone", clean_phone) or "",
-            email=take("customer_email", clean_email) or "",
-            ids=tuple(
-                (
-                    c.name,
-                    take(f"customer_{c.name}", partial(clean_channel_id, channel=c.name)) or "",
-                )
-                for c in self.ids
-            ),
-        )
-        created = times["created_at"]
-        if created is None and not problems:
-            problems.append("missing created_at (创建时间)")
-        if not (subject or text):
-            problems.append("missing subject and description")
-        if isinstance(created, datetime):
-            if created > utcnow() + timedelta(days=1):
-                problems.append(f"created_at {created:%Y-%m-%d %H:%M} is in the future")
-            for f in ("first_response_at", "resolved_at", "closed_at"):
-                t = times[f]
-                if isinstance(t, datetime) and t < created:
-                    problems.append(f"{f} is before created_at")
-        if problems:
-            raise Invalid("; ".join(problems))
-        assert m is not None and isinstance(created, datetime)
-        resolved, closed = times["resolved_at"], times["closed_at"]
-        if not status:
-            status = "closed" if closed else "resolved" if resolved else "new"
-        note = ""
-        assignee_name = nfkc(cmap.get(row, "assignee"))
-        assignee_id = self.agents.get(assignee_name.casefold()) if assignee_name else None
-        if assignee_name and assignee_id is None:
-            note = f"; assignee {assignee_name} is not an agent here, left unassigned"
-        planned = _Planned(
-            row.line,
-            int(m.group(1)),
-            str(subject or text)[:255],
-            str(text or subject),
-            str(status),
-            str(priority),
-            category if isinstance(category, str) else None,
-            channel,
-            created,
-            times["first_response_at"],
-            resolved if isinstance(resolved, datetime) else None,
-            closed if isinstance(closed, datetime) else None,
-            assignee_id,
-            csat,
-            None,
-        )
-        return planned, (customer if customer.keys() else None), note
 
     async def apply(self, session: AsyncSession, writer: BatchWriter) -> None:
         """Write the chunk's customers, conversations, messages, tickets and audit events."""
@@ -370,7 +259,7 @@ class TicketImport:
         )
         self.chunk = []
 
-    def _transcript(self, p: _Planned) -> str:
+    def _transcript(self, p: PlannedTicket) -> str:
         """The record's text in the transcript format tickets use."""
         when = p.created_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
         return f"[{when}] Customer: {p.text}"
