@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api.auth import API
 from api.store import is_count
-from api.webhooks import WebhookStore
+from api.webhook_store import WebhookStore
 from core.context import SERVICES
 from core.errors import BadRequest
 from core.models import ApiCall

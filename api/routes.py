@@ -16,6 +16,7 @@ from api.inbox import API_CHANNEL, ApiInboxSender
 from api.tokens import TokenStore
 from api.webhook_feed import MessageFeed
 from api.webhook_lane import WebhookLane
+from api.webhook_store import WebhookStore
 from core.context import SERVICES
 from core.coordination import Limits
 from core.outbox import Sender
@@ -40,7 +41,7 @@ def setup(app: web.Application, limits: Limits, senders: dict[str, Sender]) -> N
         idempotency=Idempotency(services.db, settings.idempotency_hours),
     )
     lane = app[LANE] = WebhookLane(services.db, settings)
-    store = app[admin_routes.WEBHOOKS] = webhooks.WebhookStore(services.db)
+    store = app[admin_routes.WEBHOOKS] = WebhookStore(services.db)
     feed = MessageFeed(services.db, services.hub, settings)
 
     def wake() -> None:

@@ -16,19 +16,15 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from api.auth import Caller, endpoint
-from api.store import (
+from api.contacts import (
     contact_fields,
     contact_for_ticket,
     contact_json,
     create_contact,
     find_contacts,
-    is_count,
-    list_tickets,
-    new_ticket,
-    open_api_ticket,
-    ticket_filter,
     update_contact,
 )
+from api.store import is_count, list_tickets, new_ticket, open_api_ticket, ticket_filter
 from core.contacts import merge_contacts
 from core.context import SERVICES
 from core.conversations import messages_after
