@@ -27,7 +27,8 @@ from core.config import RetentionRule, Settings, parse_retention
 from core.db import Database
 from core.models import Conversation, Inbox, Message, utcnow
 from privacy.collect import file_keys
-from privacy.erase import delete_unused_files, redact_conversations
+from privacy.erase import delete_unused_files
+from privacy.redact import redact_conversations
 
 BATCH = 200
 
