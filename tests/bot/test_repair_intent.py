@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.repair_form import FormState, is_request, make_repair_form
+from bot.repair_form import FormState, make_repair_form
+from bot.repair_intent import is_request
 from bot.router import Context
 from core.domain import BotState, TurnInput
 
