@@ -13,12 +13,9 @@ the 48-hour / 5-message window; ``/cgi-bin/message/custom/typing`` while someone
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -32,6 +29,7 @@ from channels.wechat.config import WechatInbox, parse
 from channels.wechat.inbound import Incoming, normalize, notice_text
 from channels.wechat.passive import PassiveReplies, Window
 from channels.wechat.token import AccessTokens
+from channels.wechat.typing_indicator import TypingIndicator
 from core.channel_store import claim_replies_after, latest_ticket_number, write_state
 from core.context import Services
 from core.domain import Attachment, ChannelCapabilities, InboundMessage, OutboundDelivery
@@ -43,12 +41,10 @@ from core.errors import (
     PayloadTooLarge,
     PermanentDeliveryError,
 )
-from core.events import conversation_topic
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
-MAX_WATCHED = 10_000
 
 
 class WechatAdapter:
@@ -74,9 +70,7 @@ class WechatAdapter:
         self.apis = {n: self._api(c) for n, c in self.inboxes.items()}
         self.passive = PassiveReplies()
         self._http: aiohttp.ClientSession | None = None
-        self._watched: OrderedDict[int, Callable[[], None]] = OrderedDict()
-        self._users: dict[int, tuple[str, str]] = {}  # conversation -> (inbox, openid)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.typing = TypingIndicator(services.hub, self.passive, self.apis)
 
     def _api(self, cfg: WechatInbox) -> ApiClient:
         async def fetch(force: bool) -> tuple[str, int]:
@@ -105,11 +99,7 @@ class WechatAdapter:
 
     async def close(self) -> None:
         """Stop watching conversations, finish typing calls, close the HTTP session."""
-        for unsubscribe in self._watched.values():
-            unsubscribe()
-        self._watched.clear()
-        for task in list(self._tasks):
-            task.cancel()
+        self.typing.close()
         if self._http is not None:
             await self._http.close()
 
@@ -216,7 +206,7 @@ class WechatAdapter:
                 open_window.abandon()
             return None
         win = self.passive.open(conv_id, inc.source_id) if result.turn is not None else None
-        self._watch(conv_id, cfg.name, inc.user)
+        self.typing.watch(conv_id, cfg.name, inc.user)
         await window.opened(self.services.db, cfg.name, inc.user)
         if win is None or result.turn is None:
             return None
@@ -232,7 +222,7 @@ class WechatAdapter:
             async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                 await asyncio.shield(turn)
         except TimeoutError:
-            self._spawn(self._typing(win.conversation_id, True))  # still thinking: show it
+            self.typing.show(win.conversation_id)  # still thinking: show it
             return None
         if win.abandoned:
             return None
@@ -274,7 +264,7 @@ class WechatAdapter:
         if result.duplicate:
             return None
         if inc.event != "unsubscribe":
-            self._watch(result.conversation_id, cfg.name, inc.user)
+            self.typing.watch(result.conversation_id, cfg.name, inc.user)
             await window.opened(self.services.db, cfg.name, inc.user)
         return result.inline_reply
 
@@ -359,44 +349,6 @@ class WechatAdapter:
             ticket,
         )
         return True
-
-    # -- typing ----------------------------------------------------------------------------
-
-    def _watch(self, conversation_id: int, inbox: str, user: str) -> None:
-        """Follow a conversation's typing events (it is ours: we just handled its message)."""
-        self._users[conversation_id] = (inbox, user)
-        if conversation_id in self._watched:
-            self._watched.move_to_end(conversation_id)
-            return
-        self._watched[conversation_id] = self.services.hub.subscribe(
-            conversation_topic(conversation_id), self._on_event
-        )
-        while len(self._watched) > MAX_WATCHED:
-            old, unsubscribe = self._watched.popitem(last=False)
-            unsubscribe()
-            self._users.pop(old, None)
-
-    def _on_event(self, topic: str, event: dict[str, Any]) -> None:
-        if event.get("kind") != "typing" or event.get("sender") not in ("bot", "agent"):
-            return
-        conversation_id = int(topic.split(":", 1)[1])
-        if self.passive.get(conversation_id) is not None:
-            return  # the answer goes out in the webhook's response: no indicator needed
-        self._spawn(self._typing(conversation_id, bool(event.get("on"))))
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _typing(self, conversation_id: int, on: bool) -> None:
-        target = self._users.get(conversation_id)
-        if target is None:
-            return
-        inbox, user = target
-        body = {"touser": user, "command": "Typing" if on else "CancelTyping"}
-        with contextlib.suppress(DeliveryError):
-            await self.apis[inbox].post("/cgi-bin/message/custom/typing", body)
 
 
 async def read_body(request: web.Request, max_bytes: int = MAX_BODY_BYTES) -> bytes:
