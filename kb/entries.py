@@ -154,13 +154,11 @@ async def save(
     latest = {e.id: e for e in entries}
     before = await stored(session, latest, lock=True)
     now = utcnow()
-    after = [
-        _written(
-            e, before.get(e.id), status or (before[e.id].status if e.id in before else "draft"),
-            author, now,
-        )
-        for e in latest.values()
-    ]  # fmt: skip
+    after: list[Stored] = []
+    for e in latest.values():
+        was = before.get(e.id)
+        kept = was.status if was is not None else "draft"
+        after.append(_written(e, was, status or kept, author, now))
     new = [s for s in after if s.id not in before]
     old = [s for s in after if s.id in before]
     for i in range(0, len(new), CHUNK):
