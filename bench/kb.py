@@ -60,9 +60,10 @@ class _Counting:
 async def _one(size: int, queries: int, report: Report) -> dict[str, Any]:
     from core.config import KbSettings
     from core.db import Database
-    from core.models import Base, Counter, KbEntry
+    from core.models import Base, Counter
     from kb.commands import default_cache_dir
     from kb.embedders import make_embedder
+    from kb.entries import TABLES
     from kb.service import KnowledgeBase
     from kb.vector_cache import CachedEmbedder
 
@@ -73,7 +74,7 @@ async def _one(size: int, queries: int, report: Report) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kefu-bench-kb-") as tmp:
         db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'kb.db'}")
         async with db.engine.begin() as conn:
-            tables = [KbEntry.__table__, Counter.__table__]
+            tables = [*TABLES, Counter.__table__]
             await conn.run_sync(Base.metadata.create_all, tables=tables)  # type: ignore[arg-type]
         kb = KnowledgeBase(db, settings, Path(tmp), embedder=embedder)
         await kb.load()  # the empty KB: loads the model, so ingest times ingest only

@@ -32,6 +32,7 @@ STATUSES = ("draft", "published", "archived")
 CHUNK = 500  # ids per SELECT ... IN, rows per statement
 ENTRIES = cast(Table, KbEntry.__table__)
 VERSIONS = cast(Table, KbEntryVersion.__table__)
+TABLES = (ENTRIES, VERSIONS)  # what a temporary KB (kefu kb eval, the bench) must create
 # The columns a write may change (a rollback of an import restores exactly these).
 WRITTEN = (
     "group_key",

@@ -29,10 +29,11 @@ import numpy.typing as npt
 from core.config import GenerationSettings, KbSettings
 from core.db import Database
 from core.errors import BadRequest
-from core.models import Base, Counter, KbEntry
+from core.models import Base, Counter
 from kb.calibration import Quiz, best_threshold, thresholds_from
 from kb.choices import close_hits
 from kb.embedders import Embedder, make_embedder
+from kb.entries import TABLES as KB_TABLES
 from kb.scoring import CONFIDENT_LEAD, Thresholds
 from kb.service import KnowledgeBase
 from kb.types import EntryIn
@@ -199,7 +200,7 @@ async def evaluate(
             async with db.engine.begin() as conn:
                 await conn.run_sync(
                     Base.metadata.create_all,
-                    tables=[KbEntry.__table__, Counter.__table__],  # type: ignore[list-item]
+                    tables=[*KB_TABLES, Counter.__table__],  # type: ignore[list-item]
                 )
             if cached is not None:  # embed the questions in big batches, once
                 await asyncio.to_thread(cached.encode, [q.text for q in data.queries])
