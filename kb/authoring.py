@@ -4,7 +4,8 @@ Rules (also in docs/knowledge-base.md):
 
 * only ``published`` entries answer; a new entry starts as a ``draft``;
 * every change writes the entry row (``version`` + 1) and one ``kb_entry_versions`` row with
-  the whole entry as it now is, the action and the author;
+  the whole entry as it now is, the action and the author, through :mod:`kb.entries` (the
+  one write API; this module decides who may, ``kb.entries`` writes);
 * agents may create and edit drafts; publishing, archiving and editing a published entry
   need the ``admin`` or ``supervisor`` role (a published entry's text is what customers read);
 * a change that touches published content bumps the KB revision in the same transaction and
