@@ -39,7 +39,8 @@ def test_console_channel_tags_use_the_registry_labels(kefu_server, new_page):
     expect(ap.locator("#agent-name")).not_to_be_empty()
     item = ap.locator(f'#conv-list .conv-item[data-id="{cid}"]')
     expect(item.locator(".tag-channel")).to_have_text("Web chat", timeout=20000)
-    label = "([name]) => window.kefuConsole.channelLabel(name)"
+    # The console's modules are the page's own: importing one gives the instance the page runs.
+    label = "async ([name]) => (await import('/agent/console/kit.js')).K.channelLabel(name)"
     assert ap.evaluate(label, ["wecom_kf"]) == "WeCom kf"
     assert ap.evaluate(label, ["no_such_channel"]) == "no_such_channel"
     ap.click("#lang-toggle")
