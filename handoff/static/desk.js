@@ -3,9 +3,8 @@
  * countdowns, pending / transfer, knowledge-base suggestions inserted in one click, canned
  * replies with variables, the customer 360 and keyboard shortcuts. Plain JS, textContent only.
  */
+import { $ } from "/assets/dom.js";
 import { K } from "./console/kit.js";
-
-const $ = (sel) => document.querySelector(sel);
 
 const S = {
   zh: {

@@ -4,7 +4,7 @@
  * window and why) or failed (why). The customer is told each step by the server.
  * Plain JS, textContent only.
  */
-
+import { $ } from "/assets/dom.js";
 
 const S = {
   zh: {
@@ -27,7 +27,6 @@ const S = {
 const NEXT = { dispatched: ["on_the_way", "rescheduled", "failed"], on_the_way: ["arrived", "rescheduled", "failed"], arrived: ["done", "failed"] };
 let lang = localStorage.getItem("kefu.lang") === "en" ? "en" : "zh";
 const t = (k) => S[lang][k] || k;
-const $ = (s) => document.querySelector(s);
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);

@@ -11,6 +11,7 @@
  * - Agent messages show delivered and read from the customer's widget (GET .../receipts
  *   and conversation.receipt events).
  */
+import { $ } from "/assets/dom.js";
 import { K } from "./console/kit.js";
 
 const T = {
@@ -46,7 +47,6 @@ let typingFor = null;
 let typingIdle = null;
 let customerTypingTimer = null;
 
-const $ = (sel) => document.querySelector(sel);
 const currentId = () => {
   const c = K.current();
   return c ? c.id : null;

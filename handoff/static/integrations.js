@@ -1,10 +1,11 @@
 /* kefu integrations page (admins): API tokens and webhooks. Text only (no innerHTML). No libraries. */
-
+import { $ } from "/assets/dom.js";
+import { lang, shell, wordPage, words } from "./page.js";
 
 const SCOPES = ["tickets", "contacts", "conversations", "reports", "kb"];
 const S = {
   zh: {
-    console: "← 工作台", title: "集成", lang: "English", tokensTitle: "API 令牌",
+    title: "集成", tokensTitle: "API 令牌",
     tokensHint: "其他系统通过 Authorization: Bearer 令牌调用 /api/v1。令牌以创建它的管理员身份操作。",
     name: "名称", prefix: "前缀", scopes: "权限", rateLimit: "每分钟调用上限", lastUsed: "最近使用", state: "状态",
     addToken: "创建令牌", rotate: "更换密钥", revoke: "吊销", active: "有效", revoked: "已吊销", never: "从未",
@@ -16,12 +17,12 @@ const S = {
     disabled: "已停用", pause: "暂停", enable: "启用", del: "删除", confirmDelete: "确认删除？",
     deliveriesOf: (u) => `投递记录：${u}`, showDeliveries: "投递记录", event: "事件", attempts: "尝试次数",
     lastResponse: "最后响应", created: "时间", retry: "重新发送", pending: "等待中", sending: "发送中",
-    sent: "已送达", dead: "失败", read: "读", write: "写", login: "请先登录工作台。",
+    sent: "已送达", dead: "失败", read: "读", write: "写",
     adminOnly: "只有管理员可以管理集成。", saved: "已保存。",
     s_tickets: "工单", s_contacts: "客户", s_conversations: "会话", s_reports: "报表", s_kb: "知识库",
   },
   en: {
-    console: "← Console", title: "Integrations", lang: "中文", tokensTitle: "API tokens",
+    title: "Integrations", tokensTitle: "API tokens",
     tokensHint: "Other systems call /api/v1 with Authorization: Bearer <token>. A token acts as the admin who created it.",
     name: "Name", prefix: "Prefix", scopes: "Scopes", rateLimit: "Calls per minute", lastUsed: "Last used", state: "State",
     addToken: "Create token", rotate: "Rotate", revoke: "Revoke", active: "Active", revoked: "Revoked", never: "never",
@@ -33,13 +34,13 @@ const S = {
     disabled: "Disabled", pause: "Pause", enable: "Enable", del: "Delete", confirmDelete: "Delete with its deliveries?",
     deliveriesOf: (u) => `Deliveries to ${u}`, showDeliveries: "Deliveries", event: "Event", attempts: "Attempts",
     lastResponse: "Last response", created: "Time", retry: "Send again", pending: "Waiting", sending: "Sending",
-    sent: "Delivered", dead: "Failed", read: "read", write: "write", login: "Please log in to the console first.",
+    sent: "Delivered", dead: "Failed", read: "read", write: "write",
     adminOnly: "Only admins manage integrations.", saved: "Saved.",
     s_tickets: "Tickets", s_contacts: "Contacts", s_conversations: "Conversations", s_reports: "Reports", s_kb: "KB",
   },
 };
-let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
-const t = (k) => S[lang][k] || k;
+const t = words(S);
+shell(t, render);
 const EVENT_NAMES = {
   zh: {
     "conversation.created": "新会话", "conversation.escalated": "转人工", "conversation.resolved": "会话已解决",
@@ -55,7 +56,6 @@ const EVENT_NAMES = {
     "sla.breach": "SLA breach",
   },
 };
-const $ = (s) => document.querySelector(s);
 let tokens = [];
 let hooks = [];
 let events = [];
@@ -230,9 +230,7 @@ function renderDeliveries() {
 }
 
 function render() {
-  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.getAttribute("data-i18n"));
-  for (const n of document.querySelectorAll("[data-i18n-ph]")) n.placeholder = t(n.getAttribute("data-i18n-ph"));
-  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  wordPage(t);
   renderScopeBoxes(); renderEventBoxes(); renderTokens(); renderHooks(); renderDeliveries();
 }
 
@@ -267,11 +265,6 @@ $("#new-hook").addEventListener("submit", guard(async (ev) => {
 $("#secret-done").addEventListener("click", () => {
   $("#secret-value").textContent = "";
   $("#secret-box").hidden = true;
-});
-$("#lang").addEventListener("click", () => {
-  lang = lang === "zh" ? "en" : "zh";
-  localStorage.setItem("kefu.console.lang", lang);
-  render();
 });
 
 (async () => {

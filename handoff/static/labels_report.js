@@ -1,19 +1,12 @@
 /* kefu reports: conversations per label in the chosen period (GET /api/reports/labels). */
-
+import { $ } from "/assets/dom.js";
+import { lang, onLang } from "./page.js";
 
 const S = {
   zh: { title: "按标签统计的会话", label: "标签", conversations: "会话数", none: "这段时间没有加标签的会话。" },
   en: { title: "Conversations by label", label: "Label", conversations: "Conversations", none: "No conversation was labelled in this period." },
 };
-const $ = (s) => document.querySelector(s);
-const lang = () => {
-  try {
-    return localStorage.getItem("kefu.console.lang") === "en" ? "en" : "zh";
-  } catch (_) {
-    return "zh";
-  }
-};
-const t = (k) => S[lang()][k];
+const t = (k) => S[lang][k];
 let rows = [];
 
 function cell(tag, text) {
@@ -62,7 +55,7 @@ async function load() {
 
 function init() {
   $("#period").addEventListener("submit", () => setTimeout(load, 0));
-  $("#lang").addEventListener("click", () => setTimeout(render, 0));
+  onLang(render); // after reports.js's own (it loads first)
   load();
   setInterval(load, 30000);
 }

@@ -1,13 +1,14 @@
 /* kefu learning loop: GET /api/agent/learning?days=7|30, add a question to an entry as a
  * similar question, start a draft with it, or dismiss a group. Text is always set as text. */
+import { $ } from "/assets/dom.js";
 import { errorText } from "./errors.js";
+import { lang, shell, wordPage, words } from "./page.js";
 
 const S = {
   zh: {
-    console: "← 工作台", title: "待学习的问题", window: "时间", days7: "最近 7 天", days30: "最近 30 天",
-    reload: "刷新", lang: "English",
+    title: "待学习的问题", window: "时间", days7: "最近 7 天", days30: "最近 30 天",
     hint: "机器人没能回答、或客户点了“没用”的问题，按意思分组。把问题加为某个条目的相似问法，下一次回答就会用上它。",
-    empty: "这段时间没有待学习的问题。", login: "请先登录工作台。",
+    empty: "这段时间没有待学习的问题。",
     summary: "{q} 个问题，{g} 组", leftOver: "（另有 {n} 个问题未分组）",
     count: "{n} 次", channels: "渠道：{c}", picked: "机器人选了：", nothing: "机器人没有给出答案",
     missed: "未回答", down: "没用",
@@ -20,10 +21,9 @@ const S = {
     means: "→ {e}", agreed: "{n} 位客户（点选 {p} · 点赞 {u}）", accept: "采纳", ignore: "忽略",
   },
   en: {
-    console: "← Console", title: "Learning", window: "Period", days7: "Last 7 days", days30: "Last 30 days",
-    reload: "Reload", lang: "中文",
+    title: "Learning", window: "Period", days7: "Last 7 days", days30: "Last 30 days",
     hint: "Questions the bot could not answer, or answered and got a thumbs-down, grouped by meaning. Add a question to an entry as a similar question and the next answer uses it.",
-    empty: "No questions to learn from in this period.", login: "Please log in to the console first.",
+    empty: "No questions to learn from in this period.",
     summary: "{q} questions in {g} groups", leftOver: " ({n} more questions fit no group)",
     count: "{n} times", channels: "Channels: {c}", picked: "The bot picked: ", nothing: "The bot gave no answer",
     missed: "Not answered", down: "Not helpful",
@@ -36,13 +36,13 @@ const S = {
     means: "→ {e}", agreed: "{n} customers ({p} picks · {u} thumbs-up)", accept: "Accept", ignore: "Dismiss",
   },
 };
-let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
+const word = words(S);
+shell(word, render);
 const t = (k, vars) => {
-  let s = S[lang][k] || k;
+  let s = word(k);
   for (const [name, value] of Object.entries(vars || {})) s = s.replace(`{${name}}`, String(value));
   return s;
 };
-const $ = (s) => document.querySelector(s);
 let data = null;
 let searchSeq = 0;
 
@@ -210,8 +210,7 @@ function renderSuggestion(x) {
 }
 
 function render() {
-  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.getAttribute("data-i18n"));
-  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  wordPage(t);
   const groups = $("#groups");
   groups.replaceChildren();
   if (!data) return;
@@ -234,9 +233,4 @@ $("#reload").addEventListener("click", () => {
   load().catch(fail);
 });
 $("#days").addEventListener("change", () => load().catch(fail));
-$("#lang").addEventListener("click", () => {
-  lang = lang === "zh" ? "en" : "zh";
-  localStorage.setItem("kefu.console.lang", lang);
-  render();
-});
 load().catch(fail);

@@ -3,6 +3,7 @@
  * label, priority, status, assign to an agent or a team) that agents run from a
  * conversation ("/" in the reply box). Text only through textContent.
  */
+import { $ } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 
 const S = {
@@ -34,7 +35,6 @@ try {
   /* storage disabled */
 }
 const t = (k) => S[lang][k] || k;
-const $ = (s) => document.querySelector(s);
 const state = { labels: [], macros: [], agents: [], teams: [] };
 
 function el(tag, text) {

@@ -5,9 +5,8 @@
  * may look up another number. A slow, failing or confused order system gets a plain note,
  * never a blank panel. Plain JS, textContent only.
  */
+import { $ } from "/assets/dom.js";
 import { K } from "./console/kit.js";
-
-const $ = (sel) => document.querySelector(sel);
 
 const S = {
   zh: {

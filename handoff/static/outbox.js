@@ -1,25 +1,25 @@
 /* kefu dead letters: GET /api/agent/outbox/dead, POST /api/agent/outbox/{id}/retry. */
-
+import { $ } from "/assets/dom.js";
+import { shell, wordPage, words } from "./page.js";
 
 const S = {
   zh: {
-    console: "← 工作台", title: "发送失败的消息", reload: "刷新", lang: "English",
+    title: "发送失败的消息",
     hint: "这些回复重试多次仍未送达。修复原因后点“重新发送”。",
     failedAt: "失败时间", conversation: "会话", channel: "渠道", attempts: "尝试次数",
     reason: "原因", text: "内容", retry: "重新发送", queued: "已重新排队", empty: "没有发送失败的消息。",
-    login: "请先登录工作台。", forbidden: "需要主管或管理员权限。",
+    forbidden: "需要主管或管理员权限。",
   },
   en: {
-    console: "← Console", title: "Dead letters", reload: "Reload", lang: "中文",
+    title: "Dead letters",
     hint: "These replies were not delivered after several attempts. Fix the cause, then press Retry.",
     failedAt: "Failed at", conversation: "Conversation", channel: "Channel", attempts: "Attempts",
     reason: "Reason", text: "Text", retry: "Retry", queued: "Queued again", empty: "No dead letters.",
-    login: "Please log in to the console first.", forbidden: "This needs the supervisor or admin role.",
+    forbidden: "This needs the supervisor or admin role.",
   },
 };
-let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
-const t = (k) => S[lang][k] || k;
-const $ = (s) => document.querySelector(s);
+const t = words(S);
+shell(t, render);
 let rows = [];
 
 function el(tag, text) {
@@ -36,7 +36,7 @@ function showError(res, body) {
 }
 
 function render() {
-  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.getAttribute("data-i18n"));
+  wordPage(t);
   const body = $("#dead tbody");
   body.replaceChildren();
   for (const d of rows) {
@@ -83,9 +83,4 @@ async function retry(d, btn) {
 }
 
 $("#reload").addEventListener("click", load);
-$("#lang").addEventListener("click", () => {
-  lang = lang === "zh" ? "en" : "zh";
-  localStorage.setItem("kefu.console.lang", lang);
-  render();
-});
 load();

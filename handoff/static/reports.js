@@ -1,30 +1,31 @@
 /* kefu reports dashboard: GET /api/reports/summary, KPIs, SVG charts, tables. No libraries. */
+import { $ } from "/assets/dom.js";
 import { errorText } from "./errors.js";
+import { lang, shell, wordPage, words } from "./page.js";
 
 const S = {
   zh: {
-    console: "← 工作台", title: "服务报表", from: "从", to: "到", apply: "查询", csv: "导出 CSV", lang: "English",
+    title: "服务报表", from: "从", to: "到", apply: "查询", csv: "导出 CSV",
     chartTickets: "每日工单与积压", chartFrt: "每日平均首次响应（分钟）", chartCsat: "每日 CSAT 平均分",
     conversations: "会话", tickets: "工单", first_response_avg_seconds: "平均首次响应",
     resolution_avg_seconds: "平均解决时长", fcr_rate: "一次解决率", bot_deflection_rate: "机器人拦截率",
     csat_average: "CSAT 平均分", csat_response_rate: "回访响应率", sla_breach_rate: "SLA 超时率",
     backlog: "积压", backlog_now: "当前积压", by_day: "按日", by_channel: "按渠道", by_category: "按分类",
-    by_agent: "按客服", key: "维度", none: "—", login: "请先登录工作台。",
+    by_agent: "按客服", key: "维度", none: "—",
   },
   en: {
-    console: "← Console", title: "Service reports", from: "From", to: "To", apply: "Apply", csv: "Export CSV", lang: "中文",
+    title: "Service reports", from: "From", to: "To", apply: "Apply", csv: "Export CSV",
     chartTickets: "Tickets and backlog per day", chartFrt: "Average first response per day (minutes)",
     chartCsat: "Average CSAT per day", conversations: "Conversations", tickets: "Tickets",
     first_response_avg_seconds: "Avg first response", resolution_avg_seconds: "Avg resolution time",
     fcr_rate: "First-contact resolution", bot_deflection_rate: "Bot deflection", csat_average: "CSAT average",
     csat_response_rate: "CSAT response rate", sla_breach_rate: "SLA breach rate", backlog: "Backlog",
     backlog_now: "Backlog now", by_day: "By day", by_channel: "By channel", by_category: "By category",
-    by_agent: "By agent", key: "Key", none: "—", login: "Please log in to the console first.",
+    by_agent: "By agent", key: "Key", none: "—",
   },
 };
-let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
-const t = (k) => S[lang][k] || k;
-const $ = (s) => document.querySelector(s);
+const t = words(S);
+shell(t, render);
 const SVG = "http://www.w3.org/2000/svg";
 let data = null;
 
@@ -53,7 +54,7 @@ function fmt(key, v) {
 const KPIS = ["first_response_avg_seconds", "resolution_avg_seconds", "fcr_rate", "bot_deflection_rate", "csat_average", "csat_response_rate", "sla_breach_rate", "tickets", "conversations"];
 
 function render() {
-  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.getAttribute("data-i18n"));
+  wordPage(t);
   if (!data) return;
   const kpis = KPIS.map((k) => {
     const box = el("div", null, "kpi");
@@ -153,15 +154,6 @@ function init() {
   $("#period").addEventListener("submit", (ev) => {
     ev.preventDefault();
     load();
-  });
-  $("#lang").addEventListener("click", () => {
-    lang = lang === "zh" ? "en" : "zh";
-    try {
-      localStorage.setItem("kefu.console.lang", lang);
-    } catch (_) {
-      /* ignore */
-    }
-    render();
   });
   render();
   load();

@@ -5,6 +5,7 @@
  * with the snippet that matched (the word marked), then tickets. Escape or the clear button
  * brings the tabs back. Every text is set with textContent: snippets are customer text.
  */
+import { $ } from "/assets/dom.js";
 import { K } from "./console/kit.js";
 
 const STRINGS = {
@@ -32,7 +33,6 @@ const STRINGS = {
   },
 };
 const t = (key) => STRINGS[K.lang() === "en" ? "en" : "zh"][key];
-const $ = (sel) => document.querySelector(sel);
 let seq = 0;
 let last = null; // the last results shown, re-rendered when the language changes
 

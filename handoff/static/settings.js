@@ -1,9 +1,11 @@
 /* kefu settings page (admins; supervisors read): SLA policies, agents, canned replies. No libraries. */
+import { $ } from "/assets/dom.js";
 import { errorText } from "./errors.js";
+import { lang, shell, wordPage, words } from "./page.js";
 
 const S = {
   zh: {
-    console: "← 工作台", title: "设置", lang: "English", slaTitle: "SLA 策略",
+    title: "设置", slaTitle: "SLA 策略",
     slaHint: "新工单按这里的时限计时；已打开的工单保留原截止时间。工作时间与节假日日历在 kefu.toml 中设置。",
     hours: (s) => `工作时间 ${s.workday_start}-${s.workday_end}（${s.timezone}），日历：${s.calendar}，超时前 ${s.warn_before_minutes} 分钟预警`,
     policy: "策略", firstResponse: "首次响应（分钟）", resolution: "解决（分钟）", clock: "计时方式", source: "来源",
@@ -13,11 +15,11 @@ const S = {
     password: "初始密码", role: "角色", skills: "技能", skillsHint: "技能，用逗号分隔", maxConcurrent: "最多同时接待",
     status: "状态", active: "启用", addAgent: "添加客服", cannedTitle: "快捷回复",
     cannedHint: "可用变量：{customer_name} {agent_name} {ticket_number}", shortcut: "快捷键", cannedName: "标题",
-    text: "内容", addCanned: "添加快捷回复", del: "删除", login: "请先登录工作台。", readOnly: "只有管理员可以修改。",
+    text: "内容", addCanned: "添加快捷回复", del: "删除", readOnly: "只有管理员可以修改。",
     online: "在线", away: "离开", offline: "离线",
   },
   en: {
-    console: "← Console", title: "Settings", lang: "中文", slaTitle: "SLA policies",
+    title: "Settings", slaTitle: "SLA policies",
     slaHint: "New tickets are timed by these targets; tickets already open keep their due times. Business hours and the holiday calendar are set in kefu.toml.",
     hours: (s) => `Business hours ${s.workday_start}-${s.workday_end} (${s.timezone}), calendar: ${s.calendar}, warning ${s.warn_before_minutes} min before a breach`,
     policy: "Policy", firstResponse: "First response (min)", resolution: "Resolution (min)", clock: "Clock", source: "Source",
@@ -27,13 +29,12 @@ const S = {
     password: "Initial password", role: "Role", skills: "Skills", skillsHint: "skills, comma separated", maxConcurrent: "Max concurrent",
     status: "Status", active: "Active", addAgent: "Add agent", cannedTitle: "Canned replies",
     cannedHint: "Variables: {customer_name} {agent_name} {ticket_number}", shortcut: "Shortcut", cannedName: "Title",
-    text: "Text", addCanned: "Add canned reply", del: "Delete", login: "Please log in to the console first.", readOnly: "Only admins can change these.",
+    text: "Text", addCanned: "Add canned reply", del: "Delete", readOnly: "Only admins can change these.",
     online: "Online", away: "Away", offline: "Offline",
   },
 };
-let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
-const t = (k) => S[lang][k] || k;
-const $ = (s) => document.querySelector(s);
+const t = words(S);
+shell(t, render);
 let me = null;
 let sla = null;
 let agents = [];
@@ -191,9 +192,7 @@ function renderCanned() {
 }
 
 function render() {
-  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.getAttribute("data-i18n"));
-  for (const n of document.querySelectorAll("[data-i18n-ph]")) n.placeholder = t(n.getAttribute("data-i18n-ph"));
-  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  wordPage(t);
   renderSla(); renderAgents(); renderCanned();
   if (me && !isAdmin()) show("notice", t("readOnly"));
 }
@@ -219,11 +218,6 @@ $("#new-canned").addEventListener("submit", guard(async (ev) => {
   ev.target.reset();
   await loadCanned();
 }));
-$("#lang").addEventListener("click", () => {
-  lang = lang === "zh" ? "en" : "zh";
-  localStorage.setItem("kefu.console.lang", lang);
-  render();
-});
 
 (async () => {
   render();

@@ -4,6 +4,7 @@
  * version (PUT /api/admin/ticket-types/{key}); tickets keep the version they were typed with.
  * Text only through textContent and input values.
  */
+import { $ } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 
 const KINDS = ["text", "number", "choice", "date", "phone", "address", "product", "photo"];
@@ -42,7 +43,6 @@ try {
   /* storage disabled */
 }
 const t = (k) => S[lang][k] || k;
-const $ = (s) => document.querySelector(s);
 const state = { types: [], current: null };
 
 function el(tag, text) {

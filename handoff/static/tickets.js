@@ -3,6 +3,7 @@
  * (status, priority, assignee, team, channel, label, since, until); a row opens its
  * conversation in the console. Times in the configured zone, strings in zh or en.
  */
+import { $ } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 
 const S = {
@@ -33,7 +34,6 @@ try {
   /* storage disabled */
 }
 const t = (k) => S[lang][k] || k;
-const $ = (s) => document.querySelector(s);
 const state = { rows: [], tz: undefined, channels: new Map() };
 
 function el(tag, text, cls) {

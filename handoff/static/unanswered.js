@@ -1,18 +1,20 @@
 /* kefu messages nobody answers, and why: GET /api/agent/unanswered?reason= */
+import { $ } from "/assets/dom.js";
 import { errorText } from "./errors.js";
+import { lang, shell, wordPage, words } from "./page.js";
 
 const S = {
   zh: {
-    console: "← 工作台", title: "未回复的消息", reload: "刷新", lang: "English", filter: "原因", all: "全部",
+    title: "未回复的消息", filter: "原因", all: "全部",
     hint: "这些消息已保存，但机器人不会回复（自动回复、退信、邮件列表、无法回复的发件人、超出频率）。",
     receivedAt: "收到时间", conversation: "会话", channel: "渠道", reason: "原因", from: "发件人",
-    text: "内容", empty: "没有未回复的消息。", login: "请先登录工作台。",
+    text: "内容", empty: "没有未回复的消息。",
   },
   en: {
-    console: "← Console", title: "Not answered", reload: "Reload", lang: "中文", filter: "Reason", all: "All",
+    title: "Not answered", filter: "Reason", all: "All",
     hint: "These messages are stored, but the bot does not answer them (auto-replies, bounces, mailing lists, senders nobody can reply to, rate limits).",
     receivedAt: "Received", conversation: "Conversation", channel: "Channel", reason: "Reason", from: "From",
-    text: "Text", empty: "No unanswered messages.", login: "Please log in to the console first.",
+    text: "Text", empty: "No unanswered messages.",
   },
 };
 // Why a message is not answered (Message.no_reply): the reasons channels give.
@@ -50,10 +52,9 @@ const REASONS = {
     opt_out: "SMS opt-out (TD)",
   },
 };
-let lang = (localStorage.getItem("kefu.console.lang") || navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
-const t = (k) => S[lang][k] || k;
+const t = words(S);
+shell(t, render);
 const why = (code) => (REASONS[lang][code] ? `${REASONS[lang][code]} (${code})` : code);
-const $ = (s) => document.querySelector(s);
 let rows = [];
 let reasons = [];
 
@@ -86,8 +87,7 @@ function renderFilter() {
 }
 
 function render() {
-  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.getAttribute("data-i18n"));
-  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  wordPage(t);
   renderFilter();
   const body = $("#unanswered tbody");
   body.replaceChildren();
@@ -122,9 +122,4 @@ async function load() {
 
 $("#reload").addEventListener("click", load);
 $("#reason").addEventListener("change", load);
-$("#lang").addEventListener("click", () => {
-  lang = lang === "zh" ? "en" : "zh";
-  localStorage.setItem("kefu.console.lang", lang);
-  render();
-});
 load();
