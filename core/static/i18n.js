@@ -37,38 +37,3 @@ export const langOf = (tag) => (String(tag || "").toLowerCase().startsWith("zh")
 /** `text` with each {name} replaced by vars[name] (missing ones by ""). */
 export const fill = (text, vars) =>
   String(text).replace(/\{(\w+)\}/g, (_, k) => (vars && vars[k] != null ? String(vars[k]) : ""));
-
-/**
- * A translator over `strings` ({zh: {...}, en: {...}}) in the language `lang()` answers:
- * t(key, vars) gives the text with {name}s filled, the key itself when it has no text.
- */
-export function translator(strings, lang) {
-  return (key, vars) => {
-    const table = strings[lang()] || strings.zh;
-    const text = table[key];
-    if (text === undefined) return key;
-    return vars && typeof text === "string" ? fill(text, vars) : text;
-  };
-}
-
-/**
- * Word every element under `root` marked with `attr` (data-i18n by default), its
- * `-placeholder` and `-title` variants too; keys `t` has no string for are left alone.
- */
-export function applyI18n(t, attr = "data-i18n", root = document) {
-  for (const node of root.querySelectorAll(`[${attr}]`)) {
-    const v = t(node.getAttribute(attr));
-    if (typeof v === "string") node.textContent = v;
-  }
-  for (const node of root.querySelectorAll(`[${attr}-placeholder]`)) {
-    const v = t(node.getAttribute(`${attr}-placeholder`));
-    if (typeof v === "string") node.placeholder = v;
-  }
-  for (const node of root.querySelectorAll(`[${attr}-title]`)) {
-    const v = t(node.getAttribute(`${attr}-title`));
-    if (typeof v === "string") {
-      node.title = v;
-      node.setAttribute("aria-label", v);
-    }
-  }
-}

@@ -6,7 +6,7 @@
  * only says "conversation X changed"; on that we re-fetch the lists and, if X is open, its
  * detail. A 15 s poll covers a dead socket.
  */
-import { store } from "/assets/i18n.js";
+import { langOf, store } from "/assets/i18n.js";
 import { errorText } from "../errors.js";
 import { STRINGS } from "./strings.js";
 
@@ -16,7 +16,7 @@ export const OWNERS = ["queued", "mine", "agent", "bot", "resolved"];
 function initialLang() {
   const saved = store.get(LANG_KEY);
   if (saved === "zh" || saved === "en") return saved;
-  return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
+  return langOf(navigator.language);
 }
 
 /** The console's language, "zh" or "en" (a live binding: importers see it change). */

@@ -3,6 +3,7 @@
  * modules were served from, the same as widget.js's), the language and its words, and
  * small helpers of its own (icons, ids, times).
  */
+import { langOf } from "/assets/i18n.js";
 import { STRINGS } from "./strings.js";
 
 export const MAX_LEN = 2000;
@@ -33,7 +34,7 @@ let timeFmt = null;
 
 /** Speak `tag`'s language (the embed's data-lang, else the browser's): zh or en. */
 export function setLang(tag) {
-  LANG = String(tag || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
+  LANG = langOf(tag);
   T = STRINGS[LANG];
   try {
     timeFmt = new Intl.DateTimeFormat(LANG === "zh" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" });
