@@ -33,3 +33,11 @@ export function el(tag, attrs, ...children) {
 export function show(node, on) {
   node.hidden = !on;
 }
+
+/** A new element holding `text` (unless null or undefined), with `className` if given. */
+export function textEl(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text != null) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}

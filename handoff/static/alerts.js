@@ -1,5 +1,5 @@
 /* kefu supervisor alerts: GET /api/agent/alerts, POST /api/agent/alerts/{id}/ack */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { shell, wordPage, words } from "./page.js";
 
 const S = {
@@ -23,12 +23,6 @@ const S = {
 const t = words(S);
 shell(t, render);
 let rows = [];
-
-function el(tag, text) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  return n;
-}
 
 function showError(res, body) {
   const box = $("#error");

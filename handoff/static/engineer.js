@@ -4,7 +4,7 @@
  * window and why) or failed (why). The customer is told each step by the server.
  * Plain JS, textContent only.
  */
-import { $ } from "/assets/dom.js";
+import { $, el } from "/assets/dom.js";
 
 const S = {
   zh: {
@@ -27,18 +27,6 @@ const S = {
 const NEXT = { dispatched: ["on_the_way", "rescheduled", "failed"], on_the_way: ["arrived", "rescheduled", "failed"], arrived: ["done", "failed"] };
 let lang = localStorage.getItem("kefu.lang") === "en" ? "en" : "zh";
 const t = (k) => S[lang][k] || k;
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined) continue;
-    if (k === "text") node.textContent = v;
-    else if (k === "className") node.className = v;
-    else node.setAttribute(k, String(v));
-  }
-  for (const c of children) if (c) node.append(c);
-  return node;
-}
 
 async function api(method, path, body) {
   const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };

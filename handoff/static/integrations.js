@@ -1,5 +1,5 @@
 /* kefu integrations page (admins): API tokens and webhooks. Text only (no innerHTML). No libraries. */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { lang, shell, wordPage, words } from "./page.js";
 
 const SCOPES = ["tickets", "contacts", "conversations", "reports", "kb"];
@@ -61,13 +61,6 @@ let hooks = [];
 let events = [];
 let opened = null; // the webhook whose deliveries are shown
 let deliveries = [];
-
-function el(tag, text, cls) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  if (cls) n.className = cls;
-  return n;
-}
 
 function show(kind, message) {
   const box = $(kind === "error" ? "#error" : "#notice");

@@ -1,6 +1,6 @@
 /* kefu learning loop: GET /api/agent/learning?days=7|30, add a question to an entry as a
  * similar question, start a draft with it, or dismiss a group. Text is always set as text. */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 import { lang, shell, wordPage, words } from "./page.js";
 
@@ -45,13 +45,6 @@ const t = (k, vars) => {
 };
 let data = null;
 let searchSeq = 0;
-
-function el(tag, text, className) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  if (className) n.className = className;
-  return n;
-}
 
 function button(text, className, onClick) {
   const b = el("button", text, className);

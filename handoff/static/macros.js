@@ -3,7 +3,7 @@
  * label, priority, status, assign to an agent or a team) that agents run from a
  * conversation ("/" in the reply box). Text only through textContent.
  */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 
 const S = {
@@ -36,12 +36,6 @@ try {
 }
 const t = (k) => S[lang][k] || k;
 const state = { labels: [], macros: [], agents: [], teams: [] };
-
-function el(tag, text) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  return n;
-}
 
 async function api(method, path, body) {
   const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };

@@ -1,5 +1,5 @@
 /* kefu dead letters: GET /api/agent/outbox/dead, POST /api/agent/outbox/{id}/retry. */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { shell, wordPage, words } from "./page.js";
 
 const S = {
@@ -21,12 +21,6 @@ const S = {
 const t = words(S);
 shell(t, render);
 let rows = [];
-
-function el(tag, text) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  return n;
-}
 
 function showError(res, body) {
   const box = $("#error");

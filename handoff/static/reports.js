@@ -1,5 +1,5 @@
 /* kefu reports dashboard: GET /api/reports/summary, KPIs, SVG charts, tables. No libraries. */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 import { lang, shell, wordPage, words } from "./page.js";
 
@@ -28,13 +28,6 @@ const t = words(S);
 shell(t, render);
 const SVG = "http://www.w3.org/2000/svg";
 let data = null;
-
-function el(tag, text, cls) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  if (cls) n.className = cls;
-  return n;
-}
 
 function duration(sec) {
   if (sec == null) return t("none");

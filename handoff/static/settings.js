@@ -1,5 +1,5 @@
 /* kefu settings page (admins; supervisors read): SLA policies, agents, canned replies. No libraries. */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 import { lang, shell, wordPage, words } from "./page.js";
 
@@ -39,13 +39,6 @@ let me = null;
 let sla = null;
 let agents = [];
 let canned = [];
-
-function el(tag, text, cls) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  if (cls) n.className = cls;
-  return n;
-}
 
 function show(kind, message) {
   const box = $(kind === "error" ? "#error" : "#notice");

@@ -4,7 +4,7 @@
  * version (PUT /api/admin/ticket-types/{key}); tickets keep the version they were typed with.
  * Text only through textContent and input values.
  */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 
 const KINDS = ["text", "number", "choice", "date", "phone", "address", "product", "photo"];
@@ -44,12 +44,6 @@ try {
 }
 const t = (k) => S[lang][k] || k;
 const state = { types: [], current: null };
-
-function el(tag, text) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  return n;
-}
 
 async function api(method, path, body) {
   const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };

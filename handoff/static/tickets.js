@@ -3,7 +3,7 @@
  * (status, priority, assignee, team, channel, label, since, until); a row opens its
  * conversation in the console. Times in the configured zone, strings in zh or en.
  */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 
 const S = {
@@ -35,13 +35,6 @@ try {
 }
 const t = (k) => S[lang][k] || k;
 const state = { rows: [], tz: undefined, channels: new Map() };
-
-function el(tag, text, cls) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  if (cls) n.className = cls;
-  return n;
-}
 
 async function get(path) {
   const res = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });

@@ -1,5 +1,5 @@
 /* kefu messages nobody answers, and why: GET /api/agent/unanswered?reason= */
-import { $ } from "/assets/dom.js";
+import { $, textEl as el } from "/assets/dom.js";
 import { errorText } from "./errors.js";
 import { lang, shell, wordPage, words } from "./page.js";
 
@@ -57,12 +57,6 @@ shell(t, render);
 const why = (code) => (REASONS[lang][code] ? `${REASONS[lang][code]} (${code})` : code);
 let rows = [];
 let reasons = [];
-
-function el(tag, text) {
-  const n = document.createElement(tag);
-  if (text != null) n.textContent = text;
-  return n;
-}
 
 function showError(res, body) {
   const box = $("#error");
