@@ -139,5 +139,9 @@ def _secure(request: web.Request, headers: MutableMapping[str, str]) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
     if request.path.startswith("/api/"):
         headers.setdefault("Cache-Control", "no-store")  # conversations are personal data
+    elif request.path.endswith(".js"):
+        # The console's and the widget's modules import each other: revalidated on every load
+        # (a 304 costs little), so a browser never runs a new module beside a stale one.
+        headers.setdefault("Cache-Control", "no-cache")
     if is_https(request):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")

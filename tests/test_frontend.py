@@ -129,7 +129,9 @@ async def test_the_widget_and_its_modules_are_served_to_other_sites(client: Any)
         assert resp.status == 200, path
         assert "javascript" in resp.headers["Content-Type"], path
         assert resp.headers["Access-Control-Allow-Origin"] == "*", path
+        assert resp.headers["Cache-Control"] == "no-cache", path  # no stale module beside a new one
     socket = await client.get("/webchat/widget/socket.js")
     assert "WebSocket" in await socket.text()
     console = await client.get("/agent/console/core.js")
     assert console.status == 200 and "Content-Security-Policy" in console.headers
+    assert console.headers["Cache-Control"] == "no-cache"
