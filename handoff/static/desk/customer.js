@@ -1,4 +1,4 @@
-/* kefu console, the desk: Customers from the 360 panel: edit their fields, merge two, their history. */
+/* kefu console's desk: customers from the 360 panel (edit their fields, merge two, their history). */
 import { K } from "../console/kit.js";
 import { el } from "/assets/dom.js";
 import { fill } from "/assets/i18n.js";

@@ -1,4 +1,4 @@
-/* kefu console, the desk: The list's filters (label, priority, team...): added to every tab's request. */
+/* kefu console's desk: the list's filters (label, priority, team...), added to every tab's request. */
 import { K } from "../console/kit.js";
 import { $, el } from "/assets/dom.js";
 import { more, t } from "./common.js";

@@ -1,4 +1,4 @@
-/* kefu console, the desk: Labels on conversations: the chips in the list and the bar above the messages. */
+/* kefu console's desk: labels on conversations (the chips in the list, the bar above the messages). */
 import { K } from "../console/kit.js";
 import { $, el } from "/assets/dom.js";
 import { fill } from "/assets/i18n.js";

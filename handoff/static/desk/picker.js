@@ -1,4 +1,4 @@
-/* kefu console, the desk: The "/" picker in the composer: canned replies and macros by name. */
+/* kefu console's desk: the "/" picker in the composer (canned replies and macros by name). */
 import { K } from "../console/kit.js";
 import { $, el } from "/assets/dom.js";
 import { fill } from "/assets/i18n.js";

@@ -1,4 +1,7 @@
-/* kefu console, the desk: The at-risk / breached SLA list with local times, and the pane switch of the phone-sized console. */
+/*
+ * kefu console's desk: the at-risk / breached SLA list with local times, and the pane switch
+ * of the phone-sized console.
+ */
 import { K } from "../console/kit.js";
 import { $, el } from "/assets/dom.js";
 import { fill } from "/assets/i18n.js";

@@ -1,6 +1,7 @@
 /*
- * kefu web chat widget: Message bubbles: text, files, offered choices, 👍/👎, the survey, and the state of a
- * message not confirmed yet. Everything is set with textContent; nothing is parsed as HTML.
+ * kefu web chat widget, message bubbles: text, files, offered choices, 👍/👎, the survey, and
+ * the state of a message not confirmed yet. Everything is set with textContent; nothing is
+ * parsed as HTML.
  */
 import { el } from "/assets/dom.js";
 import { ACK_TIMEOUT_MS, fmtTime, LANG, ORIGIN, T } from "./config.js";

@@ -1,7 +1,7 @@
 /*
- * The widget's settings: limits and timings, where the kefu server is (the origin these
- * modules were served from, the same as widget.js's), the language and its words, and
- * small helpers of its own (icons, ids, times).
+ * kefu web chat widget, its settings: limits and timings, where the kefu server is (the
+ * origin these modules were served from, the same as widget.js's), the language and its
+ * words, and small helpers of its own (icons, ids, times).
  */
 import { langOf } from "/assets/i18n.js";
 import { STRINGS } from "./strings.js";

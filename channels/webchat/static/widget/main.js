@@ -1,6 +1,6 @@
 /*
- * kefu web chat widget: the widget's entry: widget.js (the loader customers embed) imports this module and
- * calls start(lang). Sending, opening and closing, and the wiring of the elements.
+ * kefu web chat widget, its entry: widget.js (the loader customers embed) imports this module
+ * and calls start(lang). Sending, opening and closing, and the wiring of the elements.
  */
 import { MAX_LEN, setLang, T, uuid } from "./config.js";
 import { addPending, flushPending, noteTyping, restorePending, scheduleReceipt, stopTyping, uploadFile } from "./outgoing.js";
@@ -20,7 +20,6 @@ function sendText(text) {
   flushPending();
   ensureStarted();
 }
-
 
 async function sendFile(file) {
   if (!file) return;
@@ -54,7 +53,6 @@ function submitComposer() {
   sendText(text);
   ui.input.focus();
 }
-
 
 function setOpen(open) {
   state.open = open;

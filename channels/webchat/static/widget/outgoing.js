@@ -1,6 +1,6 @@
 /*
- * kefu web chat widget: What the customer sends: pending messages (kept across reloads until the server has
- * them), uploads, typing and read receipts.
+ * kefu web chat widget, what the customer sends: pending messages (kept across reloads until
+ * the server has them), uploads, typing and read receipts.
  */
 import { store } from "/assets/i18n.js";
 import { buildMessage, setPendingStatus } from "./bubbles.js";
@@ -38,7 +38,6 @@ export async function uploadFile(file) {
   }
   return data;
 }
-
 
 export function noteTyping() {
   const now = Date.now();

@@ -1,6 +1,6 @@
 /*
- * kefu web chat widget: the session and the socket: a token from /api/webchat/sessions, the socket with resume,
- * ping and reconnect with backoff, and the frames the server sends.
+ * kefu web chat widget, the session and the socket: a token from /api/webchat/sessions, the
+ * socket with resume, ping and reconnect with backoff, and the frames the server sends.
  *
  * Protocol summary (see the backend for the authoritative version):
  *   POST /api/webchat/sessions {token?, locale?} -> {token, conversation_id, expires_at}
@@ -52,7 +52,6 @@ export function handleMessageFrame(f) {
   scrollToBottom(stick || f.sender === "customer");
   scheduleReceipt();
 }
-
 
 export class HttpError extends Error {
   constructor(status, code, message) {

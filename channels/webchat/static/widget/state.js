@@ -1,12 +1,11 @@
 /*
- * kefu web chat widget: the widget's state: its elements (ui), the conversation and socket state, the socket's
- * send, and what profile.js may see (W).
+ * kefu web chat widget, its state: the elements (ui), the conversation and the socket, the
+ * socket's send, and what profile.js may see (W).
  */
 import { store } from "/assets/i18n.js";
 import { LANG, ORIGIN, SEQ_KEY_PREFIX, TOKEN_KEY } from "./config.js";
 
 export const ui = {};
-
 
 export const state = {
   token: store.get(TOKEN_KEY),

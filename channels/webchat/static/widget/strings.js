@@ -1,5 +1,5 @@
 /*
- * kefu web chat widget: the widget's words, zh and en.
+ * kefu web chat widget, its words: zh and en.
  */
 
 export const STRINGS = {

@@ -1,11 +1,10 @@
 /*
- * kefu web chat widget: the widget's frame: the launcher, the panel and its parts, status, notices, typing,
- * scrolling, the counter and the unread badge.
+ * kefu web chat widget, its frame: the launcher, the panel and its parts, status, notices,
+ * typing, scrolling, the counter and the unread badge.
  */
 import { el } from "/assets/dom.js";
 import { LANG, MAX_LEN, NOTICE_MS, ORIGIN, svgIcon, T, TYPING_SAFETY_MS } from "./config.js";
 import { state, ui } from "./state.js";
-
 
 export function ensureStylesheet() {
   const href = ORIGIN + "/webchat/widget.css";
@@ -112,7 +111,6 @@ export function buildDom() {
   updateCounter();
 }
 
-
 export function setStatus(kind) {
   ui.status.setAttribute("data-state", kind);
   ui.status.textContent =
@@ -135,7 +133,6 @@ export function setTyping(on) {
   if (on) state.typingTimer = setTimeout(() => setTyping(false), TYPING_SAFETY_MS);
 }
 
-
 export function isNearBottom() {
   const m = ui.messages;
   return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
@@ -152,7 +149,6 @@ export function scrollToBottom(stick) {
     });
   }
 }
-
 
 export function updateCounter() {
   const n = ui.input.value.length;
