@@ -45,7 +45,7 @@ from core.pipeline import TurnPipeline
 from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
-from core.web import error_middleware, json_response, row_id, security_headers
+from core.web import ASSETS, error_middleware, json_response, row_id, security_headers
 from handoff import (
     alert_routes,
     learning_routes,
@@ -218,6 +218,8 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.handle)
+    # The front-end kit the console's and the widget's modules share (core/static).
+    app.router.add_static("/assets/", ASSETS, append_version=False)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if migrate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -16,6 +17,9 @@ from core.forwarded import is_https
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# The front-end kit (DOM and i18n helpers) the console's and the widget's modules import.
+ASSETS = Path(__file__).with_name("static")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -122,8 +126,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 def _secure(request: web.Request, headers: MutableMapping[str, str]) -> None:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/webchat/") and request.path.endswith((".js", ".css")):
-        # The widget script and its stylesheet are embedded by customers' own sites.
+    embeddable = request.path.startswith(("/webchat/", "/assets/"))
+    if embeddable and request.path.endswith((".js", ".css")):
+        # The widget's modules (and the kit they share with the console, /assets/) and its
+        # stylesheet are loaded by customers' own sites.
         headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin")
         headers.setdefault("Access-Control-Allow-Origin", "*")
     else:
@@ -133,5 +139,9 @@ def _secure(request: web.Request, headers: MutableMapping[str, str]) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
     if request.path.startswith("/api/"):
         headers.setdefault("Cache-Control", "no-store")  # conversations are personal data
+    elif request.path.endswith(".js"):
+        # The console's and the widget's modules import each other: revalidated on every load
+        # (a 304 costs little), so a browser never runs a new module beside a stale one.
+        headers.setdefault("Cache-Control", "no-cache")
     if is_https(request):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -215,8 +215,10 @@ async def test_pages_and_widget_are_served_with_csp(client: Any) -> None:
     assert page.status == 200
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "/webchat/widget.js" in await page.text()
-    widget = await client.get("/webchat/widget.js")
-    assert widget.status == 200 and "WebSocket" in await widget.text()
+    widget = await client.get("/webchat/widget.js")  # the loader: it imports the modules
+    assert widget.status == 200 and "widget/main.js" in await widget.text()
+    socket = await client.get("/webchat/widget/socket.js")
+    assert socket.status == 200 and "WebSocket" in await socket.text()
     console = await client.get("/agent/")
     assert console.status == 200 and "Content-Security-Policy" in console.headers
 

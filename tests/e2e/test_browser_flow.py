@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.login import CSRF, api_login, login
+
 pytestmark = pytest.mark.e2e
 
 AGENT_EMAIL = "demo@kefu.local"
@@ -72,13 +74,11 @@ def _open_widget(visitor, base_url: str) -> None:
 
 def _choose_status(page, base_url: str, status: str) -> None:
     """The demo agent picks ``status`` through the API, before logging in to the console."""
-    csrf = {"X-Requested-With": "kefu"}
-    creds = {"email": AGENT_EMAIL, "password": AGENT_PASSWORD}
-    assert page.request.post(base_url + "/api/agent/login", data=creds, headers=csrf).ok
-    resp = page.request.post(base_url + "/api/agent/status", data={"status": status}, headers=csrf)
+    api_login(page, base_url, AGENT_EMAIL, AGENT_PASSWORD)
+    resp = page.request.post(base_url + "/api/agent/status", data={"status": status}, headers=CSRF)
     assert resp.ok, resp.text()
     # Logged out again: the test logs in through the form; the chosen status is kept.
-    assert page.request.post(base_url + "/api/agent/logout", data={}, headers=csrf).ok
+    assert page.request.post(base_url + "/api/agent/logout", data={}, headers=CSRF).ok
 
 
 def _assert_clean(*watches) -> None:
@@ -112,11 +112,7 @@ def test_visitor_bot_handoff_and_agent_reply(kefu_server, new_page):
     # Away: the agent takes no new work, so the customer waits in the queue to be taken by
     # hand (an online agent with the console open would be given it at once).
     _choose_status(ap, base, "away")
-    ap.goto(base + "/agent/")
-    ap.fill("#login-email", AGENT_EMAIL)
-    ap.fill("#login-password", AGENT_PASSWORD)
-    ap.click("#login-submit")
-    expect(ap.locator("#agent-name")).not_to_be_empty()
+    login(ap, base, AGENT_EMAIL, AGENT_PASSWORD)
 
     ap.click('.tab[data-owner="queued"]')
     item = ap.locator(f'#conv-list .conv-item[data-id="{cid}"]')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.login import login
 from tests.e2e.test_browser_flow import _choose_status
 
 pytestmark = pytest.mark.e2e
@@ -30,16 +31,11 @@ def test_console_channel_tags_use_the_registry_labels(kefu_server, new_page):
     agent = new_page("agent-channel")
     ap = agent.page
     _choose_status(ap, kefu_server, "away")  # the conversation stays in the queue list
-    ap.goto(kefu_server + "/agent/")
-    ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'en')")
-    ap.reload()
-    ap.fill("#login-email", "demo@kefu.local")
-    ap.fill("#login-password", "demo")
-    ap.click("#login-submit")
-    expect(ap.locator("#agent-name")).not_to_be_empty()
+    login(ap, kefu_server, lang="en")
     item = ap.locator(f'#conv-list .conv-item[data-id="{cid}"]')
     expect(item.locator(".tag-channel")).to_have_text("Web chat", timeout=20000)
-    label = "([name]) => window.kefuConsole.channelLabel(name)"
+    # The console's modules are the page's own: importing one gives the instance the page runs.
+    label = "async ([name]) => (await import('/agent/console/kit.js')).K.channelLabel(name)"
     assert ap.evaluate(label, ["wecom_kf"]) == "WeCom kf"
     assert ap.evaluate(label, ["no_such_channel"]) == "no_such_channel"
     ap.click("#lang-toggle")

@@ -12,9 +12,10 @@ import re
 
 import pytest
 
+from tests.e2e.login import api_login
+
 pytestmark = pytest.mark.e2e
 
-CSRF = {"X-Requested-With": "kefu"}
 VAGUE = "维修？"  # a question about repairs: choices (a bare "维修" starts the repair form)
 PICK = "怎么预约维修？"
 FOLLOW_UP = "那安装呢"
@@ -92,8 +93,7 @@ def test_vague_question_buttons_pick_recorded_follow_up_in_context(kefu_server, 
     # The transcript an agent reads records the pick: the question, and its entry.
     cid = _conversation_id(page)
     agent = new_page("agent").page
-    login = {"email": "demo@kefu.local", "password": "demo"}
-    assert agent.request.post(kefu_server + "/api/agent/login", data=login, headers=CSRF).ok
+    api_login(agent, kefu_server)
     resp = agent.request.get(kefu_server + f"/api/agent/conversations/{cid}")
     assert resp.ok, resp.text()
     messages = resp.json()["conversation"]["messages"]

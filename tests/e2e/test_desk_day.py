@@ -22,12 +22,11 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
-from tests.e2e.test_desk_flow import _login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-CSRF = {"X-Requested-With": "kefu"}
 OLD_TEXT = "上周买的洗碗机在厨房里漏水了，能安排师傅上门维修吗"
 OFFLINE_TEXT = "断网时写的：维修单号 20261203 收到了吗"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -106,7 +105,7 @@ def test_a_day_at_the_desk(kefu_server, new_page):
     # -- two agents log in; 小李 closes the browser without logging out -----------------
     admin = new_page("admin")
     adp = admin.page
-    _login(adp, base, "demo@kefu.local", "demo")
+    login(adp, base)
     expect(adp.locator("#agent-status")).to_have_value("online")
     made = adp.request.post(
         base + "/api/admin/agents",
@@ -115,7 +114,7 @@ def test_a_day_at_the_desk(kefu_server, new_page):
     )
     assert made.status == 201, made.text()
     li = new_page("li")
-    _login(li.page, base, "li@kefu.local", "pw-1234")
+    login(li.page, base, "li@kefu.local", "pw-1234")
     li.page.select_option("#agent-status", "online")
     _until(lambda: _agents(adp, base)["小李"]["connected"], "小李's console")
     li.page.context.close()
@@ -144,7 +143,10 @@ def test_a_day_at_the_desk(kefu_server, new_page):
         "() => { const i = document.querySelector('#kefu-messages img.kefu-image');"
         " return i && i.complete && i.naturalWidth > 0; }"
     )
-    assert vp.evaluate("() => document.querySelector('#kefu-messages img.kefu-image').naturalWidth") == 8
+    assert (
+        vp.evaluate("() => document.querySelector('#kefu-messages img.kefu-image').naturalWidth")
+        == 8
+    )
     seen = adp.locator('#messages .msg[data-sender="customer"] img.msg-image')
     expect(seen).to_have_count(1)
     adp.wait_for_function(

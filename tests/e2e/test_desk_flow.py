@@ -12,21 +12,10 @@ import re
 
 import pytest
 
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _open_widget
 
 pytestmark = pytest.mark.e2e
-
-CSRF = {"X-Requested-With": "kefu"}
-
-
-def _login(page, base: str, email: str, password: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(base + "/agent/")
-    page.fill("#login-email", email)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
-    expect(page.locator("#agent-name")).not_to_be_empty()
 
 
 def test_complaint_to_rated_resolution_on_the_dashboard(kefu_server, new_page):
@@ -37,7 +26,7 @@ def test_complaint_to_rated_resolution_on_the_dashboard(kefu_server, new_page):
     # --- the admin adds a repair technician; the admin stays away -----------
     admin = new_page("admin")
     adp = admin.page
-    _login(adp, base, "demo@kefu.local", "demo")
+    login(adp, base)
     created = adp.request.post(
         base + "/api/admin/agents",
         data={
@@ -57,7 +46,7 @@ def test_complaint_to_rated_resolution_on_the_dashboard(kefu_server, new_page):
     # --- the technician logs in and goes online -----------------------------
     agent = new_page("agent")
     ap = agent.page
-    _login(ap, base, "wang@kefu.local", "repair-1")
+    login(ap, base, "wang@kefu.local", "repair-1")
     expect(ap.locator("#nav-kb")).to_have_attribute("href", "/agent/kb.html")
     ap.select_option("#agent-status", "online")
     expect(ap.locator("#agent-status")).to_have_value("online")

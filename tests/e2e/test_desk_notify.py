@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.login import login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _open_widget
-from tests.e2e.test_desk_flow import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def test_a_new_customer_rings_and_notifies_and_the_sound_can_be_turned_off(kefu_
     agent = new_page("agent")
     ap = agent.page
     ap.add_init_script(RECORDERS)
-    _login(ap, base, "demo@kefu.local", "demo")
+    login(ap, base)
     expect(ap.locator("#agent-status")).to_have_value("online")
     bell = ap.locator("#sound-toggle")
     expect(bell).to_have_attribute("aria-pressed", "true")

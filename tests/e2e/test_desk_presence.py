@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
-from tests.e2e.test_desk_flow import _login
 
 pytestmark = pytest.mark.e2e
-
-CSRF = {"X-Requested-With": "kefu"}
 
 
 def _until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
@@ -50,7 +48,7 @@ def test_the_customer_goes_to_the_agent_who_is_really_there(kefu_server, new_pag
     base = kefu_server
     admin = new_page("admin")
     adp = admin.page
-    _login(adp, base, "demo@kefu.local", "demo")
+    login(adp, base)
     # Bug 1: after login the selector said 离线 and customers heard "nobody is online".
     expect(adp.locator("#agent-status")).to_have_value("online")
     adp.select_option("#agent-status", "away")  # busy for now
@@ -65,7 +63,7 @@ def test_the_customer_goes_to_the_agent_who_is_really_there(kefu_server, new_pag
 
     # 小李 logs in, sets 在线 and takes a first customer.
     li = new_page("li")
-    _login(li.page, base, "li@kefu.local", "pw-1234")
+    login(li.page, base, "li@kefu.local", "pw-1234")
     li.page.select_option("#agent-status", "online")
     _until(lambda: _agents(adp, base)["小李"]["connected"], "小李's console")
     first = new_page("first-customer")
@@ -103,7 +101,7 @@ def test_the_customer_goes_to_the_agent_who_is_really_there(kefu_server, new_pag
     # 小王, a plain agent, tries to answer the admin's customer: refused, in Chinese.
     wang = new_page("wang")
     wp = wang.page
-    _login(wp, base, "wang@kefu.local", "pw-1234")
+    login(wp, base, "wang@kefu.local", "pw-1234")
     wp.goto(f"{base}/agent/#/c/{first_id}")
     expect(wp.locator("#takeover")).to_be_disabled()
     wp.fill("#reply-text", "我来回答")

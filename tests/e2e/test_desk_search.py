@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.e2e.login import login
 from tests.e2e.test_browser_flow import (
     AGENT_EMAIL,
     AGENT_PASSWORD,
@@ -40,10 +41,7 @@ def test_search_finds_a_word_inside_a_chinese_sentence_and_the_title_counts_unre
     agent = new_page("agent")
     ap = agent.page
     _choose_status(ap, base, "away")  # the customer waits in the queue, unread
-    ap.goto(base + "/agent/")
-    ap.fill("#login-email", AGENT_EMAIL)
-    ap.fill("#login-password", AGENT_PASSWORD)
-    ap.click("#login-submit")
+    login(ap, base, AGENT_EMAIL, AGENT_PASSWORD)
     expect(ap).to_have_title(re.compile(r"^\(2\) kefu 客服工作台$"))
     item = ap.locator(f'#conv-list .conv-item[data-id="{cid}"]')
     expect(item.locator(".tag-unread")).to_have_text("2")

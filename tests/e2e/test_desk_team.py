@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import (
     AGENT_EMAIL,
     AGENT_PASSWORD,
@@ -20,7 +21,6 @@ from tests.e2e.test_browser_flow import (
 )
 
 pytestmark = pytest.mark.e2e
-CSRF = {"X-Requested-With": "kefu"}
 NO_SCROLL_X = "() => document.scrollingElement.scrollWidth <= window.innerWidth"
 
 
@@ -35,16 +35,6 @@ def _escalated(new_page, base: str, text: str, name: str, at_once: bool = False)
     return _conversation_id(visitor.page)
 
 
-def _login(page, base: str, lang: str = "zh") -> None:
-    page.goto(base + "/agent/")
-    page.evaluate(f"() => localStorage.setItem('kefu.console.lang', '{lang}')")
-    page.goto(base + "/agent/")
-    page.fill("#login-email", AGENT_EMAIL)
-    page.fill("#login-password", AGENT_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_selector("#app:not([hidden])")
-
-
 def test_edit_merge_label_filter_and_a_macro_from_the_slash_picker(kefu_server, new_page):
     from playwright.sync_api import expect
 
@@ -54,7 +44,7 @@ def test_edit_merge_label_filter_and_a_macro_from_the_slash_picker(kefu_server, 
     agent = new_page("agent")
     ap = agent.page
     _choose_status(ap, base, "away")  # both customers wait in the queue
-    _login(ap, base)
+    login(ap, base, AGENT_EMAIL, AGENT_PASSWORD, lang="zh")
     made = ap.request.post(
         base + "/api/admin/macros",
         data={
@@ -147,7 +137,7 @@ def test_sla_list_tickets_screen_and_one_language(kefu_server, new_page):
     agent = new_page("agent")
     ap = agent.page
     _choose_status(ap, base, "away")
-    _login(ap, base)
+    login(ap, base, AGENT_EMAIL, AGENT_PASSWORD, lang="zh")
     ap.click("#sla-toggle")
     item = ap.locator(".sla-item").first
     expect(item).to_be_visible()
@@ -203,7 +193,7 @@ def test_the_phone_sized_console_has_no_horizontal_scrolling(kefu_server, new_pa
         errors: list[str] = []
         ap.on("pageerror", lambda e: errors.append(str(e)))
         _choose_status(ap, base, "away")
-        _login(ap, base)
+        login(ap, base, AGENT_EMAIL, AGENT_PASSWORD, lang="zh")
         switch = ap.locator("#pane-switch")
         expect(switch).to_be_visible()
         expect(ap.locator("#conv-list")).to_be_visible()
@@ -242,7 +232,7 @@ def test_admins_manage_labels_and_macros_and_reports_count_labels(kefu_server, n
     agent = new_page("agent")
     ap = agent.page
     _choose_status(ap, base, "away")
-    _login(ap, base)
+    login(ap, base, AGENT_EMAIL, AGENT_PASSWORD, lang="zh")
     expect(ap.locator("#nav-macros")).to_be_visible()
     ap.goto(base + "/agent/macros.html")
     ap.fill("#label-name", "换货")

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _assert_clean
-from tests.e2e.test_desk_flow import CSRF, _login
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def test_engineer_moves_a_visit_on_the_phone_page(kefu_server, browser, new_page
     base = kefu_server
     admin = new_page("admin")
     adp = admin.page
-    _login(adp, base, "demo@kefu.local", "demo")
+    login(adp, base)
     made = adp.request.post(
         base + "/api/admin/agents",
         data={"email": "zhou@kefu.local", "name": "周师傅", "password": "zhou-pass-1"},
@@ -63,7 +63,7 @@ def test_engineer_moves_a_visit_on_the_phone_page(kefu_server, browser, new_page
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        _login(page, base, "zhou@kefu.local", "zhou-pass-1")
+        login(page, base, "zhou@kefu.local", "zhou-pass-1")
         page.goto(base + "/agent/engineer.html")
         page.fill("#day", day.isoformat())
         page.dispatch_event("#day", "change")

@@ -15,6 +15,7 @@ import json
 import pytest
 
 from core.app import DEMO_KB
+from tests.e2e.login import api_login, login
 from tests.e2e.test_choices import _open_widget, _send
 
 pytestmark = pytest.mark.e2e
@@ -54,13 +55,7 @@ def test_missed_question_learned_from_the_console_is_answered_next_time(
 
     agent = new_page("agent")
     ap = agent.page
-    ap.goto(kefu_server + "/agent/")
-    ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'zh')")
-    ap.reload()
-    ap.fill("#login-email", "demo@kefu.local")
-    ap.fill("#login-password", "demo")
-    ap.click("#login-submit")
-    expect(ap.locator("#agent-name")).not_to_be_empty()
+    login(ap, kefu_server, lang="zh")
     ap.click("#nav-learning")
     expect(ap.locator("h1")).to_have_text("待学习的问题")
     question = ap.locator(".question", has_text=MISSED)
@@ -132,9 +127,7 @@ def test_two_customers_choices_suggested_and_accepted(kefu_server, new_page) -> 
     ap = new_page("agent").page
     ap.goto(kefu_server + "/agent/learning")
     ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'zh')")
-    login = {"email": "demo@kefu.local", "password": "demo"}
-    headers = {"X-Requested-With": "kefu"}
-    assert ap.request.post(kefu_server + "/api/agent/login", data=login, headers=headers).ok
+    api_login(ap, kefu_server)
     ap.reload()
     suggestion = ap.locator('.suggestion[data-entry="repair-book-zh"]', has_text=VAGUE)
     expect(suggestion).to_have_count(1)

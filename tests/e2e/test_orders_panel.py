@@ -18,12 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.e2e.conftest import READY_TIMEOUT_S, REPO_ROOT, _free_port, _read_log, require_browser
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
-from tests.e2e.test_desk_flow import _login
 
 pytestmark = pytest.mark.e2e
 
-CSRF = {"X-Requested-With": "kefu"}
 ORDER = {
     "order_no": "A1001",
     "status": "shipped",
@@ -123,7 +122,7 @@ def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(shop
 
     admin = new_page("admin")
     page = admin.page
-    _login(page, base, "demo@kefu.local", "demo")
+    login(page, base)
     # The ERP knows the customer by phone: an integration sets it (public API).
     made = page.request.post(
         base + "/api/admin/tokens",

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import REPO_ROOT, _free_port, _read_log, require_browser
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
-from tests.e2e.test_desk_flow import CSRF, _login
 
 pytestmark = pytest.mark.e2e
 PHONE, EMAIL = "13812348000", "wang.fang@customer.example"
@@ -85,7 +85,7 @@ def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server, new_page)
     base, data = server
     admin = new_page("admin")
     adp = admin.page
-    _login(adp, base, "demo@kefu.local", "demo")
+    login(adp, base)
     created = adp.request.post(
         base + "/api/admin/agents",
         data={"email": "li@kefu.local", "name": "小李", "password": "li-pass-1"},
@@ -107,7 +107,7 @@ def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server, new_page)
 
     agent = new_page("agent")
     ap = agent.page
-    _login(ap, base, "li@kefu.local", "li-pass-1")
+    login(ap, base, "li@kefu.local", "li-pass-1")
     # 小李's console is there now, so the waiting customer is given to her.
     deadline = time.monotonic() + 20
     while owner(adp, base, cid) != "agent":

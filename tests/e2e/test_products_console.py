@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
-from tests.e2e.test_desk_flow import CSRF, _login
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def handed_to_the_agent(new_page, base: str, first: str):
     cid = _conversation_id(vp)
     agent = new_page("agent")
     ap = agent.page
-    _login(ap, base, "demo@kefu.local", "demo")
+    login(ap, base)
     deadline = time.monotonic() + 20
     while True:
         conv = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.login import CSRF, login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _open_widget
-from tests.e2e.test_desk_flow import CSRF, _login
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_customer_fills_the_repair_form_in_the_widget(kefu_server, new_page) -> 
 
     agent = new_page("agent")
     ap = agent.page
-    _login(ap, base, "demo@kefu.local", "demo")
+    login(ap, base)
     conv = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
     made = ap.request.post(
         base + f"/api/agent/contacts/{conv['contact']['id']}/products",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.login import login
 from tests.e2e.test_browser_flow import _assert_clean
-from tests.e2e.test_desk_flow import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +16,7 @@ def test_admin_edits_sla_agents_and_canned_replies(kefu_server, new_page):
     base = kefu_server
     admin = new_page("admin")
     page = admin.page
-    _login(page, base, "demo@kefu.local", "demo")
+    login(page, base)
     page.click("#nav-settings")
     expect(page.locator("h1")).to_have_text("设置")
 

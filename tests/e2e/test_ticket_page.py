@@ -13,6 +13,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import PageWatch
+from tests.e2e.login import login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _open_widget
 
 pytestmark = pytest.mark.e2e
@@ -71,13 +72,7 @@ def test_an_urgent_hazard_is_in_the_supervisor_alerts_page(kefu_server, new_page
 
     agent = new_page("supervisor")
     ap = agent.page
-    ap.goto(base + "/agent/")
-    ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'zh')")
-    ap.reload()
-    ap.fill("#login-email", "demo@kefu.local")
-    ap.fill("#login-password", "demo")
-    ap.click("#login-submit")
-    expect(ap.locator("#agent-name")).not_to_be_empty()
+    login(ap, base, lang="zh")
     ap.click("#nav-alerts")
     row = ap.locator('#alerts tbody tr[data-kind="urgent"]')
     expect(row).to_have_count(1)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.login import login
 from tests.e2e.test_browser_flow import _assert_clean
-from tests.e2e.test_desk_team import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ def test_an_admin_adds_a_required_field_to_repair_tickets(kefu_server, new_page)
     base = kefu_server
     admin = new_page("admin")
     page = admin.page
-    _login(page, base)
+    login(page, base, lang="zh")
     expect(page.locator("#nav-types")).to_be_visible()
     page.click("#nav-types")
     page.wait_for_url("**/agent/ticket_types.html")

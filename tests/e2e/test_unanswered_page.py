@@ -17,6 +17,7 @@ import pytest
 
 from bench.common import shared_dir
 from tests.e2e.conftest import _free_port
+from tests.e2e.login import login
 
 pytestmark = pytest.mark.e2e
 
@@ -68,13 +69,7 @@ def test_not_answered_page_lists_reasons_and_filters(email_server, new_page) -> 
 
     agent = new_page("agent-unanswered")
     ap = agent.page
-    ap.goto(base + "/agent/")
-    ap.evaluate("() => localStorage.setItem('kefu.console.lang', 'zh')")
-    ap.reload()
-    ap.fill("#login-email", "demo@kefu.local")
-    ap.fill("#login-password", "demo")
-    ap.click("#login-submit")
-    expect(ap.locator("#agent-name")).not_to_be_empty()
+    login(ap, base, lang="zh")
     ap.click("#nav-unanswered")
     rows = ap.locator("#unanswered tbody tr")
     expect(rows).to_have_count(2)

@@ -10,10 +10,10 @@ import os
 
 import pytest
 
+from tests.e2e.login import api_login
 from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id
 
 pytestmark = pytest.mark.e2e
-CSRF = {"X-Requested-With": "kefu"}
 ENV = {
     "KEFU_DESK__PRECHAT_FIELDS": "name, phone, email",
     "KEFU_DESK__PRECHAT_REQUIRED": "name",
@@ -79,8 +79,7 @@ def test_pre_chat_form_then_the_offline_ask(server, new_page):
 
     agent = new_page("agent")
     ap = agent.page
-    creds = {"email": "demo@kefu.local", "password": "demo"}
-    assert ap.request.post(server + "/api/agent/login", data=creds, headers=CSRF).ok
+    api_login(ap, server)
     c360 = ap.request.get(f"{server}/api/agent/conversations/{cid}/customer").json()
     contact = c360["contact"]
     assert (contact["name"], contact["phone"], contact["email"]) == (

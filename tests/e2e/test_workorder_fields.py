@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from tests.e2e.login import CSRF
 from tests.e2e.test_browser_flow import _assert_clean
-from tests.e2e.test_desk_flow import CSRF
 from tests.e2e.test_products_console import handed_to_the_agent
 
 pytestmark = pytest.mark.e2e

@@ -41,6 +41,9 @@ def test_every_console_error_code_is_worded_in_chinese_and_english() -> None:
         assert missing == [], f"{lang}: {missing}"
 
 
-def test_the_console_loads_the_extra_wordings_after_errors_js() -> None:
-    page = (STATIC / "index.html").read_text(encoding="utf-8")
-    assert page.index("/agent/errors.js") < page.index("/agent/desk_errors.js")
+def test_the_console_asks_errors_js_which_asks_the_extra_wordings() -> None:
+    errors = (STATIC / "errors.js").read_text(encoding="utf-8")
+    assert 'import { MORE } from "./desk_errors.js";' in errors
+    assert "for (const tables of [MORE, ERRORS])" in errors
+    core = (STATIC / "console" / "core.js").read_text(encoding="utf-8")
+    assert 'import { errorText } from "../errors.js";' in core
