@@ -89,10 +89,12 @@ def self_calibrate(
     vectors: npt.NDArray[np.float32],
     tokens: dict[str, list[str]],
     settings: KbSettings,
+    hub: npt.NDArray[np.float32] | None = None,
 ) -> Thresholds:
-    """Thresholds chosen by quizzing the KB with its own held-out questions (blocking)."""
+    """Thresholds chosen by quizzing the KB with its own held-out questions (blocking);
+    ``hub``: the rows' hubness discounts, when the live search applies them."""
     fallback = configured(settings)
-    quiz = _quiz(entries, vectors, tokens, settings)
+    quiz = _quiz(entries, vectors, tokens, settings, hub)
     if quiz is None:
         return fallback
     answer = best_threshold(quiz, settings.margin)
@@ -114,6 +116,7 @@ def _quiz(
     vectors: npt.NDArray[np.float32],
     tokens: dict[str, list[str]],
     settings: KbSettings,
+    hub: npt.NDArray[np.float32] | None = None,
 ) -> Quiz | None:
     rng = np.random.default_rng(SEED)
     groups: dict[str, list[int]] = {}
@@ -192,7 +195,10 @@ def _quiz(
     q_rows = np.asarray([r for r, _ in queries], dtype=np.int64)
     q_group = np.asarray([g for _, g in queries], dtype=np.int64)
     qv = vectors[q_rows]
-    cos = np.maximum.reduceat(qv @ x.T, red_starts, axis=1)
+    sims = qv @ x.T
+    if hub is not None:
+        sims -= hub[np.asarray(kept_rows, dtype=np.int64)]
+    cos = np.maximum.reduceat(sims, red_starts, axis=1)
     lex = np.stack([bm25.normalized(tokens[texts[r]]) for r in q_rows])
     prob = clf.probabilities(qv) if clf is not None else np.zeros_like(cos)
     masks = {
