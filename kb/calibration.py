@@ -6,9 +6,9 @@ At every index build (when ``[kb] thresholds = "auto"``) the knowledge base quiz
   questions play the customer questions the knowledge base cannot answer;
 * from every other entry with similar questions, one similar question is held out; these are
   the questions it should answer, and the right answer is known;
-* a reduced index (dense rows, BM25 and intent classifier) is built without any held-out text,
-  every held-out question is scored with the same formula and decision rule as a live search
-  (:mod:`kb.scoring`), and the answer threshold that maximises
+* a reduced index (dense rows, BM25, intent classifier, entry centroids) is built without
+  any held-out text, every held-out question is scored with the same formula and decision
+  rule as a live search (:mod:`kb.scoring`), and the answer threshold that maximises
   ``share of answerable questions answered correctly + share of the others not answered``
   (Youden's J) is chosen. The clarify threshold keeps the configured distance below it.
 
@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.config import KbSettings
+from kb import centroids
 from kb import classifier as intent
 from kb.bm25 import BM25
 from kb.scoring import CONFIDENT_LEAD, Thresholds, Weights, configured, evidence, fuse
@@ -182,8 +183,10 @@ def _quiz(
     )
     weights = Weights.of(settings, True)
     clf = None
+    model = None
     if weights.classifier > 0 and intent.should_train(counts):
         clf = intent.train(x, labels, n)
+        model = centroids.fit(x, labels, n)
     else:
         weights = Weights(weights.bm25, 0.0)
     languages: dict[str, set[str]] = {}
@@ -206,7 +209,8 @@ def _quiz(
     }
     same = np.stack([masks[detect_language(texts[r])] for r in q_rows])
     strength = np.asarray([[evidence(tokens[texts[r]])] for r in q_rows], dtype=np.float32)
-    scores = fuse(cos, lex, prob, same, weights, strength)
+    typical = model.typical(qv) if model is not None else None
+    scores = fuse(cos, lex, prob, same, weights, strength, typical)
     top_idx = scores.argmax(axis=1)
     top = scores[np.arange(len(q_rows)), top_idx]
     others = np.where(gid[None, :] == gid[top_idx][:, None], -np.inf, scores)

@@ -102,8 +102,9 @@ async def test_one_question_entries_are_ranked_with_the_correction(
         assert snap is not None
         if with_examples:
             assert snap.hub is None and snap.classifier is not None
+            assert snap.centroids is not None
         else:
-            assert snap.hub is not None
+            assert snap.hub is not None and snap.centroids is None
             assert result.hits[0].entry_id == "alpha"
             assert result.hits[0].dense == pytest.approx(0.917, abs=0.01)  # the raw cosine
             assert result.hits[1].entry_id == "hub"
