@@ -6,9 +6,9 @@ At every index build (when ``[kb] thresholds = "auto"``) the knowledge base quiz
   questions play the customer questions the knowledge base cannot answer;
 * from every other entry with similar questions, one similar question is held out; these are
   the questions it should answer, and the right answer is known;
-* a reduced index (dense rows, BM25 and intent classifier) is built without any held-out text,
-  every held-out question is scored with the same formula and decision rule as a live search
-  (:mod:`kb.scoring`), and the answer threshold that maximises
+* a reduced index (dense rows, BM25, intent classifier, entry centroids) is built without
+  any held-out text, every held-out question is scored with the same formula and decision
+  rule as a live search (:mod:`kb.scoring`), and the answer threshold that maximises
   ``share of answerable questions answered correctly + share of the others not answered``
   (Youden's J) is chosen. The clarify threshold keeps the configured distance below it.
 
@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.config import KbSettings
+from kb import centroids
 from kb import classifier as intent
 from kb.bm25 import BM25
 from kb.scoring import CONFIDENT_LEAD, Thresholds, Weights, configured, evidence, fuse
@@ -89,10 +90,12 @@ def self_calibrate(
     vectors: npt.NDArray[np.float32],
     tokens: dict[str, list[str]],
     settings: KbSettings,
+    hub: npt.NDArray[np.float32] | None = None,
 ) -> Thresholds:
-    """Thresholds chosen by quizzing the KB with its own held-out questions (blocking)."""
+    """Thresholds chosen by quizzing the KB with its own held-out questions (blocking);
+    ``hub``: the rows' hubness discounts, when the live search applies them."""
     fallback = configured(settings)
-    quiz = _quiz(entries, vectors, tokens, settings)
+    quiz = _quiz(entries, vectors, tokens, settings, hub)
     if quiz is None:
         return fallback
     answer = best_threshold(quiz, settings.margin)
@@ -114,6 +117,7 @@ def _quiz(
     vectors: npt.NDArray[np.float32],
     tokens: dict[str, list[str]],
     settings: KbSettings,
+    hub: npt.NDArray[np.float32] | None = None,
 ) -> Quiz | None:
     rng = np.random.default_rng(SEED)
     groups: dict[str, list[int]] = {}
@@ -179,8 +183,10 @@ def _quiz(
     )
     weights = Weights.of(settings, True)
     clf = None
+    model = None
     if weights.classifier > 0 and intent.should_train(counts):
         clf = intent.train(x, labels, n)
+        model = centroids.fit(x, labels, n)
     else:
         weights = Weights(weights.bm25, 0.0)
     languages: dict[str, set[str]] = {}
@@ -192,7 +198,10 @@ def _quiz(
     q_rows = np.asarray([r for r, _ in queries], dtype=np.int64)
     q_group = np.asarray([g for _, g in queries], dtype=np.int64)
     qv = vectors[q_rows]
-    cos = np.maximum.reduceat(qv @ x.T, red_starts, axis=1)
+    sims = qv @ x.T
+    if hub is not None:
+        sims -= hub[np.asarray(kept_rows, dtype=np.int64)]
+    cos = np.maximum.reduceat(sims, red_starts, axis=1)
     lex = np.stack([bm25.normalized(tokens[texts[r]]) for r in q_rows])
     prob = clf.probabilities(qv) if clf is not None else np.zeros_like(cos)
     masks = {
@@ -200,7 +209,8 @@ def _quiz(
     }
     same = np.stack([masks[detect_language(texts[r])] for r in q_rows])
     strength = np.asarray([[evidence(tokens[texts[r]])] for r in q_rows], dtype=np.float32)
-    scores = fuse(cos, lex, prob, same, weights, strength)
+    typical = model.typical(qv) if model is not None else None
+    scores = fuse(cos, lex, prob, same, weights, strength, typical)
     top_idx = scores.argmax(axis=1)
     top = scores[np.arange(len(q_rows)), top_idx]
     others = np.where(gid[None, :] == gid[top_idx][:, None], -np.inf, scores)

@@ -7,13 +7,18 @@ One formula for the live search, the self-calibration and ``kefu kb eval``::
     prob    = the intent classifier's P(entry | query)   (0 without a classifier)
     fused   = (1 - w) * dense + w * lexical                  w = [kb] bm25_weight
     score   = (1 - c) * fused + c * prob * dense             c = [kb] classifier_weight
+    score   = (1 - t) * score + t * clip(typical, 0, 1)      t = 0.2, with a classifier
+
+``typical`` is the cosine to the entry's centroid in the space whitened by how the entries'
+own examples vary (:mod:`kb.centroids`): low for a question unlike every entry's examples,
+which a nearest example or a softmax does not show.
 
 The classifier's probability is gated by the dense similarity: a softmax always sums to one,
 so in a small knowledge base an unrelated question still gets a confident-looking class;
 multiplied by the cosine it only counts when the question is also near the entry's examples.
 Without a classifier (entries without similar questions) c is 0. A one-word question
 ("发票", "refund") is weak evidence however it is scored: the classifier, trained on whole
-questions, would still pick one entry with confidence, so its weight is scaled by
+questions, would still pick one entry with confidence, so its weight (and typical's) is scaled by
 ``evidence(query)``: 0 for a single distinct content token, else 1. Such a question is
 answered on retrieval evidence alone (usually: clarify between the entries of that topic).
 
@@ -30,6 +35,7 @@ import numpy.typing as npt
 
 from core.config import KbSettings
 from core.domain import Decision
+from kb.centroids import WEIGHT as TYPICAL_WEIGHT
 
 CONFIDENT_LEAD = 0.15  # this far above the answer threshold, a close runner-up does not matter
 
@@ -66,6 +72,7 @@ def fuse(
     same_language: npt.NDArray[np.bool_],
     weights: Weights,
     evidence: float | FloatArray = 1.0,
+    typical: FloatArray | None = None,
 ) -> FloatArray:
     """Scores for arrays of candidates (see the module docstring)."""
     dense = np.clip(cosine, 0.0, 1.0)
@@ -73,6 +80,9 @@ def fuse(
     if weights.classifier > 0.0:
         c = weights.classifier * evidence
         fused = (1.0 - c) * fused + c * prob * dense
+    if typical is not None:
+        t = TYPICAL_WEIGHT * evidence
+        fused = (1.0 - t) * fused + t * np.clip(typical, 0.0, 1.0)
     out: FloatArray = np.where(same_language, fused, np.maximum(fused, dense)).astype(np.float32)
     return out
 

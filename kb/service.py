@@ -323,7 +323,14 @@ class KnowledgeBase:
         lex = lexical[pos_arr] if lexical is not None else np.zeros_like(cos)
         probs = prob[pos_arr] if prob is not None else np.zeros_like(cos)
         same = snap.group_speaks(query_lang)[pos_arr]
-        scores = fuse(cos, lex, probs, same, weights, evidence(tokens))
+        near = cos
+        if snap.hub is not None:  # hubness-corrected cosines (kb/hubness.py)
+            rows_arr = np.fromiter((r for _, r in found.values()), dtype=np.int64, count=n)
+            near = cos - snap.hub[rows_arr]
+        typical = None
+        if prob is not None and snap.centroids is not None:
+            typical = snap.centroids.typical(vector, pos_arr)
+        scores = fuse(near, lex, probs, same, weights, evidence(tokens), typical)
         # Per group its best candidate (the first one on a tie), then best first by score
         # and position: sorted by group, score down, candidate order; the first of each group.
         groups = snap.entry_group[pos_arr]

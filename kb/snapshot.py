@@ -18,10 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from core.config import KbSettings
+from kb import centroids as typical
 from kb import classifier as intent
+from kb import hubness
 from kb import index as dense_index
 from kb.bm25 import BM25
 from kb.calibration import self_calibrate
+from kb.centroids import CentroidModel
 from kb.embedders import Embedder
 from kb.scoring import Thresholds, configured
 from kb.text import init_jieba, tokenize
@@ -46,6 +49,9 @@ class Snapshot:
     tokens: dict[str, list[str]]  # text -> BM25 tokens, reused by the next rebuild
     classifier: intent.IntentClassifier | None
     thresholds: Thresholds
+    # Per dense row, the hubness discount of its cosine (:mod:`kb.hubness`); None = none.
+    hub: npt.NDArray[np.float32] | None = None
+    centroids: CentroidModel | None = None  # with the classifier (:mod:`kb.centroids`)
 
     @cached_property
     def entry_group(self) -> npt.NDArray[np.int64]:
@@ -110,7 +116,7 @@ def build_snapshot(
     tokens = {t: known[t] if t in known else tokenize(t) for e in entries for t in e.texts}
     bm25 = BM25([[tokens[t] for t in e.texts] for e in entries])
     settings = settings or KbSettings()
-    classifier, thresholds = _learn(entries, dense, tokens, settings)
+    classifier, centroids, thresholds, hub = _learn(entries, dense, tokens, settings)
     groups: dict[str, list[int]] = {}
     for pos, e in enumerate(entries):
         groups.setdefault(e.group_key, []).append(pos)
@@ -132,6 +138,8 @@ def build_snapshot(
         tokens=tokens,
         classifier=classifier,
         thresholds=thresholds,
+        hub=hub,
+        centroids=centroids,
     )
 
 
@@ -140,24 +148,35 @@ def _learn(
     dense: dense_index.DenseIndex,
     tokens: dict[str, list[str]],
     settings: KbSettings,
-) -> tuple[intent.IntentClassifier | None, Thresholds]:
-    """Train the intent classifier and self-calibrate the thresholds, as configured."""
+) -> tuple[
+    intent.IntentClassifier | None,
+    CentroidModel | None,
+    Thresholds,
+    npt.NDArray[np.float32] | None,
+]:
+    """Train the intent classifier and the entry centroids, or else measure hubness, and
+    self-calibrate the thresholds, as configured."""
     counts = np.diff(dense.entry_start)
-    want_classifier = settings.classifier_weight > 0 and intent.should_train(counts)
-    if not want_classifier and settings.thresholds != "auto":
-        return None, configured(settings)
+    has_examples = intent.should_train(counts)
+    want_classifier = settings.classifier_weight > 0 and has_examples
+    want_hub = not has_examples and settings.bm25_weight < 1.0
+    if not want_classifier and not want_hub and settings.thresholds != "auto":
+        return None, None, configured(settings), None
     vectors = np.array(dense.matrix()) if dense.rows else None
     if vectors is None:
-        return None, configured(settings)
+        return None, None, configured(settings), None
     classifier = None
+    centroids = None
+    labels = np.asarray(dense.row_entry, dtype=np.int32)
     if want_classifier:
-        labels = np.asarray(dense.row_entry, dtype=np.int32)
         classifier = intent.train(vectors, labels, len(entries))
+        centroids = typical.fit(vectors, labels, len(entries))
+    hub = hubness.offsets(vectors, labels) if want_hub else None
     if settings.thresholds == "auto":
-        thresholds = self_calibrate(entries, vectors, tokens, settings)
+        thresholds = self_calibrate(entries, vectors, tokens, settings, hub)
     else:
         thresholds = configured(settings)
-    return classifier, thresholds
+    return classifier, centroids, thresholds, hub
 
 
 def in_language(snap: Snapshot, pos: int, language: str) -> int:
