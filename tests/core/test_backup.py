@@ -212,7 +212,7 @@ def test_without_pg_dump_the_command_to_run_is_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = make_settings(tmp_path, "postgresql+asyncpg://kefu:s3cret@db.internal:5432/kefu")
-    monkeypatch.setattr(bk.shutil, "which", lambda name: None)
+    monkeypatch.setattr("core.backup.shutil.which", lambda name: None)
     monkeypatch.setattr(bk, "_pg_revision", _no_revision)
     with pytest.raises(KefuError) as err:
         bk.backup(settings, tmp_path / "x.tar.gz")

@@ -144,7 +144,10 @@ def test_a_day_at_the_desk(kefu_server, new_page):
         "() => { const i = document.querySelector('#kefu-messages img.kefu-image');"
         " return i && i.complete && i.naturalWidth > 0; }"
     )
-    assert vp.evaluate("() => document.querySelector('#kefu-messages img.kefu-image').naturalWidth") == 8
+    width = vp.evaluate(
+        "() => document.querySelector('#kefu-messages img.kefu-image').naturalWidth"
+    )
+    assert width == 8
     seen = adp.locator('#messages .msg[data-sender="customer"] img.msg-image')
     expect(seen).to_have_count(1)
     adp.wait_for_function(
