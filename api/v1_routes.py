@@ -146,7 +146,7 @@ async def merge_contact(request: web.Request, caller: Caller) -> web.Response:
 
 
 async def _live_contact(session: Any, contact_id: int) -> Contact:
-    contact = await session.get(Contact, contact_id)
+    contact: Contact | None = await session.get(Contact, contact_id)
     if contact is None or contact.erased_at is not None:
         raise NotFound("There is no such contact.")
     return contact

@@ -119,7 +119,7 @@ def _query(rng: random.Random, texts: list[str]) -> str:
     if runs and rng.random() < 0.7:
         run = rng.choice(runs)
         at = rng.randrange(1, len(run) - 1)
-        return run[at : at + 2]
+        return str(run[at : at + 2])
     words = _WORD.findall(text)
     return rng.choice(words) if words else text[:2]
 

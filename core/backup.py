@@ -157,7 +157,8 @@ async def _pg_revision(url: str) -> str | None:
     db = Database(url)
     try:
         async with db.engine.connect() as conn:
-            return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+            found = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+            return None if found is None else str(found)
     except Exception:  # not migrated yet: nothing to check at restore
         return None
     finally:

@@ -26,7 +26,7 @@ from core.models import (
     Ticket,
     utcnow,
 )
-from core.outbox import claim_messages
+from core.outbox_rows import claim_messages
 
 _T_CONTACT = cast(Table, Contact.__table__)
 _T_IDENT = cast(Table, ContactIdentity.__table__)

@@ -11,24 +11,49 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import insert_on_conflict
-from core.domain import Attachment, InboundMessage, ThreadHint
+from core.conversation_find import (
+    conversation_for,
+    find_identity,
+    identity_for,
+    identity_of,
+    inbox_id,
+    own_conversation,
+    start_conversation,
+    threaded,
+)
+from core.domain import Attachment, InboundMessage
 from core.errors import NotFound
 from core.models import (
     Agent,
-    Contact,
-    ContactIdentity,
     Conversation,
-    Inbox,
     Message,
     OutboxItem,
-    Ticket,
     utcnow,
 )
+
+__all__ = [
+    "INBOUND",
+    "OUTBOUND",
+    "Recorded",
+    "add_bot_replies",
+    "add_reply",
+    "advance",
+    "attachment_json",
+    "conversation_for",
+    "find_by_source",
+    "find_identity",
+    "identity_for",
+    "inbox_id",
+    "lock_conversation",
+    "messages_after",
+    "next_seq",
+    "record_inbound",
+    "start_conversation",
+]
 
 INBOUND = "in"
 OUTBOUND = "out"
@@ -42,98 +67,6 @@ class Recorded:
     message: Message
     duplicate: bool
     thread_rule: str | None = None  # how a ThreadHint matched: token | headers | subject
-
-
-async def inbox_id(session: AsyncSession, name: str, channel: str) -> int:
-    """The id of the inbox called ``name``, created on first use (safe when raced)."""
-    found = (await session.execute(select(Inbox.id).where(Inbox.name == name))).scalar()
-    if found is not None:
-        return int(found)
-    # Two first visitors at once (several workers): one creates it, the other finds it.
-    # ON CONFLICT DO NOTHING keeps a PostgreSQL transaction usable, unlike a caught error.
-    await session.execute(
-        insert_on_conflict(session, Inbox)
-        .values(name=name, channel=channel, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[Inbox.name])
-    )
-    return int((await session.execute(select(Inbox.id).where(Inbox.name == name))).scalar_one())
-
-
-async def identity_for(
-    session: AsyncSession,
-    channel: str,
-    inbox: int,
-    external_id: str,
-    name: str = "",
-    *,
-    email: str | None = None,
-) -> ContactIdentity:
-    """The contact identity for a channel user, creating the contact on first contact."""
-    identity = await find_identity(session, channel, inbox, external_id)
-    if identity is not None:
-        return identity
-    return await _new_identity(session, channel, inbox, external_id, name, email)
-
-
-async def find_identity(
-    session: AsyncSession, channel: str, inbox: int, external_id: str
-) -> ContactIdentity | None:
-    """The identity of a channel user on ``inbox``, if they wrote before."""
-    return (
-        await session.execute(
-            select(ContactIdentity).where(
-                ContactIdentity.channel == channel,
-                ContactIdentity.inbox_id == inbox,
-                ContactIdentity.external_id == external_id,
-            )
-        )
-    ).scalar_one_or_none()
-
-
-async def _new_identity(
-    session: AsyncSession, channel: str, inbox: int, external_id: str, name: str, email: str | None
-) -> ContactIdentity:
-    """A new contact and its first identity."""
-    contact = Contact(name=name or "", email=email)
-    session.add(contact)
-    await session.flush()
-    identity = ContactIdentity(
-        contact_id=contact.id, channel=channel, inbox_id=inbox, external_id=external_id
-    )
-    session.add(identity)
-    await session.flush()
-    return identity
-
-
-async def start_conversation(
-    session: AsyncSession, identity: ContactIdentity, language: str | None = None
-) -> Conversation:
-    """A new conversation for ``identity``, owned by the bot."""
-    conv = Conversation(
-        contact_id=identity.contact_id,
-        inbox_id=identity.inbox_id,
-        identity_id=identity.id,
-        channel=identity.channel,
-        owner="bot",
-        language=language,
-        bot_state={},
-    )
-    session.add(conv)
-    await session.flush()
-    return conv
-
-
-async def conversation_for(session: AsyncSession, identity: ContactIdentity) -> Conversation:
-    """The identity's latest conversation (one per customer and inbox), or a new one."""
-    conv = (
-        await session.execute(
-            select(Conversation)
-            .where(Conversation.identity_id == identity.id)
-            .order_by(Conversation.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    return conv if conv is not None else await start_conversation(session, identity)
 
 
 async def lock_conversation(session: AsyncSession, conversation_id: int) -> Conversation:
@@ -186,7 +119,7 @@ async def record_inbound(
     """
     thread_rule: str | None = None
     if inbound.conversation_id is not None:
-        conv, ibx = await _own_conversation(session, inbound)
+        conv, ibx = await own_conversation(session, inbound)
         if not optimistic:
             existing = await find_by_source(session, ibx, inbound.source_id)
             if existing is not None:
@@ -199,10 +132,10 @@ async def record_inbound(
                 found = await session.get(Conversation, existing.conversation_id)
                 assert found is not None
                 return Recorded(found, existing, duplicate=True)
-        identity, known = await _identity(session, inbound, ibx)
+        identity, known = await identity_of(session, inbound, ibx)
         matched: Conversation | None = None
         if inbound.thread is not None and known:
-            matched, thread_rule = await _threaded(session, inbound.thread, ibx, identity.id)
+            matched, thread_rule = await threaded(session, inbound.thread, ibx, identity.id)
         if matched is not None:
             conv = matched
         elif inbound.thread is not None and inbound.thread.new_conversation:
@@ -236,86 +169,6 @@ async def record_inbound(
     if conv.first_customer_message_at is None:
         conv.first_customer_message_at = now
     return Recorded(conv, msg, duplicate=False, thread_rule=thread_rule)
-
-
-async def _identity(
-    session: AsyncSession, inbound: InboundMessage, ibx: int
-) -> tuple[ContactIdentity, bool]:
-    """The sender's identity on ``ibx`` (created on first contact); and whether it existed."""
-    found = await find_identity(session, inbound.channel, ibx, inbound.external_id)
-    if found is not None:
-        return found, True
-    new = await _new_identity(
-        session,
-        inbound.channel,
-        ibx,
-        inbound.external_id,
-        inbound.contact_name,
-        inbound.contact_email,
-    )
-    return new, False
-
-
-async def _threaded(
-    session: AsyncSession, hint: ThreadHint, ibx: int, identity_id: int
-) -> tuple[Conversation | None, str | None]:
-    """The conversation ``hint`` points at, if it is this sender's on this inbox; and the rule."""
-    candidates: list[tuple[int, str]] = [(c, "token") for c in hint.conversation_ids]
-    refs = list(hint.references[:50])
-    if refs:
-        rows = (
-            await session.execute(
-                select(Message.conversation_id)
-                .where(
-                    Message.inbox_id == ibx,
-                    or_(Message.external_id.in_(refs), Message.source_id.in_(refs)),
-                )
-                .order_by(Message.id.desc())
-                .limit(5)
-            )
-        ).scalars()
-        candidates.extend((int(c), "headers") for c in rows)
-    if hint.ticket_number is not None:
-        conv_id = (
-            await session.execute(
-                select(Ticket.conversation_id).where(Ticket.number == hint.ticket_number)
-            )
-        ).scalar()
-        if conv_id is not None:
-            candidates.append((int(conv_id), "subject"))
-    for conv_id, rule in candidates:
-        conv = await session.get(Conversation, conv_id)
-        if conv is not None and conv.inbox_id == ibx and conv.identity_id == identity_id:
-            return conv, rule
-    return None, None
-
-
-async def _own_conversation(
-    session: AsyncSession, inbound: InboundMessage
-) -> tuple[Conversation, int]:
-    """The conversation the message names, if it is this channel user's; and its inbox id.
-
-    One query instead of inbox, identity and conversation look-ups: a conversation that
-    does not exist and one that belongs to somebody else are the same NotFound. The row is
-    locked (PostgreSQL), so what the turn reads of it stays current until commit.
-    """
-    row = (
-        await session.execute(
-            select(Conversation, ContactIdentity.inbox_id)
-            .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
-            .join(Inbox, Inbox.id == ContactIdentity.inbox_id)
-            .where(
-                Conversation.id == inbound.conversation_id,
-                ContactIdentity.channel == inbound.channel,
-                ContactIdentity.external_id == inbound.external_id,
-                Inbox.name == inbound.inbox,
-            )
-            .with_for_update(of=Conversation)
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"Conversation {inbound.conversation_id} does not exist.")
-    return row[0], int(row[1])
 
 
 async def advance(session: AsyncSession, conv: Conversation, count: int = 1) -> int:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.conversations import Recorded, add_reply, record_inbound
 from core.domain import InboundMessage, StoredMessage
 from core.models import Conversation, Message
-from core.outbox import claim_messages
+from core.outbox_rows import claim_messages
 
 NEEDS_PERSON = ("agent", "queued")
 

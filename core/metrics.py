@@ -258,7 +258,7 @@ class Metrics:
         from prometheus_client.multiprocess import MultiProcessCollector
 
         merged = CollectorRegistry()
-        MultiProcessCollector(merged, path=str(mp_dir))
+        MultiProcessCollector(merged, path=str(mp_dir))  # type: ignore[no-untyped-call]
         if self.db is not None:
             merged.register(self._gauges)
         return generate_latest(merged)

@@ -13,21 +13,17 @@ import asyncio
 import dataclasses
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channel_store import open_conversation as open_core
 from core.channel_store import stored as stored_view
 from core.config import BotSettings
-from core.conversations import add_bot_replies, add_reply, lock_conversation
 from core.coordination import Locks
 from core.db import Database
 from core.domain import (
-    BotReply,
     BotState,
     BotTurn,
     EscalationRequest,
@@ -35,58 +31,18 @@ from core.domain import (
     StoredMessage,
     TurnInput,
 )
-from core.errors import NotFound
 from core.events import BotTyping, Events, carried
-from core.inbound import InboundResult, admit, mark_answered
+from core.inbound import InboundResult, admit
 from core.metrics import Metrics
 from core.models import Conversation, Message, utcnow
 from core.outbox import OutboxDispatcher
-from core.store import AlreadyAnswered, HotStore, NotBot
+from core.ports import Asked, Handoff, Responder
+from core.store import HotStore
+from core.turn_commit import TurnCommits
+
+__all__ = ["FALLBACK_NOTICE", "Asked", "Handoff", "Responder", "TurnPipeline"]
 
 log = logging.getLogger(__name__)
-
-
-class Responder(Protocol):
-    """The bot: answers one customer turn."""
-
-    async def respond(self, turn: TurnInput) -> BotTurn:
-        """Decide what to say (and whether to escalate) for ``turn``."""
-        ...
-
-
-class Handoff(Protocol):
-    """Owner changes the pipeline needs (implemented by ``handoff/``)."""
-
-    async def escalate(
-        self, session: AsyncSession, conv: Conversation, request: EscalationRequest
-    ) -> int:
-        """Open a ticket, queue the conversation for a person; returns the ticket number."""
-        ...
-
-    async def reopen(self, session: AsyncSession, conv: Conversation) -> None:
-        """A customer wrote in a resolved conversation: a survey answer, or back to the bot."""
-        ...
-
-    async def route(self, session: AsyncSession, conv: Conversation) -> Message | None:
-        """After the escalation notice: assign someone or tell the wait; the last message."""
-        ...
-
-    async def customer_wrote(self, session: AsyncSession, conv: Conversation) -> None:
-        """A customer message while a person handles the conversation (reopens a pending ticket)."""
-        ...
-
-    async def feedback(self, conversation_id: int, seq: int, value: object) -> None:
-        """The customer rated message ``seq`` (thumbs up/down, or 1-5 on a survey)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Asked:
-    """A customer message the bot is to answer, with what it needs of the conversation."""
-
-    channel: str
-    text: str
-    bot_state: dict[str, Any]
 
 
 FALLBACK_NOTICE = {
@@ -122,6 +78,7 @@ class TurnPipeline:
         self.handoff = handoff
         self.settings = settings
         self._tasks: set[asyncio.Task[None]] = set()
+        self.commits = TurnCommits(db, self.store, outbox, handoff)
 
     async def open_conversation(
         self, channel: str, inbox: str, external_id: str, language: str | None = None
@@ -274,7 +231,7 @@ class TurnPipeline:
             return
         last_seq, frames = stored
         self.metrics.answered(asked.channel, turn, started)
-        if self._delivers_inline(asked.channel, turn):
+        if self.commits.delivers_inline(asked.channel, turn):
             for _ in turn.replies:
                 self.metrics.delivery(asked.channel, "sent", None)
             # The socket sends the replies it is handed, or reads them from the database.
@@ -377,107 +334,10 @@ class TurnPipeline:
                     escalate=EscalationRequest("bot_error", FALLBACK_NOTICE[lang]),
                     handler="error",
                 )
-            owner, stored = await self._commit_turn(conversation_id, turn, seq)
+            owner, stored = await self.commits.commit(conversation_id, turn, seq)
         finally:
             await typing.stop()
         return turn, owner, stored
-
-    async def _commit_turn(
-        self, conversation_id: int, turn: BotTurn, seq: int
-    ) -> tuple[str, tuple[int, list[dict[str, Any]] | None] | None]:
-        if turn.escalate is None and turn.replies:
-            if self.store.enabled:
-                return await self._commit_replies_fast(conversation_id, turn, seq)
-            owner, last_seq = await self._commit_replies(conversation_id, turn, seq)
-            return owner, (last_seq, None) if last_seq is not None else None
-        async with self.db.transaction() as session:
-            conv = await lock_conversation(session, conversation_id)
-            if conv.owner != "bot":
-                return conv.owner, None  # a person took over while the bot was thinking
-            if not await mark_answered(session, conversation_id, seq):
-                return conv.owner, None  # another worker's turn got here first
-            last = None
-            for reply in turn.replies:
-                last = await add_reply(
-                    session, conv, sender="bot", text=reply.text, meta=_reply_meta(reply)
-                )
-            conv.bot_state = turn.state.to_json()
-            conv.language = turn.language
-            if turn.escalate is not None:
-                number = await self.handoff.escalate(session, conv, turn.escalate)
-                last = await add_reply(
-                    session,
-                    conv,
-                    sender="bot",
-                    text=turn.escalate.notice.format(ticket=number),
-                    meta={"escalated": True, "ticket": number},
-                )
-                last = await self.handoff.route(session, conv) or last
-            await session.flush()
-            return conv.owner, (last.seq if last is not None else conv.last_seq, None)
-
-    async def _commit_replies_fast(
-        self, conversation_id: int, turn: BotTurn, seq: int
-    ) -> tuple[str, tuple[int, list[dict[str, Any]] | None] | None]:
-        """The usual turn through the hot-path store (SQLite: one job in a shared commit)."""
-        try:
-            stored = await self.store.add_bot_replies(
-                conversation_id,
-                seq,
-                [(r.text, _reply_meta(r)) for r in turn.replies],
-                turn.state.to_json(),
-                turn.language,
-                live_channels=self._wakeup_channels(),
-                now=utcnow(),
-            )
-        except NotBot:
-            async with self.db.reader() as session:
-                owner = await _current_owner(session, conversation_id)
-            return owner, None  # a person took over while the bot was thinking
-        except AlreadyAnswered:
-            return "bot", None  # another turn got here first
-        frames = [carried(r.seq, "bot", r.text, None, r.created_at, r.meta) for r in stored]
-        return "bot", (stored[-1].seq, frames)
-
-    async def _commit_replies(
-        self, conversation_id: int, turn: BotTurn, seq: int
-    ) -> tuple[str, int | None]:
-        """The usual turn (replies, no escalation) in one short transaction.
-
-        The conversation UPDATE checks the owner and takes the row lock first, so the
-        "answered" mark read after it is current; a turn that finds the message already
-        answered rolls everything back.
-        """
-        try:
-            async with self.db.transaction() as session:
-                msgs = await add_bot_replies(
-                    session,
-                    conversation_id,
-                    [(r.text, _reply_meta(r)) for r in turn.replies],
-                    turn.state.to_json(),
-                    turn.language,
-                    delivered_on=self._wakeup_channels(),
-                )
-                if msgs is None:
-                    owner = await _current_owner(session, conversation_id)
-                    return owner, None  # a person took over while the bot was thinking
-                if not await mark_answered(session, conversation_id, seq):
-                    raise _AlreadyAnswered
-        except _AlreadyAnswered:
-            return "bot", None  # another worker's turn got here first
-        return "bot", msgs[-1].seq
-
-    def _wakeup_channels(self) -> frozenset[str]:
-        """Channels whose delivery is a wake-up of a socket that reads the database."""
-        return frozenset(
-            name
-            for name, sender in self.outbox.senders.items()
-            if getattr(getattr(sender, "capabilities", None), "live_socket", False)
-        )
-
-    def _delivers_inline(self, channel: str, turn: BotTurn) -> bool:
-        """Whether this turn's replies were stored as sent (see :meth:`_commit_replies`)."""
-        return turn.escalate is None and bool(turn.replies) and channel in self._wakeup_channels()
 
     async def feedback(self, conversation_id: int, seq: int, value: object) -> None:
         """A channel passes on the customer's rating of one message."""
@@ -489,36 +349,3 @@ class TurnPipeline:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
             for task in pending:
                 task.cancel()
-
-
-async def _current_owner(session: AsyncSession, conversation_id: int) -> str:
-    """Who holds the conversation now; NotFound if it is gone."""
-    owner = await session.scalar(
-        select(Conversation.owner).where(Conversation.id == conversation_id)
-    )
-    if owner is None:
-        raise NotFound(f"Conversation {conversation_id} does not exist.")
-    return str(owner)
-
-
-class _AlreadyAnswered(Exception):
-    """Rolls back a turn whose message another worker answered meanwhile."""
-
-
-def _reply_meta(reply: BotReply) -> dict[str, object]:
-    """What a bot reply's message row remembers: choices offered, entry, decision, and
-    whether the chat model worded it."""
-    meta: dict[str, object] = {}
-    if reply.choices:
-        meta["choices"] = [
-            {"n": c.n, "label": c.label, "entry_id": c.entry_id} for c in reply.choices
-        ]
-    if reply.entry_id:
-        meta["entry_id"] = reply.entry_id
-    if reply.decision:
-        meta["decision"] = reply.decision
-    if reply.confidence is not None:
-        meta["confidence"] = round(reply.confidence, 4)
-    if reply.generated:
-        meta["generated"] = True
-    return meta

@@ -271,7 +271,7 @@ class RedisHub:
                 self.link.failed(err)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _dispatch(self, channel: bytes, data: bytes) -> None:
         try:

@@ -18,48 +18,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
 
+from core import store_pg
 from core.db import Database
 from core.group_writer import GroupWriter, sql_json, sql_time
-from core.models import ContactIdentity, Conversation, Inbox, Message, OutboxItem
+from core.hot_rows import AlreadyAnswered, NotBot, StoredInbound, StoredReply
 
-
-@dataclass(frozen=True)
-class StoredInbound:
-    """A customer message the hot path stored, and what the bot turn needs to know."""
-
-    message_id: int
-    seq: int
-    inbox_id: int
-    created_at: datetime
-    bot_state: dict[str, Any]
-    language: str | None
-
-
-@dataclass(frozen=True)
-class StoredReply:
-    """One bot reply the hot path stored."""
-
-    message_id: int
-    seq: int
-    text: str
-    meta: dict[str, Any]
-    created_at: datetime
-
-
-class NotBot(Exception):
-    """The bot no longer holds the conversation (a person took over while it thought)."""
-
-
-class AlreadyAnswered(Exception):
-    """Another turn answered the message first (or it may not be answered at all)."""
+__all__ = ["INSERTS", "AlreadyAnswered", "HotStore", "NotBot", "StoredInbound", "StoredReply"]
 
 
 _RECORD = """
@@ -138,12 +107,6 @@ INSERTS = {
     "conversations": _NEW_CONVERSATION,
 }
 
-_T_CONV = cast(Table, Conversation.__table__)
-_T_MSG = cast(Table, Message.__table__)
-_T_IDENT = cast(Table, ContactIdentity.__table__)
-_T_INBOX = cast(Table, Inbox.__table__)
-_T_OUTBOX = cast(Table, OutboxItem.__table__)
-
 
 class HotStore:
     """Typed hot-path writes; None where the caller must take the general path."""
@@ -220,8 +183,8 @@ class HotStore:
         if self.writer is None:
             if not self.enabled:
                 return None
-            return await self._record_core(
-                conversation_id, channel, inbox, external_id, source_id, text, now
+            return await store_pg.record_customer_text(
+                self.db, conversation_id, channel, inbox, external_id, source_id, text, now
             )
         stamp = sql_time(now)
 
@@ -287,8 +250,8 @@ class HotStore:
         On a channel with a live socket the replies are stored as sent, without outbox rows.
         """
         if self.writer is None:
-            return await self._replies_core(
-                conversation_id, answered_seq, replies, state, language, live_channels, now
+            return await store_pg.add_bot_replies(
+                self.db, conversation_id, answered_seq, replies, state, language, live_channels, now
             )
         stamp = sql_time(now)
 
@@ -343,180 +306,6 @@ class HotStore:
             return out
 
         return await self.writer.run(job)
-
-    async def _record_core(
-        self,
-        conversation_id: int,
-        channel: str,
-        inbox: str,
-        external_id: str,
-        source_id: str,
-        text: str,
-        now: datetime,
-    ) -> StoredInbound | None:
-        """:meth:`record_customer_text` on PostgreSQL: two Core statements, one transaction."""
-        conv, msg, ident, ibx = _T_CONV, _T_MSG, _T_IDENT, _T_INBOX
-        customer = (
-            select(ident.c.id)
-            .join(ibx, ibx.c.id == ident.c.inbox_id)
-            .where(
-                ident.c.channel == channel, ident.c.external_id == external_id, ibx.c.name == inbox
-            )
-        )
-        try:
-            async with self.db.transaction() as session:
-                row = (
-                    await session.execute(
-                        update(conv)
-                        .where(
-                            conv.c.id == conversation_id,
-                            conv.c.owner == "bot",
-                            conv.c.identity_id.in_(customer.scalar_subquery()),
-                        )
-                        .values(
-                            last_seq=conv.c.last_seq + 1,
-                            last_activity_at=now,
-                            updated_at=now,
-                            first_customer_message_at=func.coalesce(
-                                conv.c.first_customer_message_at, now
-                            ),
-                        )
-                        .returning(
-                            conv.c.last_seq, conv.c.inbox_id, conv.c.bot_state, conv.c.language
-                        )
-                    )
-                ).first()
-                if row is None:
-                    return None
-                seq, inbox_id, state, language = row
-                message_id = (
-                    await session.execute(
-                        insert(msg)
-                        .values(
-                            conversation_id=conversation_id,
-                            inbox_id=inbox_id,
-                            seq=seq,
-                            direction="in",
-                            sender="customer",
-                            kind="text",
-                            text=text,
-                            attachments=[],
-                            private=False,
-                            source_id=source_id,
-                            delivery="received",
-                            meta={},
-                            created_at=now,
-                            answered=False,
-                        )
-                        .returning(msg.c.id)
-                    )
-                ).scalar_one()
-        except IntegrityError:
-            return None  # a resend: the general path finds the first delivery
-        return StoredInbound(
-            int(message_id),
-            int(seq),
-            int(inbox_id),
-            now,
-            state if isinstance(state, dict) else {},
-            language,
-        )
-
-    async def _replies_core(
-        self,
-        conversation_id: int,
-        answered_seq: int,
-        replies: list[tuple[str, dict[str, Any]]],
-        state: dict[str, Any],
-        language: str,
-        live_channels: frozenset[str],
-        now: datetime,
-    ) -> list[StoredReply]:
-        """:meth:`add_bot_replies` on PostgreSQL: the same checks, Core statements."""
-        conv, msg, box = _T_CONV, _T_MSG, _T_OUTBOX
-        async with self.db.transaction() as session:
-            row = (
-                await session.execute(
-                    update(conv)
-                    .where(conv.c.id == conversation_id, conv.c.owner == "bot")
-                    .values(
-                        last_seq=conv.c.last_seq + len(replies),
-                        bot_state=state,
-                        language=language,
-                        last_activity_at=now,
-                        updated_at=now,
-                    )
-                    .returning(conv.c.last_seq, conv.c.inbox_id, conv.c.channel)
-                )
-            ).first()
-            if row is None:
-                raise NotBot()
-            marked = await session.execute(
-                update(msg)
-                .where(
-                    msg.c.conversation_id == conversation_id,
-                    msg.c.seq == answered_seq,
-                    msg.c.direction == "in",
-                    msg.c.answered.is_(False),
-                    msg.c.no_reply.is_(None),
-                )
-                .values(answered=True)
-            )
-            if not getattr(marked, "rowcount", 0):
-                raise AlreadyAnswered()  # rolls the transaction back: nothing is written
-            last, inbox_id, channel = int(row[0]), int(row[1]), str(row[2])
-            live = channel in live_channels
-            first = last - len(replies) + 1
-            ids = (
-                await session.execute(
-                    insert(msg)
-                    .values(
-                        [
-                            {
-                                "conversation_id": conversation_id,
-                                "inbox_id": inbox_id,
-                                "seq": first + i,
-                                "direction": "out",
-                                "sender": "bot",
-                                "kind": "text",
-                                "text": text,
-                                "attachments": [],
-                                "private": False,
-                                "delivery": "sent" if live else "pending",
-                                "meta": meta,
-                                "created_at": now,
-                                "answered": False,
-                            }
-                            for i, (text, meta) in enumerate(replies)
-                        ]
-                    )
-                    .returning(msg.c.id, msg.c.seq)
-                )
-            ).all()
-            by_seq = {int(s): int(i) for i, s in ids}
-            if not live:
-                await session.execute(
-                    insert(box).values(
-                        [
-                            {
-                                "message_id": by_seq[first + i],
-                                "conversation_id": conversation_id,
-                                "channel": channel,
-                                "status": "pending",
-                                "attempts": 0,
-                                "next_attempt_at": now,
-                                "idempotency_key": uuid.uuid4().hex,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for i in range(len(replies))
-                        ]
-                    )
-                )
-        return [
-            StoredReply(by_seq[first + i], first + i, text, meta, now)
-            for i, (text, meta) in enumerate(replies)
-        ]
 
     async def close(self) -> None:
         """Stop the writer thread."""

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from core.context import SERVICES
 from core.errors import BadRequest
-from core.outbox import DeadLetter, dead_letters, retry_dead
+from core.outbox_rows import DeadLetter, dead_letters, retry_dead
 from core.web import json_response
 from handoff.admin_routes import _require
 from handoff.routes import STATIC, _agent, path_id

@@ -17,7 +17,7 @@ from core.models import Agent, Engineer, Ticket, Visit
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.auth import SESSIONS, check_csrf
-from intake import visits
+from intake import ticket_types, visits
 from intake.tickets import ticket_by_number
 
 STATIC_PAGE = "/agent/engineer.html"
@@ -204,7 +204,7 @@ async def engineer_day(request: web.Request) -> web.Response:
         if engineer is None:
             raise NotFound("You are not registered as an engineer.", code="not_engineer")
         rows = await visits.engineer_day(session, engineer.id, day, zone)
-        values = await visits.ticket_types.values_of(session, [t.id for _, t, _ in rows])
+        values = await ticket_types.values_of(session, [t.id for _, t, _ in rows])
         items = []
         for v, t, _conv in rows:
             item = visits.visit_json(v, engineer, zone)

@@ -121,4 +121,7 @@ class BM25:
         raw = self.scores(query)
         if ref <= 0.0:
             return raw
-        return np.clip(raw / ref, 0.0, 1.0).astype(np.float32, copy=False)
+        clipped: npt.NDArray[np.float32] = np.clip(raw / ref, 0.0, 1.0).astype(
+            np.float32, copy=False
+        )
+        return clipped

@@ -98,7 +98,7 @@ class KnowledgeBase:
         self._snap: Snapshot | None = None
         self._load_lock = asyncio.Lock()
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
-        self._micro: MicroBatcher | None = None
+        self._micro: MicroBatcher[_Query, _Searched] | None = None
 
     @property
     def revision(self) -> int | None:

@@ -33,7 +33,7 @@ class Visitor:
     async def connect(self, after_seq: int = 0) -> dict[str, Any]:
         """Open the socket and resume after ``after_seq``; returns the ready frame."""
         self.ws = await self.client.ws_connect(f"/api/webchat/ws?token={self.token}")
-        ready = await self.ws.receive_json(timeout=10)
+        ready: dict[str, Any] = await self.ws.receive_json(timeout=10)
         assert ready["type"] == "ready", ready
         await self.ws.send_json({"type": "resume", "after_seq": after_seq})
         await self.until(lambda f: f["type"] == "resumed")
@@ -46,13 +46,13 @@ class Visitor:
         return cmid
 
     async def until(
-        self, pred: Callable[[dict[str, Any]], bool], wait_seconds: float = 15.0
+        self, pred: Callable[[dict[str, Any]], object], wait_seconds: float = 15.0
     ) -> dict[str, Any]:
         """Read frames until one matches ``pred``; every frame is kept in ``frames``."""
 
         async def loop() -> dict[str, Any]:
             while True:
-                frame = await self.ws.receive_json()
+                frame: dict[str, Any] = await self.ws.receive_json()
                 self.frames.append(frame)
                 if pred(frame):
                     return frame

@@ -69,7 +69,8 @@ class MailPolicy(EmailPolicy):
         """A header as text (used by ``str`` flattening)."""
         if name.lower() in THREADING:
             return fold_ids(name, str(value), self.linesep)
-        return super().fold(name, value)
+        folded: str = super().fold(name, value)
+        return folded
 
     def fold_binary(self, name: str, value: Any) -> bytes:
         """A header as bytes for the wire: UTF-8 only when the policy says so."""

@@ -117,7 +117,8 @@ class Cipher:
 
     def encrypt(self, plaintext: str) -> str:
         """``plaintext`` encrypted with the current key."""
-        return PrpCrypto(aes_key(self.keys[0])).encrypt(plaintext, self.app_id).decode()
+        sealed: bytes = PrpCrypto(aes_key(self.keys[0])).encrypt(plaintext, self.app_id)
+        return sealed.decode()
 
     def open(self, body: dict[str, str], timestamp: str, nonce: str, msg_signature: str) -> str:
         """Check ``msg_signature`` over the ``Encrypt`` field, then decrypt it."""

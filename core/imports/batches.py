@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Integer, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,7 +54,7 @@ CHUNK = 500
 
 
 def _table(name: str) -> Table:
-    return cast(Table, Base.metadata.tables[name])
+    return Base.metadata.tables[name]
 
 
 def jsonable(value: Any) -> Any:

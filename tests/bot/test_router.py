@@ -36,8 +36,10 @@ async def test_answers_from_the_kb_in_the_customers_language(bot: Bot) -> None:
     assert zh.handler == "kb" and zh.language == "zh" and zh.escalate is None
     assert zh.replies[0].decision == "answer" and "退货" in zh.replies[0].text
     en = await turn(bot, "how do I return an item")
-    assert en.language == "en" and en.replies[0].entry_id.endswith("-en")
-    assert en.replies[0].entry_id.rsplit("-", 1)[0] == zh.replies[0].entry_id.rsplit("-", 1)[0]
+    en_id, zh_id = en.replies[0].entry_id, zh.replies[0].entry_id
+    assert en_id is not None and zh_id is not None
+    assert en.language == "en" and en_id.endswith("-en")
+    assert en_id.rsplit("-", 1)[0] == zh_id.rsplit("-", 1)[0]
 
 
 @pytest.mark.parametrize(

@@ -228,7 +228,8 @@ async def escalate_and_take(services: Any, conv_id: int) -> int:
 
 async def first_agent(services: Any) -> Agent:
     async with services.db.reader() as session:
-        return (await session.execute(select(Agent).limit(1))).scalar_one()
+        found: Agent = (await session.execute(select(Agent).limit(1))).scalar_one()
+        return found
 
 
 async def said_after(services: Any, conv_id: int, text: str) -> str:

@@ -251,7 +251,7 @@ async def test_typing_both_ways_and_read_marks(client: Any) -> None:
     async def console_frame(kind: str) -> dict[str, Any]:
         async with asyncio.timeout(10):
             while True:
-                f = await console.receive_json()
+                f: dict[str, Any] = await console.receive_json()
                 if f.get("type") == kind and f.get("conversation_id") == cid:
                     return f
 

@@ -193,7 +193,7 @@ async def env(
 
 async def conversation_of(client: Any, phone: str) -> Conversation:
     async with client.app[SERVICES].db.reader() as session:
-        return (
+        found: Conversation = (
             (
                 await session.execute(
                     select(Conversation)
@@ -204,6 +204,7 @@ async def conversation_of(client: Any, phone: str) -> Conversation:
             .scalars()
             .all()[-1]
         )
+        return found
 
 
 async def outbox_of(client: Any, conversation_id: int) -> list[tuple[str, str | None]]:

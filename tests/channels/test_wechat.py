@@ -61,7 +61,8 @@ class SlowBot:
     async def respond(self, turn: TurnInput) -> BotTurn:
         self.calls += 1
         await asyncio.sleep(self.delay)
-        return await self.inner.respond(turn)
+        answered: BotTurn = await self.inner.respond(turn)
+        return answered
 
 
 def slow_down(client: Any, delay: float) -> SlowBot:

@@ -135,7 +135,7 @@ async def notice_after_window(
     async with asyncio.timeout(20):
         while True:
             async with services.db.reader() as session:
-                row = await session.get(Message, msg_id)
+                row: Message | None = await session.get(Message, msg_id)
                 assert row is not None
                 if row.delivery in ("sent", "failed"):
                     return row

@@ -152,8 +152,8 @@ class Channels:
             assert channel == "email"
             intake = next(iter(self.client.app[ADAPTERS_KEY]["email"].intakes.values()))
             address = f"customer{n}@example.net"
-            first = customer_mail("退货", QUESTION, sender=address)
-            first_id = str(first["Message-ID"]).strip("<>")
+            opening = customer_mail("退货", QUESTION, sender=address)
+            first_id = str(opening["Message-ID"]).strip("<>")
 
             async def send_email(text: str, answerable: bool) -> None:
                 headers = {} if answerable else {"Auto-Submitted": "auto-replied"}
@@ -162,7 +162,7 @@ class Channels:
                 )
                 await intake.receive(bytes(mail), via="smtp")
 
-            await intake.receive(bytes(first), via="smtp")
+            await intake.receive(bytes(opening), via="smtp")
             row = Row(await self.conversation_of("email", address), send_email)
         await settle(self.services)
         return row
@@ -225,7 +225,7 @@ async def put_in_state(services: Any, conv_id: int, state: str) -> int | None:
     handoff = services.pipeline.handoff
     async with services.db.transaction() as session:
         conv = await session.get(Conversation, conv_id)
-        number = await handoff.escalate(
+        number: int = await handoff.escalate(
             session, conv, EscalationRequest("customer_request", "转人工")
         )
     if state == "queued":
@@ -286,16 +286,18 @@ async def observe(services: Any, conv_id: int, number: int | None, text: str) ->
 
 def expected(state: str, answerable: bool) -> dict[str, Any]:
     """The one outcome every channel must give."""
+    outcomes: dict[str, dict[str, Any]]
     if not answerable:  # nothing changes, nothing is said
-        return {
+        outcomes = {
             "bot": {"owner": "bot", "said_after": []},
             "queued": {"owner": "queued", "ticket_status": "new", "said_after": []},
             "agent": {"owner": "agent", "ticket_status": "open", "said_after": []},
             "pending": {"owner": "agent", "ticket_status": "pending", "said_after": []},
             "resolved": {"owner": "resolved", "ticket_status": "resolved", "said_after": []},
             "survey": {"owner": "resolved", "survey_state": "pending", "said_after": []},
-        }[state]
-    return {
+        }
+        return outcomes[state]
+    outcomes = {
         "bot": {"owner": "bot", "said_after": ["bot"]},
         "queued": {"owner": "queued", "ticket_status": "new", "said_after": []},
         "agent": {"owner": "agent", "ticket_status": "open", "said_after": []},
@@ -307,7 +309,8 @@ def expected(state: str, answerable: bool) -> dict[str, Any]:
             "csat": 5,
             "said_after": ["system"],
         },
-    }[state]
+    }
+    return outcomes[state]
 
 
 CHANNEL_CELLS = {

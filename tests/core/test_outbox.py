@@ -188,7 +188,7 @@ async def test_two_dispatchers_never_send_one_row_twice(db: Database) -> None:
 
 
 async def test_inline_delivery_claims_rows_so_the_dispatcher_skips_them(db: Database) -> None:
-    from core.outbox import claim_messages
+    from core.outbox_rows import claim_messages
 
     msg = await stored_reply(db)
     async with db.transaction() as s:
@@ -202,7 +202,7 @@ async def test_inline_delivery_claims_rows_so_the_dispatcher_skips_them(db: Data
 
 
 async def test_a_claim_left_by_a_crash_expires_and_is_retried(db: Database) -> None:
-    from core.outbox import claim
+    from core.outbox_rows import claim
 
     msg = await stored_reply(db)
     async with db.transaction() as s:

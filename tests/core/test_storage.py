@@ -33,8 +33,8 @@ def inbound(
         external_id=external_id,
         source_id=source_id,
         text=text,
-        **kw,
-    )  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 async def count(db: Database, model: type) -> int:

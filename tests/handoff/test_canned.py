@@ -24,7 +24,7 @@ def test_an_unknown_name_fits_the_sentence_around_it() -> None:
 
 
 def test_a_known_name_and_unknown_variables() -> None:
-    known = {"customer_name": "Alice", "agent_name": "Bob"}
+    known: dict[str, str | None] = {"customer_name": "Alice", "agent_name": "Bob"}
     assert render("Hi {customer_name}, I am {agent_name}.", known, "en") == "Hi Alice, I am Bob."
     assert render("{customer_name}您好", {"customer_name": "张三"}, "zh") == "张三您好"
     # No ticket: the variable stays visible for the agent to fix, never a guess.

@@ -192,6 +192,7 @@ async def test_picks_and_thumbs_up_of_two_customers_become_a_suggestion_to_accep
 ) -> None:
     client = await _desk(aiohttp_client, database_url, tmp_path, embedder)
     promo = next(e for e in ENTRIES if e["id"] == "promotions")
+    question = str(promo["question"])
 
     async def suggestions() -> list[dict[str, Any]]:
         body = await (await client.get("/api/agent/learning?days=7")).json()
@@ -204,14 +205,14 @@ async def test_picks_and_thumbs_up_of_two_customers_become_a_suggestion_to_accep
     labels = [c["label"] for c in offer["choices"] or []]
     assert promo["question"] in labels, offer
     for _ in range(2):
-        answer = await first.reply_to(promo["question"])
+        answer = await first.reply_to(question)
         assert answer["entry_id"] == "promotions"
         await first.reply_to(VAGUE)
     assert await suggestions() == []
 
     # A second customer agrees (a pick, then a thumbs-up on that answer): now it is suggested.
     second = await Visitor(client).start()
-    answer = await _pick(second, VAGUE, promo["question"])
+    answer = await _pick(second, VAGUE, question)
     await second.ws.send_json({"type": "feedback", "seq": answer["seq"], "value": "up"})
     await second.until(lambda f: f["type"] == "feedback_ok")
     [suggested] = await suggestions()
@@ -223,7 +224,7 @@ async def test_picks_and_thumbs_up_of_two_customers_become_a_suggestion_to_accep
 
     # A customer who voted that answer down for the same question vetoes the suggestion.
     third = await Visitor(client).start()
-    answer = await _pick(third, VAGUE, promo["question"])
+    answer = await _pick(third, VAGUE, question)
     await third.ws.send_json({"type": "feedback", "seq": answer["seq"], "value": "down"})
     await third.until(lambda f: f["type"] == "feedback_ok")
     assert await suggestions() == []

@@ -37,7 +37,10 @@ async def new_agent(client: Any, aiohttp_client: Any, email: str, name: str) -> 
 
 
 async def conversation(agent: Any, cid: int) -> dict[str, Any]:
-    return (await (await agent.get(f"/api/agent/conversations/{cid}")).json())["conversation"]
+    found: dict[str, Any] = (await (await agent.get(f"/api/agent/conversations/{cid}")).json())[
+        "conversation"
+    ]
+    return found
 
 
 async def agents_by_name(agent: Any) -> dict[str, dict[str, Any]]:

@@ -141,7 +141,7 @@ async def test_an_urgent_hazard_complaint_tells_the_team_supervisors_once(env: A
     alert_mail = mails[0].message
     assert f"工单 #{ticket.number}" in str(alert_mail["Subject"])
     assert alert_mail["Auto-Submitted"] == "auto-generated"
-    text = alert_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = alert_mail.get_body(("plain",)).get_content()
     assert "安全隐患" in text and "投诉" in text and "/agent/#/c/" in text
     keys = sorted(k for k, _ in robot.received)
     assert keys == ["teamkey"]  # busykey was rate limited (45009): retried later

@@ -76,9 +76,10 @@ async def delivered(channel: TestingChannel, user: str, needle: str) -> str:
 
 async def agent(client: Any) -> Agent:
     async with client.app[SERVICES].db.reader() as session:
-        return (
+        found: Agent = (
             await session.execute(select(Agent).where(Agent.email == "demo@kefu.local"))
         ).scalar_one()
+        return found
 
 
 async def test_the_page_shows_status_public_history_and_next_step_as_text(env: Any) -> None:

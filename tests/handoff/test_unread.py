@@ -11,7 +11,7 @@ H = AGENT_HEADERS
 
 async def unread_in_queue(agent: Any, cid: int) -> int:
     listing = await (await agent.get("/api/agent/conversations?owner=queued")).json()
-    return next(c["unread"] for c in listing["conversations"] if c["id"] == cid)
+    return int(next(c["unread"] for c in listing["conversations"] if c["id"] == cid))
 
 
 async def test_customer_messages_are_unread_until_the_agent_has_seen_them(

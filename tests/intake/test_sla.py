@@ -15,8 +15,8 @@ SH = ZoneInfo("Asia/Shanghai")
 SETTINGS = load_settings(None, env={}).sla
 
 
-def sh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SH)
+def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
 def test_within_a_workday_and_over_the_evening() -> None:

@@ -57,7 +57,7 @@ class FakeChat:
 
     def user_text(self, body: dict[str, Any]) -> str:
         """What the request said the customer asked."""
-        return next(m["content"] for m in body["messages"] if m["role"] == "user")
+        return str(next(m["content"] for m in body["messages"] if m["role"] == "user"))
 
     async def completions(self, request: web.Request) -> web.Response:
         """``POST /v1/chat/completions``."""
@@ -104,7 +104,7 @@ class FakeChat:
     def _content(self, body: dict[str, Any], mode: str) -> str:
         system = body["messages"][0]["content"]
         zh = "简体中文" in system
-        entries = {int(n): answer for n, _q, answer in _ENTRY.findall(system)}
+        entries: dict[int, str] = {int(n): a for n, _q, a in _ENTRY.findall(system)}
         if mode == "invent":
             return "[E1] " + INVENTED["zh" if zh else "en"]
         if mode == "declined":

@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from core.app import SERVICES
+from core.context import SERVICES
 from handoff.auth import create_agent
 from tests.helpers import AGENT_HEADERS, Visitor, login
 

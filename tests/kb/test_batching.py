@@ -29,13 +29,13 @@ async def test_concurrent_searches_share_one_embedding_call(
 async def test_batch_errors_reach_every_waiter_and_the_next_batch_works() -> None:
     calls: list[list[str]] = []
 
-    def encode(texts: list[str]) -> np.ndarray:
+    def encode(texts: list[str]) -> list[np.ndarray]:
         calls.append(texts)
         if "boom" in texts:
             raise RuntimeError("model failed")
-        return np.ones((len(texts), 4), dtype=np.float32)
+        return list(np.ones((len(texts), 4), dtype=np.float32))
 
-    batcher = MicroBatcher(encode, max_batch=2)
+    batcher: MicroBatcher[str, np.ndarray] = MicroBatcher(encode, max_batch=2)
     first = await asyncio.gather(
         batcher.encode("a"), batcher.encode("boom"), batcher.encode("c"), return_exceptions=True
     )

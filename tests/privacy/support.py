@@ -31,7 +31,8 @@ class Kefu(EmailEnv):
     @property
     def services(self) -> Services:
         """The app's services."""
-        return self.client.app[SERVICES]
+        found: Services = self.client.app[SERVICES]
+        return found
 
 
 def forms(needle: str) -> set[bytes]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from hypothesis import HealthCheck, settings
 
@@ -22,7 +22,7 @@ FULL = os.environ.get("KEFU_FUZZ", "").lower() == "full"
 EXAMPLES = int(os.environ.get("KEFU_FUZZ_EXAMPLES", "0")) or (2000 if FULL else 60)
 
 
-def budget(scale: float = 1.0) -> Any:
+def budget(scale: float = 1.0) -> settings:
     """Hypothesis settings for one fuzz test (``scale`` shrinks it for slow targets)."""
     return settings(
         max_examples=max(10, int(EXAMPLES * scale)),

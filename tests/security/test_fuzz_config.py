@@ -156,7 +156,10 @@ def kb_files(draw: st.DrawFn) -> tuple[str, bytes]:
     if suffix == ".csv":
         header = draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=7))
         cells = draw(st.lists(st.lists(st.text(max_size=15), max_size=8), max_size=4))
-        quote = lambda c: '"' + c.replace('"', '""') + '"' if draw(st.booleans()) else c  # noqa: E731
+
+        def quote(c: str) -> str:
+            return '"' + c.replace('"', '""') + '"' if draw(st.booleans()) else c
+
         body = [",".join(header)] + [",".join(quote(c) for c in row) for row in cells]
         return suffix, "\r\n".join(body).encode("utf-8", "surrogatepass")
     heading = draw(st.sampled_from(["# ", "## ", "<h2>", "Q: ", ""]))

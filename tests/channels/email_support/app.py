@@ -43,7 +43,8 @@ class EmailEnv:
     @property
     def services(self) -> Services:
         """The app's services."""
-        return self.client.app[SERVICES]
+        found: Services = self.client.app[SERVICES]
+        return found
 
     @property
     def adapter(self) -> EmailAdapter:
