@@ -28,6 +28,7 @@ from core.db import Database, upgrade_sync
 from core.domain import InboundMessage
 from core.errors import KefuError
 from core.models import Message
+from core.restore import restore
 from core.security import load_or_create_secret
 from tests.conftest import PG_ADMIN_URL, make_settings, services_missing
 
@@ -140,7 +141,7 @@ async def test_backup_while_serving_is_consistent(client: Any, tmp_path: Path) -
     await talk
     for i, out in enumerate(outs):
         target = make_settings(tmp_path / f"r{i}")
-        bk.restore(target, out.path)
+        restore(target, out.path)
         db_file = target.data_path / "kefu.db"
         with closing(sqlite3.connect(db_file)) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -203,7 +204,7 @@ def test_damaged_or_foreign_archives_are_refused_untouched(good: Path, tmp_path:
     cases["not a readable kefu backup"] = tmp_path / "junk.tar.gz"
     for expected, archive in cases.items():
         with pytest.raises(KefuError) as err:
-            bk.restore(target, archive)
+            restore(target, archive)
         assert expected in err.value.message, (expected, err.value.message)
         assert not target.data_path.exists() or not any(target.data_path.iterdir())
 
@@ -279,7 +280,7 @@ def test_restore_into_a_migrated_but_empty_database_needs_no_force(
 ) -> None:
     target = make_settings(tmp_path / "fresh")
     upgrade_sync(target.database_url)  # `kefu serve` ran once, nobody wrote yet
-    bk.restore(target, good)
+    restore(target, good)
 
     async def count() -> int:
         db = Database(target.database_url)

@@ -19,7 +19,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,8 +72,8 @@ def require_browser() -> None:
 # Record each phase's report on the test item so fixtures can tell, at
 # teardown, whether the test failed (for screenshots).
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[Any]:
+    outcome: Any = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
 
@@ -79,7 +81,7 @@ def pytest_runtest_makereport(item, call):
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def _read_log(path: Path, limit: int = 20000) -> str:
@@ -91,7 +93,7 @@ def _read_log(path: Path, limit: int = 20000) -> str:
 
 
 @pytest.fixture(scope="module")
-def kefu_server(tmp_path_factory: pytest.TempPathFactory):
+def kefu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Run ``core.cli serve --demo`` and yield its base URL."""
     require_browser()
     data_dir = tmp_path_factory.mktemp("kefu-data")
@@ -152,7 +154,7 @@ def kefu_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser() -> Iterator[Any]:
     require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -167,7 +169,7 @@ def browser():
 class PageWatch:
     """Collects what a page reports: JS errors, CSP violations, dialogs."""
 
-    def __init__(self, page, name: str):
+    def __init__(self, page: Any, name: str) -> None:
         self.page = page
         self.name = name
         self.page_errors: list[str] = []
@@ -177,11 +179,11 @@ class PageWatch:
         page.on("console", self._on_console)
         page.on("dialog", self._on_dialog)
 
-    def _on_console(self, msg) -> None:
+    def _on_console(self, msg: Any) -> None:
         if msg.type == "error":
             self.console_errors.append(msg.text)
 
-    def _on_dialog(self, dialog) -> None:
+    def _on_dialog(self, dialog: Any) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
@@ -190,7 +192,7 @@ class PageWatch:
 
 
 @pytest.fixture
-def new_page(browser, request, tmp_path_factory):
+def new_page(browser: Any, request: Any, tmp_path_factory: Any) -> Iterator[Any]:
     """Factory: new_page(name) -> PageWatch in its own browser context.
 
     Each context has its own cookies and localStorage, so a visitor and an

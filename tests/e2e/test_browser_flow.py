@@ -6,6 +6,8 @@ server started by the ``kefu_server`` fixture (``serve --demo``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.e2e.login import CSRF, api_login, login
@@ -35,24 +37,24 @@ _WAIT_REPLY_JS = """
 """
 
 
-def _count(page, senders: list[str]) -> int:
+def _count(page: Any, senders: list[str]) -> int:
     sel = ", ".join(f'#kefu-messages .kefu-msg[data-sender="{s}"]' for s in senders)
-    return page.locator(sel).count()
+    return int(page.locator(sel).count())
 
 
-def _visitor_send(page, text: str) -> None:
+def _visitor_send(page: Any, text: str) -> None:
     page.fill("#kefu-input", text)
     page.press("#kefu-input", "Enter")
 
 
-def _ask(page, text: str, pattern: str, senders=("bot",), timeout: int = 30000) -> None:
+def _ask(page: Any, text: str, pattern: str, senders: Any = ("bot",), timeout: int = 30000) -> None:
     senders = list(senders)
     before = _count(page, senders)
     _visitor_send(page, text)
     page.wait_for_function(_WAIT_REPLY_JS, arg=[senders, before, pattern], timeout=timeout)
 
 
-def _conversation_id(page) -> str:
+def _conversation_id(page: Any) -> str:
     """The widget remembers its conversation as localStorage key kefu.seq.<id>."""
     cid = page.evaluate(
         """() => {
@@ -61,10 +63,10 @@ def _conversation_id(page) -> str:
         }"""
     )
     assert cid, "widget stored no kefu.seq.<conversation_id> key in localStorage"
-    return cid
+    return str(cid)
 
 
-def _open_widget(visitor, base_url: str) -> None:
+def _open_widget(visitor: Any, base_url: str) -> None:
     page = visitor.page
     page.goto(base_url + "/")
     page.click("#kefu-launcher")
@@ -72,7 +74,7 @@ def _open_widget(visitor, base_url: str) -> None:
     page.wait_for_selector('#kefu-status[data-state="online"]', timeout=20000)
 
 
-def _choose_status(page, base_url: str, status: str) -> None:
+def _choose_status(page: Any, base_url: str, status: str) -> None:
     """The demo agent picks ``status`` through the API, before logging in to the console."""
     api_login(page, base_url, AGENT_EMAIL, AGENT_PASSWORD)
     resp = page.request.post(base_url + "/api/agent/status", data={"status": status}, headers=CSRF)
@@ -81,14 +83,14 @@ def _choose_status(page, base_url: str, status: str) -> None:
     assert page.request.post(base_url + "/api/agent/logout", data={}, headers=CSRF).ok
 
 
-def _assert_clean(*watches) -> None:
+def _assert_clean(*watches: Any) -> None:
     for w in watches:
         assert not w.page_errors, f"{w.name}: uncaught JS errors: {w.page_errors}"
         assert not w.csp_violations(), f"{w.name}: CSP violations: {w.csp_violations()}"
         assert not w.dialogs, f"{w.name}: unexpected dialogs: {w.dialogs}"
 
 
-def test_visitor_bot_handoff_and_agent_reply(kefu_server, new_page):
+def test_visitor_bot_handoff_and_agent_reply(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server
@@ -169,7 +171,7 @@ def test_visitor_bot_handoff_and_agent_reply(kefu_server, new_page):
     _assert_clean(visitor, agent)
 
 
-def test_widget_renders_text_not_html(kefu_server, new_page):
+def test_widget_renders_text_not_html(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     visitor = new_page("visitor-xss")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.e2e.login import login
@@ -10,7 +12,7 @@ from tests.e2e.test_browser_flow import _choose_status
 pytestmark = pytest.mark.e2e
 
 
-def test_console_channel_tags_use_the_registry_labels(kefu_server, new_page):
+def test_console_channel_tags_use_the_registry_labels(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     visitor = new_page("visitor-channel")

@@ -9,6 +9,7 @@ numbered list in the bubble); the button the customer taps is what the transcrip
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -21,18 +22,18 @@ PICK = "怎么预约维修？"
 FOLLOW_UP = "那安装呢"
 
 
-def _open_widget(page, base_url: str) -> None:
+def _open_widget(page: Any, base_url: str) -> None:
     page.goto(base_url + "/")
     page.click("#kefu-launcher")
     page.wait_for_selector("#kefu-panel", state="visible")
     page.wait_for_selector('#kefu-status[data-state="online"]', timeout=20000)
 
 
-def _bots(page):
+def _bots(page: Any) -> Any:
     return page.locator('#kefu-messages .kefu-msg[data-sender="bot"]')
 
 
-def _send(page, text: str) -> None:
+def _send(page: Any, text: str) -> None:
     before = _bots(page).count()
     page.fill("#kefu-input", text)
     page.press("#kefu-input", "Enter")
@@ -44,7 +45,7 @@ def _send(page, text: str) -> None:
     )
 
 
-def _conversation_id(page) -> str:
+def _conversation_id(page: Any) -> str:
     cid = page.evaluate(
         """() => {
           const k = Object.keys(localStorage).find((k) => k.startsWith("kefu.seq."));
@@ -55,7 +56,9 @@ def _conversation_id(page) -> str:
     return str(cid)
 
 
-def test_vague_question_buttons_pick_recorded_follow_up_in_context(kefu_server, new_page) -> None:
+def test_vague_question_buttons_pick_recorded_follow_up_in_context(
+    kefu_server: Any, new_page: Any
+) -> None:
     visitor = new_page("visitor")
     page = visitor.page
     _open_widget(page, kefu_server)

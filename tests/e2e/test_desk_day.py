@@ -75,7 +75,7 @@ def _until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
         time.sleep(0.2)
 
 
-def _agents(page, base: str) -> dict[str, dict[str, Any]]:
+def _agents(page: Any, base: str) -> dict[str, dict[str, Any]]:
     resp = page.request.get(base + "/api/agent/agents")
     assert resp.ok, resp.text()
     return {a["name"]: a for a in resp.json()["agents"]}
@@ -92,7 +92,7 @@ PASTE_JS = """(b64) => {
 }"""
 
 
-def test_a_day_at_the_desk(kefu_server, new_page):
+def test_a_day_at_the_desk(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

@@ -9,6 +9,7 @@ response time and the CSAT.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.e2e.test_browser_flow import _ask, _assert_clean, _open_widget
 pytestmark = pytest.mark.e2e
 
 
-def test_complaint_to_rated_resolution_on_the_dashboard(kefu_server, new_page):
+def test_complaint_to_rated_resolution_on_the_dashboard(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

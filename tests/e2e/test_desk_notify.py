@@ -8,6 +8,8 @@ else (the server, the widget, the console) is real.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.e2e.login import login
@@ -35,7 +37,9 @@ window.AudioContext = class {
 """
 
 
-def test_a_new_customer_rings_and_notifies_and_the_sound_can_be_turned_off(kefu_server, new_page):
+def test_a_new_customer_rings_and_notifies_and_the_sound_can_be_turned_off(
+    kefu_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

@@ -32,17 +32,20 @@ def _until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
         time.sleep(0.2)
 
 
-def _agents(page, base: str) -> dict[str, dict[str, Any]]:
+def _agents(page: Any, base: str) -> dict[str, dict[str, Any]]:
     resp = page.request.get(base + "/api/agent/agents")
     assert resp.ok, resp.text()
     return {a["name"]: a for a in resp.json()["agents"]}
 
 
-def _me(page, base: str) -> dict[str, Any]:
-    return page.request.get(base + "/api/agent/me").json()["agent"]
+def _me(page: Any, base: str) -> dict[str, Any]:
+    agent: dict[str, Any] = page.request.get(base + "/api/agent/me").json()["agent"]
+    return agent
 
 
-def test_the_customer_goes_to_the_agent_who_is_really_there(kefu_server, new_page):
+def test_the_customer_goes_to_the_agent_who_is_really_there(
+    kefu_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

@@ -8,6 +8,7 @@ the snippet with the word marked, opens the conversation, and the count goes awa
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -26,8 +27,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_search_finds_a_word_inside_a_chinese_sentence_and_the_title_counts_unread(
-    kefu_server, new_page
-):
+    kefu_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

@@ -6,6 +6,7 @@ phone-sized console (390x844) without horizontal scrolling on any pane."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.e2e
 NO_SCROLL_X = "() => document.scrollingElement.scrollWidth <= window.innerWidth"
 
 
-def _escalated(new_page, base: str, text: str, name: str, at_once: bool = False) -> str:
+def _escalated(new_page: Any, base: str, text: str, name: str, at_once: bool = False) -> str:
     visitor = new_page(name)
     _open_widget(visitor, base)
     if at_once:  # a complaint about a hazard goes to a person at once
@@ -35,7 +36,9 @@ def _escalated(new_page, base: str, text: str, name: str, at_once: bool = False)
     return _conversation_id(visitor.page)
 
 
-def test_edit_merge_label_filter_and_a_macro_from_the_slash_picker(kefu_server, new_page):
+def test_edit_merge_label_filter_and_a_macro_from_the_slash_picker(
+    kefu_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server
@@ -129,7 +132,7 @@ def test_edit_merge_label_filter_and_a_macro_from_the_slash_picker(kefu_server, 
     _assert_clean(agent)
 
 
-def test_sla_list_tickets_screen_and_one_language(kefu_server, new_page):
+def test_sla_list_tickets_screen_and_one_language(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server
@@ -179,7 +182,9 @@ def test_sla_list_tickets_screen_and_one_language(kefu_server, new_page):
     _assert_clean(agent)
 
 
-def test_the_phone_sized_console_has_no_horizontal_scrolling(kefu_server, new_page, browser):
+def test_the_phone_sized_console_has_no_horizontal_scrolling(
+    kefu_server: Any, new_page: Any, browser: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server
@@ -224,7 +229,9 @@ def test_the_phone_sized_console_has_no_horizontal_scrolling(kefu_server, new_pa
         ctx.close()
 
 
-def test_admins_manage_labels_and_macros_and_reports_count_labels(kefu_server, new_page):
+def test_admins_manage_labels_and_macros_and_reports_count_labels(
+    kefu_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

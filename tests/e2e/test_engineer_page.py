@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,9 @@ from tests.e2e.test_browser_flow import _assert_clean
 pytestmark = pytest.mark.e2e
 
 
-def test_engineer_moves_a_visit_on_the_phone_page(kefu_server, browser, new_page) -> None:
+def test_engineer_moves_a_visit_on_the_phone_page(
+    kefu_server: Any, browser: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

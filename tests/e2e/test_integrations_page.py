@@ -3,6 +3,8 @@ subscribes a webhook whose failing deliveries show their last error."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.e2e.login import login
@@ -11,7 +13,7 @@ from tests.e2e.test_browser_flow import _assert_clean
 pytestmark = pytest.mark.e2e
 
 
-def test_admin_manages_tokens_and_webhooks(kefu_server, new_page):
+def test_admin_manages_tokens_and_webhooks(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

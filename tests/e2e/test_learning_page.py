@@ -11,6 +11,7 @@ the third customer's same question is then answered at once.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -27,19 +28,19 @@ ENTRY = "account-points-zh"  # 会员积分怎么获得和使用？
 
 def _entry(entry_id: str) -> dict[str, str]:
     for line in DEMO_KB.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
+        row: dict[str, str] = json.loads(line)
         if row["id"] == entry_id:
             return row
     raise AssertionError(entry_id)
 
 
-def _last_bot_text(page) -> str:
+def _last_bot_text(page: Any) -> str:
     bots = page.locator('#kefu-messages .kefu-msg[data-sender="bot"]')
     return str(bots.last.locator(".kefu-text").inner_text()).strip()
 
 
 def test_missed_question_learned_from_the_console_is_answered_next_time(
-    kefu_server, new_page
+    kefu_server: Any, new_page: Any
 ) -> None:
     from playwright.sync_api import expect
 
@@ -99,7 +100,7 @@ VAGUE = "维修？"  # the demo KB offers repair questions as buttons
 PICK = "怎么预约维修？"
 
 
-def _tap(page, label: str) -> None:
+def _tap(page: Any, label: str) -> None:
     """Tap the choice button ``label`` under the bot's last message; wait for the answer."""
     bots = page.locator('#kefu-messages .kefu-msg[data-sender="bot"]')
     before = bots.count()
@@ -112,7 +113,7 @@ def _tap(page, label: str) -> None:
     )
 
 
-def test_two_customers_choices_suggested_and_accepted(kefu_server, new_page) -> None:
+def test_two_customers_choices_suggested_and_accepted(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     entry = _entry("repair-book-zh")

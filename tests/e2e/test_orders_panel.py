@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -110,7 +111,9 @@ def shop_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             erp.shutdown()
 
 
-def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(shop_server, new_page):
+def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(
+    shop_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = shop_server

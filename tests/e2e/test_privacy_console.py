@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,14 +73,14 @@ def give_details(data: Path, conversation_id: str) -> None:
         )
 
 
-def owner(page, base: str, cid: str) -> str:
+def owner(page: Any, base: str, cid: str) -> str:
     """Who holds the conversation now, read through the console API."""
     resp = page.request.get(base + f"/api/agent/conversations/{cid}")
     assert resp.ok, resp.text()
     return str(resp.json()["conversation"]["owner"])
 
 
-def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server, new_page) -> None:
+def test_agent_sees_masked_data_and_the_reveal_is_in_the_trail(server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base, data = server

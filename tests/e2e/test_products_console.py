@@ -5,6 +5,7 @@ under warranty and gets the answer from that record."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _
 pytestmark = pytest.mark.e2e
 
 
-def handed_to_the_agent(new_page, base: str, first: str):
+def handed_to_the_agent(new_page: Any, base: str, first: str) -> Any:
     """A visitor who said ``first`` then 转人工, and the demo agent logged in and holding the
     conversation; (visitor, agent, conversation id)."""
     visitor = new_page("visitor")
@@ -38,7 +39,9 @@ def handed_to_the_agent(new_page, base: str, first: str):
     return visitor, agent, cid
 
 
-def test_agent_adds_a_product_and_the_bot_answers_the_warranty(kefu_server, new_page) -> None:
+def test_agent_adds_a_product_and_the_bot_answers_the_warranty(
+    kefu_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

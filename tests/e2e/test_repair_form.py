@@ -7,6 +7,7 @@ of the customer's district is dispatched and the customer sees the appointment."
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,7 @@ from tests.e2e.test_browser_flow import _ask, _assert_clean, _conversation_id, _
 pytestmark = pytest.mark.e2e
 
 
-def test_customer_fills_the_repair_form_in_the_widget(kefu_server, new_page) -> None:
+def test_customer_fills_the_repair_form_in_the_widget(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

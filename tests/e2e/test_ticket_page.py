@@ -9,6 +9,7 @@ switches to English. No script errors, no CSP violations.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,9 @@ MARKUP = "<b>热水器</b>不加热"
 LINK = re.compile(r"/t/[0-9]+\.[0-9]+\.[0-9]+\.[A-Za-z0-9_-]+")
 
 
-def test_the_ticket_page_reads_well_on_a_phone(kefu_server, new_page, browser):
+def test_the_ticket_page_reads_well_on_a_phone(
+    kefu_server: Any, new_page: Any, browser: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server
@@ -62,7 +65,7 @@ def test_the_ticket_page_reads_well_on_a_phone(kefu_server, new_page, browser):
 HAZARD = "我家的热水器漏电了，太危险了，我要投诉！<i>快</i>"
 
 
-def test_an_urgent_hazard_is_in_the_supervisor_alerts_page(kefu_server, new_page):
+def test_an_urgent_hazard_is_in_the_supervisor_alerts_page(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

@@ -4,6 +4,8 @@ console's language and nothing is saved."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.e2e.login import login
@@ -12,7 +14,7 @@ from tests.e2e.test_browser_flow import _assert_clean
 pytestmark = pytest.mark.e2e
 
 
-def test_an_admin_adds_a_required_field_to_repair_tickets(kefu_server, new_page):
+def test_an_admin_adds_a_required_field_to_repair_tickets(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

@@ -12,6 +12,7 @@ import base64
 import os
 import smtplib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -53,7 +54,7 @@ def email_server(smtp_port: int, kefu_server: str) -> tuple[str, int]:
     return kefu_server, smtp_port
 
 
-def test_not_answered_page_lists_reasons_and_filters(email_server, new_page) -> None:
+def test_not_answered_page_lists_reasons_and_filters(email_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base, port = email_server

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -21,11 +22,16 @@ CUSTOMER = '#kefu-messages .kefu-msg[data-sender="customer"]'
 FAILED = re.compile(r"\bkefu-failed\b")
 
 
-def _stored_pending(page) -> list[dict[str, str]]:
-    return json.loads(page.evaluate("() => localStorage.getItem('kefu.pending') || '[]'"))
+def _stored_pending(page: Any) -> list[dict[str, str]]:
+    stored: list[dict[str, str]] = json.loads(
+        page.evaluate("() => localStorage.getItem('kefu.pending') || '[]'")
+    )
+    return stored
 
 
-def test_a_minute_offline_and_a_reload_lose_and_duplicate_nothing(kefu_server, new_page):
+def test_a_minute_offline_and_a_reload_lose_and_duplicate_nothing(
+    kefu_server: Any, new_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

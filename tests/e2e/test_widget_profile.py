@@ -7,6 +7,8 @@ contact."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -21,7 +23,7 @@ ENV = {
 
 
 @pytest.fixture(scope="module")
-def prechat_env():
+def prechat_env() -> Iterator[Any]:
     saved = {k: os.environ.get(k) for k in ENV}
     os.environ.update(ENV)
     yield
@@ -33,11 +35,11 @@ def prechat_env():
 
 
 @pytest.fixture(scope="module")
-def server(prechat_env, kefu_server):
+def server(prechat_env: Any, kefu_server: Any) -> Any:
     return kefu_server
 
 
-def test_pre_chat_form_then_the_offline_ask(server, new_page):
+def test_pre_chat_form_then_the_offline_ask(server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     visitor = new_page("visitor")

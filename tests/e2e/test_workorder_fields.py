@@ -5,6 +5,7 @@ Chinese then English), fills them and resolves."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.e2e.test_products_console import handed_to_the_agent
 pytestmark = pytest.mark.e2e
 
 
-def test_required_fields_block_resolving_in_the_console(kefu_server, new_page) -> None:
+def test_required_fields_block_resolving_in_the_console(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server

@@ -13,7 +13,10 @@ DIM = 8
 
 
 def _unit(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
-    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
+    unit: npt.NDArray[np.float32] = (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(
+        np.float32
+    )
+    return unit
 
 
 def _axis(i: int) -> npt.NDArray[np.float64]:

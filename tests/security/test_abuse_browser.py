@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import _free_port, browser, kefu_server, new_page  # noqa: F401
+from tests.e2e.login import login
 from tests.e2e.test_browser_flow import (
     _assert_clean,
     _choose_status,
     _open_widget,
     _visitor_send,
 )
-from tests.e2e.test_desk_flow import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +71,7 @@ def test_customer_text_is_rendered_as_text_in_the_console(
     ap = agent.page
     # Away: with the console open an online agent would be given the queued customers at once.
     _choose_status(ap, base, "away")
-    _login(ap, base, "demo@kefu.local", "demo")
+    login(ap, base, "demo@kefu.local", "demo")
     owners = {}
     for owner in ("queued", "bot"):
         got = ap.request.get(f"{base}/api/agent/conversations?owner={owner}").json()
