@@ -19,7 +19,6 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,38 +35,18 @@ from kb.checks import EntryProblem, check_entry
 from kb.embedders import Embedder, make_embedder
 from kb.entries import REVISION_COUNTER, bump_revision, save
 from kb.ingest import read_entries
-from kb.scoring import Thresholds, Weights, decide, evidence, fuse
+from kb.ranking import MAX_RANKED, Query, Scored, Searched, dense_many, rank
+from kb.scoring import Thresholds, decide
 from kb.snapshot import Snapshot, build_snapshot, in_language
-from kb.text import clean, detect_language, has_content, tokenize
+from kb.text import clean, detect_language, has_content
 from kb.types import EntryIn, Hit, IngestReport, SearchResult, StoredEntry
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000  # longer queries are cut before embedding
-DENSE_ROWS = 50  # nearest rows fetched from faiss per query
-LEXICAL_CANDIDATES = 20  # best BM25 entries added to the candidates even if dense missed them
 QUERY_CACHE_SIZE = 2048
-CLASSIFIER_CANDIDATES = 5  # the classifier's best entries join the candidates
 EMBED_SLICE = 64  # texts per embedder call in ``embed`` (the learning page's questions)
 _NOTHING = SearchResult(decision="escalate", confidence=0.0, hits=())
-# A search for the batcher: snapshot, query, cached vector, how many ranked hits it needs.
-_Query = tuple["Snapshot", str, "npt.NDArray[np.float32] | None", int]
-_Searched = tuple["npt.NDArray[np.float32]", "list[_Scored]"]  # its vector and ranking
-
-
-MAX_RANKED = 50  # a search returns at most this many hits (``k`` is capped there too)
-
-
-@dataclass(frozen=True)
-class _Scored:
-    """One candidate entry's evidence."""
-
-    pos: int
-    score: float
-    dense: float
-    lexical: float
-    row: int
-
 
 FORGET_TOPIC = "kb.forget"  # {"digests": [...]}: drop those cached query vectors
 
@@ -98,7 +77,7 @@ class KnowledgeBase:
         self._snap: Snapshot | None = None
         self._load_lock = asyncio.Lock()
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
-        self._micro: MicroBatcher[_Query, _Searched] | None = None
+        self._micro: MicroBatcher[Query, Searched] | None = None
 
     @property
     def revision(self) -> int | None:
@@ -228,23 +207,23 @@ class KnowledgeBase:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _batcher(self) -> MicroBatcher[_Query, _Searched]:
+    def _batcher(self) -> MicroBatcher[Query, Searched]:
         if self._micro is None:
             self._micro = MicroBatcher(self._search_batch)
         return self._micro
 
-    def _search_batch(self, items: list[_Query]) -> list[_Searched | Exception]:
+    def _search_batch(self, items: list[Query]) -> list[Searched | Exception]:
         """Blocking part of a batch of searches: embed what is not cached, faiss, score."""
         todo = [query for _, query, vec, _ in items if vec is None]
         if todo:
             assert self._embedder is not None
             fresh = iter(self._embedder.encode(todo))
         vectors = [vec if vec is not None else next(fresh) for _, _, vec, _ in items]
-        out: list[_Searched | Exception] = []
-        found = _dense_many(items, vectors)
+        out: list[Searched | Exception] = []
+        found = dense_many(items, vectors)
         for (snap, query, _, keep), vector, near in zip(items, vectors, found, strict=True):
             try:
-                out.append((vector, self._score(snap, query, vector, near, keep)))
+                out.append((vector, rank(snap, query, vector, near, self.settings, keep)))
             except Exception as err:  # one bad query fails alone
                 out.append(err)
         return out
@@ -289,69 +268,7 @@ class KnowledgeBase:
         )
         self._snap = snap
 
-    def _score(
-        self,
-        snap: Snapshot,
-        query: str,
-        vector: npt.NDArray[np.float32],
-        found: dict[int, tuple[float, int]],
-        keep: int = MAX_RANKED,
-    ) -> list[_Scored]:
-        """Fuse the dense candidates ``found`` with BM25 and the classifier: the best ``keep``,
-        best first."""
-        tokens = tokenize(query)
-        lexical = snap.bm25.normalized(tokens) if tokens else None
-        if lexical is not None:
-            n = min(LEXICAL_CANDIDATES, lexical.size)
-            top = np.argpartition(-lexical, n - 1)[:n] if n < lexical.size else np.arange(n)
-            extra = [int(p) for p in top if lexical[p] > 0 and int(p) not in found]
-            found.update(snap.dense.score_entries(vector, extra))
-        prob = None
-        if snap.classifier is not None and self.settings.classifier_weight > 0:
-            prob = snap.classifier.probabilities(vector)
-            n = min(CLASSIFIER_CANDIDATES, prob.size)
-            top = np.argpartition(-prob, n - 1)[:n] if n < prob.size else np.arange(n)
-            extra = [int(p) for p in top if int(p) not in found]
-            found.update(snap.dense.score_entries(vector, extra))
-        weights = Weights.of(self.settings, prob is not None)
-        query_lang = detect_language(query)
-        n = len(found)
-        if not n:
-            return []
-        pos_arr = np.fromiter(found, dtype=np.int64, count=n)
-        cos = np.fromiter((c for c, _ in found.values()), dtype=np.float32, count=n)
-        lex = lexical[pos_arr] if lexical is not None else np.zeros_like(cos)
-        probs = prob[pos_arr] if prob is not None else np.zeros_like(cos)
-        same = snap.group_speaks(query_lang)[pos_arr]
-        near = cos
-        if snap.hub is not None:  # hubness-corrected cosines (kb/hubness.py)
-            rows_arr = np.fromiter((r for _, r in found.values()), dtype=np.int64, count=n)
-            near = cos - snap.hub[rows_arr]
-        typical = None
-        if prob is not None and snap.centroids is not None:
-            typical = snap.centroids.typical(vector, pos_arr)
-        scores = fuse(near, lex, probs, same, weights, evidence(tokens), typical)
-        # Per group its best candidate (the first one on a tie), then best first by score
-        # and position: sorted by group, score down, candidate order; the first of each group.
-        groups = snap.entry_group[pos_arr]
-        order = np.lexsort((np.arange(n), -scores, groups))
-        first = np.ones(n, dtype=bool)
-        first[1:] = groups[order[1:]] != groups[order[:-1]]
-        winners = order[first]
-        ranked = winners[np.lexsort((pos_arr[winners], -scores[winners]))][: min(keep, MAX_RANKED)]
-        rows = list(found.values())
-        return [
-            _Scored(
-                int(pos_arr[i]),
-                float(scores[i]),
-                min(float(cos[i]), 1.0),
-                float(lex[i]),
-                rows[i][1],
-            )
-            for i in ranked.tolist()
-        ]
-
-    def _hit(self, snap: Snapshot, best: _Scored, language: str) -> Hit:
+    def _hit(self, snap: Snapshot, best: Scored, language: str) -> Hit:
         """The group's entry in ``language`` (else the best one), with the best evidence."""
         e = snap.entries[in_language(snap, best.pos, language)]
         matched = snap.entries[best.pos]
@@ -392,22 +309,6 @@ class KnowledgeBase:
 def _query_form(text: str) -> str:
     """A customer's text as search reads it: cleaned, at most ``MAX_QUERY_CHARS``."""
     return clean(text[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
-
-
-def _dense_many(
-    items: list[_Query], vectors: list[npt.NDArray[np.float32]]
-) -> list[dict[int, tuple[float, int]]]:
-    """The dense candidates of every query, one faiss call per snapshot (normally one)."""
-    found: list[dict[int, tuple[float, int]]] = [{} for _ in items]
-    by_snap: dict[int, list[int]] = {}
-    for i, (snap, _, _, _) in enumerate(items):
-        by_snap.setdefault(id(snap), []).append(i)
-    for where in by_snap.values():
-        snap = items[where[0]][0]
-        batch = np.stack([vectors[i] for i in where])
-        for i, near in zip(where, snap.dense.search_many(batch, DENSE_ROWS), strict=True):
-            found[i] = near
-    return found
 
 
 def _make_hit(e: StoredEntry, *, score: float, dense: float, lexical: float, matched: str) -> Hit:
