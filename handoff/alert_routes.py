@@ -22,7 +22,7 @@ from core.models import AlertDelivery, Conversation, SupervisorAlert, Ticket, ut
 from core.web import json_response, row_id
 from handoff import teams
 from handoff.routes import STATIC, _agent
-from handoff.service import SUPERVISORS
+from handoff.state import SUPERVISORS
 
 
 async def list_alerts(request: web.Request) -> web.Response:
