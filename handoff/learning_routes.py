@@ -24,7 +24,7 @@ from core.errors import BadRequest, Forbidden, NotFound
 from core.models import Agent
 from core.web import json_response, read_json
 from handoff import learning, teams
-from handoff.routes import STATIC, _agent
+from handoff.http import STATIC, current_agent
 from kb.authoring import AUTHORS, Author
 from kb.routes import AUTHORING, entry_json
 from kb.text import normalize
@@ -35,7 +35,7 @@ MAX_DISMISS = 500
 
 async def _kb_agent(request: web.Request) -> Agent:
     """The logged-in agent, if they have knowledge-base rights."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     if agent.role not in AUTHORS:
         raise Forbidden("This page needs knowledge-base rights.", code="no_kb_rights")
     return agent
@@ -192,12 +192,3 @@ def _author(agent: Agent) -> Author:
 async def page(_request: web.Request) -> web.FileResponse:
     """The learning page of the console."""
     return web.FileResponse(STATIC / "learning.html", headers={"Cache-Control": "no-cache"})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the learning API and page."""
-    app.router.add_get("/api/agent/learning", list_groups)
-    app.router.add_post("/api/agent/learning/similar", add_similar)
-    app.router.add_post("/api/agent/learning/draft", start_draft)
-    app.router.add_post("/api/agent/learning/dismiss", dismiss)
-    app.router.add_get("/agent/learning", page)
