@@ -31,6 +31,7 @@ from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.http import current_agent
 from handoff.keys import CLOCK, HANDOFF, SEEDER
+from handoff.state import Owner
 from intake import ticket_types
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
 from intake.lifecycle import audit
@@ -137,7 +138,7 @@ async def open_ticket(request: web.Request) -> web.Response:
                 inbox_id=await inbox_id(session, PHONE_INBOX, "phone"),
                 identity_id=identity,
                 channel=source,
-                owner="agent",
+                owner=Owner.AGENT.value,  # opened by the agent who holds it
                 assignee_id=agent.id,
                 last_seq=0,
                 bot_state={},
