@@ -1,10 +1,11 @@
 """The owner state machine: who answers a conversation, and every way that changes.
 
     bot ──escalate──> queued ──assign──> agent ──resolve──> resolved ──reopen──> bot
-     ^                  ^                 │ ^                  │
-     │                  └────release──────┘ └─take, transfer   │ (take: from any owner)
-     └──────handback (from queued, agent or resolved)───────────┘
-    requeue (a low satisfaction score): any owner -> queued
+                        ^                 │
+                        └────release──────┘
+    resolve: also from bot or queued      handback: queued, agent or resolved -> bot
+    take: any owner -> agent (from a colleague: supervisors only)
+    transfer: queued or agent -> agent    requeue (a low satisfaction score): any -> queued
 
 ``TRANSITIONS`` is the whole table; :func:`apply` is the one place an owner changes: it
 checks the move and who may make it, then writes the conversation's owner fields. It does
