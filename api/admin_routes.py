@@ -18,23 +18,22 @@ from core.context import SERVICES
 from core.errors import BadRequest
 from core.models import ApiCall
 from core.web import json_response, read_json, row_id
-from handoff.admin_routes import _require
-from handoff.routes import _agent, path_id
+from handoff.http import current_agent, path_id, require_role
 
 WEBHOOKS = web.AppKey("webhooks", WebhookStore)
 
 
 async def list_tokens(request: web.Request) -> web.Response:
     """GET /api/admin/tokens: every token (never a secret)."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     tokens = await request.app[API].tokens.all()
     return json_response({"tokens": [t.json() for t in tokens]})
 
 
 async def create_token(request: web.Request) -> web.Response:
     """POST /api/admin/tokens {"name","scopes","rate_limit"?} -> 201 {"token","secret"}."""
-    me = await _agent(request)
-    _require(me, "admin")
+    me = await current_agent(request)
+    require_role(me, "admin")
     body = await read_json(request)
     default = request.app[SERVICES].settings.api.rate_limit_per_minute
     rate = body.get("rate_limit", default)
@@ -51,7 +50,7 @@ async def create_token(request: web.Request) -> web.Response:
 
 async def rotate_token(request: web.Request) -> web.Response:
     """POST /api/admin/tokens/{id}/rotate -> {"token","secret"}: the old secret stops working."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     token, secret = await request.app[API].tokens.rotate(
         path_id(request, "There is no such API token.")
     )
@@ -60,14 +59,14 @@ async def rotate_token(request: web.Request) -> web.Response:
 
 async def revoke_token(request: web.Request) -> web.Response:
     """DELETE /api/admin/tokens/{id}: revoked at once (kept for the audit log)."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     token = await request.app[API].tokens.revoke(path_id(request, "There is no such API token."))
     return json_response({"token": token.json()})
 
 
 async def list_calls(request: web.Request) -> web.Response:
     """GET /api/admin/tokens/calls?token_id=&limit=: the API audit log, newest first."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     raw_limit = request.query.get("limit", "100")
     limit = min(int(raw_limit), 500) if is_count(raw_limit) else 100
     stmt = select(ApiCall).order_by(ApiCall.id.desc()).limit(limit)
@@ -99,15 +98,15 @@ async def list_calls(request: web.Request) -> web.Response:
 
 async def list_webhooks(request: web.Request) -> web.Response:
     """GET /api/admin/webhooks: subscriptions with their state (never a secret)."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     hooks = await request.app[WEBHOOKS].all()
     return json_response({"webhooks": hooks, "events": list(request.app[WEBHOOKS].events)})
 
 
 async def create_webhook(request: web.Request) -> web.Response:
     """POST /api/admin/webhooks {"url","events"} -> 201 {"webhook","secret"}."""
-    me = await _agent(request)
-    _require(me, "admin")
+    me = await current_agent(request)
+    require_role(me, "admin")
     body = await read_json(request)
     hook, secret = await request.app[WEBHOOKS].create(body.get("url"), body.get("events"), me.id)
     request.app[WEBHOOKS].wake()
@@ -116,7 +115,7 @@ async def create_webhook(request: web.Request) -> web.Response:
 
 async def patch_webhook(request: web.Request) -> web.Response:
     """PATCH /api/admin/webhooks/{id} {"url"?,"events"?,"active"?}: active=true re-enables."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     body = await read_json(request)
     hook = await request.app[WEBHOOKS].update(path_id(request, "There is no such webhook."), body)
     request.app[WEBHOOKS].wake()
@@ -125,14 +124,14 @@ async def patch_webhook(request: web.Request) -> web.Response:
 
 async def delete_webhook(request: web.Request) -> web.Response:
     """DELETE /api/admin/webhooks/{id}: the subscription and its deliveries are removed."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     await request.app[WEBHOOKS].delete(path_id(request, "There is no such webhook."))
     return json_response({"ok": True})
 
 
 async def list_deliveries(request: web.Request) -> web.Response:
     """GET /api/admin/webhooks/{id}/deliveries?limit=: newest first, with the last response."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     raw_limit = request.query.get("limit", "50")
     limit = min(int(raw_limit), 500) if is_count(raw_limit) else 50
     out: list[dict[str, Any]] = await request.app[WEBHOOKS].deliveries(
@@ -143,7 +142,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
 
 async def retry_delivery(request: web.Request) -> web.Response:
     """POST /api/admin/webhooks/deliveries/{id}/retry: send again now (re-enables the hook)."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     out = await request.app[WEBHOOKS].retry(path_id(request, "There is no such delivery."))
     request.app[WEBHOOKS].wake()
     return json_response({"delivery": out})

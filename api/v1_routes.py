@@ -31,10 +31,10 @@ from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, PayloadTooLarge
 from core.models import Agent, Contact, Conversation, Product, Ticket
 from core.web import json_object, json_response, row_id
-from handoff.admin_routes import _period
 from handoff.desk import DeskActions
-from handoff.routes import HANDOFF, message_json, ticket_brief
-from handoff.workorders import WARRANTY
+from handoff.http import report_period
+from handoff.keys import HANDOFF, WARRANTY
+from handoff.views import message_json, ticket_brief
 from intake import reports
 from intake.products import (
     add_product,
@@ -345,7 +345,7 @@ async def get_messages(request: web.Request, caller: Caller) -> web.Response:
 @endpoint("reports", "read")
 async def get_summary(request: web.Request, caller: Caller) -> web.Response:
     """GET /api/v1/reports/summary?from=&to=: the dashboard's numbers."""
-    start, end, tz = _period(request)
+    start, end, tz = report_period(request)
     async with request.app[SERVICES].db.reader() as session:
         result = await reports.summary(session, start, end, tz)
         backlog = await reports.backlog_now(session)

@@ -33,7 +33,7 @@ from core.models import (
     WebhookDelivery,
     utcnow,
 )
-from handoff.routes import ticket_brief
+from handoff.views import ticket_brief
 
 # audit action -> webhook events (a resolution is also a status change)
 EVENT_OF: dict[str, tuple[str, ...]] = {

@@ -46,20 +46,12 @@ from core.recovery import TurnRecovery
 from core.redis_coord import Coordination, coordination
 from core.security import load_or_create_secret
 from core.web import ASSETS, error_middleware, json_response, row_id, security_headers
-from handoff import (
-    alert_routes,
-    learning_routes,
-    orders_routes,
-    outbox_routes,
-    teams,
-    ticket_page_routes,
-    unanswered_routes,
-    workorders,
-)
 from handoff import routes as handoff_routes
+from handoff import teams
 from handoff.alerts import AlertDispatcher
-from handoff.auth import SESSIONS, Sessions, check_csrf, create_agent
+from handoff.auth import Sessions, check_csrf, create_agent
 from handoff.bot_votes import LastAnswerVotes
+from handoff.keys import SESSIONS
 from handoff.service import HandoffService
 from handoff.sla_timer import SlaTimer
 from intake.customer_notices import NoticeSender
@@ -192,8 +184,7 @@ def create_app(
     for adapter in adapters.values():
         adapter.setup(app)
     kb_routes.setup(app, kb, _kb_author)
-    handoff_routes.setup(app, handoff, kb)
-    outbox_routes.setup(app)
+    handoff_routes.setup(app, handoff, kb, orders)
     # An erasure anywhere drops the erased customer's cached query vectors in every worker.
     hub.subscribe(FORGET_TOPIC, kb.on_forget)
     privacy_routes.setup(
@@ -207,13 +198,7 @@ def create_app(
             vector_cache_dirs=(default_cache_dir(),),
         ),
     )
-    unanswered_routes.setup(app)
-    learning_routes.setup(app)
-    orders_routes.setup(app, orders)
-    ticket_page_routes.setup(app)
-    alert_routes.setup(app)
     alerts = AlertDispatcher(db, settings, hub, mailer(settings, settings.alerts.email_inbox))
-    workorders.setup(app)
     api_routes.setup(app, coord.limits, senders)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -4,35 +4,30 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import select
 
 from core.context import SERVICES
-from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.errors import BadRequest, Conflict, NotFound
 from core.models import Agent, CannedReply, SlaPolicy, utcnow
 from core.web import json_response, read_json
 from handoff import presence
 from handoff.auth import ROLES, create_agent
-from handoff.routes import HANDOFF, STATIC, _agent, agent_json, path_id
+from handoff.http import STATIC, current_agent, path_id, report_period, require_role
+from handoff.keys import HANDOFF
+from handoff.views import agent_json
 from intake import reports
 from intake.sla import POLICY_KEYS, SlaClock, check_policy, configured_policy, stored_policy
 
 log = logging.getLogger(__name__)
 
 
-def _require(agent: Agent, *roles: str) -> None:
-    if agent.role not in roles:
-        raise Forbidden(f"This needs the {' or '.join(roles)} role.", code="role_required")
-
-
 async def add_canned(request: web.Request) -> web.Response:
     """POST /api/admin/canned {"shortcut","title","text"} (admin)."""
-    agent = await _agent(request)
-    _require(agent, "admin", "supervisor")
+    agent = await current_agent(request)
+    require_role(agent, "admin", "supervisor")
     body = await read_json(request)
     shortcut, title, text = body.get("shortcut"), body.get("title", ""), body.get("text")
     if not isinstance(shortcut, str) or not re.fullmatch(r"[\w-]{1,64}", shortcut or ""):
@@ -54,8 +49,8 @@ async def add_canned(request: web.Request) -> web.Response:
 
 async def delete_canned(request: web.Request) -> web.Response:
     """DELETE /api/admin/canned/{id} (admin)."""
-    agent = await _agent(request)
-    _require(agent, "admin", "supervisor")
+    agent = await current_agent(request)
+    require_role(agent, "admin", "supervisor")
     async with request.app[SERVICES].db.transaction() as session:
         row = await session.get(CannedReply, path_id(request, "There is no such canned reply."))
         if row is None:
@@ -66,8 +61,8 @@ async def delete_canned(request: web.Request) -> web.Response:
 
 async def admin_create_agent(request: web.Request) -> web.Response:
     """POST /api/admin/agents {"email","name","password","role","skills","max_concurrent"}."""
-    me = await _agent(request)
-    _require(me, "admin")
+    me = await current_agent(request)
+    require_role(me, "admin")
     body = await read_json(request)
     email, name, password = body.get("email"), body.get("name", ""), body.get("password")
     role = body.get("role", "agent")
@@ -89,8 +84,8 @@ async def admin_create_agent(request: web.Request) -> web.Response:
 
 async def admin_patch_agent(request: web.Request) -> web.Response:
     """PATCH /api/admin/agents/{id} {"skills","max_concurrent","role","active"}."""
-    me = await _agent(request)
-    _require(me, "admin")
+    me = await current_agent(request)
+    require_role(me, "admin")
     agent_id = path_id(request, "There is no such agent.")
     agent = await _update_agent(request, agent_id, await read_json(request))
     return json_response({"agent": agent_json(agent)})
@@ -168,8 +163,8 @@ async def _sla_body(request: web.Request) -> dict[str, Any]:
 
 async def sla_policies(request: web.Request) -> web.Response:
     """GET /api/admin/sla: business hours (kefu.toml) and the policies in effect, by source."""
-    me = await _agent(request)
-    _require(me, "admin", "supervisor")
+    me = await current_agent(request)
+    require_role(me, "admin", "supervisor")
     return json_response(await _sla_body(request))
 
 
@@ -184,8 +179,8 @@ def _policy_key(request: web.Request) -> str:
 
 async def put_sla_policy(request: web.Request) -> web.Response:
     """PUT /api/admin/sla/policies/{key} {first_response_minutes, resolution_minutes, clock}."""
-    me = await _agent(request)
-    _require(me, "admin")
+    me = await current_agent(request)
+    require_role(me, "admin")
     key = _policy_key(request)
     body = await read_json(request)
     clock = request.app[HANDOFF].clock
@@ -216,8 +211,8 @@ async def put_sla_policy(request: web.Request) -> web.Response:
 
 async def delete_sla_policy(request: web.Request) -> web.Response:
     """DELETE /api/admin/sla/policies/{key}: back to the policy kefu.toml sets."""
-    me = await _agent(request)
-    _require(me, "admin")
+    me = await current_agent(request)
+    require_role(me, "admin")
     key = _policy_key(request)
     clock = request.app[HANDOFF].clock
     async with request.app[SERVICES].db.transaction() as session:
@@ -233,33 +228,11 @@ async def delete_sla_policy(request: web.Request) -> web.Response:
 # -- reports ------------------------------------------------------------------------------------
 
 
-def _period(request: web.Request) -> tuple[datetime, datetime, str]:
-    tz = request.app[SERVICES].settings.sla.timezone
-    zone = ZoneInfo(tz)
-    today = datetime.now(zone).date()
-
-    def day(name: str, default: Any) -> datetime:
-        raw = request.query.get(name)
-        try:
-            d = datetime.strptime(raw, "%Y-%m-%d").date() if raw else default
-        except ValueError:
-            raise BadRequest(f"{name} must be a date YYYY-MM-DD.", code="bad_date") from None
-        return datetime.combine(d, datetime.min.time(), zone)
-
-    start = day("from", today - timedelta(days=6))
-    end = day("to", today) + timedelta(days=1)  # "to" is inclusive
-    if end <= start:
-        raise BadRequest("to must not be before from.", code="bad_period")
-    if end - start > timedelta(days=366):
-        raise BadRequest("The period is at most one year.", code="bad_period")
-    return start, end, tz
-
-
 async def report_summary(request: web.Request) -> web.StreamResponse:
     """GET /api/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv] (supervisor, admin)."""
-    me = await _agent(request)
-    _require(me, "supervisor", "admin")
-    start, end, tz = _period(request)
+    me = await current_agent(request)
+    require_role(me, "supervisor", "admin")
+    start, end, tz = report_period(request)
     async with request.app[SERVICES].db.reader() as session:
         result = await reports.summary(session, start, end, tz)
         backlog = await reports.backlog_now(session)
@@ -281,22 +254,3 @@ async def dashboard(_request: web.Request) -> web.FileResponse:
 async def settings_page(_request: web.Request) -> web.FileResponse:
     """The settings page: SLA policies, agents, canned replies."""
     return web.FileResponse(STATIC / "settings.html", headers={"Cache-Control": "no-cache"})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the admin, supervisor and reports routes."""
-    r = app.router
-    r.add_post("/api/admin/canned", add_canned)
-    r.add_delete("/api/admin/canned/{id}", delete_canned)
-    r.add_post("/api/admin/agents", admin_create_agent)
-    r.add_patch("/api/admin/agents/{id}", admin_patch_agent)
-    r.add_get("/api/admin/sla", sla_policies)
-    r.add_put("/api/admin/sla/policies/{key}", put_sla_policy)
-    r.add_delete("/api/admin/sla/policies/{key}", delete_sla_policy)
-    r.add_get("/api/reports/summary", report_summary)
-    r.add_get("/api/reports/summary.csv", report_summary)
-    r.add_get("/agent/reports", dashboard)
-    from handoff import team_routes  # it uses this module's role check
-
-    team_routes.setup(app)
-    r.add_get("/agent/settings", settings_page)

@@ -26,25 +26,19 @@ from core.context import SERVICES
 from core.conversations import add_reply, inbox_id, lock_conversation
 from core.db import next_counter
 from core.errors import BadRequest, Conflict, NotFound
-from core.models import Agent, Contact, ContactIdentity, Conversation, Product, Ticket, utcnow
+from core.models import Contact, ContactIdentity, Conversation, Product, Ticket, utcnow
 from core.web import json_response, read_json, row_id
 from handoff import teams
-from handoff.auth import SESSIONS, check_csrf
-from handoff.routes import HANDOFF
+from handoff.http import current_agent
+from handoff.keys import CLOCK, HANDOFF, SEEDER
+from handoff.state import Owner
 from intake import ticket_types
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
 from intake.lifecycle import audit
-from intake.sla import SlaClock
 from intake.tickets import FIRST_TICKET_NUMBER
 
 SOURCES = ("phone", "walk_in")
 PHONE_INBOX = "phone"
-CLOCK = web.AppKey("agent_ticket_clock", SlaClock)
-
-
-async def _agent(request: web.Request) -> Agent:
-    check_csrf(request)
-    return await request.app[SESSIONS].agent(request)
 
 
 def _phone(raw: Any) -> str:
@@ -106,9 +100,7 @@ async def _phone_identity(session: AsyncSession, contact: Contact, phone: str) -
 
 async def open_ticket(request: web.Request) -> web.Response:
     """POST /api/agent/tickets {type, phone, name?, source?, summary?, values?} -> 201."""
-    agent = await _agent(request)
-    from handoff.workorders import SEEDER  # the seeder lives with the type routes
-
+    agent = await current_agent(request)
     await request.app[SEEDER](request)
     body = await read_json(request)
     type_key, source = body.get("type"), body.get("source", "phone")
@@ -146,7 +138,7 @@ async def open_ticket(request: web.Request) -> web.Response:
                 inbox_id=await inbox_id(session, PHONE_INBOX, "phone"),
                 identity_id=identity,
                 channel=source,
-                owner="agent",
+                owner=Owner.AGENT.value,  # opened by the agent who holds it
                 assignee_id=agent.id,
                 last_seq=0,
                 bot_state={},
@@ -216,7 +208,7 @@ async def open_ticket(request: web.Request) -> web.Response:
 async def link_contact(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/link-contact {phone}: the agent verified the person;
     the chat's customer record is merged into the customer with that phone."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     conv_id = row_id(request.match_info["id"])
     if conv_id is None:
         raise NotFound("There is no such conversation.")
@@ -257,10 +249,3 @@ async def merge_contact(session: AsyncSession, source: int, target: Contact) -> 
             target.name = other.name
         await session.flush()
         await session.delete(other)
-
-
-def setup(app: web.Application) -> None:
-    """Mount the routes (called by handoff/workorders.py)."""
-    app[CLOCK] = SlaClock(app[SERVICES].settings.sla)
-    app.router.add_post("/api/agent/tickets", open_ticket)
-    app.router.add_post("/api/agent/conversations/{id}/link-contact", link_contact)

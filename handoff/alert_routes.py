@@ -21,13 +21,13 @@ from core.errors import BadRequest, Forbidden, NotFound
 from core.models import AlertDelivery, Conversation, SupervisorAlert, Ticket, utcnow
 from core.web import json_response, row_id
 from handoff import teams
-from handoff.routes import STATIC, _agent
-from handoff.service import SUPERVISORS
+from handoff.http import STATIC, current_agent
+from handoff.state import SUPERVISORS
 
 
 async def list_alerts(request: web.Request) -> web.Response:
     """GET /api/agent/alerts."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     services = request.app[SERVICES]
     zone = ZoneInfo(services.settings.sla.timezone)
     try:
@@ -96,7 +96,7 @@ async def list_alerts(request: web.Request) -> web.Response:
 
 async def acknowledge(request: web.Request) -> web.Response:
     """POST /api/agent/alerts/{id}/ack: a supervisor has it in hand."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     if agent.role not in SUPERVISORS:
         raise Forbidden("Only supervisors and admins acknowledge alerts.", code="not_supervisor")
     alert_id = row_id(request.match_info["id"])
@@ -114,10 +114,3 @@ async def acknowledge(request: web.Request) -> web.Response:
 async def page(_request: web.Request) -> web.FileResponse:
     """The alerts page of the console."""
     return web.FileResponse(STATIC / "alerts.html", headers={"Cache-Control": "no-cache"})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the alerts API and page."""
-    app.router.add_get("/api/agent/alerts", list_alerts)
-    app.router.add_post("/api/agent/alerts/{id}/ack", acknowledge)
-    app.router.add_get("/agent/alerts", page)

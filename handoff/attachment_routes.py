@@ -24,10 +24,11 @@ from core.filetypes import check, clean_name, read_upload
 from core.receipts import read_marks
 from core.web import json_response, read_json
 from handoff import teams
-from handoff.routes import HANDOFF, _agent, _conversation_id, message_json
+from handoff.http import conversation_id, current_agent
+from handoff.keys import HANDOFF, TYPING
+from handoff.views import message_json
 
 TYPING_EVERY = 2.0  # seconds between two "on" events of one agent in one conversation
-_LAST_TYPING = web.AppKey("typing_marks", dict)
 
 
 def _media_kinds(request: web.Request, channel: str) -> frozenset[str]:
@@ -38,8 +39,8 @@ def _media_kinds(request: web.Request, channel: str) -> frozenset[str]:
 
 async def send_file(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/attachments (multipart: file, text?, private?)."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     services = request.app[SERVICES]
     async with services.db.reader() as session:
         conv = await teams.ensure_visible(session, agent, conv_id)
@@ -63,7 +64,7 @@ async def send_file(request: web.Request) -> web.Response:
 
 async def upload_limits(request: web.Request) -> web.Response:
     """GET /api/agent/upload-limits: the size limit and the kinds each channel delivers."""
-    await _agent(request)
+    await current_agent(request)
     senders = request.app[SERVICES].outbox.senders
     return json_response(
         {
@@ -75,14 +76,14 @@ async def upload_limits(request: web.Request) -> web.Response:
 
 async def typing(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/typing {"on": true|false}."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     body = await read_json(request, max_bytes=1024)
     on = body.get("on")
     if not isinstance(on, bool):
         raise BadRequest("on must be true or false.", code="bad_typing")
     services = request.app[SERVICES]
-    marks: dict[tuple[int, int], float] = request.app[_LAST_TYPING]
+    marks: dict[tuple[int, int], float] = request.app[TYPING]
     key, now = (agent.id, conv_id), time.monotonic()
     if on and now - marks.get(key, 0.0) < TYPING_EVERY:
         return json_response({"sent": False})  # throttled: the widget shows it already
@@ -99,18 +100,8 @@ async def typing(request: web.Request) -> web.Response:
 
 async def receipts(request: web.Request) -> web.Response:
     """GET /api/agent/conversations/{id}/receipts: the customer's delivered and read marks."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     await teams.check(request.app[SERVICES].db, agent, conv_id)
     delivered, read = await read_marks(request.app[SERVICES].db, conv_id)
     return json_response({"conversation_id": conv_id, "delivered_seq": delivered, "read_seq": read})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the file, typing and receipt routes."""
-    app[_LAST_TYPING] = {}
-    r = app.router
-    r.add_post("/api/agent/conversations/{id}/attachments", send_file)
-    r.add_get("/api/agent/upload-limits", upload_limits)
-    r.add_post("/api/agent/conversations/{id}/typing", typing)
-    r.add_get("/api/agent/conversations/{id}/receipts", receipts)

@@ -147,6 +147,3 @@ def check_csrf(request: web.Request) -> None:
         and request.headers.get(CSRF_HEADER) != CSRF_VALUE
     ):
         raise Forbidden(f"Missing the {CSRF_HEADER}: {CSRF_VALUE} header.", code="csrf")
-
-
-SESSIONS = web.AppKey("agent_sessions", Sessions)

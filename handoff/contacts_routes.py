@@ -19,7 +19,7 @@ from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, Contact, ContactEvent, Conversation
 from core.web import json_response, read_json, row_id
 from handoff import teams
-from handoff.routes import _agent
+from handoff.http import current_agent
 from intake.imports.cleaning import Invalid, clean_email, clean_phone
 from privacy.masking import mask_contact, sees_full
 
@@ -145,13 +145,13 @@ async def _response(request: web.Request, agent: Agent, contact_id: int) -> web.
 
 async def get_contact(request: web.Request) -> web.Response:
     """GET /api/agent/contacts/{id}: the contact's fields and its change history."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     return await _response(request, agent, _contact_id(request))
 
 
 async def patch_contact(request: web.Request) -> web.Response:
     """PATCH /api/agent/contacts/{id} {"name","phone","email","company","tier","note"}."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     contact_id = _contact_id(request)
     fields = cleaned(await read_json(request))
     async with request.app[SERVICES].db.transaction() as session:
@@ -190,7 +190,7 @@ async def patch_contact(request: web.Request) -> web.Response:
 async def merge_route(request: web.Request) -> web.Response:
     """POST /api/agent/contacts/{id}/merge {"into": other contact id}: conversations,
     identities and tickets move to ``into``; contact ``id`` disappears; both are recorded."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     source_id = _contact_id(request)
     body = await read_json(request)
     into = body.get("into")
@@ -240,7 +240,7 @@ def _like(word: str) -> str:
 async def find_contacts(request: web.Request) -> web.Response:
     """GET /api/agent/contacts?q=: up to 20 contacts by name, phone, email or company (the
     merge picker); only contacts with a conversation the agent may see."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     query = "".join(ch for ch in request.query.get("q") or "" if ch >= " ").strip()[:100]
     if not query:
         raise BadRequest("Type something to search for.", code="bad_query")
@@ -277,12 +277,3 @@ def readable_identity(channel: str, external_id: str) -> str | None:
     """An identity a person can read (an email address, a phone number); None for opaque
     tokens (web visitor ids, WeChat openids), which the console does not show."""
     return external_id if channel in ("email", "sms", "phone") else None
-
-
-def setup(app: web.Application) -> None:
-    """Mount the contact routes."""
-    r = app.router
-    r.add_get("/api/agent/contacts", find_contacts)
-    r.add_get("/api/agent/contacts/{id}", get_contact)
-    r.add_patch("/api/agent/contacts/{id}", patch_contact)
-    r.add_post("/api/agent/contacts/{id}/merge", merge_route)

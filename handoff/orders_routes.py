@@ -28,9 +28,9 @@ from core.models import Message
 from core.orders import ASKS, Order, OrderLookup, OrderNotFound, OrderUnavailable
 from core.web import json_response
 from handoff import teams
-from handoff.routes import _agent, _conversation_id
+from handoff.http import conversation_id, current_agent
+from handoff.keys import ORDERS
 
-ORDERS = web.AppKey("order_lookup", OrderLookup)
 MAX_ORDERS = 5  # order numbers looked up per panel
 READ_MESSAGES = 200  # the customer's latest messages searched for order numbers
 
@@ -87,8 +87,8 @@ async def look_up(lookup: OrderLookup, number: str, keys: ContactKeys) -> dict[s
 
 async def conversation_orders(request: web.Request) -> web.Response:
     """GET /api/agent/conversations/{id}/orders?number=: the panel's orders."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
+    agent = await current_agent(request)
+    conv_id = conversation_id(request)
     lookup = request.app.get(ORDERS)
     services = request.app[SERVICES]
     async with services.db.reader() as session:
@@ -108,10 +108,3 @@ async def conversation_orders(request: web.Request) -> web.Response:
     return json_response(
         {"configured": True, "orders": found, "verifiable": bool(keys.phone or keys.email)}
     )
-
-
-def setup(app: web.Application, lookup: OrderLookup | None) -> None:
-    """Mount the panel's route; ``lookup`` is the bot's connector (None: not configured)."""
-    if lookup is not None:
-        app[ORDERS] = lookup
-    app.router.add_get("/api/agent/conversations/{id}/orders", conversation_orders)

@@ -13,8 +13,7 @@ from core.context import SERVICES
 from core.errors import BadRequest
 from core.outbox_rows import DeadLetter, dead_letters, retry_dead
 from core.web import json_response
-from handoff.admin_routes import _require
-from handoff.routes import STATIC, _agent, path_id
+from handoff.http import STATIC, current_agent, path_id, require_role
 
 PREVIEW = 200  # characters of the reply shown in the list
 
@@ -35,7 +34,7 @@ def dead_json(d: DeadLetter) -> dict[str, object]:
 
 async def list_dead(request: web.Request) -> web.Response:
     """GET /api/agent/outbox/dead?limit=N (supervisor, admin)."""
-    _require(await _agent(request), "admin", "supervisor")
+    require_role(await current_agent(request), "admin", "supervisor")
     try:
         limit = max(1, min(int(request.query.get("limit", "100")), 500))
     except ValueError:
@@ -46,7 +45,7 @@ async def list_dead(request: web.Request) -> web.Response:
 
 async def retry(request: web.Request) -> web.Response:
     """POST /api/agent/outbox/{id}/retry (supervisor, admin): send it again."""
-    _require(await _agent(request), "admin", "supervisor")
+    require_role(await current_agent(request), "admin", "supervisor")
     outbox_id = path_id(request, "There is no such outbox row.")
     services = request.app[SERVICES]
     await retry_dead(services.db, outbox_id)
@@ -57,10 +56,3 @@ async def retry(request: web.Request) -> web.Response:
 async def page(_request: web.Request) -> web.FileResponse:
     """The dead-letter page of the console."""
     return web.FileResponse(STATIC / "outbox.html", headers={"Cache-Control": "no-cache"})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the dead-letter API and page."""
-    app.router.add_get("/api/agent/outbox/dead", list_dead)
-    app.router.add_post("/api/agent/outbox/{id}/retry", retry)
-    app.router.add_get("/agent/outbox", page)

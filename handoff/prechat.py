@@ -157,10 +157,3 @@ async def preflight(request: web.Request) -> web.Response:
     response.headers["Access-Control-Allow-Headers"] = "Content-Type"
     response.headers["Access-Control-Max-Age"] = "600"
     return response
-
-
-def setup(app: web.Application) -> None:
-    """Mount the widget's profile routes."""
-    app.router.add_get("/api/webchat/profile", get_profile)
-    app.router.add_post("/api/webchat/profile", post_profile)
-    app.router.add_route("OPTIONS", "/api/webchat/profile", preflight)

@@ -1,500 +1,206 @@
-"""The agent console (static pages at /agent/) and its JSON API under /api/agent/."""
+"""Every URL of handoff, in one table: the console and its API, admin, reports, the
+customer's ticket page and the web chat's pre-chat form.
+
+The app factory calls :func:`setup` once; no other handoff module mounts anything.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from pathlib import Path
-from typing import Any
-
-import orjson
-from aiohttp import WSMsgType, web
-from sqlalchemy import String, select
+from aiohttp import web
 
 from core.context import SERVICES
-from core.conversations import messages_after
-from core.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized
-from core.events import AGENTS_TOPIC
-from core.filetypes import file_response
-from core.forwarded import client_ip
-from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
-from core.web import json_response, read_json, row_id
-from handoff import filters, labels, presence, teams, unread
-from handoff.auth import SESSIONS, authenticate, check_csrf
-from handoff.lockout import LOCKOUT, Lockout, account_key, ip_key
+from core.orders import OrderLookup
+from handoff import (
+    admin_routes,
+    agent_tickets,
+    alert_routes,
+    attachment_routes,
+    console_routes,
+    console_socket,
+    contacts_routes,
+    desk_routes,
+    label_routes,
+    learning_routes,
+    orders_routes,
+    outbox_routes,
+    prechat,
+    search,
+    sla_list,
+    team_routes,
+    ticket_page_routes,
+    ticket_routes,
+    unanswered_routes,
+    unread,
+    visit_routes,
+    workorders,
+)
+from handoff.desk import DeskActions
+from handoff.http import STATIC
+from handoff.keys import (
+    CLOCK,
+    DESK,
+    DESK_KB,
+    HANDOFF,
+    INDEX,
+    LOCKOUT,
+    ORDERS,
+    SEEDER,
+    TYPING,
+    WARRANTY,
+)
+from handoff.lockout import Lockout
+from handoff.search_index import MessageIndex
 from handoff.service import HandoffService
+from handoff.type_seeder import Seeder
+from intake.sla import SlaClock
+from intake.warranty import Warranty
 from kb.service import KnowledgeBase
 
-log = logging.getLogger(__name__)
+CONV = "/api/agent/conversations/{id}"
+TICKET = "/api/agent/tickets/{number}"
 
-STATIC = Path(__file__).with_name("static")
-HANDOFF = web.AppKey("handoff", HandoffService)
-
-
-def agent_json(agent: Agent) -> dict[str, Any]:
-    """An agent as the API shows it."""
-    return {
-        "id": agent.id,
-        "name": agent.name,
-        "email": agent.email,
-        "role": agent.role,
-        "status": agent.status,
-        "skills": list(agent.skills or []),
-        "max_concurrent": agent.max_concurrent,
-        "team_id": agent.team_id,
-    }
-
-
-def message_json(m: Message) -> dict[str, Any]:
-    """A message as the console API shows it."""
-    return {
-        "id": m.id,
-        "seq": m.seq,
-        "sender": m.sender,
-        "direction": m.direction,
-        "text": m.text,
-        "private": m.private,
-        "created_at": m.created_at.isoformat(),
-        "agent_name": m.meta.get("agent_name"),
-        "delivery": m.delivery,
-        "delivery_error": m.delivery_error,
-        "choices": m.meta.get("choices"),
-        "kind": m.kind,
-        "attachments": [
-            {k: a.get(k) for k in ("key", "kind", "mime", "size", "name")} for a in m.attachments
-        ],
-        "entry_id": m.meta.get("entry_id"),
-        "survey": bool(m.meta.get("survey")),
-        "sla": m.meta.get("sla"),  # an SLA note's facts, worded by the console in its language
-        "no_reply": m.no_reply,  # why nobody answers it (an auto-reply, a bounce...), or None
-    }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def ticket_brief(t: Ticket) -> dict[str, Any]:
-    """A ticket's fields as lists and the console show them (SLA due times included)."""
-    return {
-        "number": t.number,
-        "status": t.status,
-        "priority": t.priority,
-        "category": t.category,
-        "sentiment": t.sentiment,
-        "tier": t.tier,
-        "channel": t.channel,
-        "skills": list(t.skills or []),
-        "subject": t.subject,
-        "assignee_id": t.assignee_id,
-        "first_response_due": _iso(t.first_response_due) if t.first_response_at is None else None,
-        "first_response_at": _iso(t.first_response_at),
-        "resolution_due": _iso(t.resolution_due),
-        "pending_since": _iso(t.pending_since),
-        "csat": t.csat,
-        "survey_state": t.survey_state,
-        "merged_into": t.merged_into,
-        "created_at": _iso(t.created_at),
-        "resolved_at": _iso(t.resolved_at),
-    }
-
-
-async def conversations_json(session: Any, convs: list[Conversation]) -> list[dict[str, Any]]:
-    """Conversations with their contact, assignee, latest ticket and last message."""
-    if not convs:
-        return []
-    ids = [c.id for c in convs]
-    contacts = {
-        c.id: c
-        for c in (
-            await session.execute(
-                select(Contact).where(Contact.id.in_({c.contact_id for c in convs}))
-            )
-        ).scalars()
-    }
-    agent_ids = {c.assignee_id for c in convs if c.assignee_id}
-    agents: dict[int, Agent] = {}
-    if agent_ids:
-        agents = {
-            a.id: a
-            for a in (await session.execute(select(Agent).where(Agent.id.in_(agent_ids)))).scalars()
-        }
-    tickets: dict[int, Ticket] = {}
-    for t in (
-        await session.execute(
-            select(Ticket).where(Ticket.conversation_id.in_(ids)).order_by(Ticket.id)
-        )
-    ).scalars():
-        tickets[t.conversation_id] = t
-    last: dict[int, Message] = {}
-    for m in (
-        await session.execute(
-            select(Message).where(
-                Message.conversation_id.in_(ids),
-                Message.seq
-                == select(Conversation.last_seq)
-                .where(Conversation.id == Message.conversation_id)
-                .scalar_subquery(),
-            )
-        )
-    ).scalars():
-        last[m.conversation_id] = m
-    tags = await labels.labels_of(session, ids)
-    out = []
-    for c in convs:
-        contact = contacts.get(c.contact_id)
-        assignee = agents.get(c.assignee_id) if c.assignee_id else None
-        ticket = tickets.get(c.id)
-        lm = last.get(c.id)
-        out.append(
-            {
-                "id": c.id,
-                "owner": c.owner,
-                "channel": c.channel,
-                "language": c.language,
-                "contact": {
-                    "id": c.contact_id,
-                    "name": (
-                        contact.name if contact and contact.name else f"Visitor #{c.contact_id}"
-                    ),
-                },
-                "assignee": {"id": assignee.id, "name": assignee.name} if assignee else None,
-                "ticket": ticket_brief(ticket) if ticket else None,
-                "last_message": (
-                    {
-                        "text": lm.text[:200],
-                        "sender": lm.sender,
-                        "private": lm.private,
-                        "created_at": lm.created_at.isoformat(),
-                    }
-                    if lm
-                    else None
-                ),
-                "last_seq": c.last_seq,
-                "labels": tags.get(c.id, []),
-                "updated_at": c.last_activity_at.isoformat(),
-                "created_at": c.created_at.isoformat(),
-            }
-        )
-    return out
+ROUTES = [
+    # -- the console: session, conversations and the agent's moves in them ----------------
+    web.post("/api/agent/login", console_routes.login),
+    web.post("/api/agent/logout", console_routes.logout),
+    web.get("/api/agent/me", console_routes.me),
+    web.get("/api/agent/channels", console_routes.list_channels),
+    web.get("/api/agent/ws", console_socket.agent_ws),
+    web.get("/api/agent/conversations", console_routes.list_conversations),
+    web.get(CONV, console_routes.get_conversation),
+    web.post(f"{CONV}/takeover", console_routes.takeover),
+    web.post(f"{CONV}/messages", console_routes.post_message),
+    web.post(f"{CONV}/resolve", console_routes.resolve),
+    web.post(f"{CONV}/handback", console_routes.handback),
+    web.post(f"{CONV}/pending", desk_routes.pending),
+    web.post(f"{CONV}/transfer", desk_routes.transfer),
+    web.get(f"{CONV}/suggestions", desk_routes.suggestions),
+    web.get(f"{CONV}/customer", desk_routes.customer),
+    web.get(f"{CONV}/orders", orders_routes.conversation_orders),
+    web.post(f"{CONV}/read", unread.mark_read),
+    web.post(f"{CONV}/attachments", attachment_routes.send_file),
+    web.post(f"{CONV}/typing", attachment_routes.typing),
+    web.get(f"{CONV}/receipts", attachment_routes.receipts),
+    web.post(f"{CONV}/labels", label_routes.add_conversation_label),
+    web.delete(f"{CONV}/labels/{{label_id}}", label_routes.remove_conversation_label),
+    web.post(f"{CONV}/macros/{{macro_id}}", label_routes.apply_macro),
+    web.post(f"{CONV}/link-contact", agent_tickets.link_contact),
+    web.get("/api/agent/attachments/{key}", console_routes.attachment),
+    web.get("/api/agent/upload-limits", attachment_routes.upload_limits),
+    web.get("/api/agent/search", search.search_route),
+    web.get("/api/agent/sla", sla_list.sla_list),
+    web.get("/api/agent/agents", desk_routes.list_agents),
+    web.post("/api/agent/status", desk_routes.set_status),
+    web.get("/api/agent/canned", desk_routes.list_canned),
+    web.get("/api/agent/labels", label_routes.list_labels),
+    web.get("/api/agent/macros", label_routes.list_macros),
+    # -- tickets, their types and fields, work orders, visits --------------------------------
+    web.get("/api/agent/tickets", ticket_routes.list_tickets),
+    web.post("/api/agent/tickets", agent_tickets.open_ticket),
+    web.get(TICKET, ticket_routes.get_ticket),
+    web.patch(TICKET, ticket_routes.patch_ticket),
+    web.post(f"{TICKET}/status", ticket_routes.ticket_status),
+    web.post(f"{TICKET}/merge", ticket_routes.merge_ticket),
+    web.get(f"{TICKET}/fields", workorders.get_fields),
+    web.put(f"{TICKET}/fields", workorders.put_fields),
+    web.get(f"{TICKET}/page-link", ticket_page_routes.agent_link),
+    web.post(f"{TICKET}/page-link/revoke", ticket_page_routes.agent_revoke),
+    web.post(f"{TICKET}/visits", visit_routes.add_visit),
+    web.get(f"{TICKET}/visits", visit_routes.ticket_visits),
+    web.get("/api/agent/ticket-types", workorders.list_types),
+    web.get("/api/agent/workorders", workorders.list_workorders),
+    web.get("/api/agent/workorders/export", workorders.export_workorders),
+    web.get("/api/agent/workorders/report", visit_routes.workorder_report),
+    web.get("/api/agent/engineers", visit_routes.list_engineers),
+    web.post("/api/agent/visits/{id}/status", visit_routes.visit_status),
+    web.get("/api/agent/engineer/day", visit_routes.engineer_day),
+    # -- customers and their products ------------------------------------------------------
+    web.get("/api/agent/contacts", contacts_routes.find_contacts),
+    web.get("/api/agent/contacts/{id}", contacts_routes.get_contact),
+    web.patch("/api/agent/contacts/{id}", contacts_routes.patch_contact),
+    web.post("/api/agent/contacts/{id}/merge", contacts_routes.merge_route),
+    web.get("/api/agent/contacts/{id}/products", workorders.list_products),
+    web.post("/api/agent/contacts/{id}/products", workorders.add_product_route),
+    web.patch("/api/agent/products/{id}", workorders.edit_product_route),
+    web.delete("/api/agent/products/{id}", workorders.delete_product),
+    # -- supervisors' desks: dead letters, unanswered, learning, alerts ------------------------
+    web.get("/api/agent/outbox/dead", outbox_routes.list_dead),
+    web.post("/api/agent/outbox/{id}/retry", outbox_routes.retry),
+    web.get("/api/agent/unanswered", unanswered_routes.list_unanswered),
+    web.get("/api/agent/learning", learning_routes.list_groups),
+    web.post("/api/agent/learning/similar", learning_routes.add_similar),
+    web.post("/api/agent/learning/draft", learning_routes.start_draft),
+    web.post("/api/agent/learning/dismiss", learning_routes.dismiss),
+    web.get("/api/agent/alerts", alert_routes.list_alerts),
+    web.post("/api/agent/alerts/{id}/ack", alert_routes.acknowledge),
+    # -- admin: canned replies, agents, teams, SLA, labels, macros, types, engineers -------
+    web.post("/api/admin/canned", admin_routes.add_canned),
+    web.delete("/api/admin/canned/{id}", admin_routes.delete_canned),
+    web.post("/api/admin/agents", admin_routes.admin_create_agent),
+    web.patch("/api/admin/agents/{id}", admin_routes.admin_patch_agent),
+    web.put("/api/admin/agents/{id}/team", team_routes.set_agent_team),
+    web.get("/api/admin/teams", team_routes.list_teams),
+    web.post("/api/admin/teams", team_routes.create_team),
+    web.put("/api/admin/inboxes/{name}/team", team_routes.set_inbox_team),
+    web.get("/api/admin/sla", admin_routes.sla_policies),
+    web.put("/api/admin/sla/policies/{key}", admin_routes.put_sla_policy),
+    web.delete("/api/admin/sla/policies/{key}", admin_routes.delete_sla_policy),
+    web.post("/api/admin/labels", label_routes.create_label),
+    web.patch("/api/admin/labels/{id}", label_routes.patch_label),
+    web.delete("/api/admin/labels/{id}", label_routes.delete_label),
+    web.post("/api/admin/macros", label_routes.save_macro),
+    web.put("/api/admin/macros/{id}", label_routes.save_macro),
+    web.delete("/api/admin/macros/{id}", label_routes.delete_macro),
+    web.put("/api/admin/ticket-types/{key}", workorders.put_type),
+    web.post("/api/admin/engineers", visit_routes.add_engineer),
+    # -- reports ---------------------------------------------------------------------------
+    web.get("/api/reports/summary", admin_routes.report_summary),
+    web.get("/api/reports/summary.csv", admin_routes.report_summary),
+    web.get("/api/reports/labels", label_routes.label_report),
+    # -- the customer's side: ticket page, the web chat's pre-chat form ----------------------
+    web.get("/t/{token}", ticket_page_routes.page),
+    web.post("/t/{token}", ticket_page_routes.rate),
+    web.get("/ticket-page.css", ticket_page_routes.stylesheet),
+    web.get("/api/webchat/profile", prechat.get_profile),
+    web.post("/api/webchat/profile", prechat.post_profile),
+    web.route("OPTIONS", "/api/webchat/profile", prechat.preflight),
+    # -- the console's pages (the static files last: the named pages above win) -------------
+    web.get("/agent", console_routes.redirect_to_console),
+    web.get("/agent/", console_routes.console_index),
+    web.get("/agent/reports", admin_routes.dashboard),
+    web.get("/agent/settings", admin_routes.settings_page),
+    web.get("/agent/outbox", outbox_routes.page),
+    web.get("/agent/unanswered", unanswered_routes.page),
+    web.get("/agent/learning", learning_routes.page),
+    web.get("/agent/alerts", alert_routes.page),
+    web.static("/agent/", STATIC, append_version=False),
+]
 
 
-async def _agent(request: web.Request) -> Agent:
-    check_csrf(request)
-    return await request.app[SESSIONS].agent(request)
-
-
-def _conversation_id(request: web.Request) -> int:
-    return path_id(request, "There is no such conversation.")
-
-
-def path_id(request: web.Request, missing: str) -> int:
-    """The ``{id}`` of the path as a row id; NotFound (never a 500) when it cannot be one."""
-    value = row_id(request.match_info["id"])
-    if value is None:
-        raise NotFound(missing)
-    return value
-
-
-async def login(request: web.Request) -> web.Response:
-    """POST /api/agent/login {"email","password"} -> session cookie."""
-    check_csrf(request)
-    body = await read_json(request)
-    email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise BadRequest("Give an email and a password.", code="missing_credentials")
-    lockout = request.app[LOCKOUT]
-    keys = (account_key(email), ip_key(client_ip(request)))
-    await lockout.check(*keys)  # 429 "locked" while the account or the address is locked
-    try:
-        agent = await authenticate(request.app[SERVICES].db, email, password)
-    except Unauthorized:
-        await lockout.failed(*keys)
-        await lockout.check(*keys)  # the failure that locks says so at once
-        raise
-    await lockout.succeeded(keys[0])
-    response = json_response({"agent": agent_json(agent)})
-    request.app[SESSIONS].start(response, agent, request)  # always a new token (no fixation)
-    log.info("agent %s logged in", agent.id)
-    return response
-
-
-async def logout(request: web.Request) -> web.Response:
-    """POST /api/agent/logout: ends every session of the agent, this cookie included."""
-    check_csrf(request)
-    sessions = request.app[SESSIONS]
-    with contextlib.suppress(Unauthorized):
-        agent = await sessions.agent(request)
-        await sessions.revoke(request.app[SERVICES].db, agent.id)
-        await presence.left(request.app[SERVICES].db, agent.id)  # gone now, no grace
-    response = json_response({"ok": True})
-    sessions.end(response)
-    return response
-
-
-async def me(request: web.Request) -> web.Response:
-    """GET /api/agent/me."""
-    return json_response({"agent": agent_json(await _agent(request))})
-
-
-async def list_channels(request: web.Request) -> web.Response:
-    """GET /api/agent/channels: every channel's name and labels, from the channel registry."""
-    await _agent(request)
-    channels = request.app[SERVICES].settings.channels
-    data = [{"name": c.name, "label": {"zh": c.label_zh, "en": c.label_en}} for c in channels]
-    return json_response({"channels": data})
-
-
-async def list_conversations(request: web.Request) -> web.Response:
-    """GET /api/agent/conversations?owner=queued|agent|bot|resolved|mine and the filters of
-    ``handoff.filters`` (status, priority, assignee, team, channel, label, since, until)."""
-    me_agent = await _agent(request)
-    owner = request.query.get("owner", "queued")
-    mine = owner == "mine"
-    if mine:
-        owner = "agent"
-    if owner not in OWNERS:
-        raise BadRequest(f"owner must be one of {', '.join(OWNERS)}, mine.", code="bad_owner")
-    try:
-        limit = max(1, min(int(request.query.get("limit", "100")), 500))
-    except ValueError:
-        raise BadRequest("limit must be a whole number.", code="bad_limit") from None
-    db = request.app[SERVICES].db
-    async with db.reader() as session:
-        order = (
-            Conversation.last_activity_at.asc()
-            if owner == "queued"
-            else Conversation.last_activity_at.desc()
-        )
-        convs = list(
-            (
-                await session.execute(
-                    select(Conversation)
-                    .where(
-                        Conversation.owner == owner,
-                        teams.visible(me_agent),
-                        *((Conversation.assignee_id == me_agent.id,) if mine else ()),
-                        *filters.conversation_filters(request, me_agent),
-                    )
-                    .order_by(order)
-                    .limit(limit)
-                )
-            ).scalars()
-        )
-        data = await conversations_json(session, convs)
-        await unread.attach(session, me_agent.id, data)
-    return json_response({"conversations": data})
-
-
-async def get_conversation(request: web.Request) -> web.Response:
-    """GET /api/agent/conversations/{id} with its messages (private notes included)."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
-    db = request.app[SERVICES].db
-    async with db.reader() as session:
-        conv = await teams.ensure_visible(session, agent, conv_id)
-        data = (await conversations_json(session, [conv]))[0]
-        msgs = await messages_after(session, conv_id, 0, include_private=True, limit=5000)
-    data["messages"] = [message_json(m) for m in msgs]
-    return json_response({"conversation": data})
-
-
-async def _conversation_response(
-    request: web.Request, conv_id: int, status: int = 200
-) -> web.Response:
-    db = request.app[SERVICES].db
-    async with db.reader() as session:
-        conv = await session.get(Conversation, conv_id)
-        if conv is None:
-            raise NotFound(f"Conversation {conv_id} does not exist.")
-        data = (await conversations_json(session, [conv]))[0]
-    return json_response({"conversation": data}, status=status)
-
-
-async def takeover(request: web.Request) -> web.Response:
-    """POST /api/agent/conversations/{id}/takeover."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
-    await teams.check(request.app[SERVICES].db, agent, conv_id)
-    await request.app[HANDOFF].takeover(agent, conv_id)
-    return await _conversation_response(request, conv_id)
-
-
-async def post_message(request: web.Request) -> web.Response:
-    """POST /api/agent/conversations/{id}/messages {"text","private"}."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
-    await teams.check(request.app[SERVICES].db, agent, conv_id)
-    body = await read_json(request)
-    text, private = body.get("text"), body.get("private", False)
-    if not isinstance(text, str):
-        raise BadRequest("text must be a string.", code="bad_text")
-    if not isinstance(private, bool):
-        raise BadRequest("private must be true or false.", code="bad_private")
-    msg = await request.app[HANDOFF].reply(agent, conv_id, text, private)
-    return json_response({"message": message_json(msg)}, status=201)
-
-
-async def resolve(request: web.Request) -> web.Response:
-    """POST /api/agent/conversations/{id}/resolve."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
-    await teams.check(request.app[SERVICES].db, agent, conv_id)
-    await request.app[HANDOFF].resolve(agent, conv_id)
-    return await _conversation_response(request, conv_id)
-
-
-async def handback(request: web.Request) -> web.Response:
-    """POST /api/agent/conversations/{id}/handback."""
-    agent = await _agent(request)
-    conv_id = _conversation_id(request)
-    await teams.check(request.app[SERVICES].db, agent, conv_id)
-    await request.app[HANDOFF].handback(agent, conv_id)
-    return await _conversation_response(request, conv_id)
-
-
-async def agent_ws(request: web.Request) -> web.WebSocketResponse:
-    """WS /api/agent/ws: pushes conversation.updated events to logged-in consoles."""
-    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=4096)
-    await ws.prepare(request)
-    try:
-        agent = await request.app[SESSIONS].agent(request)
-    except Unauthorized:
-        await ws.close(code=4401, message=b"login required")
-        return ws
-    db = request.app[SERVICES].db
-    try:
-        console = await presence.console_opened(db, agent.id)
-    except ServiceUnavailable:  # the database is down: the console retries with backoff
-        await ws.close(code=1011, message=b"unavailable")
-        return ws
-    allowed = teams.SocketFilter(db, agent)
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
-
-    def listener(_topic: str, event: dict[str, Any]) -> None:
-        with contextlib.suppress(asyncio.QueueFull):
-            queue.put_nowait(event)
-
-    unsubscribe = request.app[SERVICES].hub.subscribe(AGENTS_TOPIC, listener)
-
-    async def pump() -> None:
-        while True:
-            event = await queue.get()
-            try:
-                if not await allowed.allows(event):
-                    continue
-            except Exception:  # the database is down: say nothing rather than too much
-                log.warning("console socket: could not check an event's team; dropped")
-                continue
-            await ws.send_str(orjson.dumps(event).decode())
-
-    sender = asyncio.create_task(pump())
-    beat = asyncio.create_task(_heartbeat(request, ws, console, agent.id))
-    try:
-        if agent.status == "online":
-            await request.app[HANDOFF].assign_waiting()  # someone is there now: the queue moves
-        # Counted as present from here on (clients and tests wait for this frame).
-        await ws.send_str(orjson.dumps({"type": "ready", "status": agent.status}).decode())
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT and msg.data == '{"type":"ping"}':
-                await ws.send_str('{"type":"pong"}')
-    finally:
-        sender.cancel()
-        beat.cancel()
-        unsubscribe()
-        try:
-            await asyncio.shield(presence.console_closed(db, console, agent.id))
-        except Exception:  # the database is down; the row goes stale and is swept
-            log.warning("console socket: could not record its close")
-    return ws
-
-
-async def _heartbeat(
-    request: web.Request, ws: web.WebSocketResponse, console: str, agent_id: int
+def setup(
+    app: web.Application,
+    handoff: HandoffService,
+    kb: KnowledgeBase | None = None,
+    orders: OrderLookup | None = None,
 ) -> None:
-    """Keep this console's presence fresh while the session still holds (logout, deactivate
-    and password changes end it: the socket is closed with 4401)."""
-    db = request.app[SERVICES].db
-    while not ws.closed:
-        await asyncio.sleep(presence.HEARTBEAT_SECONDS)
-        try:
-            await request.app[SESSIONS].agent(request)
-        except Unauthorized:
-            await ws.close(code=4401, message=b"login required")
-            return
-        try:
-            await presence.heartbeat(db, console, agent_id)
-        except Exception:  # the database is down: try again at the next beat
-            log.warning("console socket: heartbeat not recorded")
+    """Put handoff's objects on ``app`` (``handoff.keys``) and mount :data:`ROUTES`.
 
-
-async def attachment(request: web.Request) -> web.Response:
-    """GET /api/agent/attachments/{key}: a stored file, for logged-in agents only."""
-    agent = await _agent(request)
-    key = request.match_info["key"]
-    store = request.app[SERVICES].attachments
-    data = await store.read(key)  # NotFound for unknown or malformed keys
-    async with request.app[SERVICES].db.reader() as session:
-        found = (
-            await session.execute(
-                select(Message.attachments, Message.conversation_id)
-                .where(Message.attachments.cast(String).contains(key))
-                .limit(1)
-            )
-        ).first()
-        if found is not None:
-            await teams.ensure_visible(session, agent, found.conversation_id)
-    row = found.attachments if found is not None else None
-    meta: dict[str, Any] = next((a for a in row or [] if a.get("key") == key), {})
-    mime = str(meta.get("mime") or "application/octet-stream")
-    return file_response(data, mime, str(meta.get("name") or meta.get("kind") or "file"))
-
-
-async def console_index(request: web.Request) -> web.FileResponse:
-    """The console's single page."""
-    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
-
-
-def setup(app: web.Application, handoff: HandoffService, kb: KnowledgeBase | None = None) -> None:
-    """Mount the console and its API on ``app``."""
+    ``kb`` gives agents answer suggestions; ``orders`` is the bot's order connector, shown
+    in the console's order panel (None: not configured).
+    """
+    settings = app[SERVICES].settings
     app[HANDOFF] = handoff
-    app[LOCKOUT] = Lockout(app[SERVICES].db, app[SERVICES].settings.agents)
-    r = app.router
-    from handoff import (
-        attachment_routes,
-        contacts_routes,
-        desk_routes,
-        label_routes,
-        prechat,
-        search,
-        sla_list,
-    )
-
-    attachment_routes.setup(app)
-    desk_routes.setup(app, kb)  # these read this module's JSON shapes
-    contacts_routes.setup(app)
-    label_routes.setup(app)
-    sla_list.setup(app)
-    prechat.setup(app)  # the web chat widget's pre-chat form and offline contact
-    search.setup(app)
-    unread.setup(app)
-    r.add_post("/api/agent/login", login)
-    r.add_post("/api/agent/logout", logout)
-    r.add_get("/api/agent/me", me)
-    r.add_get("/api/agent/channels", list_channels)
-    r.add_get("/api/agent/conversations", list_conversations)
-    r.add_get("/api/agent/conversations/{id}", get_conversation)
-    r.add_get("/api/agent/attachments/{key}", attachment)
-    r.add_post("/api/agent/conversations/{id}/takeover", takeover)
-    r.add_post("/api/agent/conversations/{id}/messages", post_message)
-    r.add_post("/api/agent/conversations/{id}/resolve", resolve)
-    r.add_post("/api/agent/conversations/{id}/handback", handback)
-    r.add_get("/api/agent/ws", agent_ws)
-    r.add_get("/agent", _redirect_to_console)
-    r.add_get("/agent/", console_index)
-    r.add_static("/agent/", STATIC, append_version=False)
-
-
-async def _redirect_to_console(_request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound("/agent/")
+    app[DESK] = DeskActions(handoff)
+    app[LOCKOUT] = Lockout(app[SERVICES].db, settings.agents)
+    if kb is not None:
+        app[DESK_KB] = kb
+    if orders is not None:
+        app[ORDERS] = orders
+    app[TYPING] = {}
+    app[INDEX] = MessageIndex(app[SERVICES].db)
+    app[CLOCK] = SlaClock(settings.sla)
+    app[WARRANTY] = Warranty(settings.workorders.warranty_rules)
+    app[SEEDER] = Seeder(settings.workorders.ticket_types)
+    app.middlewares.append(workorders.agent_language)  # the ticket types' labels in zh / en
+    app.cleanup_ctx.append(search.keep_indexing)  # fills the search index while the app runs
+    app.router.add_routes(ROUTES)

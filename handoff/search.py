@@ -26,12 +26,13 @@ from core.errors import BadRequest
 from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
 from core.web import json_response, row_id
 from handoff import teams
-from handoff.routes import _agent, conversations_json, ticket_brief
+from handoff.http import current_agent
+from handoff.keys import INDEX
 from handoff.search_index import BATCH, MessageIndex, normalize, pieces
+from handoff.views import conversations_json, ticket_brief
 
 log = logging.getLogger(__name__)
 
-INDEX = web.AppKey("message_index", MessageIndex)
 MAX_QUERY = 100
 SNIPPET_CONTEXT = 30
 # Message hits fetched per search: enough to fill the page after grouping by conversation.
@@ -211,7 +212,7 @@ def filters(request: web.Request, agent: Agent) -> list[Any]:
 async def search_route(request: web.Request) -> web.Response:
     """GET /api/agent/search?q=&limit=&owner=&channel=&assignee=&since=&until=:
     conversations and tickets with the matching snippet."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     # Control characters match nothing and PostgreSQL refuses NUL in text: drop them.
     query = "".join(ch for ch in request.query.get("q") or "" if ch >= " ").strip()
     if not query:
@@ -230,7 +231,7 @@ async def search_route(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-async def _keep_indexing(app: web.Application) -> AsyncIterator[None]:
+async def keep_indexing(app: web.Application) -> AsyncIterator[None]:
     """Fill the index behind the messages table for as long as the app runs."""
     index = app[INDEX]
 
@@ -255,11 +256,4 @@ async def _keep_indexing(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-def setup(app: web.Application) -> None:
-    """Mount the search route and the task that keeps the index filled."""
-    app[INDEX] = MessageIndex(app[SERVICES].db)
-    app.router.add_get("/api/agent/search", search_route)
-    app.cleanup_ctx.append(_keep_indexing)
-
-
-__all__ = ["INDEX", "search", "setup", "snippet"]
+__all__ = ["keep_indexing", "search", "search_route", "snippet"]

@@ -1,68 +1,34 @@
-"""The owner state machine: escalate, assign, take over, reply, resolve, hand back.
+"""The handoff service: escalate, take over, reply, resolve, hand back; the pipeline's hooks.
 
-    bot ──escalate──> queued ──assign / takeover / reply──> agent ──resolve──> resolved
-     ^                   │          ^   (transfer, offline: back to queued)     │
-     └────handback───────┴──────────┴──────────handback─────────────┘          │
-                                            customer writes ┘ (survey answer, or back to bot)
-
-Only this module changes a conversation's owner. Every change commits in one transaction
+Every owner change goes through :func:`handoff.state.apply` and commits in one transaction
 with the system message that tells the customer and the ticket's audit trail, then wakes
-the outbox and the consoles.
+the outbox and the consoles. Assignment and release are :mod:`handoff.queue`'s; ratings
+:mod:`handoff.ratings`'.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings, load_settings
 from core.conversations import add_reply, lock_conversation
 from core.db import Database
 from core.domain import Attachment, EscalationRequest
-from core.errors import BadRequest, Conflict, NotFound
+from core.errors import BadRequest
 from core.events import Events
-from core.models import Agent, Conversation, Feedback, KbEntry, Message, Ticket, utcnow
+from core.models import Agent, Conversation, Message, Ticket, utcnow
 from core.outbox import OutboxDispatcher
-from handoff import teams
-from handoff.assignment import (
-    choose,
-    expected_wait_minutes,
-    loads,
-    online_agents,
-    queue_position,
-)
-from handoff.notices import NOTICES, notice
+from handoff import state
+from handoff.notices import notice
+from handoff.queue import Queue
+from handoff.ratings import Ratings
+from handoff.state import Batch, Changed, Event
 from intake import feedback
 from intake.lifecycle import audit, move
 from intake.ticket_links import TicketLinks
 from intake.ticket_types import require_fields
-from intake.tickets import TicketDesk, latest_ticket, open_ticket, ticket_by_number
-
-__all__ = ["NOTICES", "Batch", "Changed", "HandoffService", "notice"]
-
-SUPERVISORS = ("supervisor", "admin")
-
-
-@dataclass(frozen=True)
-class Changed:
-    """The result of an owner change: the conversation and the messages it produced."""
-
-    conversation: Conversation
-    messages: tuple[Message, ...]
-    ticket: Ticket | None = None
-
-
-@dataclass
-class Batch:
-    """Conversations touched in one transaction, announced after it commits."""
-
-    touched: dict[int, tuple[Conversation, list[Message]]] = field(default_factory=dict)
-
-    def add(self, conv: Conversation, *msgs: Message) -> None:
-        entry = self.touched.setdefault(conv.id, (conv, []))
-        entry[1].extend(msgs)
+from intake.tickets import TicketDesk, latest_ticket, open_ticket
 
 
 class HandoffService:
@@ -86,6 +52,8 @@ class HandoffService:
         self.settings = settings or load_settings(None, env={})
         self.desk = TicketDesk(self.settings)
         self.clock = self.desk.clock
+        self.queue = Queue(self.settings, self.clock)
+        self.ratings = Ratings(self.settings, self.queue)
 
     # -- hooks for the turn pipeline (inside its transaction) -------------------------
 
@@ -96,32 +64,21 @@ class HandoffService:
         ticket = await self.desk.open_for(
             session, conv, reason=request.reason, category=request.category
         )
-        conv.owner = "queued"
-        conv.assignee_id = None
+        state.apply(conv, Event.ESCALATE)
         return ticket.number
 
     async def route(self, session: AsyncSession, conv: Conversation) -> Message | None:
         """After the escalation notice: assign an online agent, or tell the expected wait."""
-        if conv.owner != "queued":
+        if conv.owner != state.Owner.QUEUED:
             return None
         await self._link_escalation(session, conv)
         batch = Batch()
         if self.settings.assignment.auto_assign:
-            msgs = await self._auto_assign(session, conv, batch)
+            msgs = await self.queue.auto_assign(session, conv, batch)
             if msgs:
                 return msgs[-1]
         # Nobody fits: the wait is added to the escalation notice (one message, not two).
-        online = await online_agents(session)
-        meta: dict[str, object] = {"queue": {"online": len(online)}}
-        if not online:
-            wait = notice("nobody", conv.language)
-        else:
-            ahead = await queue_position(session, conv)
-            minutes = expected_wait_minutes(
-                ahead, len(online), self.settings.assignment.average_handle_minutes
-            )
-            wait = notice("queue", conv.language, ahead=ahead, minutes=minutes)
-            meta = {"queue": {"online": len(online), "ahead": ahead, "minutes": minutes}}
+        wait, meta = await self.queue.wait_notice(session, conv)
         last = (
             await session.execute(
                 select(Message).where(
@@ -183,13 +140,10 @@ class HandoffService:
             ).scalar_one_or_none()
             score = feedback.parse_rating(msg.text) if msg is not None else None
             if score is not None and msg is not None:
-                await self._rated(session, conv, ticket, score, msg.id, Batch())
+                await self.ratings.rated(session, conv, ticket, score, msg.id, Batch())
                 return
             ticket.survey_state = "skipped"
-        conv.owner = "bot"
-        conv.assignee_id = None
-        conv.resolved_at = None
-        conv.bot_state = {}
+        state.apply(conv, Event.REOPEN)
 
     # -- customer feedback -----------------------------------------------------------------
 
@@ -198,99 +152,8 @@ class HandoffService:
         batch = Batch()
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
-            msg = (
-                await session.execute(
-                    select(Message).where(
-                        Message.conversation_id == conv.id,
-                        Message.seq == seq,
-                        Message.private.is_(False),
-                    )
-                )
-            ).scalar_one_or_none()
-            if msg is None:
-                raise NotFound(
-                    f"There is no message {seq} in this conversation.", code="no_message"
-                )
-            if value in ("up", "down") and msg.sender == "bot" and msg.meta.get("entry_id"):
-                vote = 1 if value == "up" else 0
-                before = (
-                    await session.execute(
-                        select(Feedback.value).where(
-                            Feedback.message_id == msg.id, Feedback.kind == "helpful"
-                        )
-                    )
-                ).scalar_one_or_none()
-                await feedback.record(
-                    session,
-                    conversation_id=conv.id,
-                    message_id=msg.id,
-                    kind="helpful",
-                    value=vote,
-                )
-                if before != vote:
-                    await _count_helpful(session, str(msg.meta["entry_id"]), before, vote)
-            elif msg.meta.get("survey") and isinstance(value, int) and 1 <= value <= 5:
-                ticket = await ticket_by_number(session, int(msg.meta.get("ticket", 0)))
-                if ticket.survey_state == "done":
-                    ticket.csat = value  # a change of mind: keep the latest score
-                    await feedback.record(
-                        session,
-                        conversation_id=conv.id,
-                        message_id=msg.id,
-                        kind="csat",
-                        value=value,
-                    )
-                    audit(session, ticket, "csat", actor="customer", score=value)
-                else:
-                    await self._rated(session, conv, ticket, value, msg.id, batch)
-            else:
-                raise BadRequest(
-                    "Rate a bot answer with up/down or the survey with 1-5.", code="bad_feedback"
-                )
+            await self.ratings.on_message(session, conv, seq, value, batch)
         await self.announce(batch)
-
-    async def _rated(
-        self,
-        session: AsyncSession,
-        conv: Conversation,
-        ticket: Ticket,
-        score: int,
-        message_id: int,
-        batch: Batch,
-    ) -> None:
-        await feedback.record(
-            session, conversation_id=conv.id, message_id=message_id, kind="csat", value=score
-        )
-        ticket.csat = score
-        ticket.survey_state = "done"
-        audit(session, ticket, "csat", actor="customer", score=score)
-        cfg = self.settings.tickets
-        low = cfg.low_score_reopen and score <= cfg.low_score_threshold
-        thanks = await add_reply(
-            session,
-            conv,
-            sender="system",
-            text=notice("thanks_low" if low else "thanks", conv.language, score=score),
-        )
-        batch.add(conv, thanks)
-        if not low:
-            return
-        if ticket.status in ("resolved",):
-            move(session, ticket, "open", clock=self.clock, actor="customer", note="low CSAT")
-        ticket.skills = ["supervisor"]
-        conv.owner = "queued"
-        conv.assignee_id = None
-        conv.resolved_at = None
-        note = await add_reply(
-            session,
-            conv,
-            sender="system",
-            private=True,
-            text=f"低分回访（{score} 分），请主管跟进。/ Low satisfaction ({score}/5): "
-            "a supervisor should follow up.",
-        )
-        batch.add(conv, note)
-        await self._auto_assign(session, conv, batch)
 
     # -- agent actions -------------------------------------------------------------------
 
@@ -298,7 +161,7 @@ class HandoffService:
         """The agent takes the conversation; the bot goes silent. 409 if another agent holds it."""
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
-            msgs = await self._take(session, conv, agent)
+            msgs = await self.queue.take(session, conv, agent)
             ticket = await latest_ticket(session, conv.id)
         return await self.changed(conv, msgs, ticket)
 
@@ -325,7 +188,7 @@ class HandoffService:
             if not private:
                 # Any agent message silences the bot: a public reply takes the conversation.
                 if not (conv.owner == "agent" and conv.assignee_id == agent.id):
-                    produced += await self._take(session, conv, agent)
+                    produced += await self.queue.take(session, conv, agent)
                 now = utcnow()
                 if conv.first_agent_reply_at is None:
                     conv.first_agent_reply_at = now
@@ -351,11 +214,7 @@ class HandoffService:
         batch = Batch()
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
-            if conv.owner == "resolved":
-                raise Conflict("The conversation is already resolved.", code="already_resolved")
-            self.check_not_held_by_other(conv, agent)
-            conv.owner = "resolved"
-            conv.resolved_at = utcnow()
+            state.apply(conv, Event.RESOLVE, agent=agent)
             freed = conv.assignee_id
             # The survey rides on the closing notice: one message on every channel.
             text = notice("resolved", conv.language)
@@ -377,7 +236,7 @@ class HandoffService:
             msgs = [await add_reply(session, conv, sender="system", text=text, meta=meta)]
             batch.add(conv, *msgs)
             if freed is not None:
-                await self.drain_queue(session, batch)
+                await self.queue.drain(session, batch)
         await self.announce(batch)
         return Changed(conv, tuple(msgs), ticket)
 
@@ -385,12 +244,7 @@ class HandoffService:
         """Give the conversation back to the bot, with fresh context; its ticket is resolved."""
         async with self.db.transaction() as session:
             conv = await lock_conversation(session, conversation_id)
-            if conv.owner == "bot":
-                raise Conflict("The bot already holds this conversation.", code="already_bot")
-            self.check_not_held_by_other(conv, agent)
-            conv.owner = "bot"
-            conv.assignee_id = None
-            conv.bot_state = {}
+            state.apply(conv, Event.HANDBACK, agent=agent)
             ticket = await open_ticket(session, conv.id)
             if ticket is not None:
                 await require_fields(session, ticket, "resolved")  # issue 17: typed tickets
@@ -409,92 +263,7 @@ class HandoffService:
             ticket = ticket or await latest_ticket(session, conv.id)
         return await self.changed(conv, (msg,), ticket)
 
-    # -- helpers -------------------------------------------------------------------------
-
-    @staticmethod
-    def check_not_held_by_other(conv: Conversation, agent: Agent) -> None:
-        if (
-            conv.owner == "agent"
-            and conv.assignee_id not in (None, agent.id)
-            and agent.role not in SUPERVISORS
-        ):
-            raise Conflict("Another agent holds this conversation.", code="held_by_other")
-
-    async def _take(
-        self, session: AsyncSession, conv: Conversation, agent: Agent
-    ) -> tuple[Message, ...]:
-        if conv.owner == "agent" and conv.assignee_id == agent.id:
-            return ()
-        if conv.owner == "agent" and conv.assignee_id is not None:
-            if agent.role not in SUPERVISORS:
-                raise Conflict("Another agent holds this conversation.", code="held_by_other")
-            # A supervisor claims it (the holder may be gone): the team sees who took it.
-            holder = await session.get(Agent, conv.assignee_id)
-            name = holder.name if holder is not None else str(conv.assignee_id)
-            note = await add_reply(
-                session,
-                conv,
-                sender="system",
-                private=True,
-                text=f"{agent.name} 从 {name} 接管了会话 / {agent.name} took over from {name}",
-            )
-            return (note, *await self._assign(session, conv, agent, by=agent))
-        return await self._assign(session, conv, agent, by=agent)
-
-    async def _assign(
-        self, session: AsyncSession, conv: Conversation, agent: Agent, by: Agent | None
-    ) -> tuple[Message, ...]:
-        conv.owner = "agent"
-        conv.assignee_id = agent.id
-        conv.resolved_at = None
-        agent.last_assigned_at = utcnow()
-        ticket = await open_ticket(session, conv.id) or await self._reopen_last(session, conv, by)
-        if ticket is not None:
-            ticket.assignee_id = agent.id
-            if ticket.status == "new":
-                move(
-                    session,
-                    ticket,
-                    "open",
-                    clock=self.clock,
-                    actor="agent" if by else "system",
-                    agent_id=by.id if by else None,
-                )
-            audit(
-                session,
-                ticket,
-                "takeover" if by else "assigned",
-                actor="agent" if by else "system",
-                agent_id=agent.id,
-            )
-        msg = await add_reply(
-            session, conv, sender="system", text=notice("joined", conv.language, name=agent.name)
-        )
-        return (msg,)
-
-    async def _reopen_last(
-        self, session: AsyncSession, conv: Conversation, by: Agent | None
-    ) -> Ticket | None:
-        """A person takes up a conversation whose case was closed (handed back, resolved):
-        its last resolved ticket is open again, or the ticket would say 已解决 while an agent
-        works on it."""
-        ticket = await latest_ticket(session, conv.id)
-        if ticket is None or ticket.status != "resolved":
-            return None
-        move(
-            session,
-            ticket,
-            "open",
-            clock=self.clock,
-            actor="agent" if by else "system",
-            agent_id=by.id if by else None,
-            note="takeover",
-        )
-        if ticket.survey_state == "pending":
-            ticket.survey_state = ""
-        await self.clock.refresh(session)
-        ticket.resolution_due = self.clock.due_times(ticket.priority, ticket.tier, utcnow())[1]
-        return ticket
+    # -- the queue -------------------------------------------------------------------------
 
     async def release_agent(self, agent_id: int, reason: str) -> None:
         """Put the conversations ``agent_id`` holds back in the queue and hand them out again.
@@ -504,37 +273,11 @@ class HandoffService:
         """
         batch = Batch()
         async with self.db.transaction() as session:
-            await self.release_held(session, agent_id, reason, batch)
+            await self.queue.release_held(session, agent_id, reason, batch)
             await session.flush()
             if self.settings.assignment.auto_assign:
-                await self.drain_queue(session, batch)
+                await self.queue.drain(session, batch)
         await self.announce(batch)
-
-    async def release_held(
-        self, session: AsyncSession, agent_id: int, reason: str, batch: Batch
-    ) -> None:
-        """Inside a transaction: queue every conversation ``agent_id`` holds, with a note."""
-        held = list(
-            (
-                await session.execute(
-                    select(Conversation.id).where(
-                        Conversation.owner == "agent", Conversation.assignee_id == agent_id
-                    )
-                )
-            ).scalars()
-        )
-        for cid in held:
-            conv = await lock_conversation(session, cid)
-            if conv.owner != "agent" or conv.assignee_id != agent_id:
-                continue
-            conv.owner = "queued"
-            conv.assignee_id = None
-            ticket = await open_ticket(session, conv.id)
-            if ticket is not None:
-                ticket.assignee_id = None
-                audit(session, ticket, "released", actor="agent", agent_id=agent_id)
-            note = await add_reply(session, conv, sender="system", private=True, text=reason)
-            batch.add(conv, note)
 
     async def assign_waiting(self) -> None:
         """Hand queued conversations to whoever is there now (an agent's console connected)."""
@@ -542,79 +285,21 @@ class HandoffService:
             return
         batch = Batch()
         async with self.db.transaction() as session:
-            await self.drain_queue(session, batch)
+            await self.queue.drain(session, batch)
         await self.announce(batch)
 
-    async def _auto_assign(
-        self,
-        session: AsyncSession,
-        conv: Conversation,
-        batch: Batch,
-        online: list[Agent] | None = None,
-        load: dict[int, int] | None = None,
-    ) -> tuple[Message, ...]:
-        """Give ``conv`` to the agent who fits best, if anyone does.
-
-        ``online`` and ``load`` may come from the caller (draining the queue asks once for
-        all); ``load`` is then kept up to date with this assignment.
-        """
-        ticket = await open_ticket(session, conv.id)
-        skills = set(ticket.skills or []) if ticket else set()
-        if online is None:
-            online = await online_agents(session)
-        if load is None:
-            load = await loads(session)
-        agent = choose(await teams.for_inbox(session, online, conv.inbox_id), load, skills)
-        if agent is None:
-            return ()
-        msgs = await self._assign(session, conv, agent, by=None)
-        load[agent.id] = load.get(agent.id, 0) + 1
-        batch.add(conv, *msgs)
-        return msgs
-
-    async def drain_queue(self, session: AsyncSession, batch: Batch) -> None:
-        """Assign queued conversations, oldest first, while someone fits."""
-        online = await online_agents(session)
-        load = await loads(session)
-        queued = list(
-            (
-                await session.execute(
-                    select(Conversation.id)
-                    .where(Conversation.owner == "queued")
-                    .order_by(Conversation.last_activity_at)
-                    .limit(200)
-                )
-            ).scalars()
-        )
-        for cid in queued:
-            if all(load.get(a.id, 0) >= a.max_concurrent for a in online):
-                return  # nobody has room: the rest stay queued
-            conv = await lock_conversation(session, cid)
-            if conv.owner == "queued":
-                await self._auto_assign(session, conv, batch, online, load)
-            await session.flush()
-
     async def announce(self, batch: Batch) -> None:
+        """Wake the outbox and the consoles for what ``batch`` touched (after commit)."""
         for conv, msgs in batch.touched.values():
             await self.changed(conv, tuple(msgs), None)
 
     async def changed(
         self, conv: Conversation, msgs: tuple[Message, ...], ticket: Ticket | None
     ) -> Changed:
+        """Wake the outbox (a public message) and the consoles for one changed conversation."""
         if any(not m.private for m in msgs):
             self.outbox.notify()
         seq = max((m.seq for m in msgs), default=conv.last_seq)
         await self.events.message(conv.id, seq)
         await self.events.conversation_updated(conv.id, conv.owner, seq)
         return Changed(conv, msgs, ticket)
-
-
-async def _count_helpful(
-    session: AsyncSession, entry_id: str, before: int | None, vote: int
-) -> None:
-    """Keep the KB entry's helpful/unhelpful counters in step with the customer's vote."""
-    if before is not None:
-        old = KbEntry.helpful if before else KbEntry.unhelpful
-        await session.execute(update(KbEntry).where(KbEntry.id == entry_id).values({old: old - 1}))
-    new = KbEntry.helpful if vote else KbEntry.unhelpful
-    await session.execute(update(KbEntry).where(KbEntry.id == entry_id).values({new: new + 1}))

@@ -19,7 +19,7 @@ from core.context import SERVICES
 from core.models import Agent, Contact, Conversation, Ticket, utcnow
 from core.web import json_response
 from handoff import teams
-from handoff.routes import _agent
+from handoff.http import current_agent
 
 MIN_WINDOW = timedelta(minutes=30)
 
@@ -40,7 +40,7 @@ def _targets(t: Ticket) -> list[tuple[str, datetime]]:
 
 async def sla_list(request: web.Request) -> web.Response:
     """GET /api/agent/sla: at-risk and breached targets of open tickets."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     settings = request.app[SERVICES].settings
     zone = ZoneInfo(settings.sla.timezone)
     now = utcnow()
@@ -81,8 +81,3 @@ async def sla_list(request: web.Request) -> web.Response:
             )
     items.sort(key=lambda i: i["due_at"])
     return json_response({"tz": settings.sla.timezone, "items": items})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the SLA list route."""
-    app.router.add_get("/api/agent/sla", sla_list)

@@ -15,15 +15,15 @@ from core.errors import BadRequest, Conflict, NotFound
 from core.events import AGENTS_TOPIC
 from core.models import Agent, Inbox, Team
 from core.web import json_response, read_json
-from handoff.admin_routes import _require
-from handoff.routes import _agent, agent_json, path_id
+from handoff.http import current_agent, path_id, require_role
+from handoff.views import agent_json
 
 WEB_INBOX = ("web", "webchat")  # the web chat's inbox is not in [[inboxes]]
 
 
 async def list_teams(request: web.Request) -> web.Response:
     """GET /api/admin/teams: teams with their agents' ids and their inboxes' names."""
-    _require(await _agent(request), "admin", "supervisor")
+    require_role(await current_agent(request), "admin", "supervisor")
     async with request.app[SERVICES].db.reader() as session:
         teams = list((await session.execute(select(Team).order_by(Team.id))).scalars())
         agents = (await session.execute(select(Agent.id, Agent.team_id))).all()
@@ -42,7 +42,7 @@ async def list_teams(request: web.Request) -> web.Response:
 
 async def create_team(request: web.Request) -> web.Response:
     """POST /api/admin/teams {"name"} (admin)."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     name = (await read_json(request)).get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[^\x00-\x1f]{1,100}", name.strip()):
         raise BadRequest("name must be 1-100 characters.", code="bad_name")
@@ -70,7 +70,7 @@ async def _team_id(session: AsyncSession, body: dict[str, Any]) -> int | None:
 
 async def set_agent_team(request: web.Request) -> web.Response:
     """PUT /api/admin/agents/{id}/team {"team_id": id | null} (admin)."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     agent_id = path_id(request, "There is no such agent.")
     body = await read_json(request)
     async with request.app[SERVICES].db.transaction() as session:
@@ -84,7 +84,7 @@ async def set_agent_team(request: web.Request) -> web.Response:
 
 async def set_inbox_team(request: web.Request) -> web.Response:
     """PUT /api/admin/inboxes/{name}/team {"team_id": id | null} (admin): null = every team."""
-    _require(await _agent(request), "admin")
+    require_role(await current_agent(request), "admin")
     name = request.match_info["name"]
     settings = request.app[SERVICES].settings
     channels = {i.name: i.channel for i in settings.inboxes}
@@ -101,12 +101,3 @@ async def set_inbox_team(request: web.Request) -> web.Response:
     # worker, through the hub) that the answer changed.
     await request.app[SERVICES].hub.publish(AGENTS_TOPIC, {"type": "teams.changed"})
     return json_response({"inbox": {"name": name, "team_id": team_id}})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the team routes."""
-    r = app.router
-    r.add_get("/api/admin/teams", list_teams)
-    r.add_post("/api/admin/teams", create_team)
-    r.add_put("/api/admin/agents/{id}/team", set_agent_team)
-    r.add_put("/api/admin/inboxes/{name}/team", set_inbox_team)

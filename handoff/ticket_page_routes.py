@@ -30,7 +30,8 @@ from core.errors import BadRequest, NotFound
 from core.models import Agent, Conversation, Message, Ticket
 from core.web import json_response, row_id
 from handoff import teams
-from handoff.routes import HANDOFF, _agent
+from handoff.http import current_agent
+from handoff.keys import HANDOFF
 from handoff.service import HandoffService
 from intake import ticket_links
 from intake.tickets import ticket_by_number
@@ -325,7 +326,7 @@ async def stylesheet(_request: web.Request) -> web.FileResponse:
 
 async def agent_link(request: web.Request) -> web.Response:
     """GET /api/agent/tickets/{number}/page-link: a fresh link for the customer."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     handoff: HandoffService = request.app[HANDOFF]
     number = _number(request)
     await teams.check_ticket(request.app[SERVICES].db, agent, number)
@@ -340,7 +341,7 @@ async def agent_link(request: web.Request) -> web.Response:
 
 async def agent_revoke(request: web.Request) -> web.Response:
     """POST /api/agent/tickets/{number}/page-link/revoke: every link sent so far stops working."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     number = _number(request)
     db = request.app[SERVICES].db
     await teams.check_ticket(db, agent, number)
@@ -355,12 +356,3 @@ def _number(request: web.Request) -> int:
     if number is None:
         raise NotFound("There is no such ticket.")
     return number
-
-
-def setup(app: web.Application) -> None:
-    """Mount the customer's page and the agents' link API."""
-    app.router.add_get("/t/{token}", page)
-    app.router.add_post("/t/{token}", rate)
-    app.router.add_get("/ticket-page.css", stylesheet)
-    app.router.add_get("/api/agent/tickets/{number}/page-link", agent_link)
-    app.router.add_post("/api/agent/tickets/{number}/page-link/revoke", agent_revoke)

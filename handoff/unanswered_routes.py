@@ -20,7 +20,7 @@ from core.errors import BadRequest
 from core.unanswered import Unanswered, unanswered
 from core.web import json_response, row_id
 from handoff import teams
-from handoff.routes import STATIC, _agent
+from handoff.http import STATIC, current_agent
 
 PREVIEW = 200  # characters of the message shown in the list
 _CODE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -54,7 +54,7 @@ def unanswered_json(m: Unanswered) -> dict[str, Any]:
 
 async def list_unanswered(request: web.Request) -> web.Response:
     """GET /api/agent/unanswered?reason=&channel=&before=<id>&limit=N."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     reason, channel = _code(request, "reason"), _code(request, "channel")
     try:
         limit = max(1, min(int(request.query.get("limit", "100")), 500))
@@ -82,9 +82,3 @@ async def list_unanswered(request: web.Request) -> web.Response:
 async def page(_request: web.Request) -> web.FileResponse:
     """The unanswered-messages page of the console."""
     return web.FileResponse(STATIC / "unanswered.html", headers={"Cache-Control": "no-cache"})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the unanswered-messages API and page."""
-    app.router.add_get("/api/agent/unanswered", list_unanswered)
-    app.router.add_get("/agent/unanswered", page)

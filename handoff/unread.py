@@ -20,7 +20,8 @@ from core.errors import BadRequest, NotFound
 from core.models import ConversationRead, Message, utcnow
 from core.web import json_response, read_json, row_id
 from handoff import teams
-from handoff.auth import SESSIONS, check_csrf
+from handoff.auth import check_csrf
+from handoff.keys import SESSIONS
 
 
 async def counts(session: AsyncSession, agent_id: int, ids: list[int]) -> dict[int, int]:
@@ -85,8 +86,3 @@ async def mark_read(request: web.Request) -> web.Response:
         await session.execute(stmt)
         unread = (await counts(session, agent.id, [conv_id])).get(conv_id, 0)
     return json_response({"conversation_id": conv_id, "seq": seq, "unread": unread})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the read-mark route."""
-    app.router.add_post("/api/agent/conversations/{id}/read", mark_read)

@@ -16,16 +16,11 @@ from core.errors import BadRequest, Forbidden, NotFound
 from core.models import Agent, Engineer, Ticket, Visit
 from core.web import json_response, read_json, row_id
 from handoff import teams
-from handoff.auth import SESSIONS, check_csrf
+from handoff.http import current_agent
 from intake import ticket_types, visits
 from intake.tickets import ticket_by_number
 
 STATIC_PAGE = "/agent/engineer.html"
-
-
-async def _agent(request: web.Request) -> Agent:
-    check_csrf(request)
-    return await request.app[SESSIONS].agent(request)
 
 
 def _zone(request: web.Request) -> ZoneInfo:
@@ -63,7 +58,7 @@ def engineer_json(e: Engineer) -> dict[str, Any]:
 
 async def add_engineer(request: web.Request) -> web.Response:
     """POST /api/admin/engineers {name, phone?, skills?, regions, daily_capacity?, agent_email?}."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     if agent.role not in teams.SEE_ALL:
         raise Forbidden("This needs the supervisor or admin role.", code="role_required")
     body = await read_json(request)
@@ -106,7 +101,7 @@ async def add_engineer(request: web.Request) -> web.Response:
 
 async def list_engineers(request: web.Request) -> web.Response:
     """GET /api/agent/engineers."""
-    await _agent(request)
+    await current_agent(request)
     async with request.app[SERVICES].db.reader() as session:
         rows = (await session.execute(select(Engineer).order_by(Engineer.id))).scalars()
         return json_response({"engineers": [engineer_json(e) for e in rows]})
@@ -120,7 +115,7 @@ async def _visible_ticket(request: web.Request, session: Any, agent: Agent) -> T
 
 async def add_visit(request: web.Request) -> web.Response:
     """POST /api/agent/tickets/{number}/visits {window?, engineer_id?} -> 201 the visit."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     body = await read_json(request)
     window, engineer_id = body.get("window"), body.get("engineer_id")
     if window is not None and not isinstance(window, str):
@@ -141,7 +136,7 @@ async def add_visit(request: web.Request) -> web.Response:
 
 async def ticket_visits(request: web.Request) -> web.Response:
     """GET /api/agent/tickets/{number}/visits."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     zone = _zone(request)
     async with request.app[SERVICES].db.reader() as session:
         ticket = await _visible_ticket(request, session, agent)
@@ -157,7 +152,7 @@ async def ticket_visits(request: web.Request) -> web.Response:
 async def visit_status(request: web.Request) -> web.Response:
     """POST /api/agent/visits/{id}/status {status, reason?, parts?, window?}: the engineer of
     the visit, or an agent who may see its ticket."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     body = await read_json(request)
     to, reason = body.get("status"), body.get("reason", "")
     if to not in visits.STATUSES or not isinstance(reason, str):
@@ -190,7 +185,7 @@ async def visit_status(request: web.Request) -> web.Response:
 
 async def engineer_day(request: web.Request) -> web.Response:
     """GET /api/agent/engineer/day?date=YYYY-MM-DD: my visits that day (I am an engineer)."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     zone = _zone(request)
     raw = request.query.get("date", "")
     try:
@@ -222,7 +217,7 @@ async def engineer_day(request: web.Request) -> web.Response:
 
 async def workorder_report(request: web.Request) -> web.Response:
     """GET /api/agent/workorders/report?days=30 (supervisor, admin)."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     if agent.role not in teams.SEE_ALL:
         raise Forbidden("This needs the supervisor or admin role.", code="role_required")
     try:
@@ -234,15 +229,3 @@ async def workorder_report(request: web.Request) -> web.Response:
     since = datetime.now(_zone(request)) - timedelta(days=days)
     async with request.app[SERVICES].db.reader() as session:
         return json_response(await visits.report(session, since))
-
-
-def setup(app: web.Application) -> None:
-    """Mount the visit routes (called by handoff/workorders.py)."""
-    r = app.router
-    r.add_post("/api/admin/engineers", add_engineer)
-    r.add_get("/api/agent/engineers", list_engineers)
-    r.add_post("/api/agent/tickets/{number}/visits", add_visit)
-    r.add_get("/api/agent/tickets/{number}/visits", ticket_visits)
-    r.add_post("/api/agent/visits/{id}/status", visit_status)
-    r.add_get("/api/agent/engineer/day", engineer_day)
-    r.add_get("/api/agent/workorders/report", workorder_report)

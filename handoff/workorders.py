@@ -14,7 +14,6 @@ visible to every agent.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import datetime
@@ -38,8 +37,9 @@ from core.models import (
     TicketType,
 )
 from core.web import json_response, read_json, row_id
-from handoff import agent_tickets, teams, visit_routes
-from handoff.auth import SESSIONS, check_csrf
+from handoff import teams
+from handoff.http import current_agent, path_id
+from handoff.keys import SEEDER, WARRANTY
 from intake import ticket_types
 from intake.lifecycle import audit
 from intake.products import (
@@ -50,22 +50,8 @@ from intake.products import (
     product_values,
 )
 from intake.tickets import ticket_by_number
-from intake.warranty import Warranty
 
-WARRANTY = web.AppKey("warranty", Warranty)
 MAX_LISTED = 500
-
-
-async def _agent(request: web.Request) -> Agent:
-    check_csrf(request)
-    return await request.app[SESSIONS].agent(request)
-
-
-def _id(request: web.Request, missing: str) -> int:
-    value = row_id(request.match_info["id"])
-    if value is None:
-        raise NotFound(missing)
-    return value
 
 
 def _zone(request: web.Request) -> ZoneInfo:
@@ -89,8 +75,8 @@ async def ensure_contact_visible(session: AsyncSession, agent: Agent, contact_id
 
 async def list_products(request: web.Request) -> web.Response:
     """GET /api/agent/contacts/{id}/products."""
-    agent = await _agent(request)
-    contact_id = _id(request, "There is no such customer.")
+    agent = await current_agent(request)
+    contact_id = path_id(request, "There is no such customer.")
     today = datetime.now(_zone(request)).date()
     async with request.app[SERVICES].db.reader() as session:
         await ensure_contact_visible(session, agent, contact_id)
@@ -100,8 +86,8 @@ async def list_products(request: web.Request) -> web.Response:
 
 async def add_product_route(request: web.Request) -> web.Response:
     """POST /api/agent/contacts/{id}/products {model, serial, purchase_date, ...} -> 201."""
-    agent = await _agent(request)
-    contact_id = _id(request, "There is no such customer.")
+    agent = await current_agent(request)
+    contact_id = path_id(request, "There is no such customer.")
     values = product_values(await read_json(request), _zone(request), partial=False)
     today = datetime.now(_zone(request)).date()
     async with request.app[SERVICES].db.transaction() as session:
@@ -112,7 +98,7 @@ async def add_product_route(request: web.Request) -> web.Response:
 
 
 async def _product(session: AsyncSession, agent: Agent, request: web.Request) -> Product:
-    product = await session.get(Product, _id(request, "There is no such product."))
+    product = await session.get(Product, path_id(request, "There is no such product."))
     if product is None:
         raise NotFound("There is no such product.", code="no_product")
     await ensure_contact_visible(session, agent, product.contact_id)
@@ -121,7 +107,7 @@ async def _product(session: AsyncSession, agent: Agent, request: web.Request) ->
 
 async def edit_product_route(request: web.Request) -> web.Response:
     """PATCH /api/agent/products/{id}: change the fields given; the warranty is recomputed."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     values = product_values(await read_json(request), _zone(request), partial=True)
     today = datetime.now(_zone(request)).date()
     async with request.app[SERVICES].db.transaction() as session:
@@ -133,7 +119,7 @@ async def edit_product_route(request: web.Request) -> web.Response:
 
 async def delete_product(request: web.Request) -> web.Response:
     """DELETE /api/agent/products/{id}."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     async with request.app[SERVICES].db.transaction() as session:
         product = await _product(session, agent, request)
         await session.delete(product)
@@ -160,32 +146,6 @@ async def agent_language(request: web.Request, handler: Handler) -> web.StreamRe
         ticket_types.LANGUAGE.reset(token)
 
 
-class Seeder:
-    """Seeds the configured ticket types once per process, before the first use."""
-
-    def __init__(self, lines: list[str]) -> None:
-        for line in lines:
-            ticket_types.parse_type_line(line)  # a bad line stops the start, not a request
-        self.lines = lines
-        self.done = False
-        self.lock = asyncio.Lock()
-
-    async def __call__(self, request: web.Request) -> None:
-        if self.done:
-            return
-        async with self.lock:
-            if not self.done:
-                try:
-                    async with request.app[SERVICES].db.transaction() as session:
-                        await ticket_types.seed(session, self.lines)
-                except IntegrityError:  # another worker seeded at the same moment
-                    pass
-                self.done = True
-
-
-SEEDER = web.AppKey("ticket_type_seeder", Seeder)
-
-
 def _number(request: web.Request) -> int:
     value = row_id(request.match_info["number"])
     if value is None:
@@ -195,7 +155,7 @@ def _number(request: web.Request) -> int:
 
 async def list_types(request: web.Request) -> web.Response:
     """GET /api/agent/ticket-types: the newest version of every type."""
-    await _agent(request)
+    await current_agent(request)
     await request.app[SEEDER](request)
     async with request.app[SERVICES].db.reader() as session:
         types = await ticket_types.latest_types(session)
@@ -204,7 +164,7 @@ async def list_types(request: web.Request) -> web.Response:
 
 async def put_type(request: web.Request) -> web.Response:
     """PUT /api/admin/ticket-types/{key} {name: {zh, en}, fields: [...]} (admin): a version."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     if agent.role != "admin":
         raise Forbidden("This needs the admin role.", code="role_required")
     await request.app[SEEDER](request)
@@ -233,7 +193,7 @@ async def _fields_body(session: AsyncSession, ticket: Ticket) -> dict[str, objec
 
 async def get_fields(request: web.Request) -> web.Response:
     """GET /api/agent/tickets/{number}/fields: the ticket's type (its version) and values."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     await request.app[SEEDER](request)
     async with request.app[SERVICES].db.reader() as session:
         ticket = await ticket_by_number(session, _number(request))
@@ -243,7 +203,7 @@ async def get_fields(request: web.Request) -> web.Response:
 
 async def put_fields(request: web.Request) -> web.Response:
     """PUT /api/agent/tickets/{number}/fields {type?, values: {key: value}}."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     await request.app[SEEDER](request)
     body = await read_json(request)
     type_key, values = body.get("type"), body.get("values", {})
@@ -303,7 +263,7 @@ def _filtered(request: web.Request, agent: Agent) -> Select[Ticket, TicketType]:
 
 async def list_workorders(request: web.Request) -> web.Response:
     """GET /api/agent/workorders?type=&status=&field.<key>=: typed tickets with their values."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     async with request.app[SERVICES].db.reader() as session:
         rows = (await session.execute(_filtered(request, agent))).all()
         values = await ticket_types.values_of(session, [t.id for t, _ in rows])
@@ -332,7 +292,7 @@ async def list_workorders(request: web.Request) -> web.Response:
 async def export_workorders(request: web.Request) -> web.Response:
     """GET /api/agent/workorders/export?type=...: the same tickets as CSV (supervisor, admin);
     one column per field, headed in the agent's language."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     if agent.role not in teams.SEE_ALL:
         raise Forbidden("This needs the supervisor or admin role.", code="role_required")
     lang = ticket_types.LANGUAGE.get()
@@ -369,24 +329,3 @@ async def export_workorders(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Content-Disposition": 'attachment; filename="workorders.csv"'},
     )
-
-
-def setup(app: web.Application) -> None:
-    """Mount the work-order routes."""
-    settings = app[SERVICES].settings
-    app[WARRANTY] = Warranty(settings.workorders.warranty_rules)
-    app[SEEDER] = Seeder(settings.workorders.ticket_types)
-    app.middlewares.append(agent_language)
-    r = app.router
-    r.add_get("/api/agent/ticket-types", list_types)
-    r.add_put("/api/admin/ticket-types/{key}", put_type)
-    r.add_get("/api/agent/tickets/{number}/fields", get_fields)
-    r.add_put("/api/agent/tickets/{number}/fields", put_fields)
-    r.add_get("/api/agent/workorders", list_workorders)
-    r.add_get("/api/agent/workorders/export", export_workorders)
-    agent_tickets.setup(app)
-    visit_routes.setup(app)
-    r.add_get("/api/agent/contacts/{id}/products", list_products)
-    r.add_post("/api/agent/contacts/{id}/products", add_product_route)
-    r.add_patch("/api/agent/products/{id}", edit_product_route)
-    r.add_delete("/api/agent/products/{id}", delete_product)

@@ -28,7 +28,7 @@ from core.forwarded import client_ip
 from core.models import Agent, Contact, PrivacyExport
 from core.web import json_response, read_json, row_id
 from handoff import teams
-from handoff.routes import _agent, path_id
+from handoff.http import current_agent, path_id
 from privacy import trail
 from privacy.masking import MASKED_FIELDS, may_reveal
 from privacy.service import Privacy
@@ -47,7 +47,7 @@ def _admin(agent: Agent) -> None:
 
 
 async def _actor(request: web.Request) -> trail.Actor:
-    agent = await _agent(request)
+    agent = await current_agent(request)
     _admin(agent)
     return trail.Actor.of(agent, client_ip(request))
 
@@ -167,7 +167,7 @@ async def search_trail(request: web.Request) -> web.Response:
 
 async def reveal(request: web.Request) -> web.Response:
     """POST /api/agent/conversations/{id}/customer/reveal {"field"}: one field, unmasked."""
-    agent = await _agent(request)
+    agent = await current_agent(request)
     conv_id = path_id(request, "会话不存在。There is no such conversation.")
     body = await read_json(request)
     name = body.get("field")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api.webhooks import verify
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
 from tests.api.test_webhooks import Receiver, subscribe, until
 from tests.helpers import AGENT_HEADERS, Visitor

@@ -31,7 +31,7 @@ from core.config import InboxSettings
 from core.context import SERVICES
 from core.models import Agent, Conversation, Message, OutboxItem, utcnow
 from handoff.desk import DeskActions
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from intake.customer_notices import NoticeSender
 from tests.api.conftest import bearer, mint
 from tests.conftest import make_settings

@@ -19,7 +19,7 @@ from core.db import Database
 from core.domain import InboundMessage
 from core.metrics import METRICS, Metrics
 from core.outbox import OutboxDispatcher
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
 from tests.conftest import make_settings
 from tests.core.test_outbox import ScriptedChannel, make_due

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from core.context import SERVICES
 from core.models import Message, Ticket, utcnow
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
 from tests.handoff.test_desk_identity import queued
 from tests.helpers import AGENT_HEADERS, login

@@ -11,7 +11,7 @@ import numpy as np
 
 from core.app import create_app
 from core.context import SERVICES
-from handoff import learning
+from handoff import learning_groups
 from handoff.auth import create_agent
 from tests.conftest import make_settings
 from tests.helpers import AGENT_HEADERS, Visitor, login
@@ -170,11 +170,11 @@ def test_greedy_groups_are_bounded_and_biggest_first() -> None:
     eye = np.eye(4, dtype=np.float32)
     close = (eye[0] + 0.2 * eye[1]) / np.linalg.norm(eye[0] + 0.2 * eye[1])
     vectors = np.stack([eye[2], eye[0], close, eye[0], eye[3]])
-    groups, left = learning.cluster(vectors, threshold=0.9)
+    groups, left = learning_groups.cluster(vectors, threshold=0.9)
     assert groups == [[1, 2, 3], [0], [4]] and left == 0
-    many = np.eye(learning.MAX_GROUPS + 3, dtype=np.float32)
-    groups, left = learning.cluster(many)
-    assert len(groups) == learning.MAX_GROUPS and left == 3
+    many = np.eye(learning_groups.MAX_GROUPS + 3, dtype=np.float32)
+    groups, left = learning_groups.cluster(many)
+    assert len(groups) == learning_groups.MAX_GROUPS and left == 3
 
 
 VAGUE = "打折活动"  # close to several entries: the bot offers choices

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.context import SERVICES
 from core.models import SlaPolicy
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from tests.handoff.test_desk import bot_text, escalate, make_agent
 from tests.helpers import AGENT_HEADERS, login
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.models import SlaBreach
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
 from tests.helpers import AGENT_HEADERS, Visitor, login
 

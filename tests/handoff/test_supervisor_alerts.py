@@ -24,7 +24,7 @@ from core.app import ADAPTERS_KEY
 from core.models import Agent, AlertDelivery, Inbox, SupervisorAlert, Team, Ticket, utcnow
 from handoff.alerts import AlertDispatcher
 from handoff.auth import create_agent
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
 from tests.channels.email_support.app import INBOX, EmailEnv, email_env
 from tests.conftest import make_settings

@@ -21,7 +21,7 @@ from core.app import ADAPTERS_KEY, create_app
 from core.context import SERVICES
 from core.models import Agent, Ticket, utcnow
 from handoff.desk import DeskActions
-from handoff.routes import HANDOFF
+from handoff.keys import HANDOFF
 from intake.customer_notices import NoticeSender
 from tests.conftest import make_settings
 from tests.helpers import AGENT_HEADERS, login
