@@ -15,7 +15,7 @@ from api.v1_routes import body_json
 from core.errors import BadRequest
 from core.web import json_response
 from kb.authoring import Author
-from kb.routes import AUTHORING, _entry_from, _version, entry_json, version_json
+from kb.routes import AUTHORING, entry_from_body, entry_json, expected_version, version_json
 
 STATUS_OF = {"publish": "published", "archive": "archived", "unpublish": "draft"}
 
@@ -34,7 +34,7 @@ async def post_entry(request: web.Request, caller: Caller) -> web.Response:
     if not isinstance(publish, bool):
         raise BadRequest("publish must be true or false.", code="bad_publish")
     record = await request.app[AUTHORING].create(
-        _entry_from(body), _author(caller), publish=publish
+        entry_from_body(body), _author(caller), publish=publish
     )
     return json_response({"entry": entry_json(record)}, status=201)
 
@@ -52,8 +52,10 @@ async def get_entry(request: web.Request, caller: Caller) -> web.Response:
 async def put_entry(request: web.Request, caller: Caller) -> web.Response:
     """PUT /api/v1/kb/entries/{id} {..., "version"?}: 409 when someone changed it since."""
     body = await body_json(request)
-    entry = _entry_from(body, request.match_info["id"])
-    record = await request.app[AUTHORING].edit(entry, _author(caller), version=_version(body))
+    entry = entry_from_body(body, request.match_info["id"])
+    record = await request.app[AUTHORING].edit(
+        entry, _author(caller), version=expected_version(body)
+    )
     return json_response({"entry": entry_json(record)})
 
 
@@ -64,7 +66,10 @@ def _status(action: str) -> Handler:
     async def post_status(request: web.Request, caller: Caller) -> web.Response:
         body = await body_json(request)
         record = await request.app[AUTHORING].set_status(
-            request.match_info["id"], STATUS_OF[action], _author(caller), version=_version(body)
+            request.match_info["id"],
+            STATUS_OF[action],
+            _author(caller),
+            version=expected_version(body),
         )
         return json_response({"entry": entry_json(record)})
 

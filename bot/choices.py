@@ -23,7 +23,7 @@ from kb.choices import close_hits, labels
 from kb.types import SearchResult
 
 if TYPE_CHECKING:
-    from bot.handlers import Searcher
+    from bot.ports import Searcher
 
 PICK = re.compile(r"^\s*(?:第\s*)?([1-9])\s*(?:个|条|号|项|\.|、|\)|）)?\s*$")
 

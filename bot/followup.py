@@ -25,7 +25,7 @@ from kb.text import tokenize
 from kb.types import SearchResult
 
 if TYPE_CHECKING:
-    from bot.handlers import Searcher
+    from bot.ports import Searcher
 
 MAX_TOPIC = 200  # characters of the topic kept in the bot's memory
 SHORT_CJK = 8  # a Chinese message of at most this many ideographs may lean on the topic

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from bot import followup
 from bot.choices import Capabilities
+from bot.ports import Compose
 from bot.router import Context
 from core.config import GenerationSettings
 from core.domain import BotReply
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 RESERVE_SECONDS = 1.0  # of a passive reply's deadline: commit the reply and answer the request
 MIN_SECONDS = 0.3  # less time left than this: the entry's answer at once, no request
 
-# (ctx, result, question, turn start) -> a generated reply, or None for the entry's answer
-Compose = Callable[[Context, SearchResult, str, float], Awaitable[BotReply | None]]
 Outcome = Callable[[str], None]  # counts each outcome (metrics)
 
 

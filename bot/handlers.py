@@ -6,18 +6,14 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
 
 from bot import choices as offer
 from bot import followup
 from bot.language import has_content
+from bot.ports import Compose, Searcher
 from bot.router import Context, Handler
 from bot.texts import say
 from core.domain import BotReply, BotState, BotTurn, EscalationRequest
-from kb.types import Hit, SearchResult
-
-if TYPE_CHECKING:
-    from bot.grounded import Compose
 
 # Asking for a person, in the ways customers really write it.
 HUMAN = re.compile(
@@ -36,20 +32,6 @@ THANKS = re.compile(
     r"(so much|very much)?[\s!！。.]*$",
     re.IGNORECASE,
 )
-
-
-class Searcher(Protocol):
-    """What the bot needs of the knowledge base."""
-
-    async def search(
-        self, text: str, *, language: str | None = None, k: int | None = None
-    ) -> SearchResult:
-        """Search the KB."""
-        ...
-
-    async def get(self, entry_id: str, *, language: str | None = None) -> Hit | None:
-        """One entry (in ``language`` when the group has it)."""
-        ...
 
 
 def _turn(

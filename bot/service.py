@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from bot import choices, handlers
 from bot.feedback import Votes, make_feedback
-from bot.handlers import Searcher, UrgencyCheck
+from bot.handlers import UrgencyCheck
 from bot.language import detect
+from bot.ports import Searcher
 from bot.router import Context, Handler, Router
 from bot.synonyms import Synonyms
 from bot.ticket_status import TicketLookup, make_ticket_status
@@ -15,7 +16,7 @@ from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
 
 if TYPE_CHECKING:
-    from bot.grounded import Compose
+    from bot.ports import Compose
 
 
 def build_router(

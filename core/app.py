@@ -70,7 +70,7 @@ from privacy import routes as privacy_routes
 from privacy.service import Privacy
 
 if TYPE_CHECKING:
-    from bot.grounded import Compose
+    from bot.ports import Compose
     from kb.generation import Generator
 
 log = logging.getLogger(__name__)

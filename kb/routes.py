@@ -50,7 +50,7 @@ def version_json(v: VersionRecord) -> dict[str, Any]:
     return dataclasses.asdict(v)
 
 
-def _entry_from(body: dict[str, Any], entry_id: str = "") -> EntryIn:
+def entry_from_body(body: dict[str, Any], entry_id: str = "") -> EntryIn:
     similar = body.get("similar") or []
     if isinstance(similar, str):
         similar = [s for s in similar.splitlines() if s.strip()]
@@ -71,7 +71,7 @@ def _entry_from(body: dict[str, Any], entry_id: str = "") -> EntryIn:
     )
 
 
-def _version(body: dict[str, Any]) -> int | None:
+def expected_version(body: dict[str, Any]) -> int | None:
     v = body.get("version")
     if v is None:
         return None
@@ -109,7 +109,7 @@ async def create_entry(request: web.Request) -> web.Response:
     author = await _who(request)
     body = await read_json(request)
     record = await request.app[AUTHORING].create(
-        _entry_from(body), author, publish=bool(body.get("publish"))
+        entry_from_body(body), author, publish=bool(body.get("publish"))
     )
     return json_response(entry_json(record), status=201)
 
@@ -125,8 +125,8 @@ async def edit_entry(request: web.Request) -> web.Response:
     """PUT /api/agent/kb/entries/{id}."""
     author = await _who(request)
     body = await read_json(request)
-    entry = _entry_from(body, request.match_info["id"])
-    record = await request.app[AUTHORING].edit(entry, author, version=_version(body))
+    entry = entry_from_body(body, request.match_info["id"])
+    record = await request.app[AUTHORING].edit(entry, author, version=expected_version(body))
     return json_response(entry_json(record))
 
 
@@ -135,7 +135,7 @@ def _status_handler(status: str) -> Callable[[web.Request], Awaitable[web.Respon
         author = await _who(request)
         body = await read_json(request) if request.can_read_body else {}
         record = await request.app[AUTHORING].set_status(
-            request.match_info["id"], status, author, version=_version(body)
+            request.match_info["id"], status, author, version=expected_version(body)
         )
         return json_response(entry_json(record))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from channels.email.config import EmailInbox
-from channels.email.imap import _check, connect
+from channels.email.imap import connect, ok_or_raise
 from channels.email.outbound import tls_context
 
 
@@ -31,7 +31,7 @@ async def check_connections(inbox: EmailInbox, limit_seconds: float = 15.0) -> t
             async with asyncio.timeout(limit_seconds):
                 client = (await connect(url, inbox, limit_seconds)).client
                 try:
-                    _check(await client.select(url.path or "INBOX"), "SELECT")
+                    ok_or_raise(await client.select(url.path or "INBOX"), "SELECT")
                 finally:
                     await client.logout()
             results.append(Check(what, True, f"logged in, folder {url.path or 'INBOX'} open"))

@@ -78,7 +78,7 @@ async def connect(url: ServerUrl, inbox: EmailInbox, limit_seconds: float = 30.0
     return Connection(client, lost)
 
 
-def _check(response: aioimaplib.Response, what: str) -> aioimaplib.Response:
+def ok_or_raise(response: aioimaplib.Response, what: str) -> aioimaplib.Response:
     if response.result != "OK":
         raise ImapError(f"IMAP {what} failed: {response.result} {response.lines[-1:]!r}")
     return response
@@ -167,7 +167,7 @@ class ImapPoller:
 
     async def sync(self, client: aioimaplib.IMAP4) -> int:
         """Fetch and store every message after the cursor; returns how many were stored."""
-        selected = _check(await client.select(self.folder), f"SELECT {self.folder}")
+        selected = ok_or_raise(await client.select(self.folder), f"SELECT {self.folder}")
         validity = 0
         for line in selected.lines:
             m = _UIDVALIDITY.search(bytes(line)) if isinstance(line, bytes | bytearray) else None
@@ -185,7 +185,7 @@ class ImapPoller:
                 )
             cursor = Cursor(validity, 0)
             await self.save_cursor(cursor)
-        found = _check(await client.uid_search(f"UID {cursor.last_uid + 1}:*"), "UID SEARCH")
+        found = ok_or_raise(await client.uid_search(f"UID {cursor.last_uid + 1}:*"), "UID SEARCH")
         uids = sorted(
             int(u)
             for line in found.lines[:-1]
@@ -220,7 +220,9 @@ class ImapPoller:
 
     async def fetch(self, client: aioimaplib.IMAP4, uid: int) -> bytes | None:
         """The raw bytes of message ``uid`` (unread flag untouched), None if it vanished."""
-        response = _check(await client.uid("fetch", str(uid), "(UID BODY.PEEK[])"), "UID FETCH")
+        response = ok_or_raise(
+            await client.uid("fetch", str(uid), "(UID BODY.PEEK[])"), "UID FETCH"
+        )
         for line in response.lines:
             if isinstance(line, bytearray):
                 return bytes(line)
