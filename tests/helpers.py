@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -90,3 +91,26 @@ async def open_console(client: Any) -> Any:
         frame = await asyncio.wait_for(ws.receive_json(), 10)
         if frame.get("type") == "ready":
             return ws
+
+
+async def until(pred: Callable[[], object], seconds: float = 15.0) -> None:
+    """Poll ``pred`` (plain or async) until it holds: for what the app reaches on its own
+    (the outbox, a bot turn) and what a fake platform records. A timeout fails the test."""
+    async with asyncio.timeout(seconds):
+        while True:
+            held = pred()
+            if inspect.isawaitable(held):
+                held = await held
+            if held:
+                return
+            await asyncio.sleep(0.05)
+
+
+async def agent_reply(client: Any, conversation_id: int, text: str) -> None:
+    """The signed-in agent replies to the customer (public)."""
+    resp = await client.post(
+        f"/api/agent/conversations/{conversation_id}/messages",
+        json={"text": text, "private": False},
+        headers=AGENT_HEADERS,
+    )
+    assert resp.status == 201, await resp.text()

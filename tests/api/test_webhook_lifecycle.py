@@ -10,7 +10,7 @@ from typing import Any
 from api.webhooks import verify
 from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
-from tests.api.test_webhooks import Receiver, subscribe, until
+from tests.api.webhook_support import Receiver, subscribe, until
 from tests.helpers import AGENT_HEADERS, Visitor
 
 EVENTS = ["sla.warning", "sla.breach", "conversation.resolved", "csat.submitted"]

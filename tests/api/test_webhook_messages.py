@@ -18,7 +18,7 @@ from core.coordination import LocalHub
 from core.events import AGENTS_TOPIC
 from core.models import Conversation, WebhookDelivery
 from tests.api.conftest import bearer, mint
-from tests.api.test_webhooks import Receiver, deliveries, subscribe, until
+from tests.api.webhook_support import Receiver, deliveries, subscribe, until
 from tests.helpers import AGENT_HEADERS, Visitor
 
 FEED = ["conversation.created", "message.created"]

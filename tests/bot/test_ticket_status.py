@@ -37,8 +37,7 @@ from tests.channels.fakes.wechat_client import start_fake
 from tests.channels.test_wecom_kf import OPTIONS as KF_OPTIONS
 from tests.channels.test_wecom_kf import customer as kf_customer
 from tests.channels.test_wecom_kf import notify as kf_notify
-from tests.channels.test_wecom_kf import until as kf_until
-from tests.helpers import Visitor
+from tests.helpers import Visitor, until
 
 CHANNELS = ("testing", "webchat", "email", "wechat", "wecom_kf")
 WX_TOKEN = "statusToken1"
@@ -166,7 +165,7 @@ async def customer(client: Any, channel: str) -> tuple[int, Send]:
             msgid = f"kf-{time.time_ns()}"
             fake.kf_pages.append({"msg_list": [kf_customer(msgid, text, user=user)]})
             assert (await kf_notify(client)).status == 200
-            await kf_until(lambda: _stored(services, user, text))
+            await until(lambda: _stored(services, user, text))
 
         await send_kf("怎么申请退货")
         async with services.db.reader() as session:

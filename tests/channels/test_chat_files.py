@@ -33,7 +33,7 @@ from tests.channels.fakes.wechat_client import (
     with_inboxes,
 )
 from tests.conftest import make_settings
-from tests.helpers import AGENT_HEADERS, Visitor, login, open_console
+from tests.helpers import AGENT_HEADERS, Visitor, login, open_console, until
 
 H = AGENT_HEADERS
 
@@ -297,12 +297,6 @@ async def wx(
     fake, base = await start_fake(aiohttp_server)
     app = create_app(with_inboxes(demo_settings, wechat_inboxes(base)), embedder=embedder)
     return await aiohttp_client(app), fake
-
-
-async def until(pred: Any, seconds: float = 15.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not pred():  # noqa: ASYNC110 - the fake platform records what it got
-            await asyncio.sleep(0.05)
 
 
 async def test_agent_image_on_wechat_is_uploaded_then_sent_as_media(

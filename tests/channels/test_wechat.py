@@ -6,49 +6,27 @@ import asyncio
 import time
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from channels.wechat.codec import sign
 from core.app import create_app
 from core.context import SERVICES
 from core.domain import BotTurn, TurnInput
-from core.models import ChannelState, Conversation, Message
+from core.models import Conversation
 from tests.channels.fakes.wechat_api import JPEG, FakeWechat
 from tests.channels.fakes.wechat_client import (
     PLAIN,
     SAFE,
     WechatUser,
+    all_settled,
     count,
     fixture_xml,
     messages,
     outbox_rows,
-    start_fake,
     wechat_inboxes,
     with_inboxes,
 )
-from tests.helpers import AGENT_HEADERS, login
-
-
-@pytest.fixture
-async def fake_wechat(aiohttp_server: Any) -> tuple[FakeWechat, str]:
-    return await start_fake(aiohttp_server)
-
-
-@pytest.fixture
-async def wx(
-    demo_settings: Any, embedder: Any, aiohttp_client: Any, fake_wechat: tuple[FakeWechat, str]
-) -> tuple[Any, FakeWechat]:
-    fake, base = fake_wechat
-    app = create_app(with_inboxes(demo_settings, wechat_inboxes(base)), embedder=embedder)
-    return await aiohttp_client(app), fake
-
-
-async def until(pred: Any, seconds: float = 15.0) -> None:
-    """Wait for a condition the app reaches asynchronously (the outbox, a bot turn)."""
-    async with asyncio.timeout(seconds):
-        while not await pred():  # noqa: ASYNC110 - polls the database, no event to wait on
-            await asyncio.sleep(0.05)
+from tests.helpers import AGENT_HEADERS, agent_reply, login, until
 
 
 class SlowBot:
@@ -103,7 +81,7 @@ async def test_plaintext_text_gets_a_passive_bot_answer(wx: Any) -> None:
     assert "退货" in reply
     stored = await messages(client)
     assert [(m.sender, m.kind) for m in stored] == [("customer", "text"), ("bot", "text")]
-    await until(lambda: _all_settled(client))
+    await until(lambda: all_settled(client))
     assert (await messages(client))[1].delivery == "sent"
     await asyncio.sleep(0.3)
     assert fake.sent == []  # answered passively only, never also through the API
@@ -172,7 +150,7 @@ async def test_retried_push_is_stored_and_answered_once(wx: Any) -> None:
     assert [m.sender for m in stored] == ["customer", "bot"]
     # The reply is settled: passive in one of the responses, or (a turn slower than the
     # passive deadline, on a loaded machine) sent through the API by the outbox.
-    await until(lambda: _all_settled(client))
+    await until(lambda: all_settled(client))
     await asyncio.sleep(0.3)  # a second delivery, if there were one, would show by now
     # Exactly one delivery: either passive in one of the responses, or through the API.
     passive = [r for r in replies if r != "success"]
@@ -200,13 +178,9 @@ async def test_slow_bot_acknowledges_then_sends_through_the_api(
     assert "退货" in body["text"]["content"]
     assert slow.calls == 1
     assert any(t["command"] == "Typing" for t in fake.typing)  # shown while the bot thinks
-    await until(lambda: _all_settled(client))  # the outbox records the delivery after the send
+    await until(lambda: all_settled(client))  # the outbox records the delivery after the send
     stored = await messages(client)
     assert [m.sender for m in stored] == ["customer", "bot"] and stored[1].delivery == "sent"
-
-
-async def _all_settled(client: Any) -> bool:
-    return all(m.delivery != "pending" for m in await messages(client) if m.sender != "customer")
 
 
 async def _has_sent(fake: FakeWechat, n: int = 1) -> bool:
@@ -268,82 +242,6 @@ async def test_unknown_type_is_stored_and_answered_without_crashing(wx: Any) -> 
     assert kinds == ["unknown", "unknown", "event", "link"]
 
 
-# -- outbound errors --------------------------------------------------------------------
-
-
-async def agent_reply(client: Any, conversation_id: int, text: str) -> None:
-    resp = await client.post(
-        f"/api/agent/conversations/{conversation_id}/messages",
-        json={"text": text, "private": False},
-        headers=AGENT_HEADERS,
-    )
-    assert resp.status == 201, await resp.text()
-
-
-async def message_where(client: Any, text: str) -> Message:
-    for m in await messages(client):
-        if m.text == text:
-            return m
-    raise AssertionError(text)
-
-
-@pytest.mark.parametrize("errcode", [45015, 45047])
-async def test_closed_window_reaches_the_agent_as_a_clear_reason(wx: Any, errcode: int) -> None:
-    client, fake = wx
-    user = WechatUser(client, PLAIN)
-    await user.say("转人工")
-    conv_id = (await messages(client))[0].conversation_id
-    await login(client)
-    fake.fail_next = [{"errcode": errcode, "errmsg": "refused"}] * 2  # "joined" + the reply
-    await agent_reply(client, conv_id, "请提供订单号")
-    await until(lambda: _delivery_settled(client, "请提供订单号"))
-    msg = await message_where(client, "请提供订单号")
-    assert msg.delivery == "failed"
-    assert f"errcode {errcode}" in (msg.delivery_error or "")
-    assert ("48 小时" if errcode == 45015 else "5 条") in (msg.delivery_error or "")
-    assert "wait for the customer" in (msg.delivery_error or "")
-
-
-async def _delivery_settled(client: Any, text: str) -> bool:
-    m = await message_where(client, text)
-    return m.delivery in ("sent", "failed")
-
-
-async def test_known_closed_window_is_refused_without_calling_wechat(wx: Any) -> None:
-    client, fake = wx
-    user = WechatUser(client, PLAIN)
-    await user.say("转人工")
-    conv_id = (await messages(client))[0].conversation_id
-    async with client.app[SERVICES].db.transaction() as s:
-        state = await s.get(ChannelState, ("wx-main", "window:oUser0001"))
-        assert state is not None
-        state.value = {"last_inbound": 1_000_000.0, "sent": 0}
-    await login(client)
-    await agent_reply(client, conv_id, "还在吗")
-    await until(lambda: _delivery_settled(client, "还在吗"))
-    msg = await message_where(client, "还在吗")
-    assert msg.delivery == "failed" and "48" in (msg.delivery_error or "")
-    assert not any(b["text"]["content"] == "还在吗" for b in fake.sent)
-
-
-async def test_rate_limit_is_retried_with_backoff_and_delivered(wx: Any) -> None:
-    client, fake = wx
-    user = WechatUser(client, PLAIN)
-    await user.say("转人工")
-    conv_id = (await messages(client))[0].conversation_id
-    await login(client)
-    fake.fail_next = [{"errcode": 45009, "errmsg": "reach max api daily quota limit"}]
-    await agent_reply(client, conv_id, "马上为您处理")
-    await until(lambda: _delivery_settled(client, "马上为您处理"), 30)
-    msg = await message_where(client, "马上为您处理")
-    assert msg.delivery == "sent"
-    # The first send (the "agent joined" notice) met the rate limit and was retried.
-    await until(lambda: _all_settled(client), 30)
-    assert sorted(r.attempts for r in await outbox_rows(client) if r.status == "sent")[-1] == 2
-    contents = [b["text"]["content"] for b in fake.sent]
-    assert contents.count("马上为您处理") == 1 and len(contents) == len(set(contents))
-
-
 # -- the whole story --------------------------------------------------------------------
 
 
@@ -381,7 +279,7 @@ async def test_bot_escalate_agent_takeover_reply_resolve(wx: Any) -> None:
     assert "结束" in fake.sent[2]["text"]["content"]
     senders = [m.sender for m in await messages(client)]
     assert senders.count("bot") == 2
-    await until(lambda: _all_settled(client))
+    await until(lambda: all_settled(client))
     assert all(m.delivery == "sent" for m in await messages(client) if m.sender != "customer")
 
 

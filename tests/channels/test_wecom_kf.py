@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from typing import Any
@@ -26,7 +25,7 @@ from tests.channels.fakes.wechat_client import (
     start_fake,
     with_inboxes,
 )
-from tests.helpers import AGENT_HEADERS, login
+from tests.helpers import AGENT_HEADERS, login, until
 
 KFID = "wkAJ2GCAAASSm4_FhToWMFea0xAFfd3Q"
 CORP = WORK["appid"]  # wx49f0ab532d5d035a, from wechatpy's verified WeCom vector
@@ -81,12 +80,6 @@ async def notify(client: Any, token: str = "ENCAPITOKEN") -> Any:
         },
         data=body.encode(),
     )
-
-
-async def until(pred: Any, seconds: float = 15.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not await pred():  # noqa: ASYNC110 - polls the database, no event to wait on
-            await asyncio.sleep(0.05)
 
 
 async def test_callback_url_check_decrypts_echostr(kf: Any) -> None:

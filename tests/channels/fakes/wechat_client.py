@@ -147,6 +147,11 @@ async def messages(client: Any) -> list[Message]:
         return list((await s.execute(select(Message).order_by(Message.id))).scalars())
 
 
+async def all_settled(client: Any) -> bool:
+    """Every reply sent or failed: nothing left pending in the outbox."""
+    return all(m.delivery != "pending" for m in await messages(client) if m.sender != "customer")
+
+
 async def outbox_rows(client: Any) -> list[OutboxItem]:
     """All outbox rows in id order."""
     async with client.app[SERVICES].db.reader() as s:
