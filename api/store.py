@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.inbox import API_CHANNEL
-from core.config import PRIORITIES, Settings
+from core.config import Settings
 from core.contacts import TIERS
 from core.conversations import add_reply, find_identity, inbox_id, lock_conversation
 from core.db import next_counter
@@ -26,6 +26,7 @@ from core.errors import BadRequest, Conflict, NotFound
 from core.models import Contact, ContactIdentity, Conversation, Ticket, utcnow
 from intake.imports.cleaning import Invalid, clean_email, clean_phone
 from intake.lifecycle import STATUSES, audit
+from intake.priority import PRIORITIES
 from intake.sla import SlaClock
 from intake.tickets import FIRST_TICKET_NUMBER, open_ticket
 from intake.triage import triage

@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable
 from bot import followup
 from bot.choices import Capabilities
 from bot.router import Context
-from core.config import GenerationSettings
 from core.domain import BotReply
 from kb.generation import GenerationFailed, Generator, sources
+from kb.settings import GenerationSettings
 from kb.types import SearchResult
 
 log = logging.getLogger(__name__)

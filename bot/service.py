@@ -9,10 +9,11 @@ from bot.feedback import Votes, make_feedback
 from bot.handlers import Searcher, UrgencyCheck
 from bot.language import detect
 from bot.router import Context, Handler, Router
+from bot.settings import BotSettings
 from bot.synonyms import Synonyms
 from bot.ticket_status import TicketLookup, make_ticket_status
-from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
+from kb.settings import KbSettings
 
 if TYPE_CHECKING:
     from bot.grounded import Compose

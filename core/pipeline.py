@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channel_store import open_conversation as open_core
 from core.channel_store import stored as stored_view
-from core.config import BotSettings
 from core.conversations import add_bot_replies, add_reply, lock_conversation
 from core.coordination import Locks
 from core.db import Database
@@ -44,6 +43,15 @@ from core.outbox import OutboxDispatcher
 from core.store import AlreadyAnswered, HotStore, NotBot
 
 log = logging.getLogger(__name__)
+
+
+class BotPolicy(Protocol):
+    """What the pipeline reads of the ``[bot]`` section (declared in ``bot/settings.py``)."""
+
+    @property
+    def default_language(self) -> str:
+        """The language of a conversation that has not shown one."""
+        ...
 
 
 class Responder(Protocol):
@@ -106,7 +114,7 @@ class TurnPipeline:
         outbox: OutboxDispatcher,
         responder: Responder,
         handoff: Handoff,
-        settings: BotSettings,
+        settings: BotPolicy,
         metrics: Metrics | None = None,
         store: HotStore | None = None,
     ) -> None:

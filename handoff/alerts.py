@@ -35,7 +35,7 @@ import aiohttp
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.config import Settings, parse_team_map
+from core.config import Settings
 from core.db import Database
 from core.errors import DeliveryError, PermanentDeliveryError
 from core.events import AGENTS_TOPIC
@@ -49,6 +49,7 @@ from core.models import (
     Ticket,
     utcnow,
 )
+from handoff.settings import parse_team_map
 
 log = logging.getLogger(__name__)
 

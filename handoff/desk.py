@@ -6,7 +6,6 @@ messages and the audit trail, then wake-ups), on behalf of the console.
 
 from __future__ import annotations
 
-from core.config import PRIORITIES
 from core.conversations import add_reply, lock_conversation
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, Ticket, utcnow
@@ -15,6 +14,7 @@ from handoff.assignment import AGENT_STATUSES
 from handoff.notices import notice
 from handoff.service import Batch, Changed, HandoffService
 from intake.lifecycle import OPEN_STATUSES, audit, move
+from intake.priority import PRIORITIES
 from intake.ticket_types import require_fields
 from intake.tickets import open_ticket, ticket_by_number
 

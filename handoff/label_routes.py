@@ -15,7 +15,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import delete, func, select
 
-from core.config import PRIORITIES
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, KefuError, NotFound
 from core.models import Agent, Contact, Conversation, ConversationLabel, Label, Macro, Team
@@ -32,6 +31,7 @@ from handoff.routes import (
     conversations_json,
     path_id,
 )
+from intake.priority import PRIORITIES
 from intake.tickets import latest_ticket
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,6 @@ import numpy.typing as npt
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import KbSettings
 from core.db import Database, insert_on_conflict, next_counter, read_counter
 from core.errors import BadRequest
 from core.models import KbEntry, utcnow
@@ -36,6 +35,7 @@ from kb.batching import MicroBatcher
 from kb.embedders import Embedder, make_embedder
 from kb.ingest import EntryProblem, check_entry, read_entries
 from kb.scoring import Thresholds, Weights, decide, evidence, fuse
+from kb.settings import KbSettings
 from kb.snapshot import Snapshot, build_snapshot, in_language
 from kb.text import clean, detect_language, has_content, tokenize
 from kb.types import EntryIn, Hit, IngestReport, SearchResult, StoredEntry

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.config import KbSettings
 from kb import classifier as intent
 from kb import index as dense_index
 from kb.bm25 import BM25
 from kb.calibration import self_calibrate
 from kb.embedders import Embedder
 from kb.scoring import Thresholds, configured
+from kb.settings import KbSettings
 from kb.text import init_jieba, tokenize
 from kb.types import StoredEntry
 

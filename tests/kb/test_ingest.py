@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from core.config import KbSettings
 from core.db import Database
 from core.errors import BadRequest
 from kb.ingest import MAX_SIMILAR, read_entries
 from kb.service import KnowledgeBase
+from kb.settings import KbSettings
 from kb.types import EntryIn
 from tests.kb.conftest import SpyEmbedder
 
