@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import ConfigError
 from core.sections import REGISTRY, SECRET_KEYS, SECTIONS, SHORT_ENV, mask_url, section_name
@@ -73,7 +73,7 @@ class Settings:
 
     ``settings.kb`` is the ``[kb]`` section (typed ``Any`` for mypy: the core does not know
     the kb package); ``settings.section(KbSettings)`` is the same object, typed. The core's
-    own sections are typed properties. A section can be given by name, so
+    own sections are typed attributes. A section can be given by name, so
     ``dataclasses.replace(settings, kb=...)`` works as for any field.
     """
 
@@ -81,6 +81,13 @@ class Settings:
     inboxes: tuple[InboxSettings, ...]
     source: str
     channels: tuple[ChannelInfo, ...]  # from the channel registry, not from the file
+    if TYPE_CHECKING:  # the core's own sections, typed; set by __init__ like every section
+        server: ServerSettings
+        storage: StorageSettings
+        outbox: OutboxSettings
+        workers: WorkersSettings
+        orders: OrdersSettings
+        attachments: AttachmentSettings
 
     def __init__(
         self,
@@ -99,12 +106,13 @@ class Settings:
         object.__setattr__(self, "inboxes", inboxes)
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "channels", channels)
+        for name, value in merged.items():  # settings.kb: a plain attribute read, no lookup
+            if name not in _OWN_NAMES:
+                object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        """A registered section by its ``[name]`` (``settings.kb``, ``settings.triage``)."""
-        sections = self.__dict__.get("sections")  # not self.sections: unpickling has none yet
-        if sections is not None and name in sections:
-            return sections[name]
+        """Only reached for a name that is no section: ``__init__`` set every registered
+        one as an attribute (typed ``Any`` here, for mypy)."""
         raise AttributeError(
             f"Settings has no section [{name}]: is the settings module of its package "
             "imported (core/cli.py imports them all)?"
@@ -113,38 +121,9 @@ class Settings:
     def section(self, cls: type[T]) -> T:
         """The section whose dataclass is ``cls``, typed."""
         value = self.sections[section_name(cls)]
-        assert isinstance(value, cls)
+        if not isinstance(value, cls):
+            raise TypeError(f"[{section_name(cls)}] is a {type(value).__name__}, not {cls}")
         return value
-
-    @property
-    def server(self) -> ServerSettings:
-        """``[server]``."""
-        return self.section(ServerSettings)
-
-    @property
-    def storage(self) -> StorageSettings:
-        """``[storage]``."""
-        return self.section(StorageSettings)
-
-    @property
-    def outbox(self) -> OutboxSettings:
-        """``[outbox]``."""
-        return self.section(OutboxSettings)
-
-    @property
-    def workers(self) -> WorkersSettings:
-        """``[workers]``."""
-        return self.section(WorkersSettings)
-
-    @property
-    def orders(self) -> OrdersSettings:
-        """``[orders]``."""
-        return self.section(OrdersSettings)
-
-    @property
-    def attachments(self) -> AttachmentSettings:
-        """``[attachments]``."""
-        return self.section(AttachmentSettings)
 
     def inboxes_of(self, channel: str) -> tuple[InboxSettings, ...]:
         """The configured inboxes of one channel."""
@@ -173,6 +152,9 @@ class Settings:
             return self.server.public_url.rstrip("/")
         return f"http://{self.server.host}:{self.server.port}"
 
+
+# Names Settings answers itself (fields, properties, methods): never shadowed by a section.
+_OWN_NAMES = frozenset(dir(Settings))
 
 ChannelSource = Callable[[], Iterable[ChannelInfo]]
 _CHANNEL_SOURCE: list[ChannelSource] = []

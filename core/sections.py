@@ -48,6 +48,7 @@ SECTIONS: dict[str, type[Any]] = {}
 SECRET_KEYS: set[tuple[str, str]] = set()
 # KEFU_DATA_DIR -> ("storage", "data_dir")...
 SHORT_ENV: dict[str, tuple[str, str]] = {}
+_NAMES: dict[type[Any], str] = {}  # dataclass -> [name]
 
 
 def register(*sections: Section) -> None:
@@ -60,6 +61,7 @@ def register(*sections: Section) -> None:
                 f"({known.cls.__module__} and {section.cls.__module__})"
             )
         REGISTRY[section.name] = section
+        _NAMES[section.cls] = section.name
         SECRET_KEYS.update((section.name, key) for key in section.secrets)
         SHORT_ENV.update({env: (section.name, key) for env, key in section.short_env.items()})
     # The core's sections first (check-config prints them first), then the packages' in the
@@ -73,10 +75,10 @@ def register(*sections: Section) -> None:
 
 def section_name(cls: type[Any]) -> str:
     """The ``[name]`` a section class is registered under."""
-    for name, known in SECTIONS.items():
-        if known is cls:
-            return name
-    raise KeyError(f"{cls.__qualname__} is not a registered settings section")
+    name = _NAMES.get(cls)
+    if name is None:
+        raise KeyError(f"{cls.__qualname__} is not a registered settings section")
+    return name
 
 
 def mask_url(url: str) -> str:
