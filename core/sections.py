@@ -41,7 +41,7 @@ class Section:
     check: Callable[[Any], None] | None = None
 
 
-# name -> Section, in registration order (the order check-config prints them in).
+# name -> Section: the core's first, then in registration order (check-config's order).
 REGISTRY: dict[str, Section] = {}
 # name -> dataclass, and (section, key) pairs that are secret: live views of REGISTRY.
 SECTIONS: dict[str, type[Any]] = {}
