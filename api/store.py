@@ -18,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.inbox import API_CHANNEL
-from core.config import PRIORITIES, Settings
+from core.config import Settings
 from core.conversations import add_reply, find_identity, inbox_id, lock_conversation
 from core.db import next_counter
 from core.errors import BadRequest, Conflict
 from core.models import Contact, ContactIdentity, Conversation, Ticket, utcnow
 from intake.lifecycle import STATUSES, audit
+from intake.priority import PRIORITIES
 from intake.sla import SlaClock
 from intake.tickets import FIRST_TICKET_NUMBER, open_ticket
 from intake.triage import triage

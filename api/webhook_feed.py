@@ -31,8 +31,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from api.settings import ApiSettings
 from api.webhooks import conversation_brief, queue_delivery, subscribed
-from core.config import ApiSettings
 from core.coordination import Hub
 from core.db import Database
 from core.events import AGENTS_TOPIC

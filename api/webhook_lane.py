@@ -28,8 +28,8 @@ import aiohttp
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import aliased
 
+from api.settings import ApiSettings
 from api.webhooks import add_waker, remove_waker, sign
-from core.config import ApiSettings
 from core.db import Database
 from core.models import IdempotencyKey, Webhook, WebhookDelivery, utcnow
 

@@ -58,13 +58,13 @@ class _Counting:
 
 
 async def _one(size: int, queries: int, report: Report) -> dict[str, Any]:
-    from core.config import KbSettings
     from core.db import Database
     from core.models import Base, Counter
     from kb.commands import default_cache_dir
     from kb.embedders import make_embedder
     from kb.entries import TABLES
     from kb.service import KnowledgeBase
+    from kb.settings import KbSettings
     from kb.vector_cache import CachedEmbedder
 
     settings = KbSettings()

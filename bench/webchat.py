@@ -184,11 +184,11 @@ def _run_loop(coro: Any) -> Any:
 
 async def _prepare(tmp: Path, db_url: str, entries: int) -> Any:
     """Migrate the database and ingest the KB (cached vectors); returns the raw embedder."""
-    from core.config import KbSettings
     from core.db import Database, upgrade
     from kb.commands import default_cache_dir
     from kb.embedders import make_embedder
     from kb.service import KnowledgeBase
+    from kb.settings import KbSettings
     from kb.vector_cache import CachedEmbedder
 
     await upgrade(db_url)

@@ -22,9 +22,9 @@ from bot import followup
 from bot.choices import Capabilities
 from bot.ports import Compose
 from bot.router import Context
-from core.config import GenerationSettings
 from core.domain import BotReply
 from kb.generation import GenerationFailed, Generator, sources
+from kb.settings import GenerationSettings
 from kb.types import SearchResult
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,11 @@ from bot.handlers import UrgencyCheck
 from bot.language import detect
 from bot.ports import Searcher
 from bot.router import Context, Handler, Router
+from bot.settings import BotSettings
 from bot.synonyms import Synonyms
 from bot.ticket_status import TicketLookup, make_ticket_status
-from core.config import BotSettings, KbSettings
 from core.domain import BotTurn, TurnInput
+from kb.settings import KbSettings
 
 if TYPE_CHECKING:
     from bot.ports import Compose

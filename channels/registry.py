@@ -1,8 +1,9 @@
 """The channel registry: a new channel adds its folder and one line here, and touches nothing else.
 
 Each line names the channel's metadata (``channels/<name>/info.py``: labels, per-channel
-defaults, import spellings), its adapter and, when it has them, its command-line tools and its
-``[[inboxes]]`` validator. The console's labels, import/export columns and config defaults
+defaults, import spellings), its adapter and, when it has them, its command-line tools, its
+``[[inboxes]]`` validator and the module of its own ``kefu.toml`` section (imported here, which
+registers it). The console's labels, import/export columns and config defaults
 (e.g. ``[outbox] rate_limits``) are read from here through ``Settings.channels``.
 """
 
@@ -32,19 +33,21 @@ class Channel:
 
     ``cli``: a module with ``add_arguments(parser)`` and ``async def run(args, settings) -> int``
     for ``kefu <name> ...``. ``validator``: "module:function" taking an InboxSettings and raising
-    ConfigError that names the inbox and the key.
+    ConfigError that names the inbox and the key. ``settings``: a module declaring the
+    channel's own settings section(s) (``core.sections.register``), e.g. ``[webchat]``.
     """
 
     info: ChannelInfo
     adapter: AdapterFactory
     cli: str = ""
     validator: str = ""
+    settings: str = ""
 
 
 CHANNELS: dict[str, Channel] = {
     c.info.name: c
     for c in (
-        Channel(WEBCHAT, WebchatAdapter),
+        Channel(WEBCHAT, WebchatAdapter, settings="channels.webchat.settings"),
         Channel(EMAIL, EmailAdapter, "channels.email.cli", "channels.email.config:validate"),
         Channel(WECHAT, WechatAdapter, "channels.wechat.cli", "channels.wechat.config:validate"),
         Channel(WECOM_KF, WecomKfAdapter, validator="channels.wecom_kf.config:validate"),
@@ -56,6 +59,9 @@ CHANNELS: dict[str, Channel] = {
 ADAPTERS: dict[str, AdapterFactory] = {n: c.adapter for n, c in CHANNELS.items()}
 CLI_COMMANDS: dict[str, str] = {n: c.cli for n, c in CHANNELS.items() if c.cli}
 VALIDATORS: dict[str, str] = {n: c.validator for n, c in CHANNELS.items() if c.validator}
+for _channel in CHANNELS.values():  # each channel's own kefu.toml section, registered
+    if _channel.settings:
+        importlib.import_module(_channel.settings)
 
 
 def infos() -> tuple[ChannelInfo, ...]:

@@ -13,9 +13,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+# Each package declares its kefu.toml sections next to its code; importing its settings
+# module registers them with core/config.py. A new package with settings adds one line here
+# (a channel's section is named on its line of channels/registry.py).
+import api.settings
+import bot.settings
+import channels.registry
+import handoff.settings
+import intake.settings
+import kb.settings
+import privacy.settings
 from core.config import Settings, describe, load_settings
 from core.errors import KefuError
 from core.logs import configure_logging
+
+SETTINGS_MODULES = (
+    api.settings,
+    bot.settings,
+    channels.registry,
+    handoff.settings,
+    intake.settings,
+    kb.settings,
+    privacy.settings,
+)
 
 
 def _parser() -> argparse.ArgumentParser:

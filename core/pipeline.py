@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 
 from core.channel_store import open_conversation as open_core
 from core.channel_store import stored as stored_view
-from core.config import BotSettings
 from core.coordination import Locks
 from core.db import Database
 from core.domain import (
@@ -36,11 +35,11 @@ from core.inbound import InboundResult, admit
 from core.metrics import Metrics
 from core.models import Conversation, Message, utcnow
 from core.outbox import OutboxDispatcher
-from core.ports import Asked, Handoff, Responder
+from core.ports import Asked, BotPolicy, Handoff, Responder
 from core.store import HotStore
 from core.turn_commit import TurnCommits
 
-__all__ = ["FALLBACK_NOTICE", "Asked", "Handoff", "Responder", "TurnPipeline"]
+__all__ = ["FALLBACK_NOTICE", "Asked", "BotPolicy", "Handoff", "Responder", "TurnPipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class TurnPipeline:
         outbox: OutboxDispatcher,
         responder: Responder,
         handoff: Handoff,
-        settings: BotSettings,
+        settings: BotPolicy,
         metrics: Metrics | None = None,
         store: HotStore | None = None,
     ) -> None:

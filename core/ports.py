@@ -13,6 +13,15 @@ from core.domain import BotTurn, EscalationRequest, TurnInput
 from core.models import Conversation, Message
 
 
+class BotPolicy(Protocol):
+    """What the pipeline reads of the ``[bot]`` section (declared in ``bot/settings.py``)."""
+
+    @property
+    def default_language(self) -> str:
+        """The language of a conversation that has not shown one."""
+        ...
+
+
 class Responder(Protocol):
     """The bot: answers one customer turn."""
 

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.config import Settings, parse_team_map
+from core.config import Settings
 from core.db import Database
 from core.errors import DeliveryError, PermanentDeliveryError
 from core.events import AGENTS_TOPIC
@@ -47,6 +47,7 @@ from core.models import (
     utcnow,
 )
 from handoff.alert_senders import AlertSender, AlertView, EmailAlerts, Mailer, WecomRobot
+from handoff.settings import parse_team_map
 
 log = logging.getLogger(__name__)
 

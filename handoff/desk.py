@@ -6,7 +6,6 @@ transaction with the messages and the audit trail, then wake-ups), on behalf of 
 
 from __future__ import annotations
 
-from core.config import PRIORITIES
 from core.conversations import add_reply, lock_conversation
 from core.errors import BadRequest, NotFound
 from core.models import Agent, Ticket, utcnow
@@ -16,6 +15,7 @@ from handoff.notices import notice
 from handoff.service import HandoffService
 from handoff.state import Batch, Changed, Event
 from intake.lifecycle import OPEN_STATUSES, audit, move
+from intake.priority import PRIORITIES
 from intake.ticket_types import require_fields
 from intake.tickets import open_ticket, ticket_by_number
 

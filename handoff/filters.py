@@ -17,12 +17,12 @@ from aiohttp import web
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from core.config import PRIORITIES
 from core.context import SERVICES
 from core.errors import BadRequest
 from core.models import Agent, Conversation, ConversationLabel, Inbox, Label, Ticket
 from core.web import row_id
 from intake.lifecycle import STATUSES
+from intake.priority import PRIORITIES
 
 KEYS = ("status", "priority", "assignee", "team", "channel", "label", "since", "until")
 

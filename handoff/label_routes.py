@@ -15,7 +15,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import delete, func, select
 
-from core.config import PRIORITIES
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, KefuError, NotFound
 from core.models import Agent, Contact, Conversation, ConversationLabel, Label, Macro, Team
@@ -25,6 +24,7 @@ from handoff.assignment import choose, loads, online_agents
 from handoff.http import conversation_id, current_agent, path_id, report_period, require_role
 from handoff.keys import DESK, HANDOFF
 from handoff.views import conversation_response, conversations_json
+from intake.priority import PRIORITIES
 from intake.tickets import latest_ticket
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from core.config import AgentSettings
 from core.db import Database
 from core.errors import TooManyRequests
 from core.models import LoginThrottle, utcnow
+from handoff.settings import AgentSettings
 
 LOCKED = (
     "登录失败次数过多，已暂时锁定，请 {m} 分钟后再试。"

@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import PRIORITY_RANK, Settings, parse_quiet_hours
+from core.config import Settings
 from core.conversations import add_reply, lock_conversation
 from core.db import Database
 from core.events import Events
 from core.models import CustomerNotice, Message, Ticket, utcnow
+from intake.priority import PRIORITY_RANK
+from intake.settings import parse_quiet_hours
 from intake.ticket_links import TicketLinks
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.config import PRIORITY_RANK, Settings
+from core.config import Settings
 from core.db import next_counter
 from core.errors import Conflict, NotFound
 from core.models import Contact, Conversation, KbEntry, Message, Ticket, utcnow
 from intake.lifecycle import OPEN_STATUSES, audit, move
+from intake.priority import PRIORITY_RANK
 from intake.sla import SlaClock
 from intake.triage import route_skills, triage, urgency
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.config import PRIORITY_RANK, TriageSettings, parse_categories, parse_routes, parse_rule
+from intake.priority import PRIORITY_RANK
+from intake.settings import TriageSettings
 from intake.urgency import KINDS, Lexicon, Urgency, assess, lexicon
 
 
@@ -48,7 +49,7 @@ def route_skills(
 ) -> tuple[str, ...]:
     """The skills of the queue the first routed kind goes to (hazard before complaint before
     anger); empty when no route applies."""
-    routes = parse_routes(settings.routes)
+    routes = settings.plan.routes
     for kind in KINDS:
         if kind in kinds and kind in routes:
             return routes[kind]
@@ -58,7 +59,7 @@ def route_skills(
 def category_for(text: str, settings: TriageSettings) -> str | None:
     """The first ``[triage] categories`` line whose words appear in ``text``."""
     low = (text or "").lower()
-    for name, words in parse_categories(settings.categories):
+    for name, words in settings.plan.categories:
         if any(w in low for w in words):
             return name
     return None
@@ -83,8 +84,7 @@ def triage(
     priority = "urgent" if urgent else "normal"
     skills: list[str] = []
     facts = {"category": category or "", "tier": tier, "channel": channel, "sentiment": sentiment}
-    for line in settings.rules:
-        rule = parse_rule(line)
+    for rule in settings.plan.rules:  # parsed once, when the settings were loaded
         facts["priority"] = priority
         if all(facts.get(k) == v for k, v in rule.when):
             if rule.priority and PRIORITY_RANK[rule.priority] > PRIORITY_RANK[priority]:
@@ -102,7 +102,7 @@ def first_message_check(
     settings: TriageSettings,
 ) -> Callable[[str], tuple[frozenset[str], tuple[str, ...]]]:
     """For the bot: the kinds of ``[triage] escalate_at_once`` a message shows, and its terms."""
-    at_once = frozenset(settings.escalate_at_once)
+    at_once = settings.plan.escalate_at_once
 
     def check(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
         found = urgency(text, settings)

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from core.config import KbSettings
 from kb import centroids
 from kb import classifier as intent
 from kb.bm25 import BM25
 from kb.scoring import CONFIDENT_LEAD, Thresholds, Weights, configured, evidence, fuse
+from kb.settings import KbSettings
 from kb.text import detect_language
 from kb.types import StoredEntry
 

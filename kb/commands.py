@@ -9,10 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-from core.config import Settings, write_section
+from core.config import Settings
 from core.db import Database, upgrade
 from core.errors import ConfigError
 from kb.authoring import Authoring
+from kb.config_file import write_section
 from kb.evaluation import MODE_HELP, MODES, calibrate, evaluate, report
 from kb.exchange import render
 from kb.service import KnowledgeBase

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from core.config import KbSettings
 from core.errors import ConfigError
+from kb.settings import KbSettings
 
 
 class Embedder(Protocol):

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from core.config import GenerationSettings, KbSettings
 from core.db import Database
 from core.errors import BadRequest
 from core.models import Base, Counter
@@ -36,6 +35,7 @@ from kb.embedders import Embedder, make_embedder
 from kb.entries import TABLES as KB_TABLES
 from kb.scoring import CONFIDENT_LEAD, Thresholds
 from kb.service import KnowledgeBase
+from kb.settings import GenerationSettings, KbSettings
 from kb.types import EntryIn
 from kb.vector_cache import CachedEmbedder
 

@@ -30,10 +30,10 @@ from typing import Any
 
 import aiohttp
 
-from core.config import GenerationSettings
 from core.logs import Masker
 from kb.choices import CLOSE_SHARE
 from kb.grounding import Grounding, grounding
+from kb.settings import GenerationSettings
 from kb.types import Hit
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
-from core.config import GenerationSettings
 from kb.generation import Draft, GenerationFailed, Generator, sources
 from kb.service import KnowledgeBase
+from kb.settings import GenerationSettings
 from kb.text import detect_language
 from kb.types import EntryIn, Hit
 

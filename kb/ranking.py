@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from core.config import KbSettings
 from kb.scoring import Weights, evidence, fuse
+from kb.settings import KbSettings
 from kb.snapshot import Snapshot
 from kb.text import detect_language, tokenize
 

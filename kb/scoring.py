@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from core.config import KbSettings
 from core.domain import Decision
 from kb.centroids import WEIGHT as TYPICAL_WEIGHT
+from kb.settings import KbSettings
 
 CONFIDENT_LEAD = 0.15  # this far above the answer threshold, a close runner-up does not matter
 

@@ -26,7 +26,6 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select
 
-from core.config import KbSettings
 from core.db import Database, read_counter
 from core.errors import BadRequest
 from core.models import KbEntry
@@ -37,6 +36,7 @@ from kb.entries import REVISION_COUNTER, bump_revision, save
 from kb.ingest import read_entries
 from kb.ranking import MAX_RANKED, Query, Scored, Searched, dense_many, rank
 from kb.scoring import Thresholds, decide
+from kb.settings import KbSettings
 from kb.snapshot import Snapshot, build_snapshot, in_language
 from kb.text import clean, detect_language, has_content
 from kb.types import EntryIn, Hit, IngestReport, SearchResult, StoredEntry

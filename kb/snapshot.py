@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.config import KbSettings
 from kb import centroids as typical
 from kb import classifier as intent
 from kb import hubness
@@ -27,6 +26,7 @@ from kb.calibration import self_calibrate
 from kb.centroids import CentroidModel
 from kb.embedders import Embedder
 from kb.scoring import Thresholds, configured
+from kb.settings import KbSettings
 from kb.text import init_jieba, tokenize
 from kb.types import StoredEntry
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.config import PrivacySettings
 from core.models import Agent
+from privacy.settings import PrivacySettings
 
 MASKED_FIELDS = ("phone", "email", "address")
 _DIGITS = re.compile(r"\d")

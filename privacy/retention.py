@@ -23,12 +23,13 @@ from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.attachments import AttachmentStore
-from core.config import RetentionRule, Settings, parse_retention
+from core.config import Settings
 from core.db import Database
 from core.models import Conversation, Inbox, Message, utcnow
 from privacy.collect import file_keys
 from privacy.erase import delete_unused_files
 from privacy.redact import redact_conversations
+from privacy.settings import RetentionRule, parse_retention
 
 BATCH = 200
 

@@ -67,7 +67,7 @@ class Privacy:
         async with self.db.reader() as session:
             await contact_or_404(session, contact_id)
             count = await message_count(session, contact_id)
-        return count > self.settings.privacy.export_inline_messages
+        return bool(count > self.settings.privacy.export_inline_messages)
 
     async def export_file(self, contact_id: int, target: Path, actor: trail.Actor) -> int:
         """Write the contact's archive to ``target`` now (recorded); its size."""

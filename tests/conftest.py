@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import core.cli  # noqa: F401  (registers every package's settings sections, as `kefu` does)
 from core.config import Settings, load_settings
 from core.db import Database, upgrade_sync
 

@@ -211,3 +211,20 @@ def test_check_config_checks_the_generation_section_and_hides_its_key(tmp_path: 
     shown = json.loads(ok.stdout.split("\n", 1)[1])["generation"]
     assert shown["api_key"] == "(set)" and shown["model"] == "qwen2.5:7b"
     assert "sk-live" not in ok.stdout + ok.stderr
+
+
+def test_a_section_is_declared_by_one_package_only() -> None:
+    """Two packages cannot both own ``[kb]``; the section already registered stays."""
+    from dataclasses import dataclass
+
+    from core.sections import Section, opt, register
+    from kb.settings import KbSettings
+
+    @dataclass(frozen=True)
+    class Impostor:
+        embedder: str = opt("other")
+
+    with pytest.raises(ValueError, match=r"\[kb\] is declared twice \(kb.settings and "):
+        register(Section("kb", Impostor))
+    s = load_settings(None, env={"KEFU_EMBEDDER": "sentence-transformers", "KEFU_KB__MODEL": "m"})
+    assert s.section(KbSettings) is s.kb and s.kb.embedder == "sentence-transformers"

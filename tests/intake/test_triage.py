@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.config import load_settings
+from core.errors import ConfigError
 from intake.feedback import parse_rating
+from intake.settings import TriageSettings
 from intake.triage import triage
+from intake.triage_rules import TriageRule
 
 CFG = load_settings(None, env={}).triage
 
@@ -60,3 +65,34 @@ def test_ratings_in_words_and_numbers() -> None:
         5,
     ]
     assert parse_rating("6") is None and parse_rating("怎么退货") is None
+
+
+def test_a_bad_rule_stops_the_load_naming_its_line() -> None:
+    """The rules are parsed when the settings are made: a bad line never reaches a ticket."""
+    good = 'category = "repair" -> skills = ["repair"]'
+    with pytest.raises(ConfigError) as info:
+        load_settings(
+            None,
+            env={},
+            overrides={"triage": {"rules": [good, 'colour = "red" -> priority = "high"']}},
+        )
+    assert info.value.message == (
+        "Config key [triage] rules line 2 has a bad condition 'colour = \"red\"' "
+        '(use category|tier|priority|channel|sentiment = "value").'
+    )
+    with pytest.raises(ConfigError, match=r"\[triage\] categories line 1 must be 'name: word"):
+        TriageSettings(categories=["no colon here"])
+
+
+def test_triage_applies_the_rules_parsed_at_load() -> None:
+    cfg = load_settings(
+        None,
+        env={},
+        overrides={
+            "triage": {"rules": ['channel = "email" -> priority = "high", skills = ["mail"]']}
+        },
+    ).triage
+    assert cfg.plan.rules == (TriageRule((("channel", "email"),), "high", None, ("mail",)),)
+    cfg.rules.clear()  # the lines as written are not read again: triage uses the parsed plan
+    t = triage("请问什么时候发货", cfg, channel="email")
+    assert (t.priority, t.skills) == ("high", ("mail",))

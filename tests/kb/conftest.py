@@ -11,10 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from core.config import KbSettings
 from core.db import Database
 from kb.ingest import read_entries
 from kb.service import KnowledgeBase
+from kb.settings import KbSettings
 from kb.types import EntryIn
 
 DEMO = Path(__file__).resolve().parents[2] / "kb" / "demo" / "faq.jsonl"

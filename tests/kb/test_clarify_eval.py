@@ -6,8 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from core.config import KbSettings
 from kb.evaluation import evaluate, report
+from kb.settings import KbSettings
 
 TINY = Path(__file__).with_name("eval_tiny")
 

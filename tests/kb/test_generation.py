@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from core.cli import _parser
-from core.config import GenerationSettings, load_settings
+from core.config import load_settings
 from core.errors import ConfigError
 from kb.commands import run_eval
 from kb.evaluation import evaluate, report
 from kb.generation import GenerationFailed, Generator, mask_personal, read_reply, sources
 from kb.grounding import facts, grounding
+from kb.settings import GenerationSettings
 from kb.types import Hit
 from tests.kb.fake_chat import INVENTED, KEY, MODEL, FakeChat
 

@@ -8,10 +8,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from core.config import KbSettings
 from core.db import Database
 from kb import hubness
 from kb.service import KnowledgeBase
+from kb.settings import KbSettings
 from kb.types import EntryIn
 
 DIM = 16

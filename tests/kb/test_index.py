@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from core.config import KbSettings
 from core.db import Database, next_counter
 from core.models import KbEntry
 from kb import index as dense_index
 from kb.service import KnowledgeBase
+from kb.settings import KbSettings
 from kb.snapshot import WARMUP_TEXT
 from kb.text import clean
 from kb.types import EntryIn

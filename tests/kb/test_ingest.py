@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core.config import KbSettings
 from core.db import Database
 from core.errors import BadRequest
 from core.models import KbEntryVersion
@@ -16,6 +15,7 @@ from kb.checks import MAX_SIMILAR
 from kb.entries import record_helpful, stored
 from kb.ingest import read_entries
 from kb.service import KnowledgeBase
+from kb.settings import KbSettings
 from kb.types import EntryIn
 from tests.kb.conftest import SpyEmbedder
 

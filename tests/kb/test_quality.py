@@ -12,11 +12,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.config import KbSettings, load_settings, write_section
+from core.config import load_settings
 from kb import classifier as intent
 from kb.calibration import Quiz, best_threshold
+from kb.config_file import write_section
 from kb.evaluation import auroc, evaluate, load_set, report
 from kb.scoring import Thresholds, Weights, decide, evidence, fuse
+from kb.settings import KbSettings
 from kb.vector_cache import CachedEmbedder
 
 HERE = Path(__file__).resolve().parent

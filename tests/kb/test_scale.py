@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.config import KbSettings
 from core.db import Database
 from kb.service import KnowledgeBase
+from kb.settings import KbSettings
 from kb.types import EntryIn
 from tests.kb.conftest import SpyEmbedder
 

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.config import KbSettings
 from core.db import Database
 from kb.embedders import SentenceTransformerEmbedder, make_embedder
 from kb.service import KnowledgeBase
+from kb.settings import KbSettings
 from kb.types import EntryIn
 from tests.conftest import services_missing
 
