@@ -10,7 +10,7 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channels.webchat.adapter import _Socket
+from channels.webchat.socket import VisitorSocket
 from channels.wecom_kf.adapter import _normalize
 from core.coordination import RateLimiter
 from core.domain import InboundMessage
@@ -96,13 +96,13 @@ class FakePipeline:
 FRAMES = Tally("webchat: socket frames")
 
 
-def _socket() -> tuple[_Socket, FakeWs, FakePipeline]:
+def _socket() -> tuple[VisitorSocket, FakeWs, FakePipeline]:
     pipeline = FakePipeline()
     services = SimpleNamespace(pipeline=pipeline)
     cfg = SimpleNamespace(max_text_length=2000)
     adapter = SimpleNamespace(services=services, cfg=cfg, message_limiter=RateLimiter(10**9))
     ws = FakeWs()
-    sock = _Socket(adapter, ws, "visitor", 1, 0, "127.0.0.1")  # type: ignore[arg-type]
+    sock = VisitorSocket(adapter, ws, "visitor", 1, 0, "127.0.0.1")  # type: ignore[arg-type]
 
     async def no_push(after: int | None) -> int:
         return after or 0
