@@ -185,21 +185,30 @@ async def test_english_invention_falls_back_to_the_english_entry(
 
 
 async def test_a_slow_model_is_cut_off_by_the_channels_passive_reply_deadline(
-    client: Any, llm: FakeChat
+    demo_settings: Settings,
+    llm: FakeChat,
+    embedder: Any,
+    aiohttp_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A channel that answers inside the platform's request, 1.6 s: the model gets what is
-    # left after the reserve for storing the reply (at most 0.6 s), then the entry answers.
+    # left after the reserve for storing the reply (at most 0.6 s; the budget's own test
+    # checks the sum), then the entry answers. The configured timeout is far longer, so a
+    # reply that did not wait for it was cut by the channel's deadline. On a busy machine the
+    # search may leave too little time to ask the model at all: the same answer, no request.
+    settings = with_generation(demo_settings, llm, timeout_seconds=30.0)
+    client = await start(aiohttp_client, monkeypatch, settings, embedder)
     client.app[ADAPTERS_KEY]["testing"].capabilities = ChannelCapabilities(
         passive_reply_seconds=1.6
     )
-    llm.mode = "slow"
+    llm.mode = "slow"  # never answers unless released
     started = time.monotonic()
     text, meta = await ask(client, "u-slow", "怎么申请退货？")
     elapsed = time.monotonic() - started
     assert text == RETURN_ZH and meta["entry_id"] == "returns-apply-zh"
     assert "generated" not in meta
-    assert len(llm.requests) == 1  # it was asked, and not waited for
-    assert elapsed < 1.6, elapsed
+    assert len(llm.requests) <= 1  # asked at most once, and not waited for
+    assert elapsed < 15.0, elapsed  # far from the configured 30 s
 
 
 async def test_the_configured_timeout_holds_where_the_channel_has_no_deadline(
@@ -216,7 +225,7 @@ async def test_the_configured_timeout_holds_where_the_channel_has_no_deadline(
     text, meta = await ask(client, "u-timeout", "How do I return an item?")
     elapsed = time.monotonic() - started
     assert text == RETURN_EN and "generated" not in meta
-    assert 0.5 <= elapsed < 2.0, elapsed
+    assert 0.5 <= elapsed < 10.0, elapsed  # the model never answers: the timeout cut it
 
 
 async def test_wechat_passive_reply_carries_the_entry_answer_before_wechat_gives_up(
