@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from api.auth import API
 from api.store import is_count
+from api.tables import ApiCall
 from api.webhook_store import WebhookStore
 from core.context import SERVICES
 from core.errors import BadRequest
-from core.models import ApiCall
 from core.web import json_response, read_json, row_id
 from handoff.http import current_agent, path_id, require_role
 

@@ -19,12 +19,13 @@ from aiohttp import web
 from sqlalchemy import update
 
 from api.idempotency import Idempotency, fingerprint
+from api.tables import ApiCall, ApiToken
 from api.tokens import TokenStore, allows
 from core.acting import VIA
 from core.context import SERVICES
 from core.coordination import Limits
 from core.errors import Forbidden, KefuError, Unauthorized
-from core.models import Agent, ApiCall, ApiToken, utcnow
+from core.models import Agent, utcnow
 from core.web import error_body, json_response
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,10 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from api.tables import IdempotencyKey
 from core.db import Database
 from core.errors import BadRequest, Conflict, KefuError
-from core.models import IdempotencyKey, utcnow
+from core.models import utcnow
 
 
 class Mismatch(KefuError):

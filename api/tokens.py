@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from api.tables import ApiToken
 from core.db import Database
 from core.errors import BadRequest, NotFound
-from core.models import ApiToken, utcnow
+from core.models import utcnow
 
 PREFIX = "kf_"
 RESOURCES = ("tickets", "contacts", "conversations", "reports", "kb")

@@ -29,7 +29,7 @@ from core.contacts import merge_contacts
 from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, PayloadTooLarge
-from core.models import Agent, Contact, Conversation, Product, Ticket
+from core.models import Agent, Contact, Conversation, Ticket
 from core.web import json_object, json_response, row_id
 from handoff.desk import DeskActions
 from handoff.http import report_period
@@ -43,6 +43,7 @@ from intake.products import (
     product_json,
     product_values,
 )
+from intake.tables import Product
 from intake.tickets import ticket_by_number
 
 MAX_BODY = 65_536

@@ -32,11 +32,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.settings import ApiSettings
+from api.tables import WebhookFeed
 from api.webhooks import conversation_brief, queue_delivery, subscribed
 from core.coordination import Hub
 from core.db import Database
 from core.events import AGENTS_TOPIC
-from core.models import Conversation, Message, WebhookFeed, utcnow
+from core.models import Conversation, Message, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,10 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import aliased
 
 from api.settings import ApiSettings
+from api.tables import IdempotencyKey, Webhook, WebhookDelivery
 from api.webhooks import add_waker, remove_waker, sign
 from core.db import Database
-from core.models import IdempotencyKey, Webhook, WebhookDelivery, utcnow
+from core.models import utcnow
 
 log = logging.getLogger(__name__)
 

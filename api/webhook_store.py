@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 
+from api.tables import Webhook, WebhookDelivery
 from api.webhooks import EVENTS
 from core.db import Database
 from core.errors import BadRequest, Conflict, NotFound
-from core.models import Webhook, WebhookDelivery, utcnow
+from core.models import utcnow
 
 
 def _iso(value: Any) -> str | None:

@@ -25,15 +25,10 @@ import orjson
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from core.models import (
-    Conversation,
-    Ticket,
-    TicketEvent,
-    Webhook,
-    WebhookDelivery,
-    utcnow,
-)
+from api.tables import Webhook, WebhookDelivery
+from core.models import Conversation, Ticket, utcnow
 from handoff.views import ticket_brief
+from intake.tables import TicketEvent
 
 # audit action -> webhook events (a resolution is also a status change)
 EVENT_OF: dict[str, tuple[str, ...]] = {

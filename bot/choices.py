@@ -136,7 +136,7 @@ def make_pick(kb: Searcher) -> Handler:
         if PICK.match(ctx.text):  # "2": say what 2 was, for the customer and the transcript
             text = say("picked", ctx.language).format(question=hit.question, answer=hit.answer)
         state = BotState(language=ctx.language, topic=hit.question, answered=hit.entry_id)
-        reply = BotReply(text, entry_id=hit.entry_id, decision="answer")
+        reply = BotReply(text, entry_id=hit.entry_id, category=hit.category, decision="answer")
         return BotTurn((reply,), state, ctx.language)
 
     return pick

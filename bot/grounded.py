@@ -105,6 +105,7 @@ def make_compose(
         return BotReply(
             draft.text,
             entry_id=draft.entry_id,
+            category=next((h.category for h in result.hits if h.entry_id == draft.entry_id), None),
             decision="answer",
             confidence=result.confidence,
             generated=True,

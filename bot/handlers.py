@@ -83,6 +83,7 @@ async def safety_advice(
             return BotReply(
                 say("safety_advice", language).format(advice=hit.answer),
                 entry_id=hit.entry_id,
+                category=hit.category,
                 decision="answer",
             )
     return BotReply(say("safety_default", language))
@@ -146,6 +147,7 @@ def make_kb(
                 reply = BotReply(
                     top.answer,
                     entry_id=top.entry_id,
+                    category=top.category,
                     decision="answer",
                     confidence=result.confidence,
                 )

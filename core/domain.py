@@ -166,6 +166,7 @@ class BotReply:
     text: str
     choices: tuple[Choice, ...] = ()
     entry_id: str | None = None
+    category: str | None = None  # the entry's category (what a ticket opened later is about)
     decision: Decision | None = None
     confidence: float | None = None
     generated: bool = False  # worded by the chat model from the entry (kb/generation.py)

@@ -154,6 +154,8 @@ def _reply_meta(reply: BotReply) -> dict[str, object]:
         ]
     if reply.entry_id:
         meta["entry_id"] = reply.entry_id
+    if reply.category:
+        meta["category"] = reply.category
     if reply.decision:
         meta["decision"] = reply.decision
     if reply.confidence is not None:

@@ -11,15 +11,17 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, NotFound
-from core.models import Agent, CannedReply, SlaPolicy, utcnow
+from core.models import Agent, utcnow
 from core.web import json_response, read_json
 from handoff import presence
 from handoff.auth import ROLES, create_agent
 from handoff.http import STATIC, current_agent, path_id, report_period, require_role
 from handoff.keys import HANDOFF
+from handoff.tables import CannedReply
 from handoff.views import agent_json
 from intake import reports
 from intake.sla import POLICY_KEYS, SlaClock, check_policy, configured_policy, stored_policy
+from intake.tables import SlaPolicy
 
 log = logging.getLogger(__name__)
 

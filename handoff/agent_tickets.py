@@ -26,7 +26,7 @@ from core.context import SERVICES
 from core.conversations import add_reply, inbox_id, lock_conversation
 from core.db import next_counter
 from core.errors import BadRequest, Conflict, NotFound
-from core.models import Contact, ContactIdentity, Conversation, Product, Ticket, utcnow
+from core.models import Contact, ContactIdentity, Conversation, Ticket, utcnow
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.http import current_agent
@@ -35,6 +35,7 @@ from handoff.state import Owner
 from intake import ticket_types
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
 from intake.lifecycle import audit
+from intake.tables import Product
 from intake.tickets import FIRST_TICKET_NUMBER
 
 SOURCES = ("phone", "walk_in")

@@ -18,11 +18,12 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, NotFound
-from core.models import AlertDelivery, Conversation, SupervisorAlert, Ticket, utcnow
+from core.models import Conversation, Ticket, utcnow
 from core.web import json_response, row_id
 from handoff import teams
 from handoff.http import STATIC, current_agent
 from handoff.state import SUPERVISORS
+from intake.tables import AlertDelivery, SupervisorAlert
 
 
 async def list_alerts(request: web.Request) -> web.Response:

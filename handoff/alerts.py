@@ -4,7 +4,7 @@ intake/alerts.py records an alert with the ticket change that calls for it. This
 :class:`AlertDispatcher`, running in every worker:
 
 1. **routes** each new alert once (rows taken with ``FOR UPDATE SKIP LOCKED``, marked
-   ``routed_at``): one :class:`~core.models.AlertDelivery` per target, unique per alert and
+   ``routed_at``): one :class:`~intake.tables.AlertDelivery` per target, unique per alert and
    target, so nothing is sent twice. Targets: the email addresses of the supervisors of the
    ticket's team (the inbox's team; every supervisor when the inbox has no team or the team
    none; admins when there are no supervisors at all) when ``[alerts] email_inbox`` names an
@@ -36,18 +36,11 @@ from core.config import Settings
 from core.db import Database
 from core.errors import DeliveryError, PermanentDeliveryError
 from core.events import AGENTS_TOPIC
-from core.models import (
-    Agent,
-    AlertDelivery,
-    Conversation,
-    Inbox,
-    SupervisorAlert,
-    Team,
-    Ticket,
-    utcnow,
-)
+from core.models import Agent, Conversation, Inbox, Ticket, utcnow
 from handoff.alert_senders import AlertSender, AlertView, EmailAlerts, Mailer, WecomRobot
 from handoff.settings import parse_team_map
+from handoff.tables import Team
+from intake.tables import AlertDelivery, SupervisorAlert
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,11 @@ from sqlalchemy import exists, func, or_, select
 from core.contacts import TIERS, merge_contacts
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
-from core.models import Agent, Contact, ContactEvent, Conversation
+from core.models import Agent, Contact, Conversation
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.http import current_agent
+from handoff.tables import ContactEvent
 from intake.imports.cleaning import Invalid, clean_email, clean_phone
 from privacy.masking import mask_contact, sees_full
 

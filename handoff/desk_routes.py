@@ -8,22 +8,14 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict
-from core.models import (
-    Agent,
-    CannedReply,
-    Contact,
-    ContactIdentity,
-    Conversation,
-    Inbox,
-    Message,
-    Ticket,
-)
+from core.models import Agent, Contact, ContactIdentity, Conversation, Inbox, Message, Ticket
 from core.web import json_response, read_json
 from handoff import canned, presence, teams
 from handoff.assignment import loads
 from handoff.contacts_routes import readable_identity
 from handoff.http import conversation_id, current_agent, read_status
 from handoff.keys import DESK, DESK_KB
+from handoff.tables import CannedReply
 from handoff.views import agent_json, agent_names, conversation_response, ticket_json
 from intake.tickets import latest_ticket
 from privacy.view import customer_view

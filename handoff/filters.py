@@ -19,8 +19,9 @@ from sqlalchemy.orm import aliased
 
 from core.context import SERVICES
 from core.errors import BadRequest
-from core.models import Agent, Conversation, ConversationLabel, Inbox, Label, Ticket
+from core.models import Agent, Conversation, Inbox, Ticket
 from core.web import row_id
+from handoff.tables import ConversationLabel, Label
 from intake.lifecycle import STATUSES
 from intake.priority import PRIORITIES
 

@@ -17,12 +17,13 @@ from sqlalchemy import delete, func, select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, KefuError, NotFound
-from core.models import Agent, Contact, Conversation, ConversationLabel, Label, Macro, Team
+from core.models import Agent, Contact, Conversation
 from core.web import json_response, read_json
 from handoff import canned, labels, teams
 from handoff.assignment import choose, loads, online_agents
 from handoff.http import conversation_id, current_agent, path_id, report_period, require_role
 from handoff.keys import DESK, HANDOFF
+from handoff.tables import ConversationLabel, Label, Macro, Team
 from handoff.views import conversation_response, conversations_json
 from intake.priority import PRIORITIES
 from intake.tickets import latest_ticket

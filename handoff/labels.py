@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadRequest, NotFound
-from core.models import ConversationLabel, Label
+from handoff.tables import ConversationLabel, Label
 
 DEFAULT_COLOR = "#64748b"
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")

@@ -33,8 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database, insert_on_conflict
 from core.errors import NotFound
-from core.models import Conversation, Feedback, LearningMark, Message, Ticket, utcnow
+from core.models import Conversation, Message, Ticket, utcnow
 from handoff.learning_groups import Example, Question
+from handoff.tables import LearningMark
+from intake.tables import Feedback
 
 WINDOWS = (7, 30)  # days the page offers
 MAX_EVENTS = 2000  # newest misses and down-votes read per kind

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import Database
 from core.errors import TooManyRequests
-from core.models import LoginThrottle, utcnow
+from core.models import utcnow
 from handoff.settings import AgentSettings
+from handoff.tables import LoginThrottle
 
 LOCKED = (
     "登录失败次数过多，已暂时锁定，请 {m} 分钟后再试。"

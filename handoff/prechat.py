@@ -19,11 +19,12 @@ from sqlalchemy import select
 from core.channel_store import users_conversation
 from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, Unauthorized
-from core.models import Contact, ContactEvent, Conversation
+from core.models import Contact, Conversation
 from core.security import TokenSigner
 from core.web import error_body, json_response, read_json
 from handoff.assignment import online_agents
 from handoff.contacts_routes import cleaned
+from handoff.tables import ContactEvent
 
 CHANNEL = "webchat"
 FIELDS = ("name", "phone", "email")

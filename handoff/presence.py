@@ -21,7 +21,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
-from core.models import Agent, AgentConsole, utcnow
+from core.models import Agent, utcnow
+from handoff.tables import AgentConsole
 
 HEARTBEAT_SECONDS = 20.0
 STALE_SECONDS = 3 * HEARTBEAT_SECONDS

@@ -12,14 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from core.conversations import add_reply
 from core.errors import BadRequest, NotFound
-from core.models import Conversation, Feedback, KbEntry, Message, Ticket
+from core.models import Conversation, Message, Ticket
 from handoff import state
 from handoff.notices import notice
 from handoff.queue import Queue
 from handoff.state import Batch, Event
 from intake import feedback
 from intake.lifecycle import audit, move
+from intake.tables import Feedback
 from intake.tickets import ticket_by_number
+from kb.tables import KbEntry
 
 
 class Ratings:

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.conversations import add_reply, lock_conversation
 from core.events import AGENTS_TOPIC
 from core.metrics import Metrics
-from core.models import SlaBreach, Ticket, utcnow
+from core.models import Ticket, utcnow
 from handoff.service import HandoffService
 from intake.lifecycle import audit, move
+from intake.tables import SlaBreach
 
 log = logging.getLogger(__name__)
 

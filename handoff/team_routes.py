@@ -13,9 +13,10 @@ from core.context import SERVICES
 from core.conversations import inbox_id
 from core.errors import BadRequest, Conflict, NotFound
 from core.events import AGENTS_TOPIC
-from core.models import Agent, Inbox, Team
+from core.models import Agent, Inbox
 from core.web import json_response, read_json
 from handoff.http import current_agent, path_id, require_role
+from handoff.tables import Team
 from handoff.views import agent_json
 
 WEB_INBOX = ("web", "webchat")  # the web chat's inbox is not in [[inboxes]]

@@ -8,13 +8,14 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest
-from core.models import Conversation, SlaBreach, Ticket, TicketEvent
+from core.models import Conversation, Ticket
 from core.web import json_response, read_json
 from handoff import filters, teams
 from handoff.http import current_agent, read_status, ticket_number
 from handoff.keys import DESK
 from handoff.labels import labels_of
 from handoff.views import agent_names, contact_names, ticket_json
+from intake.tables import SlaBreach, TicketEvent
 from intake.tickets import ticket_by_number
 
 

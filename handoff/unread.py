@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import SERVICES
 from core.db import insert_on_conflict
 from core.errors import BadRequest, NotFound
-from core.models import ConversationRead, Message, utcnow
+from core.models import Message, utcnow
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.auth import check_csrf
 from handoff.keys import SESSIONS
+from handoff.tables import ConversationRead
 
 
 async def counts(session: AsyncSession, agent_id: int, ids: list[int]) -> dict[int, int]:

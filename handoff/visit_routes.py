@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, NotFound
-from core.models import Agent, Engineer, Ticket, Visit
+from core.models import Agent, Ticket
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.http import current_agent
 from intake import ticket_types, visits
+from intake.tables import Engineer, Visit
 from intake.tickets import ticket_by_number
 
 STATIC_PAGE = "/agent/engineer.html"

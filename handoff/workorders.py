@@ -27,15 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
-from core.models import (
-    Agent,
-    Contact,
-    Conversation,
-    Product,
-    Ticket,
-    TicketFieldValue,
-    TicketType,
-)
+from core.models import Agent, Contact, Conversation, Ticket
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.http import current_agent, path_id
@@ -49,6 +41,7 @@ from intake.products import (
     product_json,
     product_values,
 )
+from intake.tables import Product, TicketFieldValue, TicketType
 from intake.tickets import ticket_by_number
 
 MAX_LISTED = 500

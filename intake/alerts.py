@@ -1,7 +1,7 @@
 """Supervisor alerts: what is recorded when a ticket needs a supervisor now.
 
 An urgent complaint or safety hazard (a ticket opened or raised to urgent for one), an SLA
-warning and an SLA breach each record a :class:`~core.models.SupervisorAlert` in the same
+warning and an SLA breach each record a :class:`~intake.tables.SupervisorAlert` in the same
 transaction as the change itself (called from :func:`intake.lifecycle.audit`), so an alert
 is never lost and never blocks the message path: the alert dispatcher (handoff/alerts.py)
 routes it to the team's supervisors (email, WeCom group robots) through its own durable
@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import SupervisorAlert, Ticket
+from core.models import Ticket
+from intake.tables import SupervisorAlert
 
 KINDS = ("urgent", "sla_warning", "sla_breach")
 ALARMS = ("hazard", "complaint")  # what makes an urgent ticket a supervisor's business now

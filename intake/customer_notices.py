@@ -1,6 +1,6 @@
 """Notices to the customer when their ticket changes: waiting for them, made urgent, reopened.
 
-The change records a :class:`~core.models.CustomerNotice` in its own transaction (called from
+The change records a :class:`~intake.tables.CustomerNotice` in its own transaction (called from
 :func:`intake.lifecycle.audit`, the one place every ticket change passes), so a notice is
 never lost. :class:`NoticeSender` sends a conversation's notices as **one** message through
 the customer's own channel once the oldest has waited ``[notices] batch_seconds`` (several
@@ -26,9 +26,10 @@ from core.config import Settings
 from core.conversations import add_reply, lock_conversation
 from core.db import Database
 from core.events import Events
-from core.models import CustomerNotice, Message, Ticket, utcnow
+from core.models import Message, Ticket, utcnow
 from intake.priority import PRIORITY_RANK
 from intake.settings import parse_quiet_hours
+from intake.tables import CustomerNotice
 from intake.ticket_links import TicketLinks
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,8 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Feedback, Message
+from core.models import Message
+from intake.tables import Feedback
 
 WORDS = {
     "非常满意": 5,

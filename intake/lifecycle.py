@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.acting import VIA
 from core.errors import Conflict
-from core.models import Ticket, TicketEvent, utcnow
+from core.models import Ticket, utcnow
 from intake import alerts, customer_notices
 from intake.sla import SlaClock
+from intake.tables import TicketEvent
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "pending")

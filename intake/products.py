@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import Database
 from core.errors import BadRequest, Conflict
 from core.imports.tabular import Cell
-from core.models import Conversation, Product
+from core.models import Conversation
 from intake.imports.cleaning import Invalid, clean_text, clean_time, nfkc
+from intake.tables import Product
 from intake.warranty import Warranty
 
 _SERIAL = re.compile(r"[A-Z0-9][A-Z0-9\-_/]{2,99}")

@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from core.db import Database
 from core.errors import BadRequest, Conflict
-from core.models import BotForm, Contact, Conversation, Product, Ticket
+from core.models import Contact, Conversation, Ticket
 from intake import ticket_types, visits
 from intake.imports.cleaning import Invalid
 from intake.lifecycle import audit
 from intake.products import Owned, apply_warranty, contact_products, owned
+from intake.tables import BotForm, Product
 from intake.tickets import TicketDesk
 from intake.warranty import Warranty
 

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Agent, Conversation, SlaBreach, Ticket, TicketEvent
+from core.models import Agent, Conversation, Ticket
+from intake.tables import SlaBreach, TicketEvent
 
 DIMENSIONS = ("day", "channel", "category", "agent")
 

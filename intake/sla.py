@@ -18,8 +18,8 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import SlaPolicy
 from intake.settings import SlaSettings
+from intake.tables import SlaPolicy
 
 UTC = ZoneInfo("UTC")
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import TicketLink, utcnow
+from core.models import utcnow
+from intake.tables import TicketLink
 
 PATH = "/t/"
 SIG_BYTES = 16

@@ -21,10 +21,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadRequest, Conflict, NotFound
-from core.models import Conversation, Product, Ticket, TicketFieldValue, TicketType
+from core.models import Conversation, Ticket
 from intake.address import parse_address
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
 from intake.products import clean_date
+from intake.tables import Product, TicketFieldValue, TicketType
 from intake.type_lines import KEY, STATUS_NAMES, check_fields, check_label
 from intake.type_lines import parse_type_line as parse_type_line  # core/cli, handoff
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from core.db import next_counter
 from core.errors import Conflict, NotFound
-from core.models import Contact, Conversation, KbEntry, Message, Ticket, utcnow
+from core.models import Contact, Conversation, Message, Ticket, utcnow
 from intake.lifecycle import OPEN_STATUSES, audit, move
 from intake.priority import PRIORITY_RANK
 from intake.sla import SlaClock
@@ -85,11 +85,9 @@ async def _kb_category(session: AsyncSession, conversation_id: int, skip: str = 
         )
     ).scalars()
     for meta in metas:
-        entry_id = (meta or {}).get("entry_id")
-        if entry_id:
-            entry = await session.get(KbEntry, entry_id)
-            if entry is not None and entry.category and entry.category != skip:
-                return entry.category
+        category = (meta or {}).get("category")  # written with the answer (core.turn_commit)
+        if isinstance(category, str) and category and category != skip:
+            return category
     return None
 
 

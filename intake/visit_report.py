@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Engineer, Product, Ticket, TicketType, Visit, utcnow
+from core.models import Ticket, utcnow
 from intake import ticket_types
+from intake.tables import Engineer, Product, TicketType, Visit
 
 
 async def report(session: AsyncSession, since: datetime) -> dict[str, Any]:

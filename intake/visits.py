@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversations import add_reply, lock_conversation
 from core.errors import BadRequest, Conflict
-from core.models import Conversation, Engineer, Product, Ticket, Visit
+from core.models import Conversation, Ticket
 from intake import ticket_types
 from intake.address import parse_address
 from intake.lifecycle import audit
+from intake.tables import Engineer, Product, Visit
 from intake.visit_report import report as report  # handoff/visit_routes.py: visits.report
 
 STATUSES = ("dispatched", "on_the_way", "arrived", "done", "rescheduled", "failed")

@@ -27,11 +27,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
-from core.models import Conversation, KbEntry, KbEntryVersion, Message
+from core.models import Conversation, Message
 from kb import entries
 from kb.checks import EntryProblem, check_entry
 from kb.entries import STATUSES, Stored, from_row
 from kb.service import KnowledgeBase
+from kb.tables import KbEntry, KbEntryVersion
 from kb.types import EntryIn
 
 PUBLISHERS = frozenset({"admin", "supervisor"})

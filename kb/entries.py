@@ -24,7 +24,8 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database, next_counter
-from core.models import KbEntry, KbEntryVersion, utcnow
+from core.models import utcnow
+from kb.tables import KbEntry, KbEntryVersion
 from kb.types import EntryIn
 
 REVISION_COUNTER = "kb_revision"

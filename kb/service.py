@@ -28,7 +28,6 @@ from sqlalchemy import func, select
 
 from core.db import Database, read_counter
 from core.errors import BadRequest
-from core.models import KbEntry
 from kb.batching import MicroBatcher
 from kb.checks import EntryProblem, check_entry
 from kb.embedders import Embedder, make_embedder
@@ -38,6 +37,7 @@ from kb.ranking import MAX_RANKED, Query, Scored, Searched, dense_many, rank
 from kb.scoring import Thresholds, decide
 from kb.settings import KbSettings
 from kb.snapshot import Snapshot, build_snapshot, in_language
+from kb.tables import KbEntry
 from kb.text import clean, detect_language, has_content
 from kb.types import EntryIn, Hit, IngestReport, SearchResult, StoredEntry
 

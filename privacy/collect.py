@@ -17,17 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
-from core.models import (
-    Contact,
-    ContactIdentity,
-    Conversation,
-    Feedback,
-    Inbox,
-    Message,
-    SlaBreach,
-    Ticket,
-    TicketEvent,
-)
+from core.models import Contact, ContactIdentity, Conversation, Inbox, Message, Ticket
+from intake.tables import Feedback, SlaBreach, TicketEvent
 
 
 @dataclass

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.tables import IdempotencyKey, WebhookDelivery
 from core.attachments import AttachmentStore
 from core.db import Database
 from core.errors import BadRequest
@@ -39,14 +40,12 @@ from core.models import (
     Contact,
     ContactIdentity,
     Conversation,
-    IdempotencyKey,
     ImportItem,
     Inbox,
     Message,
-    Product,
-    WebhookDelivery,
     utcnow,
 )
+from intake.tables import Product
 from privacy import trail
 from privacy.collect import contact_or_404
 from privacy.redact import redact_conversations

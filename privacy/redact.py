@@ -16,20 +16,11 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import (
-    BotForm,
-    Conversation,
-    Feedback,
-    KbEntry,
-    LearningMark,
-    Message,
-    OutboxItem,
-    Ticket,
-    TicketEvent,
-    TicketFieldValue,
-    Visit,
-)
+from core.models import Conversation, Message, OutboxItem, Ticket
+from handoff.tables import LearningMark
+from intake.tables import BotForm, Feedback, TicketEvent, TicketFieldValue, Visit
 from kb import entries as kb_entries
+from kb.tables import KbEntry
 from privacy.collect import file_keys
 
 # Ticket-event detail keys whose values are states, never customer text (reports read them).

@@ -25,13 +25,14 @@ from aiohttp import web
 from core.context import SERVICES
 from core.errors import BadRequest, Forbidden
 from core.forwarded import client_ip
-from core.models import Agent, Contact, PrivacyExport
+from core.models import Agent, Contact
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.http import current_agent, path_id
 from privacy import trail
 from privacy.masking import MASKED_FIELDS, may_reveal
 from privacy.service import Privacy
+from privacy.tables import PrivacyExport
 
 log = logging.getLogger(__name__)
 PRIVACY = web.AppKey("privacy", Privacy)

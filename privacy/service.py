@@ -26,13 +26,14 @@ from core.config import Settings
 from core.coordination import Hub
 from core.db import Database
 from core.errors import NotFound
-from core.models import PrivacyExport, utcnow
+from core.models import utcnow
 from core.security import TokenSigner
 from kb.service import FORGET_TOPIC, query_digest
 from kb.vector_cache import forget_texts
 from privacy import archive, retention, trail
 from privacy.collect import collect, contact_or_404, message_count
 from privacy.erase import Erasure, erase
+from privacy.tables import PrivacyExport
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
-from core.models import Agent, PrivacyTrail, utcnow
+from core.models import Agent, utcnow
+from privacy.tables import PrivacyTrail
 
 ACTIONS = ("view", "reveal", "export", "erase")
 

@@ -24,10 +24,11 @@ from core.imports.batches import BatchWriter
 from core.imports.columns import ColumnMap, Field
 from core.imports.runner import Outcome
 from core.imports.tabular import Row
-from core.models import Contact, ContactIdentity, Product, utcnow
+from core.models import Contact, ContactIdentity, utcnow
 from intake.imports.cleaning import Invalid, clean_email, clean_phone
 from intake.imports.customers import EMAIL, PHONE
 from intake.products import CLEANERS, clean_product
+from intake.tables import Product
 from intake.warranty import Warranty
 
 FIELDS = (

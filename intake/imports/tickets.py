@@ -31,13 +31,13 @@ from core.models import (
     Counter,
     Message,
     Ticket,
-    TicketEvent,
     utcnow,
 )
 from intake.imports.cleaning import Invalid
 from intake.imports.contacts import IMPORT_INBOX, ContactBook, Incoming, Person, id_channels
 from intake.imports.ticket_fields import channel_words, ticket_fields
 from intake.imports.ticket_rows import PlannedTicket, read_row
+from intake.tables import TicketEvent
 from intake.tickets import FIRST_TICKET_NUMBER
 
 COUNTER = "ticket_number"

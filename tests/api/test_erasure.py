@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from api.tables import IdempotencyKey, Webhook, WebhookDelivery
 from core.context import SERVICES
-from core.models import IdempotencyKey, Webhook, WebhookDelivery
 from tests.api.conftest import bearer, mint
 from tests.helpers import AGENT_HEADERS
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from api.tables import ApiCall, ApiToken
 from core.context import SERVICES
-from core.models import ApiCall, ApiToken, Ticket, TicketEvent
+from core.models import Ticket
+from intake.tables import TicketEvent
 from tests.api.conftest import bearer, mint
 from tests.helpers import AGENT_HEADERS, Visitor
 

@@ -11,12 +11,13 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from api.tables import WebhookDelivery
 from api.webhook_feed import MessageFeed
 from api.webhooks import verify
 from core.context import SERVICES
 from core.coordination import LocalHub
 from core.events import AGENTS_TOPIC
-from core.models import Conversation, WebhookDelivery
+from core.models import Conversation
 from tests.api.conftest import bearer, mint
 from tests.api.webhook_support import Receiver, deliveries, subscribe, until
 from tests.helpers import AGENT_HEADERS, Visitor

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from api.tables import ApiToken, WebhookDelivery
 from api.webhooks import verify
 from core.context import SERVICES
-from core.models import ApiToken, WebhookDelivery
 from tests.api.conftest import bearer, mint
 from tests.api.webhook_support import Receiver, deliveries, open_ticket, subscribe, until
 from tests.helpers import AGENT_HEADERS
@@ -192,7 +192,8 @@ async def test_purge_forgets_old_keys_and_delivered_rows_only(api_client: Any) -
     from datetime import timedelta
 
     from api.routes import LANE
-    from core.models import IdempotencyKey, Webhook, utcnow
+    from api.tables import IdempotencyKey, Webhook
+    from core.models import utcnow
 
     db = api_client.app[SERVICES].db
     secret = await mint(api_client, ["tickets:write"])

@@ -11,8 +11,8 @@ import orjson
 from aiohttp import web
 from sqlalchemy import select
 
+from api.tables import WebhookDelivery
 from core.context import SERVICES
-from core.models import WebhookDelivery
 from tests.api.conftest import bearer
 from tests.helpers import AGENT_HEADERS
 

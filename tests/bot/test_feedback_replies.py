@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from core.context import SERVICES
-from core.models import Conversation, Feedback, KbEntry, Message
+from core.models import Conversation, Message
+from intake.tables import Feedback
+from kb.tables import KbEntry
 from tests.bot.test_ticket_status import customer, env, settle
 
 __all__ = ["env"]  # the fixture, shared with the ticket status tests

@@ -28,7 +28,8 @@ from core.app import ADAPTERS_KEY, DEMO_KB, create_app
 from core.config import InboxSettings, Settings
 from core.context import SERVICES
 from core.domain import ChannelCapabilities
-from core.models import Feedback, Message
+from core.models import Message
+from intake.tables import Feedback
 from kb.settings import GenerationSettings
 from tests.bot.test_ticket_status import post_wechat_text, wechat_api
 from tests.helpers import Visitor

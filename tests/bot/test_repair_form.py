@@ -16,7 +16,8 @@ from bot.timewords import parse_window
 from core.app import create_app
 from core.config import InboxSettings
 from core.context import SERVICES
-from core.models import BotForm, ContactIdentity, Conversation
+from core.models import ContactIdentity, Conversation
+from intake.tables import BotForm
 from tests.bot.test_ticket_status import post_wechat_text, wechat_api
 from tests.helpers import AGENT_HEADERS, Visitor, login
 

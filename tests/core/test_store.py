@@ -207,11 +207,11 @@ async def test_a_new_visitor_reads_back_like_the_core_path(db: Database) -> None
 def test_hot_path_inserts_name_every_required_column() -> None:
     """A NOT NULL column without a database default, added to a model later, must be
     written by the hot path's raw INSERTs too (or get a server default)."""
-    from core.models import Base
+    from core.schema import metadata
     from core.store import INSERTS
 
     for table_name, sql in INSERTS.items():
-        table = Base.metadata.tables[table_name]
+        table = metadata.tables[table_name]
         named = sql.split("VALUES")[0]
         for c in table.c:
             if c.primary_key or c.nullable or c.server_default is not None:

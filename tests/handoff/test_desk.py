@@ -309,7 +309,7 @@ async def test_helpful_votes_canned_replies_merge_and_roles(
 
 
 async def test_a_vote_counts_on_the_kb_entry_and_a_change_of_mind_moves_it(client: Any) -> None:
-    from core.models import KbEntry
+    from kb.tables import KbEntry
 
     v = await Visitor(client).start()
     answer = await v.reply_to("怎么申请退货")

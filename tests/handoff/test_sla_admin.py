@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.context import SERVICES
-from core.models import SlaPolicy
 from handoff.keys import HANDOFF
+from intake.tables import SlaPolicy
 from tests.handoff.test_desk import bot_text, escalate, make_agent
 from tests.helpers import AGENT_HEADERS, login
 

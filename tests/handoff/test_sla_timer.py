@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from core.context import SERVICES
-from core.models import SlaBreach
 from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
+from intake.tables import SlaBreach
 from tests.helpers import AGENT_HEADERS, Visitor, login
 
 

@@ -21,11 +21,13 @@ import channels.registry
 from channels.email.alerts import mailer
 from channels.testing import TestingChannel
 from core.app import ADAPTERS_KEY
-from core.models import Agent, AlertDelivery, Inbox, SupervisorAlert, Team, Ticket, utcnow
+from core.models import Agent, Inbox, Ticket, utcnow
 from handoff.alerts import AlertDispatcher
 from handoff.auth import create_agent
 from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
+from handoff.tables import Team
+from intake.tables import AlertDelivery, SupervisorAlert
 from tests.channels.email_support.app import INBOX, EmailEnv, email_env
 from tests.conftest import make_settings
 from tests.helpers import AGENT_HEADERS, login

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.cli import main
-from core.models import Base
+from core.schema import metadata
 
 BATCH_TABLES = ("import_batches", "import_items")
 Kefu = Callable[..., tuple[int, str, str]]
@@ -45,7 +45,7 @@ def snapshot(database_url: str, skip: tuple[str, ...] = BATCH_TABLES) -> dict[st
         try:
             async with engine.connect() as conn:
                 present = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-                for name, table in sorted(Base.metadata.tables.items()):
+                for name, table in sorted(metadata.tables.items()):
                     if name in skip or name not in present:
                         continue
                     rows = await conn.execute(select(table).order_by(*table.primary_key.columns))

@@ -18,9 +18,10 @@ from channels.testing import TestingChannel
 from core.app import ADAPTERS_KEY, create_app
 from core.context import SERVICES
 from core.domain import EscalationRequest
-from core.models import Agent, Conversation, CustomerNotice, Ticket, utcnow
+from core.models import Agent, Conversation, Ticket, utcnow
 from handoff.desk import DeskActions
 from intake.customer_notices import NoticeSender, in_quiet_hours
+from intake.tables import CustomerNotice
 from tests.conftest import make_settings
 
 QUIET = {"quiet_hours": ""}

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from core.db import Database
-from core.models import Contact, Product, utcnow
+from core.models import Contact, utcnow
+from intake.tables import Product
 from tests.intake.import_helpers import make_kefu, query, snapshot
 
 N = 10_000

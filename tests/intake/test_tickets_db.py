@@ -11,9 +11,10 @@ from core.config import load_settings
 from core.conversations import add_reply, record_inbound
 from core.db import Database
 from core.domain import InboundMessage
-from core.models import Conversation, TicketEvent, utcnow
+from core.models import Conversation, utcnow
 from intake import feedback, reports
 from intake.lifecycle import move
+from intake.tables import TicketEvent
 from intake.tickets import TicketDesk
 
 DESK = TicketDesk(load_settings(None, env={}))

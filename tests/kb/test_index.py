@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import update
 
 from core.db import Database, next_counter
-from core.models import KbEntry
 from kb import index as dense_index
 from kb.service import KnowledgeBase
 from kb.settings import KbSettings
 from kb.snapshot import WARMUP_TEXT
+from kb.tables import KbEntry
 from kb.text import clean
 from kb.types import EntryIn
 from tests.kb.conftest import CachingEmbedder, SpyEmbedder

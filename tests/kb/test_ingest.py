@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.errors import BadRequest
-from core.models import KbEntryVersion
 from kb.checks import MAX_SIMILAR
 from kb.entries import record_helpful, stored
 from kb.ingest import read_entries
 from kb.service import KnowledgeBase
 from kb.settings import KbSettings
+from kb.tables import KbEntryVersion
 from kb.types import EntryIn
 from tests.kb.conftest import SpyEmbedder
 

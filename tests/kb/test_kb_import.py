@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from core.db import Database, read_counter
-from core.models import KbEntry, KbEntryVersion, utcnow
+from core.models import utcnow
 from kb.entries import REVISION_COUNTER
+from kb.tables import KbEntry, KbEntryVersion
 from tests.intake.import_helpers import make_kefu, query, snapshot
 
 FAQ = (

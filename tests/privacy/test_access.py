@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import update
 
 from core.context import SERVICES
-from core.models import Contact, Conversation, PrivacyExport, utcnow
+from core.models import Contact, Conversation, utcnow
 from privacy.masking import mask_address, mask_email, mask_phone
 from privacy.routes import PRIVACY
+from privacy.tables import PrivacyExport
 from tests.handoff.test_desk import make_agent
 from tests.helpers import AGENT_HEADERS, Visitor, login
 from tests.privacy.support import eventually

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from core.conversations import record_inbound
 from core.db import Database
 from core.domain import InboundMessage
-from core.models import Contact, ImportItem, PrivacyTrail
+from core.models import Contact, ImportItem
+from privacy.tables import PrivacyTrail
 from tests.intake.import_helpers import make_kefu, query
 
 OLD_NAME, EMAIL, PHONE = "旧名字王芳", "wang.fang.cli@example.com", "13912340001"

@@ -12,7 +12,8 @@ from core.attachments import AttachmentStore
 from core.conversations import attachment_json, record_inbound
 from core.db import Database
 from core.domain import InboundMessage
-from core.models import Contact, Ticket, TicketEvent
+from core.models import Contact, Ticket
+from intake.tables import TicketEvent
 from privacy import trail
 from privacy.erase import erase
 

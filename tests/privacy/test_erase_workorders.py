@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.app import create_app
 from core.context import SERVICES
-from core.models import BotForm, Product, TicketFieldValue
+from intake.tables import BotForm, Product, TicketFieldValue
 from tests.helpers import AGENT_HEADERS, Visitor, login
 
 H = AGENT_HEADERS

@@ -24,8 +24,9 @@ from sqlalchemy import select, update
 
 from core.app import KB
 from core.db import upgrade_sync
-from core.models import Contact, ContactIdentity, Conversation, KbEntry, Message
+from core.models import Contact, ContactIdentity, Conversation, Message
 from handoff.search_index import MessageIndex
+from kb.tables import KbEntry
 from privacy.routes import PRIVACY
 from tests.channels.email_support.app import customer_mail, free_port, with_email_inbox
 from tests.channels.email_support.sink import start_sink

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from core.db import Database
-from core.models import PrivacyTrail, utcnow
+from core.models import utcnow
 from privacy import trail
+from privacy.tables import PrivacyTrail
 
 ACTOR = trail.Actor(None, "cli:ops", "local")
 

@@ -13,9 +13,10 @@ from sqlalchemy import update
 from core.config import load_settings
 from core.context import SERVICES
 from core.errors import TooManyRequests
-from core.models import LoginThrottle, utcnow
+from core.models import utcnow
 from handoff.auth import COOKIE
 from handoff.lockout import Lockout, account_key
+from handoff.tables import LoginThrottle
 from tests.helpers import AGENT_HEADERS, Visitor, login
 from tests.security.abuse import Door
 from tests.security.test_abuse_http import stored_customer_messages
