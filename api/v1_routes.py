@@ -25,7 +25,6 @@ from api.contacts import (
     update_contact,
 )
 from api.store import is_count, list_tickets, new_ticket, open_api_ticket, ticket_filter
-from core.contacts import merge_contacts
 from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, PayloadTooLarge
@@ -40,10 +39,11 @@ from intake.products import (
     add_product,
     contact_products,
     edit_product,
+    merge_customers,
+    product_by_id,
     product_json,
     product_values,
 )
-from intake.tables import Product
 from intake.tickets import ticket_by_number
 
 MAX_BODY = 65_536
@@ -138,7 +138,7 @@ async def merge_contact(request: web.Request, caller: Caller) -> web.Response:
     if not isinstance(into, int) or isinstance(into, bool) or not 0 < into < 2**31:
         raise BadRequest("into must be the id of the contact to keep.", code="bad_into")
     async with request.app[SERVICES].db.transaction() as session:
-        kept = await merge_contacts(session, _path_int(request, "id", "contact"), into)
+        kept = await merge_customers(session, _path_int(request, "id", "contact"), into)
         out = contact_json(kept)
     return json_response({"contact": out})
 
@@ -188,9 +188,7 @@ async def patch_product(request: web.Request, caller: Caller) -> web.Response:
     zone = ZoneInfo(request.app[SERVICES].settings.sla.timezone)
     values = product_values(await body_json(request), zone, partial=True)
     async with request.app[SERVICES].db.transaction() as session:
-        product = await session.get(Product, _path_int(request, "id", "product"))
-        if product is None:
-            raise NotFound("There is no such product.", code="no_product")
+        product = await product_by_id(session, _path_int(request, "id", "product"))
         await edit_product(session, product, values, request.app[WARRANTY])
         out = product_json(product, _today(request))
     return json_response({"product": out})

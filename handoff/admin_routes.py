@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, NotFound
-from core.models import Agent, utcnow
+from core.models import Agent
 from core.web import json_response, read_json
 from handoff import presence
 from handoff.auth import ROLES, create_agent
@@ -20,8 +20,9 @@ from handoff.keys import HANDOFF
 from handoff.tables import CannedReply
 from handoff.views import agent_json
 from intake import reports
-from intake.sla import POLICY_KEYS, SlaClock, check_policy, configured_policy, stored_policy
-from intake.tables import SlaPolicy
+from intake.sla import POLICY_KEYS
+from intake.sla_policies import policies as sla_policies_of
+from intake.sla_policies import reset_policy, set_policy
 
 log = logging.getLogger(__name__)
 
@@ -133,34 +134,12 @@ async def _update_agent(request: web.Request, agent_id: int, body: dict[str, Any
     return agent
 
 
-def _policy_rows(clock: SlaClock, rows: dict[str, SlaPolicy]) -> list[dict[str, Any]]:
-    out = []
-    for key in POLICY_KEYS:
-        row = rows.get(key)
-        p = stored_policy(row) if row is not None else configured_policy(clock.settings, key)
-        out.append(
-            {
-                "key": key,
-                "first_response_minutes": p.first_response_minutes,
-                "resolution_minutes": p.resolution_minutes,
-                "clock": p.clock,
-                "source": "admin" if row is not None else "config",
-                "updated_at": row.updated_at.isoformat() if row is not None else None,
-                "updated_by": row.updated_by if row is not None else None,
-            }
-        )
-    return out
-
-
 async def _sla_body(request: web.Request) -> dict[str, Any]:
     clock = request.app[HANDOFF].clock
     async with request.app[SERVICES].db.reader() as session:
-        rows = {r.key: r for r in (await session.execute(select(SlaPolicy))).scalars()}
+        rows = await sla_policies_of(session, clock)
     sla = clock.settings
-    return {
-        "sla": {k: getattr(sla, k) for k in sla.__dataclass_fields__},
-        "policies": _policy_rows(clock, rows),
-    }
+    return {"sla": {k: getattr(sla, k) for k in sla.__dataclass_fields__}, "policies": rows}
 
 
 async def sla_policies(request: web.Request) -> web.Response:
@@ -187,26 +166,10 @@ async def put_sla_policy(request: web.Request) -> web.Response:
     body = await read_json(request)
     clock = request.app[HANDOFF].clock
     async with request.app[SERVICES].db.transaction() as session:
-        row = await session.get(SlaPolicy, key)
-        current = stored_policy(row) if row is not None else configured_policy(clock.settings, key)
         try:
-            policy = check_policy(
-                body.get("first_response_minutes", current.first_response_minutes),
-                body.get("resolution_minutes", current.resolution_minutes),
-                body.get("clock", current.clock),
-            )
+            policy = await set_policy(session, clock, key, body, me.id)
         except ValueError as err:
             raise BadRequest(str(err), code="bad_policy") from None
-        if row is None:
-            row = SlaPolicy(key=key)
-            session.add(row)
-        row.first_response_minutes = policy.first_response_minutes
-        row.resolution_minutes = policy.resolution_minutes
-        row.clock = policy.clock
-        row.updated_by = me.id
-        row.updated_at = utcnow()
-        await session.flush()
-        await clock.refresh(session, force=True)
     log.info("SLA policy %s set by agent %s: %s", key, me.id, policy)
     return json_response(await _sla_body(request))
 
@@ -218,11 +181,7 @@ async def delete_sla_policy(request: web.Request) -> web.Response:
     key = _policy_key(request)
     clock = request.app[HANDOFF].clock
     async with request.app[SERVICES].db.transaction() as session:
-        row = await session.get(SlaPolicy, key)
-        if row is not None:
-            await session.delete(row)
-            await session.flush()
-        await clock.refresh(session, force=True)
+        await reset_policy(session, clock, key)
     log.info("SLA policy %s reset to the configured one by agent %s", key, me.id)
     return json_response(await _sla_body(request))
 

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,7 @@ from handoff.state import Owner
 from intake import ticket_types
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
 from intake.lifecycle import audit
-from intake.tables import Product
+from intake.products import merge_customers
 from intake.tickets import FIRST_TICKET_NUMBER
 
 SOURCES = ("phone", "walk_in")
@@ -222,7 +222,7 @@ async def link_contact(request: web.Request) -> web.Response:
             raise NotFound(f"No customer has the phone {phone}.", code="no_customer")
         source = conv.contact_id
         if source != target.id:
-            await merge_contact(session, source, target)
+            await merge_customers(session, source, target.id)
         masked = phone[:3] + "****" + phone[-4:]
         await add_reply(
             session,
@@ -234,19 +234,3 @@ async def link_contact(request: web.Request) -> web.Response:
             f" / {agent.name} verified the phone {masked}; this chat joined customer #{target.id}.",
         )
     return json_response({"contact_id": target.id, "merged_from": source})
-
-
-async def merge_contact(session: AsyncSession, source: int, target: Contact) -> None:
-    """Move everything of contact ``source`` to ``target`` and remove ``source``."""
-    other = await session.get(Contact, source)
-    for model in (ContactIdentity, Conversation, Product):
-        await session.execute(
-            update(model).where(model.contact_id == source).values(contact_id=target.id)
-        )
-    if other is not None:
-        if not target.email and other.email:
-            target.email = other.email
-        if not target.name and other.name:
-            target.name = other.name
-        await session.flush()
-        await session.delete(other)

@@ -14,16 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, NotFound
-from core.models import Conversation, Ticket, utcnow
 from core.web import json_response, row_id
 from handoff import teams
 from handoff.http import STATIC, current_agent
 from handoff.state import SUPERVISORS
-from intake.tables import AlertDelivery, SupervisorAlert
+from intake import alert_list
 
 
 async def list_alerts(request: web.Request) -> web.Response:
@@ -35,45 +33,21 @@ async def list_alerts(request: web.Request) -> web.Response:
         limit = max(1, min(int(request.query.get("limit", "100")), 500))
     except ValueError:
         raise BadRequest("limit must be a whole number.", code="bad_limit") from None
-    query = (
-        select(SupervisorAlert, Ticket)
-        .join(Ticket, Ticket.id == SupervisorAlert.ticket_id)
-        .join(Conversation, Conversation.id == Ticket.conversation_id)
-        .where(teams.visible(agent))
-        .order_by(SupervisorAlert.id.desc())
-        .limit(limit)
-    )
-    if request.query.get("open") in ("1", "true"):
-        query = query.where(SupervisorAlert.acknowledged_at.is_(None))
     async with services.db.reader() as session:
-        rows = (await session.execute(query)).all()
-        ids = [a.id for a, _ in rows]
-        deliveries: dict[int, list[dict[str, Any]]] = {}
-        if ids:
-            for d in (
-                await session.execute(
-                    select(AlertDelivery)
-                    .where(AlertDelivery.alert_id.in_(ids))
-                    .order_by(AlertDelivery.id)
-                )
-            ).scalars():
-                deliveries.setdefault(d.alert_id, []).append(
-                    {
-                        "target": d.target,
-                        # a robot is named by its team, never by its key
-                        "address": d.address,
-                        "status": d.status,
-                        "attempts": d.attempts,
-                        "error": d.last_error,
-                    }
-                )
+        rows = await alert_list.listed(
+            session,
+            teams.visible(agent),
+            limit=limit,
+            open_only=request.query.get("open") in ("1", "true"),
+        )
 
     def local(moment: Any) -> str | None:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else None
 
     out = []
-    for a, t in rows:
-        target = (a.detail or {}).get("kind")
+    for a in rows:
+        t = a.ticket
+        target = a.detail.get("kind")
         due = t.first_response_due if target == "first_response" else t.resolution_due
         out.append(
             {
@@ -84,12 +58,12 @@ async def list_alerts(request: web.Request) -> web.Response:
                 "subject": t.subject,
                 "priority": t.priority,
                 "status": t.status,
-                "reasons": list((a.detail or {}).get("kinds") or ([target] if target else [])),
+                "reasons": list(a.detail.get("kinds") or ([target] if target else [])),
                 "due": local(due) if a.kind != "urgent" else None,
                 "created_at": a.created_at.isoformat(),
                 "created_local": local(a.created_at),
-                "acknowledged": a.acknowledged_at is not None,
-                "deliveries": deliveries.get(a.id, []),
+                "acknowledged": a.acknowledged,
+                "deliveries": a.deliveries,
             }
         )
     return json_response({"alerts": out, "timezone": services.settings.sla.timezone})
@@ -104,11 +78,8 @@ async def acknowledge(request: web.Request) -> web.Response:
     if alert_id is None:
         raise NotFound("There is no such alert.")
     async with request.app[SERVICES].db.transaction() as session:
-        alert = await session.get(SupervisorAlert, alert_id, with_for_update=True)
-        if alert is None:
+        if not await alert_list.acknowledge(session, alert_id, agent.id):
             raise NotFound("There is no such alert.")
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by = utcnow(), agent.id
     return json_response({"id": alert_id, "acknowledged": True})
 
 

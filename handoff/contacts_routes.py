@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import exists, func, or_, select
 
-from core.contacts import TIERS, merge_contacts
+from core.contacts import TIERS
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from core.models import Agent, Contact, Conversation
@@ -22,6 +22,7 @@ from handoff import teams
 from handoff.http import current_agent
 from handoff.tables import ContactEvent
 from intake.imports.cleaning import Invalid, clean_email, clean_phone
+from intake.products import merge_customers
 from privacy.masking import mask_contact, sees_full
 
 EDITABLE = ("name", "phone", "email", "company", "tier", "note")
@@ -209,7 +210,7 @@ async def merge_route(request: web.Request) -> web.Response:
         ).scalar_one()
         before = contact_json(source)
         try:
-            await merge_contacts(session, source_id, into)
+            await merge_customers(session, source_id, into)
         except Conflict as err:  # merging into itself has the console's own code
             if err.code != "merge_self":
                 raise

@@ -15,7 +15,7 @@ from handoff.http import current_agent, read_status, ticket_number
 from handoff.keys import DESK
 from handoff.labels import labels_of
 from handoff.views import agent_names, contact_names, ticket_json
-from intake.tables import SlaBreach, TicketEvent
+from intake.ticket_trail import breaches_of, events_of
 from intake.tickets import ticket_by_number
 
 
@@ -53,35 +53,15 @@ async def get_ticket(request: web.Request) -> web.Response:
         t = await ticket_by_number(session, ticket_number(request))
         await teams.ensure_visible(session, agent, t.conversation_id)
         names = await agent_names(session)
-        events = (
-            await session.execute(
-                select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)
-            )
-        ).scalars()
-        breaches = (
-            await session.execute(select(SlaBreach).where(SlaBreach.ticket_id == t.id))
-        ).scalars()
         data = ticket_json(t, names)
         data["transcript"] = t.transcript
         data["reason"] = t.reason
+        events = await events_of(session, t.id)
         data["events"] = [
-            {
-                "action": e.action,
-                "actor": e.actor,
-                "agent": names.get(e.agent_id) if e.agent_id else None,
-                "detail": e.detail,
-                "created_at": e.created_at.isoformat(),
-            }
+            {**{k: v for k, v in e.items() if k != "agent_id"}, "agent": names.get(e["agent_id"])}
             for e in events
         ]
-        data["breaches"] = [
-            {
-                "kind": b.kind,
-                "due_at": b.due_at.isoformat(),
-                "breached_at": b.breached_at.isoformat(),
-            }
-            for b in breaches
-        ]
+        data["breaches"] = await breaches_of(session, t.id)
     return json_response({"ticket": data})
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, NotFound
@@ -17,8 +16,7 @@ from core.models import Agent, Ticket
 from core.web import json_response, read_json, row_id
 from handoff import teams
 from handoff.http import current_agent
-from intake import ticket_types, visits
-from intake.tables import Engineer, Visit
+from intake import engineers, ticket_types, visits
 from intake.tickets import ticket_by_number
 
 STATIC_PAGE = "/agent/engineer.html"
@@ -43,20 +41,6 @@ def _strings(value: Any, what: str) -> list[str]:
     return [v.strip() for v in value][:50]
 
 
-def engineer_json(e: Engineer) -> dict[str, Any]:
-    """An engineer as the API shows them."""
-    return {
-        "id": e.id,
-        "name": e.name,
-        "phone": e.phone,
-        "skills": list(e.skills or []),
-        "regions": list(e.regions or []),
-        "daily_capacity": e.daily_capacity,
-        "agent_id": e.agent_id,
-        "active": e.active,
-    }
-
-
 async def add_engineer(request: web.Request) -> web.Response:
     """POST /api/admin/engineers {name, phone?, skills?, regions, daily_capacity?, agent_email?}."""
     agent = await current_agent(request)
@@ -76,27 +60,17 @@ async def add_engineer(request: web.Request) -> web.Response:
         raise BadRequest(
             "regions: name at least one district, city or province.", code="bad_engineer"
         )
+    email = body.get("agent_email")
     async with request.app[SERVICES].db.transaction() as session:
-        account = None
-        email = body.get("agent_email")
-        if email is not None:
-            account = (
-                await session.execute(select(Agent).where(Agent.email == str(email).lower()))
-            ).scalar()
-            if account is None:
-                raise NotFound(f"No agent signs in as {email}.", code="no_agent")
-        engineer = Engineer(
+        out = await engineers.add(
+            session,
             name=name.strip(),
             phone=phone.strip(),
             skills=_strings(body.get("skills"), "skills"),
             regions=regions,
             daily_capacity=capacity,
-            agent_id=account.id if account else None,
-            active=True,
+            agent_email=None if email is None else str(email),
         )
-        session.add(engineer)
-        await session.flush()
-        out = engineer_json(engineer)
     return json_response({"engineer": out}, status=201)
 
 
@@ -104,8 +78,7 @@ async def list_engineers(request: web.Request) -> web.Response:
     """GET /api/agent/engineers."""
     await current_agent(request)
     async with request.app[SERVICES].db.reader() as session:
-        rows = (await session.execute(select(Engineer).order_by(Engineer.id))).scalars()
-        return json_response({"engineers": [engineer_json(e) for e in rows]})
+        return json_response({"engineers": await engineers.every(session)})
 
 
 async def _visible_ticket(request: web.Request, session: Any, agent: Agent) -> Ticket:
@@ -141,13 +114,7 @@ async def ticket_visits(request: web.Request) -> web.Response:
     zone = _zone(request)
     async with request.app[SERVICES].db.reader() as session:
         ticket = await _visible_ticket(request, session, agent)
-        rows = await session.execute(
-            select(Visit, Engineer)
-            .join(Engineer, Engineer.id == Visit.engineer_id)
-            .where(Visit.ticket_id == ticket.id)
-            .order_by(Visit.id)
-        )
-        return json_response({"visits": [visits.visit_json(v, e, zone) for v, e in rows.all()]})
+        return json_response({"visits": await engineers.ticket_visits(session, ticket.id, zone)})
 
 
 async def visit_status(request: web.Request) -> web.Response:
@@ -160,10 +127,9 @@ async def visit_status(request: web.Request) -> web.Response:
         raise BadRequest(f"status must be one of {', '.join(visits.STATUSES)}.", code="bad_status")
     zone = _zone(request)
     async with request.app[SERVICES].db.transaction() as session:
-        visit = await session.get(Visit, _int(request, "id", "There is no such visit."))
-        if visit is None:
-            raise NotFound("There is no such visit.", code="no_visit")
-        engineer = await session.get(Engineer, visit.engineer_id)
+        visit, engineer = await engineers.visit_with_engineer(
+            session, _int(request, "id", "There is no such visit.")
+        )
         if engineer is None or engineer.agent_id != agent.id:
             ticket = await session.get(Ticket, visit.ticket_id)
             assert ticket is not None
@@ -194,9 +160,7 @@ async def engineer_day(request: web.Request) -> web.Response:
     except ValueError:
         raise BadRequest("date must be YYYY-MM-DD.", code="bad_date") from None
     async with request.app[SERVICES].db.reader() as session:
-        engineer = (
-            await session.execute(select(Engineer).where(Engineer.agent_id == agent.id))
-        ).scalar()
+        engineer = await engineers.of_agent(session, agent.id)
         if engineer is None:
             raise NotFound("You are not registered as an engineer.", code="not_engineer")
         rows = await visits.engineer_day(session, engineer.id, day, zone)
@@ -212,7 +176,7 @@ async def engineer_day(request: web.Request) -> web.Response:
             }
             items.append(item)
     return json_response(
-        {"engineer": engineer_json(engineer), "date": day.isoformat(), "visits": items}
+        {"engineer": engineers.engineer_json(engineer), "date": day.isoformat(), "visits": items}
     )
 
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,10 +39,10 @@ from intake.products import (
     add_product,
     contact_products,
     edit_product,
+    product_by_id,
     product_json,
     product_values,
 )
-from intake.tables import Product, TicketFieldValue, TicketType
 from intake.tickets import ticket_by_number
 
 MAX_LISTED = 500
@@ -90,10 +91,8 @@ async def add_product_route(request: web.Request) -> web.Response:
     return json_response({"product": out}, status=201)
 
 
-async def _product(session: AsyncSession, agent: Agent, request: web.Request) -> Product:
-    product = await session.get(Product, path_id(request, "There is no such product."))
-    if product is None:
-        raise NotFound("There is no such product.", code="no_product")
+async def _product(session: AsyncSession, agent: Agent, request: web.Request) -> Any:
+    product = await product_by_id(session, path_id(request, "There is no such product."))
     await ensure_contact_visible(session, agent, product.contact_id)
     return product
 
@@ -227,31 +226,9 @@ async def put_fields(request: web.Request) -> web.Response:
     return json_response(out)
 
 
-def _filtered(request: web.Request, agent: Agent) -> Select[Ticket, TicketType]:
-    query = (
-        select(Ticket, TicketType)
-        .join(TicketType, TicketType.id == Ticket.type_id)
-        .join(Conversation, Conversation.id == Ticket.conversation_id)
-        .where(teams.visible(agent), Ticket.merged_into.is_(None))
-    )
-    for name, value in request.query.items():
-        if name == "type":
-            query = query.where(TicketType.key == value)
-        elif name == "status":
-            query = query.where(Ticket.status == value)
-        elif name.startswith("field."):
-            query = query.where(
-                exists().where(
-                    TicketFieldValue.ticket_id == Ticket.id,
-                    TicketFieldValue.key == name[len("field.") :],
-                    TicketFieldValue.value == value,
-                )
-            )
-        else:
-            raise BadRequest(
-                f"Unknown filter {name!r}: use type, status or field.<key>.", code="bad_filter"
-            )
-    return query.order_by(Ticket.id.desc()).limit(MAX_LISTED)
+def _filtered(request: web.Request, agent: Agent) -> Select[Ticket, Any]:
+    query = ticket_types.typed_tickets(teams.visible(agent), request.query)
+    return query.limit(MAX_LISTED)
 
 
 async def list_workorders(request: web.Request) -> web.Response:

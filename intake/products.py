@@ -13,14 +13,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.contacts import merge_contacts
 from core.db import Database
-from core.errors import BadRequest, Conflict
+from core.errors import BadRequest, Conflict, NotFound
 from core.imports.tabular import Cell
-from core.models import Conversation
+from core.models import Contact, Conversation
 from intake.imports.cleaning import Invalid, clean_text, clean_time, nfkc
 from intake.tables import Product
 from intake.warranty import Warranty
@@ -194,6 +195,27 @@ async def edit_product(
         await session.flush()
     except IntegrityError:
         raise Conflict("That serial is already recorded.", code="serial_taken") from None
+    return product
+
+
+async def merge_customers(session: AsyncSession, source_id: int, target_id: int) -> Contact:
+    """:func:`core.contacts.merge_contacts`, with the source's products moved to the kept
+    customer first (deleting the merged-away contact would otherwise take them with it)."""
+    if source_id != target_id:
+        await session.execute(
+            update(Product)
+            .where(Product.contact_id == source_id)
+            .values(contact_id=target_id)
+            .execution_options(synchronize_session=False)
+        )
+    return await merge_contacts(session, source_id, target_id)
+
+
+async def product_by_id(session: AsyncSession, product_id: int | None) -> Product:
+    """The product with this id; NotFound (for the API's and the console's 404) if none."""
+    product = None if product_id is None else await session.get(Product, product_id)
+    if product is None:
+        raise NotFound("There is no such product.", code="no_product")
     return product
 
 

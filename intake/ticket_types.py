@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadRequest, Conflict, NotFound
@@ -309,3 +309,35 @@ async def require_fields(
     if missing:
         text = missing_message(missing, to, language or LANGUAGE.get())
         raise Conflict(text, code="field_required")
+
+
+def typed_tickets(
+    visible: ColumnElement[bool], filters: Mapping[str, str]
+) -> Select[Ticket, TicketType]:
+    """Typed tickets (not merged away) whose conversation matches ``visible`` (the caller's
+    team rules), newest first, with their type: filtered by ``type``, ``status`` and
+    ``field.<key>`` (a field's exact value). BadRequest names an unknown filter."""
+    query = (
+        select(Ticket, TicketType)
+        .join(TicketType, TicketType.id == Ticket.type_id)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(visible, Ticket.merged_into.is_(None))
+    )
+    for name, value in filters.items():
+        if name == "type":
+            query = query.where(TicketType.key == value)
+        elif name == "status":
+            query = query.where(Ticket.status == value)
+        elif name.startswith("field."):
+            query = query.where(
+                exists().where(
+                    TicketFieldValue.ticket_id == Ticket.id,
+                    TicketFieldValue.key == name[len("field.") :],
+                    TicketFieldValue.value == value,
+                )
+            )
+        else:
+            raise BadRequest(
+                f"Unknown filter {name!r}: use type, status or field.<key>.", code="bad_filter"
+            )
+    return query.order_by(Ticket.id.desc())

@@ -140,3 +140,36 @@ def test_no_private_name_is_imported_from_another_module() -> None:
                     names = [a.name for a in node.names if a.name.startswith("_")]
                     bad += [f"{path.relative_to(ROOT)}: {node.module}.{n}" for n in names]
     assert not bad, "; ".join(bad)
+
+
+TABLES = {"intake.tables", "handoff.tables", "kb.tables", "api.tables", "privacy.tables"}
+
+
+def handles_requests(tree: ast.Module) -> bool:
+    """A route module: it defines a handler taking an aiohttp ``web.Request``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
+            for arg in node.args.args:
+                if arg.annotation is not None and "Request" in ast.unparse(arg.annotation):
+                    return True
+    return False
+
+
+def test_no_route_or_channel_module_imports_another_packages_tables() -> None:
+    """A package's tables (``<package>/tables.py``) are its own: a route module of another
+    package reaches them through the owner's typed functions. core's rows (conversations,
+    messages, contacts, agents, tickets) are the shared kernel every package may read."""
+    bad = []
+    for path in sorted(ROOT.glob("*/**/*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        package = rel.split("/")[0]
+        if package in {"tests", "bench", ".venv"} or rel in WIRING:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if package != "channels" and not handles_requests(tree):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in TABLES:
+                if node.module.split(".")[0] != package:
+                    bad.append(f"{rel} imports {node.module}")
+    assert not bad, "; ".join(bad)

@@ -68,3 +68,34 @@ async def test_an_erp_records_products_and_the_warranty_follows(
     # The console's cookie is not a token.
     cookie = await api_client.get(url)
     assert cookie.status == 401
+
+
+async def test_merging_two_customers_keeps_the_products_of_both(
+    api_client: Any, aiohttp_client: Any
+) -> None:
+    """A merge deletes the merged-away contact: its registered appliances (and their
+    warranty) move to the kept customer instead of going with it."""
+    writer = await mint(api_client, ["contacts:write"], name="erp")
+    erp = await aiohttp_client(api_client.server)
+    ids = []
+    for name, phone, serial in (
+        ("王伟", "13900000011", "SN-A-1"),
+        ("王伟", "13900000012", "SN-B-2"),
+    ):
+        made = await erp.post(
+            "/api/v1/contacts", json={"name": name, "phone": phone}, headers=bearer(writer)
+        )
+        cid = (await made.json())["contact"]["id"]
+        added = await erp.post(
+            f"/api/v1/contacts/{cid}/products",
+            json={"model": "XQG100-B1", "serial": serial},
+            headers=bearer(writer),
+        )
+        assert added.status == 201, await added.text()
+        ids.append(cid)
+    merged = await erp.post(
+        f"/api/v1/contacts/{ids[1]}/merge", json={"into": ids[0]}, headers=bearer(writer)
+    )
+    assert merged.status == 200, await merged.text()
+    kept = await erp.get(f"/api/v1/contacts/{ids[0]}/products", headers=bearer(writer))
+    assert sorted(p["serial"] for p in (await kept.json())["products"]) == ["SN-A-1", "SN-B-2"]
