@@ -146,19 +146,3 @@ async def retry_delivery(request: web.Request) -> web.Response:
     out = await request.app[WEBHOOKS].retry(path_id(request, "There is no such delivery."))
     request.app[WEBHOOKS].wake()
     return json_response({"delivery": out})
-
-
-def setup(app: web.Application) -> None:
-    """Mount the admin routes of tokens and webhooks."""
-    r = app.router
-    r.add_get("/api/admin/tokens", list_tokens)
-    r.add_post("/api/admin/tokens", create_token)
-    r.add_get("/api/admin/tokens/calls", list_calls)
-    r.add_post("/api/admin/tokens/{id}/rotate", rotate_token)
-    r.add_delete("/api/admin/tokens/{id}", revoke_token)
-    r.add_get("/api/admin/webhooks", list_webhooks)
-    r.add_post("/api/admin/webhooks", create_webhook)
-    r.add_patch("/api/admin/webhooks/{id}", patch_webhook)
-    r.add_delete("/api/admin/webhooks/{id}", delete_webhook)
-    r.add_get("/api/admin/webhooks/{id}/deliveries", list_deliveries)
-    r.add_post("/api/admin/webhooks/deliveries/{id}/retry", retry_delivery)

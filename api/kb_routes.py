@@ -59,7 +59,7 @@ async def put_entry(request: web.Request, caller: Caller) -> web.Response:
     return json_response({"entry": entry_json(record)})
 
 
-def _status(action: str) -> Handler:
+def status_handler(action: str) -> Handler:
     """POST /api/v1/kb/entries/{id}/<action> {"version"?}: publish, archive or unpublish."""
 
     @endpoint("kb", "write")
@@ -74,13 +74,3 @@ def _status(action: str) -> Handler:
         return json_response({"entry": entry_json(record)})
 
     return post_status
-
-
-def setup(app: web.Application) -> None:
-    """Mount ``/api/v1/kb``."""
-    r = app.router
-    r.add_post("/api/v1/kb/entries", post_entry)
-    r.add_get("/api/v1/kb/entries/{id}", get_entry)
-    r.add_put("/api/v1/kb/entries/{id}", put_entry)
-    for action in STATUS_OF:
-        r.add_post(f"/api/v1/kb/entries/{{id}}/{action}", _status(action))

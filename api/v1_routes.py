@@ -349,25 +349,3 @@ async def get_summary(request: web.Request, caller: Caller) -> web.Response:
         result = await reports.summary(session, start, end, tz)
         backlog = await reports.backlog_now(session)
     return json_response({**result.to_json(), "backlog_now": backlog})
-
-
-def setup(app: web.Application) -> None:
-    """Mount ``/api/v1``."""
-    r = app.router
-    r.add_post("/api/v1/contacts", post_contact)
-    r.add_get("/api/v1/contacts", get_contacts)
-    r.add_get("/api/v1/contacts/{id}", get_contact)
-    r.add_patch("/api/v1/contacts/{id}", patch_contact)
-    r.add_post("/api/v1/contacts/{id}/merge", merge_contact)
-    r.add_get("/api/v1/contacts/{id}/products", get_products)
-    r.add_post("/api/v1/contacts/{id}/products", post_product)
-    r.add_patch("/api/v1/products/{id}", patch_product)
-    r.add_post("/api/v1/tickets", post_ticket)
-    r.add_get("/api/v1/tickets", get_tickets)
-    r.add_get("/api/v1/tickets/{number}", get_ticket)
-    r.add_patch("/api/v1/tickets/{number}", patch_ticket)
-    r.add_post("/api/v1/tickets/{number}/status", post_ticket_status)
-    r.add_post("/api/v1/tickets/{number}/comments", post_ticket_comment)
-    r.add_post("/api/v1/conversations/{id}/messages", post_message)
-    r.add_get("/api/v1/conversations/{id}/messages", get_messages)
-    r.add_get("/api/v1/reports/summary", get_summary)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.conversations import inbox_id
 from core.db import Database
 from core.domain import StoredMessage
+from core.message_meta import MessageMeta
 from core.models import (
     ChannelState,
     Contact,
@@ -46,7 +47,7 @@ def stored(m: Message) -> StoredMessage:
         m.external_id,
         m.private,
         m.created_at,
-        dict(m.meta or {}),
+        m.meta.copy() if m.meta else MessageMeta(),
         tuple(a for a in m.attachments or [] if isinstance(a, dict)),
     )
 

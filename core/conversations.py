@@ -27,6 +27,7 @@ from core.conversation_find import (
 )
 from core.domain import Attachment, InboundMessage
 from core.errors import NotFound
+from core.message_meta import MessageMeta
 from core.models import (
     Agent,
     Conversation,
@@ -216,12 +217,12 @@ async def add_reply(
     text: str,
     private: bool = False,
     agent: Agent | None = None,
-    meta: dict[str, Any] | None = None,
+    meta: MessageMeta | None = None,
     attachments: tuple[Attachment, ...] = (),
 ) -> Message:
     """Store an outgoing message and, unless it is a private note, its outbox row."""
     seq = await next_seq(session, conv.id)
-    meta = dict(meta or {})
+    meta = MessageMeta(**(meta or {}))
     if agent is not None:
         meta["agent_name"] = agent.name
     msg = _outgoing(conv.id, conv.inbox_id, seq, sender, text, meta, private=private, agent=agent)
@@ -238,7 +239,7 @@ async def add_reply(
 async def add_bot_replies(
     session: AsyncSession,
     conversation_id: int,
-    replies: list[tuple[str, dict[str, Any]]],
+    replies: list[tuple[str, MessageMeta]],
     state: dict[str, Any],
     language: str,
     *,
@@ -290,7 +291,7 @@ def _outgoing(
     seq: int,
     sender: str,
     text: str,
-    meta: dict[str, Any],
+    meta: MessageMeta,
     *,
     private: bool = False,
     agent: Agent | None = None,

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from core.message_meta import MessageMeta
+from core.message_meta import empty as empty_meta
+
 Owner = Literal["bot", "queued", "agent", "resolved"]
 # Why an inbound message may never be answered: a channel's word for it, at most 32
 # characters ("rate_limited", "event", "no_sender", an email's auto-reply reason...).
@@ -80,7 +83,7 @@ class InboundMessage:
     fixed_reply: str | None = None
     reply_inline: bool = False
     thread: ThreadHint | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: MessageMeta = field(default_factory=empty_meta)
 
     @property
     def answerable(self) -> bool:
@@ -252,7 +255,7 @@ class StoredMessage:
     external_id: str | None
     private: bool
     created_at: datetime
-    meta: dict[str, Any]
+    meta: MessageMeta
     attachments: tuple[dict[str, Any], ...] = ()  # as stored: key, kind, mime, size, name
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core.coordination import Hub
+from core.message_meta import MessageMeta
 
 AGENTS_TOPIC = "agents"
 TYPING_AFTER = 0.3  # seconds a bot turn runs before the customer sees "typing..."
@@ -19,7 +20,7 @@ def carried(
     text: str,
     source_id: str | None,
     created_at: datetime,
-    meta: dict[str, Any],
+    meta: MessageMeta,
 ) -> dict[str, Any]:
     """One stored message as a wake-up event carries it (see :meth:`Events.message`)."""
     return {

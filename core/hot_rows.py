@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.message_meta import MessageMeta
+
 
 @dataclass(frozen=True)
 class StoredInbound:
@@ -30,7 +32,7 @@ class StoredReply:
     message_id: int
     seq: int
     text: str
-    meta: dict[str, Any]
+    meta: MessageMeta
     created_at: datetime
 
 

@@ -27,6 +27,8 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.message_meta import MessageMeta
+
 OWNERS = ("bot", "queued", "agent", "resolved")
 SENDERS = ("customer", "bot", "agent", "system")
 DELIVERY_STATES = ("received", "pending", "sent", "delivered", "failed")
@@ -179,7 +181,7 @@ class Message(Base):
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     delivery: Mapped[str] = mapped_column(String(16), default="received")
     delivery_error: Mapped[str | None] = mapped_column(Text)
-    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    meta: Mapped[MessageMeta] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Inbound only: a reply (bot turn or fixed reply) was committed for this message.
     answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())

@@ -27,6 +27,7 @@ from core import store_pg
 from core.db import Database
 from core.group_writer import GroupWriter, sql_json, sql_time
 from core.hot_rows import AlreadyAnswered, NotBot, StoredInbound, StoredReply
+from core.message_meta import MessageMeta
 
 __all__ = ["INSERTS", "AlreadyAnswered", "HotStore", "NotBot", "StoredInbound", "StoredReply"]
 
@@ -236,7 +237,7 @@ class HotStore:
         self,
         conversation_id: int,
         answered_seq: int,
-        replies: list[tuple[str, dict[str, Any]]],
+        replies: list[tuple[str, MessageMeta]],
         state: dict[str, Any],
         language: str,
         *,

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import Database
 from core.hot_rows import AlreadyAnswered, NotBot, StoredInbound, StoredReply
+from core.message_meta import MessageMeta
 from core.models import ContactIdentity, Conversation, Inbox, Message, OutboxItem
 
 _T_CONV = cast(Table, Conversation.__table__)
@@ -101,7 +102,7 @@ async def add_bot_replies(
     db: Database,
     conversation_id: int,
     answered_seq: int,
-    replies: list[tuple[str, dict[str, Any]]],
+    replies: list[tuple[str, MessageMeta]],
     state: dict[str, Any],
     language: str,
     live_channels: frozenset[str],

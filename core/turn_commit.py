@@ -15,6 +15,7 @@ from core.domain import BotReply, BotTurn
 from core.errors import NotFound
 from core.events import carried
 from core.inbound import mark_answered
+from core.message_meta import MessageMeta
 from core.models import Conversation, utcnow
 from core.outbox import OutboxDispatcher
 from core.ports import Handoff
@@ -144,10 +145,10 @@ class _AlreadyAnswered(Exception):
     """Rolls back a turn whose message another worker answered meanwhile."""
 
 
-def _reply_meta(reply: BotReply) -> dict[str, object]:
+def _reply_meta(reply: BotReply) -> MessageMeta:
     """What a bot reply's message row remembers: choices offered, entry, decision, and
     whether the chat model worded it."""
-    meta: dict[str, object] = {}
+    meta: MessageMeta = {}
     if reply.choices:
         meta["choices"] = [
             {"n": c.n, "label": c.label, "entry_id": c.entry_id} for c in reply.choices

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.conversations import add_reply, lock_conversation
+from core.message_meta import MessageMeta
 from core.models import Agent, Conversation, Message, Ticket, utcnow
 from handoff import state, teams
 from handoff.assignment import (
@@ -36,10 +37,10 @@ class Queue:
 
     async def wait_notice(
         self, session: AsyncSession, conv: Conversation
-    ) -> tuple[str, dict[str, object]]:
+    ) -> tuple[str, MessageMeta]:
         """The customer's expected wait (or that nobody is online) and its facts."""
         online = await online_agents(session)
-        meta: dict[str, object] = {"queue": {"online": len(online)}}
+        meta: MessageMeta = {"queue": {"online": len(online)}}
         if not online:
             return notice("nobody", conv.language), meta
         ahead = await queue_position(session, conv)

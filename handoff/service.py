@@ -17,6 +17,7 @@ from core.db import Database
 from core.domain import Attachment, EscalationRequest
 from core.errors import BadRequest
 from core.events import Events
+from core.message_meta import MessageMeta
 from core.models import Agent, Conversation, Message, Ticket, utcnow
 from core.outbox import OutboxDispatcher
 from handoff import state
@@ -89,7 +90,9 @@ class HandoffService:
         if last is None or last.direction != "out" or last.private:
             return await add_reply(session, conv, sender="system", text=wait, meta=meta)
         last.text = f"{last.text}\n{wait}"
-        last.meta = {**last.meta, **meta}
+        merged = last.meta.copy()
+        merged.update(meta)
+        last.meta = merged
         return None
 
     async def page_link(self, session: AsyncSession, ticket: Ticket, language: str | None) -> str:
@@ -218,7 +221,7 @@ class HandoffService:
             freed = conv.assignee_id
             # The survey rides on the closing notice: one message on every channel.
             text = notice("resolved", conv.language)
-            meta: dict[str, object] = {}
+            meta: MessageMeta = {}
             ticket = await open_ticket(session, conv.id)
             if ticket is not None:
                 await require_fields(session, ticket, "resolved")  # issue 17: typed tickets

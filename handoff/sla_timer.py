@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversations import add_reply, lock_conversation
 from core.events import AGENTS_TOPIC
+from core.message_meta import MessageMeta
 from core.metrics import Metrics
 from core.models import Ticket, utcnow
 from handoff.service import HandoffService
@@ -147,7 +148,9 @@ class SlaTimer:
         when = due.astimezone(ZoneInfo(self.settings.sla.timezone)) if due else None
         local = when.strftime("%Y-%m-%d %H:%M") if when else ""
         text = sla_note_text(self.settings.bot.default_language, what, kind, t.number, local)
-        meta = {"sla": {"what": what, "kind": kind, "number": t.number, "due_local": local}}
+        meta: MessageMeta = {
+            "sla": {"what": what, "kind": kind, "number": t.number, "due_local": local}
+        }
         conv = await lock_conversation(session, t.conversation_id)
         await add_reply(session, conv, sender="system", text=text, private=True, meta=meta)
 

@@ -210,19 +210,23 @@ async def search(request: web.Request) -> web.Response:
     )
 
 
+ROUTES = [
+    web.get("/api/agent/kb/entries", list_entries),
+    web.post("/api/agent/kb/entries", create_entry),
+    web.get("/api/agent/kb/entries/{id}", get_entry),
+    web.put("/api/agent/kb/entries/{id}", edit_entry),
+    web.post("/api/agent/kb/entries/{id}/publish", _status_handler("published")),
+    web.post("/api/agent/kb/entries/{id}/archive", _status_handler("archived")),
+    web.post("/api/agent/kb/entries/{id}/unpublish", _status_handler("draft")),
+    web.post("/api/agent/kb/import", import_entries),
+    web.get("/api/agent/kb/export", export_entries),
+    web.post("/api/agent/kb/from-conversation/{conversation_id}", from_conversation),
+    web.get("/api/agent/kb/search", search),
+]
+
+
 def setup(app: web.Application, kb: KnowledgeBase, authorize: Authorize) -> None:
     """Mount the authoring API on ``app``."""
     app[AUTHORING] = Authoring(kb)
     app[AUTHORIZE] = authorize
-    r = app.router
-    r.add_get("/api/agent/kb/entries", list_entries)
-    r.add_post("/api/agent/kb/entries", create_entry)
-    r.add_get("/api/agent/kb/entries/{id}", get_entry)
-    r.add_put("/api/agent/kb/entries/{id}", edit_entry)
-    r.add_post("/api/agent/kb/entries/{id}/publish", _status_handler("published"))
-    r.add_post("/api/agent/kb/entries/{id}/archive", _status_handler("archived"))
-    r.add_post("/api/agent/kb/entries/{id}/unpublish", _status_handler("draft"))
-    r.add_post("/api/agent/kb/import", import_entries)
-    r.add_get("/api/agent/kb/export", export_entries)
-    r.add_post("/api/agent/kb/from-conversation/{conversation_id}", from_conversation)
-    r.add_get("/api/agent/kb/search", search)
+    app.router.add_routes(ROUTES)

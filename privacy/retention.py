@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.attachments import AttachmentStore
 from core.config import Settings
 from core.db import Database
+from core.message_meta import MessageMeta
 from core.models import Conversation, Inbox, Message, utcnow
 from privacy.collect import file_keys
 from privacy.erase import delete_unused_files
@@ -119,12 +120,16 @@ async def plan(db: Database, settings: Settings, now: datetime | None = None) ->
     return out
 
 
-def _without_files(meta: Any) -> dict[str, Any]:
+def _without_files(meta: MessageMeta | None) -> MessageMeta:
     """A message's meta without the file keys a channel put there (the raw email)."""
     if not isinstance(meta, dict):
-        return {}
+        return MessageMeta()
     keys = file_keys([], meta)
-    return {k: v for k, v in meta.items() if not (isinstance(v, str) and v in keys)}
+    kept = meta.copy()
+    for key, value in meta.items():
+        if isinstance(value, str) and value in keys:
+            del kept[key]  # type: ignore[misc]  # any key whose value names a stored file
+    return kept
 
 
 async def apply(

@@ -193,16 +193,20 @@ async def reveal(request: web.Request) -> web.Response:
     return json_response({"field": name, "value": value})
 
 
+ROUTES = [
+    web.get("/api/admin/contacts/{id}/export", export_contact),
+    web.get("/api/admin/exports/{id}", export_job),
+    web.get("/api/admin/exports/{id}/download", export_download),
+    web.post("/api/admin/contacts/{id}/erase", erase_contact),
+    web.get("/api/admin/privacy/trail", search_trail),
+    web.post("/api/agent/conversations/{id}/customer/reveal", reveal),
+]
+
+
 def setup(app: web.Application, privacy: Privacy) -> None:
     """Mount the privacy routes and the hourly upkeep (expired exports, old trail entries)."""
     app[PRIVACY] = privacy
-    r = app.router
-    r.add_get("/api/admin/contacts/{id}/export", export_contact)
-    r.add_get("/api/admin/exports/{id}", export_job)
-    r.add_get("/api/admin/exports/{id}/download", export_download)
-    r.add_post("/api/admin/contacts/{id}/erase", erase_contact)
-    r.add_get("/api/admin/privacy/trail", search_trail)
-    r.add_post("/api/agent/conversations/{id}/customer/reveal", reveal)
+    app.router.add_routes(ROUTES)
 
     async def upkeep(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:

@@ -173,3 +173,20 @@ def test_no_route_or_channel_module_imports_another_packages_tables() -> None:
                 if node.module.split(".")[0] != package:
                     bad.append(f"{rel} imports {node.module}")
     assert not bad, "; ".join(bad)
+
+
+def test_each_package_mounts_its_urls_from_one_table() -> None:
+    """A package's URLs are read in one place, its ``routes.py`` (Starlette's style); a
+    channel mounts its own webhook URLs in its adapter, the app factory its health checks."""
+    bad = []
+    for path in sorted(ROOT.glob("*/**/*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        package = rel.split("/")[0]
+        if package in {"tests", "bench", ".venv", "channels"} or rel in WIRING:
+            continue
+        if path.name == "routes.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "router.add_" in text or "add_routes(" in text:
+            bad.append(rel)
+    assert not bad, f"URLs mounted outside a routes.py: {bad}"

@@ -27,6 +27,7 @@ from core.context import Services
 from core.coordination import RateLimiter
 from core.domain import Attachment, InboundMessage
 from core.errors import PayloadTooLarge
+from core.message_meta import MessageMeta
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class EmailIntake:
                 via,
                 "; ".join(mail.problems[:5]),
             )
-        meta: dict[str, Any] = {}
+        meta: MessageMeta = {}
         try:
             meta["raw_key"] = (
                 await self.raw_store.save(
@@ -137,7 +138,7 @@ class EmailIntake:
         self,
         mail: ParsedEmail,
         raw: bytes,
-        base_meta: dict[str, Any],
+        base_meta: MessageMeta,
         attachments: list[Attachment],
         too_large: bool,
         envelope_recipients: tuple[str, ...],
@@ -159,7 +160,7 @@ class EmailIntake:
         kind = "text"
         if not text and attachments:
             kind = "image" if all(a.kind == "image" for a in attachments) else "file"
-        meta = dict(base_meta)
+        meta = base_meta.copy()
         meta.update(
             {
                 "email_message_id": mail.message_id,

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from core.conversations import identity_for, inbox_id, start_conversation
 from core.db import Database
+from core.message_meta import MessageMeta
 from core.models import Conversation, Message, OutboxItem, utcnow
 from core.store import AlreadyAnswered, HotStore, NotBot
 
@@ -104,7 +105,10 @@ async def test_replies_commit_once_and_only_while_the_bot_holds_the_conversation
     (v, conv), (w, conv_w) = await visitors(sqlite_db, 2)
     asked = await say(store, v, conv, "v:1")
     assert asked is not None
-    replies = [("答案", {"entry_id": "e1"}), ("还有别的问题吗？", {})]
+    replies: list[tuple[str, MessageMeta]] = [
+        ("答案", {"entry_id": "e1"}),
+        ("还有别的问题吗？", {}),
+    ]
     stored = await store.add_bot_replies(
         conv, 1, replies, {"misses": 0}, "zh", live_channels=frozenset(), now=utcnow()
     )
