@@ -11,16 +11,13 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from api.auth import API
+from api.keys import API, WEBHOOKS
 from api.store import is_count
 from api.tables import ApiCall
-from api.webhook_store import WebhookStore
 from core.context import SERVICES
 from core.errors import BadRequest
 from core.web import json_response, read_json, row_id
 from handoff.http import current_agent, path_id, require_role
-
-WEBHOOKS = web.AppKey("webhooks", WebhookStore)
 
 
 async def list_tokens(request: web.Request) -> web.Response:

@@ -18,12 +18,12 @@ from functools import wraps
 from aiohttp import web
 from sqlalchemy import update
 
-from api.idempotency import Idempotency, fingerprint
+from api.idempotency import fingerprint
+from api.keys import API
 from api.tables import ApiCall, ApiToken
-from api.tokens import TokenStore, allows
+from api.tokens import allows
 from core.acting import VIA
 from core.context import SERVICES
-from core.coordination import Limits
 from core.errors import Forbidden, KefuError, Unauthorized
 from core.models import Agent, utcnow
 from core.web import error_body, json_response
@@ -41,16 +41,6 @@ class Caller:
     agent: Agent
 
 
-@dataclass
-class ApiContext:
-    """What the API's routes share, built once by :func:`api.routes.setup`."""
-
-    tokens: TokenStore
-    limits: Limits
-    idempotency: Idempotency
-
-
-API = web.AppKey("api", ApiContext)
 ApiHandler = Callable[[web.Request, Caller], Awaitable[web.Response]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

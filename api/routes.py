@@ -14,9 +14,9 @@ from pathlib import Path
 from aiohttp import web
 
 from api import admin_routes, kb_routes, v1_routes, webhooks
-from api.auth import API, ApiContext
 from api.idempotency import Idempotency
 from api.inbox import API_CHANNEL, ApiInboxSender
+from api.keys import API, LANE, WEBHOOKS, ApiContext
 from api.tokens import TokenStore
 from api.webhook_feed import MessageFeed
 from api.webhook_lane import WebhookLane
@@ -26,7 +26,6 @@ from core.coordination import Limits
 from core.outbox import Sender
 
 STATIC = Path(__file__).resolve().parent.parent / "handoff" / "static"
-LANE = web.AppKey("webhook_lane", WebhookLane)
 
 
 async def integrations_page(_request: web.Request) -> web.FileResponse:
@@ -87,7 +86,7 @@ def setup(app: web.Application, limits: Limits, senders: dict[str, Sender]) -> N
         idempotency=Idempotency(services.db, settings.idempotency_hours),
     )
     lane = app[LANE] = WebhookLane(services.db, settings)
-    store = app[admin_routes.WEBHOOKS] = WebhookStore(services.db)
+    store = app[WEBHOOKS] = WebhookStore(services.db)
     feed = MessageFeed(services.db, services.hub, settings)
 
     def wake() -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from api.tables import Webhook, WebhookDelivery
 from core.models import Conversation, Ticket, utcnow
 from handoff.views import ticket_brief
-from intake.tables import TicketEvent
+from intake.lifecycle import pending_audits
 
 # audit action -> webhook events (a resolution is also a status change)
 EVENT_OF: dict[str, tuple[str, ...]] = {
@@ -225,7 +225,7 @@ def _capture(session: Session, _context: Any, _instances: Any) -> None:
     if changes:
         with session.no_autoflush:
             _capture_owners(session, changes)
-    entries = [o for o in session.new if isinstance(o, TicketEvent)]
+    entries = pending_audits(session)
     if not entries:
         return
     with session.no_autoflush:
@@ -252,7 +252,7 @@ def _capture(session: Session, _context: Any, _instances: Any) -> None:
                     "action": entry.action,
                     "actor": entry.actor,
                     "agent_id": entry.agent_id,
-                    "detail": entry.detail or {},
+                    "detail": entry.detail,
                 },
             }
             for hook_id, name in wanted:

@@ -19,6 +19,7 @@ from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, NotFound
 from core.web import json_response, row_id
 from handoff import teams
+from handoff.alerts import deliveries_of
 from handoff.http import STATIC, current_agent
 from handoff.state import SUPERVISORS
 from intake import alert_list
@@ -40,6 +41,7 @@ async def list_alerts(request: web.Request) -> web.Response:
             limit=limit,
             open_only=request.query.get("open") in ("1", "true"),
         )
+        deliveries = await deliveries_of(session, [a.id for a in rows])
 
     def local(moment: Any) -> str | None:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else None
@@ -63,7 +65,7 @@ async def list_alerts(request: web.Request) -> web.Response:
                 "created_at": a.created_at.isoformat(),
                 "created_local": local(a.created_at),
                 "acknowledged": a.acknowledged,
-                "deliveries": a.deliveries,
+                "deliveries": deliveries.get(a.id, []),
             }
         )
     return json_response({"alerts": out, "timezone": services.settings.sla.timezone})

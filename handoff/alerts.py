@@ -4,7 +4,7 @@ intake/alerts.py records an alert with the ticket change that calls for it. This
 :class:`AlertDispatcher`, running in every worker:
 
 1. **routes** each new alert once (rows taken with ``FOR UPDATE SKIP LOCKED``, marked
-   ``routed_at``): one :class:`~intake.tables.AlertDelivery` per target, unique per alert and
+   ``routed_at``): one :class:`~handoff.tables.AlertDelivery` per target, unique per alert and
    target, so nothing is sent twice. Targets: the email addresses of the supervisors of the
    ticket's team (the inbox's team; every supervisor when the inbox has no team or the team
    none; admins when there are no supervisors at all) when ``[alerts] email_inbox`` names an
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.db import Database
@@ -39,8 +40,9 @@ from core.events import AGENTS_TOPIC
 from core.models import Agent, Conversation, Inbox, Ticket, utcnow
 from handoff.alert_senders import AlertSender, AlertView, EmailAlerts, Mailer, WecomRobot
 from handoff.settings import parse_team_map
-from handoff.tables import Team
-from intake.tables import AlertDelivery, SupervisorAlert
+from handoff.tables import AlertDelivery, Team
+from intake import alerts
+from intake.tables import SupervisorAlert
 
 log = logging.getLogger(__name__)
 
@@ -105,36 +107,12 @@ class AlertDispatcher:
         now = now or utcnow()
         announced: list[dict[str, Any]] = []
         async with self.db.reader() as session:  # the write lock only when there is work
-            waiting = (
-                await session.execute(
-                    select(SupervisorAlert.id).where(SupervisorAlert.routed_at.is_(None)).limit(1)
-                )
-            ).first()
-        if waiting is None:
-            return 0
+            if not await alerts.any_unrouted(session):
+                return 0
         async with self.db.transaction() as session:
-            alerts = list(
-                (
-                    await session.execute(
-                        select(SupervisorAlert)
-                        .where(SupervisorAlert.routed_at.is_(None))
-                        .order_by(SupervisorAlert.id)
-                        .limit(BATCH)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
-            )
-            for alert in alerts:
+            for alert in await alerts.claim_unrouted(session, BATCH):
                 alert.routed_at = now
-                before = (
-                    await session.execute(
-                        select(SupervisorAlert.id).where(
-                            SupervisorAlert.key == alert.key,
-                            SupervisorAlert.id != alert.id,
-                            SupervisorAlert.routed_at.is_not(None),
-                        )
-                    )
-                ).first()
+                before = await alerts.routed_before(session, alert)
                 row = (
                     await session.execute(
                         select(Ticket.number, Inbox.team_id, Team.name)
@@ -151,7 +129,7 @@ class AlertDispatcher:
                 announced.append(
                     {"type": "alert", "id": alert.id, "kind": alert.kind, "ticket": number}
                 )
-                if before is not None or not self.enabled(alert.kind):
+                if before or not self.enabled(alert.kind):
                     continue
                 for target, address in await self._targets(session, team_id, team_name or ""):
                     session.add(
@@ -314,3 +292,28 @@ async def supervisors(session: Any, team_id: int | None) -> list[str]:
     if not found:
         found = list((await session.execute(base.where(Agent.role == "admin"))).scalars())
     return found
+
+
+async def deliveries_of(
+    session: AsyncSession, alert_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """How each delivery of these alerts went, by alert, oldest first (for the console)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not alert_ids:
+        return out
+    found = await session.execute(
+        select(AlertDelivery)
+        .where(AlertDelivery.alert_id.in_(alert_ids))
+        .order_by(AlertDelivery.id)
+    )
+    for d in found.scalars():
+        out.setdefault(d.alert_id, []).append(
+            {
+                "target": d.target,
+                "address": d.address,  # a robot is named by its team, never by its key
+                "status": d.status,
+                "attempts": d.attempts,
+                "error": d.last_error,
+            }
+        )
+    return out

@@ -36,7 +36,7 @@ from core.errors import NotFound
 from core.models import Conversation, Message, Ticket, utcnow
 from handoff.learning_groups import Example, Question
 from handoff.tables import LearningMark
-from intake.tables import Feedback
+from intake import feedback
 
 WINDOWS = (7, 30)  # days the page offers
 MAX_EVENTS = 2000  # newest misses and down-votes read per kind
@@ -98,7 +98,9 @@ async def _voted_down(
     session: AsyncSession, visible: ColumnElement[bool], since: datetime
 ) -> list[_Found]:
     """Bot answers the customer voted down, with the entry they came from."""
-    rows = (await session.execute(_voted(visible, since, 0))).all()
+    rows = (
+        await session.execute(feedback.votes_on_bot_messages(visible, since, 0, MAX_EVENTS))
+    ).all()
     return [
         (msg_id, conv_id, channel, "down", str((meta or {}).get("entry_id") or "") or None, at)
         for msg_id, conv_id, channel, meta, at in rows
@@ -116,26 +118,6 @@ def _bot_said(
         .join(Conversation, Conversation.id == m.conversation_id)
         .where(visible, m.sender == "bot", m.private.is_(False), m.created_at >= since, said)
         .order_by(m.id.desc())
-        .limit(MAX_EVENTS)
-    )
-
-
-def _voted(visible: ColumnElement[bool], since: datetime, value: int) -> Select[Any]:
-    """The newest helpful votes of ``value`` (1 up, 0 down) since ``since`` on bot messages in
-    visible conversations: (message id, conversation, channel, meta, voted at)."""
-    m = Message
-    return (
-        select(m.id, m.conversation_id, Conversation.channel, m.meta, Feedback.created_at)
-        .select_from(Feedback)
-        .join(m, m.id == Feedback.message_id)
-        .join(Conversation, Conversation.id == m.conversation_id)
-        .where(
-            visible,
-            Feedback.kind == "helpful",
-            Feedback.value == value,
-            Feedback.created_at >= since,
-        )
-        .order_by(Feedback.id.desc())
         .limit(MAX_EVENTS)
     )
 
@@ -222,7 +204,12 @@ async def examples(db: Database, visible: ColumnElement[bool], since: datetime) 
     clarified = Message.meta["decision"].as_string() == "clarify"
     async with db.reader() as session:
         picked = [(r[0], r[1]) for r in await session.execute(_bot_said(visible, since, clarified))]
-        upvoted = [(r[0], r[1]) for r in await session.execute(_voted(visible, since, 1))]
+        upvoted = [
+            (r[0], r[1])
+            for r in await session.execute(
+                feedback.votes_on_bot_messages(visible, since, 1, MAX_EVENTS)
+            )
+        ]
         conv_ids = {c for _, c in picked} | {c for _, c in upvoted}
         convs = await _conversations(session, conv_ids)
         contacts = dict(

@@ -6,7 +6,7 @@ conversation is requeued (:data:`handoff.state.Event.REQUEUE`) and offered to on
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
@@ -19,9 +19,8 @@ from handoff.queue import Queue
 from handoff.state import Batch, Event
 from intake import feedback
 from intake.lifecycle import audit, move
-from intake.tables import Feedback
 from intake.tickets import ticket_by_number
-from kb.tables import KbEntry
+from kb.entries import count_vote
 
 
 class Ratings:
@@ -48,13 +47,7 @@ class Ratings:
             raise NotFound(f"There is no message {seq} in this conversation.", code="no_message")
         if value in ("up", "down") and msg.sender == "bot" and msg.meta.get("entry_id"):
             vote = 1 if value == "up" else 0
-            before = (
-                await session.execute(
-                    select(Feedback.value).where(
-                        Feedback.message_id == msg.id, Feedback.kind == "helpful"
-                    )
-                )
-            ).scalar_one_or_none()
+            before = await feedback.helpful_vote(session, msg.id)
             await feedback.record(
                 session,
                 conversation_id=conv.id,
@@ -63,7 +56,7 @@ class Ratings:
                 value=vote,
             )
             if before != vote:
-                await _count_helpful(session, str(msg.meta["entry_id"]), before, vote)
+                await count_vote(session, str(msg.meta["entry_id"]), before, vote)
         elif msg.meta.get("survey") and isinstance(value, int) and 1 <= value <= 5:
             ticket = await ticket_by_number(session, int(msg.meta.get("ticket", 0)))
             if ticket.survey_state == "done":
@@ -124,14 +117,3 @@ class Ratings:
         )
         batch.add(conv, note)
         await self.queue.auto_assign(session, conv, batch)
-
-
-async def _count_helpful(
-    session: AsyncSession, entry_id: str, before: int | None, vote: int
-) -> None:
-    """Keep the KB entry's helpful/unhelpful counters in step with the customer's vote."""
-    if before is not None:
-        old = KbEntry.helpful if before else KbEntry.unhelpful
-        await session.execute(update(KbEntry).where(KbEntry.id == entry_id).values({old: old - 1}))
-    new = KbEntry.helpful if vote else KbEntry.unhelpful
-    await session.execute(update(KbEntry).where(KbEntry.id == entry_id).values({new: new + 1}))

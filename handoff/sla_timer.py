@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversations import add_reply, lock_conversation
@@ -24,7 +24,7 @@ from core.metrics import Metrics
 from core.models import Ticket, utcnow
 from handoff.service import HandoffService
 from intake.lifecycle import audit, move
-from intake.tables import SlaBreach
+from intake.sla import not_breached, record_breach
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,6 @@ class SlaTimer:
         # taken when some ticket is due for a warning, a breach or closing. The write pass
         # then takes only those tickets; one already breached on a target is done with it.
         soon = now + warn
-
-        def not_breached(kind: str) -> ColumnElement[bool]:
-            return ~exists().where(SlaBreach.ticket_id == Ticket.id, SlaBreach.kind == kind)
 
         due_soon = and_(
             Ticket.status.in_(("new", "open")),
@@ -105,19 +102,7 @@ class SlaTimer:
                     targets.append(("resolution", t.resolution_due))
                 for kind, due in targets:
                     if now >= due:
-                        breached = (
-                            await session.execute(
-                                select(SlaBreach.id).where(
-                                    SlaBreach.ticket_id == t.id, SlaBreach.kind == kind
-                                )
-                            )
-                        ).scalar_one_or_none()
-                        if breached is None:
-                            session.add(
-                                SlaBreach(
-                                    ticket_id=t.id, kind=kind, due_at=due, assignee_id=t.assignee_id
-                                )
-                            )
+                        if await record_breach(session, t, kind, due):
                             audit(session, t, "sla_breach", kind=kind)
                             await self._note(session, t, kind, "breach")
                             raised.append((t.number, kind, "breach"))

@@ -1,5 +1,7 @@
 """Tables the agent desk owns: teams, login throttling, canned replies and macros, labels,
-console presence and read marks, the learning queue's marks, a contact's history.
+console presence and read marks, the learning queue's marks, a contact's history, and the
+deliveries of supervisor alerts (the alerts themselves are intake's: a ticket change records
+one in its own transaction).
 """
 
 from __future__ import annotations
@@ -7,14 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-)
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+import intake.tables  # noqa: F401  (alert_deliveries refers to supervisor_alerts)
 from core.models import Base, utcnow
 
 
@@ -140,4 +138,24 @@ class ContactEvent(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(16))  # edit | merge | merged_into
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertDelivery(Base):
+    """One alert to one email address or WeCom group robot: the alerts' durable outbox."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "target", "address"),
+        Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("supervisor_alerts.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(16))  # email | wecom
+    address: Mapped[str] = mapped_column(String(400))  # an email address or a team's name
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,12 +10,12 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Conversation, Ticket, utcnow
-from intake.tables import AlertDelivery, SupervisorAlert
+from intake.tables import SupervisorAlert
 
 
 @dataclass(frozen=True)
 class ListedAlert:
-    """One alert, its ticket, and how each of its deliveries went."""
+    """One alert and its ticket."""
 
     id: int
     kind: str
@@ -23,7 +23,6 @@ class ListedAlert:
     created_at: datetime
     acknowledged: bool
     ticket: Ticket
-    deliveries: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def listed(
@@ -42,22 +41,6 @@ async def listed(
     if open_only:
         query = query.where(SupervisorAlert.acknowledged_at.is_(None))
     rows = (await session.execute(query)).all()
-    deliveries: dict[int, list[dict[str, Any]]] = {}
-    ids = [a.id for a, _ in rows]
-    if ids:
-        found = await session.execute(
-            select(AlertDelivery).where(AlertDelivery.alert_id.in_(ids)).order_by(AlertDelivery.id)
-        )
-        for d in found.scalars():
-            deliveries.setdefault(d.alert_id, []).append(
-                {
-                    "target": d.target,
-                    "address": d.address,  # a robot is named by its team, never by its key
-                    "status": d.status,
-                    "attempts": d.attempts,
-                    "error": d.last_error,
-                }
-            )
     return [
         ListedAlert(
             a.id,
@@ -66,7 +49,6 @@ async def listed(
             a.created_at,
             a.acknowledged_at is not None,
             t,
-            deliveries.get(a.id, []),
         )
         for a, t in rows
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Ticket
@@ -45,3 +46,37 @@ def record(session: AsyncSession, ticket: Ticket, action: str, detail: dict[str,
     kind, key = found
     keep = {k: detail[k] for k in ("kind", "kinds", "terms", "reason") if k in detail}
     session.add(SupervisorAlert(key=key, kind=kind, ticket_id=ticket.id, detail=keep))
+
+
+async def any_unrouted(session: AsyncSession) -> bool:
+    """Whether some alert waits for the dispatcher to route it."""
+    found = await session.execute(
+        select(SupervisorAlert.id).where(SupervisorAlert.routed_at.is_(None)).limit(1)
+    )
+    return found.first() is not None
+
+
+async def claim_unrouted(session: AsyncSession, limit: int) -> list[SupervisorAlert]:
+    """Up to ``limit`` alerts not routed yet, oldest first, locked for this transaction (other
+    workers skip them); the caller sets ``routed_at`` and ``team_id``."""
+    rows = await session.execute(
+        select(SupervisorAlert)
+        .where(SupervisorAlert.routed_at.is_(None))
+        .order_by(SupervisorAlert.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows.scalars())
+
+
+async def routed_before(session: AsyncSession, alert: SupervisorAlert) -> bool:
+    """Whether an alert with the same key (the same ticket and reason) was routed already:
+    that one told the supervisors."""
+    found = await session.execute(
+        select(SupervisorAlert.id).where(
+            SupervisorAlert.key == alert.key,
+            SupervisorAlert.id != alert.id,
+            SupervisorAlert.routed_at.is_not(None),
+        )
+    )
+    return found.first() is not None

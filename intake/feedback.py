@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Message
+from core.models import Conversation, Message
 from intake.tables import Feedback
 
 WORDS = {
@@ -91,6 +93,17 @@ async def record(
     return row
 
 
+async def helpful_vote(session: AsyncSession, message_id: int) -> int | None:
+    """The customer's current helpful (1) / not helpful (0) vote on a bot reply, if any."""
+    return (
+        await session.execute(
+            select(Feedback.value).where(
+                Feedback.message_id == message_id, Feedback.kind == "helpful"
+            )
+        )
+    ).scalar_one_or_none()
+
+
 async def helpful_counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
     """Per knowledge-base entry id: (helpful votes, not-helpful votes) on bot answers."""
     # JSON columns can't be grouped on PostgreSQL: count in Python (one row per vote).
@@ -108,3 +121,25 @@ async def helpful_counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
         up, down = out.get(entry, (0, 0))
         out[entry] = (up + n, down) if value else (up, down + n)
     return out
+
+
+def votes_on_bot_messages(
+    visible: ColumnElement[bool], since: datetime, value: int, limit: int
+) -> Select[Any]:
+    """The newest helpful votes of ``value`` (1 up, 0 down) since ``since`` on bot messages in
+    conversations matching ``visible``: (message id, conversation, channel, meta, voted at)."""
+    m = Message
+    return (
+        select(m.id, m.conversation_id, Conversation.channel, m.meta, Feedback.created_at)
+        .select_from(Feedback)
+        .join(m, m.id == Feedback.message_id)
+        .join(Conversation, Conversation.id == m.conversation_id)
+        .where(
+            visible,
+            Feedback.kind == "helpful",
+            Feedback.value == value,
+            Feedback.created_at >= since,
+        )
+        .order_by(Feedback.id.desc())
+        .limit(limit)
+    )

@@ -12,10 +12,12 @@ ticket is pending its SLA clock is paused: leaving ``pending`` moves the due tim
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.acting import VIA
 from core.errors import Conflict
@@ -78,6 +80,26 @@ def apply_move(ticket: Ticket, to: str, now: datetime, clock: SlaClock | None) -
     else:
         ticket.resolved_at = None
     ticket.status = to
+
+
+@dataclass(frozen=True)
+class PendingAudit:
+    """An audit entry added in a session and not yet flushed (what webhooks announce)."""
+
+    ticket_id: int
+    action: str
+    actor: str
+    agent_id: int | None
+    detail: dict[str, Any]
+
+
+def pending_audits(session: Session) -> list[PendingAudit]:
+    """The ticket audit entries ``session`` is about to write (for a ``before_flush`` hook)."""
+    return [
+        PendingAudit(o.ticket_id, o.action, o.actor, o.agent_id, dict(o.detail or {}))
+        for o in session.new
+        if isinstance(o, TicketEvent)
+    ]
 
 
 def audit(

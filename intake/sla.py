@@ -15,11 +15,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.models import Ticket
 from intake.settings import SlaSettings
-from intake.tables import SlaPolicy
+from intake.tables import SlaBreach, SlaPolicy
 
 UTC = ZoneInfo("UTC")
 
@@ -193,3 +194,22 @@ class SlaClock:
         """``due`` moved later by ``by`` of the policy's clock."""
         p = self.policy(priority, tier)
         return self.due(p, due, by.total_seconds() / 60)
+
+
+def not_breached(kind: str) -> ColumnElement[bool]:
+    """A condition on :class:`~core.models.Ticket`: its ``kind`` target has no breach yet."""
+    return ~exists().where(SlaBreach.ticket_id == Ticket.id, SlaBreach.kind == kind)
+
+
+async def record_breach(session: AsyncSession, ticket: Ticket, kind: str, due: datetime) -> bool:
+    """Record that ``ticket`` missed its ``kind`` target (due at ``due``) under its current
+    assignee; False, and nothing written, when that breach is already recorded."""
+    found = await session.execute(
+        select(SlaBreach.id).where(SlaBreach.ticket_id == ticket.id, SlaBreach.kind == kind)
+    )
+    if found.scalar_one_or_none() is not None:
+        return False
+    session.add(
+        SlaBreach(ticket_id=ticket.id, kind=kind, due_at=due, assignee_id=ticket.assignee_id)
+    )
+    return True

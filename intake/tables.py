@@ -151,26 +151,6 @@ class SupervisorAlert(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
 
 
-class AlertDelivery(Base):
-    """One alert to one email address or WeCom group robot: the alerts' durable outbox."""
-
-    __tablename__ = "alert_deliveries"
-    __table_args__ = (
-        UniqueConstraint("alert_id", "target", "address"),
-        Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("supervisor_alerts.id", ondelete="CASCADE"))
-    target: Mapped[str] = mapped_column(String(16))  # email | wecom
-    address: Mapped[str] = mapped_column(String(400))  # an email address or a team's name
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class TicketType(Base):
     """One version of a ticket type (咨询, 投诉, 报修, 安装, 退换货) and its fields (issue 17).
 

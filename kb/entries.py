@@ -224,6 +224,18 @@ async def record_helpful(db: Database, entry_id: str, helpful: bool) -> bool:
         return bool(getattr(result, "rowcount", 0))
 
 
+async def count_vote(session: AsyncSession, entry_id: str, before: int | None, vote: int) -> None:
+    """Keep an entry's helpful/unhelpful counters in step with a customer's vote (1 helpful,
+    0 not) that replaces ``before`` (None: their first), in the caller's transaction."""
+    if before is not None:
+        old = ENTRIES.c.helpful if before else ENTRIES.c.unhelpful
+        await session.execute(
+            update(ENTRIES).where(ENTRIES.c.id == entry_id).values({old: old - 1})
+        )
+    new = ENTRIES.c.helpful if vote else ENTRIES.c.unhelpful
+    await session.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id).values({new: new + 1}))
+
+
 def _written(
     e: EntryIn, before: Stored | None, status: str, author: str | None, now: datetime
 ) -> Stored:

@@ -190,3 +190,33 @@ def test_each_package_mounts_its_urls_from_one_table() -> None:
         if "router.add_" in text or "add_routes(" in text:
             bad.append(rel)
     assert not bad, f"URLs mounted outside a routes.py: {bad}"
+
+
+# Where a package still names another's tables, and why: the alert dispatcher (handoff) joins
+# each delivery to its alert (intake) to word the message it sends, and a delivery's foreign
+# key names the alerts' table.
+FOREIGN_TABLES = {("handoff/alerts.py", "intake.tables"), ("handoff/tables.py", "intake.tables")}
+
+
+def test_nothing_outside_a_package_touches_its_tables() -> None:
+    """``<package>/tables.py`` is imported by that package only (through its functions for
+    anyone else); privacy reads every table on purpose (export and erasure of one person),
+    ``core/schema.py`` gathers them all for the migrations."""
+    bad = []
+    for path in sorted(ROOT.glob("*/**/*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        package = rel.split("/")[0]
+        if package in {"tests", "bench", ".venv", "privacy"} or rel in WIRING:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in TABLES:
+                names = {node.module}
+            elif isinstance(node, ast.Import):
+                names = {a.name for a in node.names} & TABLES
+            else:
+                continue
+            for module in names:
+                owner = module.split(".")[0]
+                if owner != package and (rel, module) not in FOREIGN_TABLES:
+                    bad.append(f"{rel} imports {module}")
+    assert not bad, "; ".join(bad)

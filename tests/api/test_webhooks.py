@@ -191,7 +191,7 @@ async def test_webhook_admin_validates_and_needs_the_admin_role(api_client: Any)
 async def test_purge_forgets_old_keys_and_delivered_rows_only(api_client: Any) -> None:
     from datetime import timedelta
 
-    from api.routes import LANE
+    from api.keys import LANE
     from api.tables import IdempotencyKey, Webhook
     from core.models import utcnow
 

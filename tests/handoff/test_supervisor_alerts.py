@@ -26,8 +26,8 @@ from handoff.alerts import AlertDispatcher
 from handoff.auth import create_agent
 from handoff.keys import HANDOFF
 from handoff.sla_timer import SlaTimer
-from handoff.tables import Team
-from intake.tables import AlertDelivery, SupervisorAlert
+from handoff.tables import AlertDelivery, Team
+from intake.tables import SupervisorAlert
 from tests.channels.email_support.app import INBOX, EmailEnv, email_env
 from tests.conftest import make_settings
 from tests.helpers import AGENT_HEADERS, login
