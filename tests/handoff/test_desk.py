@@ -329,3 +329,17 @@ async def test_a_vote_counts_on_the_kb_entry_and_a_change_of_mind_moves_it(clien
     await v.ws.send_json({"type": "feedback", "seq": answer["seq"], "value": "down"})
     await v.until(lambda f: f["type"] == "feedback_ok")
     assert await counts() == (before[0], before[1] + 1)
+
+
+async def test_a_ticket_is_about_what_the_bot_last_answered(
+    client: Any, aiohttp_client: Any
+) -> None:
+    """The ticket's category is the category of the knowledge-base entry the bot answered
+    with before the customer asked for a person (kept with the answer)."""
+    agent = await make_agent(client, aiohttp_client, "zhou@kefu.local", "小周")
+    v = await escalate(client, "退款多久能到账？")
+    await v.until(system_text(v, "小周"))
+    t = (await (await agent.get(f"/api/agent/conversations/{v.conversation_id}")).json())[
+        "conversation"
+    ]["ticket"]
+    assert t["category"] == "refunds"
