@@ -81,7 +81,6 @@ _UNSUB_ANCHOR = re.compile(
     re.I,
 )
 _FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|转发|轉寄|转寄|wg)\s*[:：]", re.I)
-_REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|antw|回复|回覆|答复)\s*[:：]", re.I)
 _MACHINE_BODY = re.compile(r"^\s*<\?xml\s")
 # Every reason this module gives (labelled in the console like the others).
 BULK_REASONS = frozenset(
@@ -117,8 +116,7 @@ def bulk_reason(
     found = mailer_reason(msg, sender)
     if found:
         return found
-    subject = subject or ""
-    if reply or _FORWARD_SUBJECT.match(subject) or _REPLY_SUBJECT.match(subject) or not own_text:
+    if reply or _FORWARD_SUBJECT.match(subject or "") or not own_text:
         return None
     if _MACHINE_BODY.match(own_text):
         return "machine_generated"

@@ -9,26 +9,32 @@ or say "don't reply to this address, call me". The rules below keep those apart:
 
 - only the text the sender wrote above any quote counts (the caller passes it), and only for
   a new mail: a reply or a forward carries someone else's text;
-- a sentence in the first person singular ("I", "my", "我") is a person's, never a notice;
-  text in quotation marks is someone else's; everything after a sentence like "I got this:"
-  / "我收到了这封邮件：" is pasted from elsewhere;
+- a sentence in the first person singular ("I", "my", "我") or a complaint ("your link does
+  not work") is a person's, never a notice; text in quotation marks is someone else's;
+  everything after "I got this:", "Your site says:", "我收到了这封邮件：" is pasted;
 - a notice of automation counts when it says "do not reply" in the same sentence or stands at
   the foot of the mail; a footer that only a mailing sends ("you are receiving this because",
   a "view in browser" banner, "if you no longer wish to receive", an unsubscribe link) counts
-  on its own; the weak signs (the word unsubscribe, "manage your preferences", "do not reply
-  to this email") count only two of a kind together.
+  on its own; the weak signs ("unsubscribe", "manage your preferences", "do not reply to
+  this email") count only when both kinds come together.
 """
 
 from __future__ import annotations
 
 import re
 
-# A person speaking: the first person singular ("我们" / "我司" are a company's voice).
+# A person speaking: the first person singular ("我们" / "我司" are a company's voice). Links
+# and addresses are left out first (my.shop.example, /i/ in a path are nobody speaking).
 _FIRST_PERSON = re.compile(
-    r"\bI\b|(?<![\w.])i(?=\s)|\b(?:i'm|i've|i'd|i'll|me|my|mine|myself)\b"
-    r"|我(?![们們司行])|本人",
-    re.I,
+    r"\bI\b|(?<![\w.])i(?=\s)|(?i:\b(?:i'm|i've|i'd|i'll|me|my|mine|myself)\b)"
+    r"|我(?![们們司行])|本人"
 )
+# A complaint ("your unsubscribe link does not work") is a person speaking too.
+_COMPLAINT = re.compile(
+    r"(?i:\b(?:not|n't|never)\s+work|\bbroken\b|\bstill\s+(?:get|receiv)|\bstop\s+sending\b)"
+    r"|不能用|无效|無效|没用|沒用|失效|还在发|還在發|还是收到|還是收到"
+)
+_LINK = re.compile(r"(?:https?://|mailto:|www\.)\S*|\S+@\S+", re.I)
 _QUOTED = re.compile(
     r"\"[^\"\n]{1,300}\"|“[^”]{1,300}”|「[^」]{1,300}」|『[^』]{1,300}』|‘[^’]{1,300}’"
 )
@@ -129,7 +135,8 @@ def own_sentences(text: str) -> list[str]:
     got this:", "Your site says:")."""
     kept: list[str] = []
     for sentence in _sentences(text):
-        person = bool(_FIRST_PERSON.search(sentence))
+        unlinked = _LINK.sub(" ", sentence)
+        person = bool(_FIRST_PERSON.search(unlinked) or _COMPLAINT.search(unlinked))
         if _COLON_END.search(sentence) and (
             _QUOTE_INTRO.search(sentence) or (person and _PASTE_INTRO.search(sentence))
         ):

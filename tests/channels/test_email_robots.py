@@ -167,6 +167,7 @@ CUSTOMERS = [
     customer_mail(
         "Emails", "I clicked the unsubscribe link https://shop.example/u?id=8f2e, still get mail."
     ),
+    customer_mail("Emails", "Your unsubscribe link https://shop.example/u?id=8f2e does not work!"),
     # One weak sign alone, and a complaint that names the robot.
     customer_mail("新邮箱", "请不要回复这个邮箱，改发到 li@new.example。谢谢"),
     customer_mail("验证码", "你们系统自动发送的验证码邮件收不到，请帮忙看看。"),
