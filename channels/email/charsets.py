@@ -81,6 +81,10 @@ def decode_bytes(data: bytes, declared: str | None = None, *, guess: bool = True
             pass
     if codec == "ascii" and non_ascii:
         codec = None
+    if codec is None and non_ascii and _mostly_utf8(data):
+        # UTF-8 with a stray or cut byte (a name truncated mid-character): read as UTF-8 with
+        # U+FFFD for the bad byte and flagged, not as Windows-1252 mojibake of every letter.
+        return Decoded(data.decode("utf-8", errors="replace"), "utf-8", damaged=True)
     fallbacks = _FALLBACKS if guess or codec is None else ("utf-8",)
     candidates = ([codec] if codec else []) + [c for c in fallbacks if c != codec]
     for name in candidates:
@@ -96,6 +100,16 @@ def decode_bytes(data: bytes, declared: str | None = None, *, guess: bool = True
         return Decoded(data.decode(name, errors="replace"), name, damaged=True)
     except (UnicodeError, LookupError):  # a codec without the "replace" error handler
         return Decoded(data.decode("utf-8", errors="replace"), "utf-8", damaged=True)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether unlabelled bytes are UTF-8 but for a few bad bytes: at least three well-formed
+    multibyte characters and at most one bad byte for every four of them. Latin-1 or GBK text
+    forms well-formed UTF-8 sequences only here and there, never mostly those."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    return good >= 3 and bad * 4 <= good
 
 
 _CJK_GUESSES = ("gb18030", "big5hkscs")

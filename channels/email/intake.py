@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.email.config import EmailInbox
-from channels.email.loops import bulk_return_path, usable_address
+from channels.email.loops import envelope_reason, usable_address
 from channels.email.parse import ParsedEmail, parse_email, source_id_of
 from channels.email.threads import is_our_address, thread_hint
 from core.attachments import AttachmentStore
@@ -71,7 +71,8 @@ class EmailIntake:
 
         ``envelope_sender`` is SMTP's ``MAIL FROM`` when we received the mail ourselves: an
         empty one (``<>``) marks a bounce or auto-reply even without a Return-Path header,
-        a bulk sender's bounce address (``bounces+123=...@``) a newsletter.
+        a bulk sender's bounce address (``bounces+123=...@``) a newsletter, MAILER-DAEMON a
+        bounce, a no-reply address a robot (``envelope_reason``).
         """
         too_large = len(raw) > self.inbox.max_message_bytes
         own = frozenset({self.inbox.address})
@@ -82,10 +83,10 @@ class EmailIntake:
             mail = await asyncio.to_thread(parse_email, head + b"\r\n\r\n", own)
         else:
             mail = await asyncio.to_thread(parse_email, raw, own)
-        if envelope_sender == "" and mail.auto_reason is None:
-            mail = dataclasses.replace(mail, auto_reason="null_return_path")
-        elif envelope_sender and mail.auto_reason is None and bulk_return_path(envelope_sender):
-            mail = dataclasses.replace(mail, auto_reason="bulk_return_path")
+        if envelope_sender is not None and mail.auto_reason is None:
+            found = envelope_reason(envelope_sender or "<>")
+            if found:
+                mail = dataclasses.replace(mail, auto_reason=found)
         if mail.auto_reason is None and mail.sender and is_our_address(self.inbox, mail.sender):
             # Our own address or a plus-address of it (a reply of ours that came back through
             # a forwarder): answering it would start a loop.

@@ -17,9 +17,10 @@ from email.message import Message as MimeMessage
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from channels.email.bulk import bulk_reason
 from channels.email.charsets import decode_bytes, decode_header
 from channels.email.content import html_to_text, sanitize_html, trim_reply
-from channels.email.loops import automatic_reason, bulk_reason
+from channels.email.loops import automatic_reason
 
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
 MAX_SOURCE_ID = 255

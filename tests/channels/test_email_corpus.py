@@ -16,33 +16,32 @@ The counts are printed (``-s``) and recorded in docs/email.md.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
 
 import aiosmtplib
 import pytest
 from sqlalchemy import select
 
 from bench.common import shared_dir
+from channels.email.bulk import BULK_REASONS
+from channels.email.compose import reply_subject
+from channels.email.loops import LOOP_REASONS
 from channels.email.parse import message_ids, parse_email
-from core.config import Settings
-from core.models import Conversation, Message, OutboxItem
+from core.models import Contact, Conversation, Message, OutboxItem
 from core.recovery import TurnRecovery
 from tests.channels.email_support.app import (
     ADDRESS,
     EmailEnv,
-    email_env,
 )
 from tests.channels.email_support.sink import Received
 from tests.conftest import shared_missing
 from tests.helpers import AGENT_HEADERS, login
 
 FIXTURES = shared_dir("fixtures/email")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=")
 _MAILBOX = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
 NOT_MAIL = {".png", ".wav", ".py", ".md", ".html", ".gitignore", ".gitattributes"}
 
@@ -79,14 +78,9 @@ def envelope_sender(raw: bytes) -> str:
 
 
 @pytest.fixture
-async def env(
-    demo_settings: Settings, database_url: str, embedder: Any, aiohttp_client: Any
-) -> AsyncIterator[EmailEnv]:
-    """The app on SQLite or PostgreSQL, its SMTP listener in, an SMTP sink out."""
-    storage = dataclasses.replace(demo_settings.storage, database_url=database_url)
-    settings = dataclasses.replace(demo_settings, storage=storage)
-    async with email_env(settings, aiohttp_client, embedder, demo=True) as env:
-        yield env
+def env(email_db_env: EmailEnv) -> EmailEnv:
+    """The app on SQLite or PostgreSQL (tests/channels/conftest.py)."""
+    return email_db_env
 
 
 async def send_all(env: EmailEnv, files: list[Path], connections: int = 1) -> dict[Path, str]:
@@ -155,6 +149,18 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
         assert mail.rcpt_tos == [asked.meta["from"]]
         cited = [m for m in before if not m.meta.get("derived_id")]
         check_threading(mail, asked, max(cited, key=lambda m: m.seq) if cited else None)
+        # The reply's subject: the conversation's first one, decoded and written back whole.
+        first = next(
+            (
+                m.meta["subject"]
+                for m in by_conv[reply.conversation_id]
+                if m.direction == "in" and m.meta["subject"]
+            ),
+            "",
+        )
+        subject = parse_email(mail.raw).subject
+        assert not garbled(subject), subject
+        assert re.sub(r" \[#\d+\]$", "", subject) == reply_subject(first, None)
     assert max(answered.values(), default=0) <= 1
     assert not [m.source_id for m in inbound if m.no_reply and m.answered]
     # Nothing the bot should have answered was dropped: an answerable message that is not
@@ -170,7 +176,16 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     assert dropped == []
     assert answered  # the corpus holds people's mail: some of it is answered
 
+    # No stored subject or sender's name is garbled (a subject whose bytes could not be
+    # decoded keeps U+FFFD, with the problem recorded, never mojibake).
+    for m in inbound:
+        assert not garbled(m.meta["subject"]), (m.source_id, m.meta["subject"])
+    async with services.db.reader() as session:
+        names = list((await session.execute(select(Contact.name))).scalars())
+    assert not [name for name in names if garbled(name)]
+
     reasons = Counter(m.no_reply for m in inbound if m.no_reply)
+    assert set(reasons) <= LOOP_REASONS | BULK_REASONS | {"rate_limited"}
     waiting = [m for m in inbound if not m.no_reply and not m.answered]
     report = {
         "files": len(FILES),
@@ -194,15 +209,24 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     assert len(only) == reasons["no_sender"] and {m["reason"] for m in only} == {"no_sender"}
 
 
+def garbled(text: str) -> bool:
+    """Whether ``text`` holds an undecoded RFC 2047 word or UTF-8 read as Windows-1252
+    ("Ð®Ð½Ð¸" for "Юни"): its characters, written back as Windows-1252, are mostly UTF-8."""
+    if _ENCODED_WORD.search(text):
+        return True
+    back = text.encode("cp1252", errors="replace").decode("utf-8", errors="replace")
+    good = sum(1 for ch in back if ord(ch) > 0x7F and ch != "\ufffd")
+    return back != text and good >= 2 and good >= 2 * back.count("\ufffd")
+
+
 def check_threading(mail: Received, asked: Message, latest: Message | None) -> None:
     """The reply's threading headers are written plainly and parse back: In-Reply-To the
     customer's latest mail (the one it answers, unless another came meanwhile), References
     the one it answers; an id kefu derived for mail without a Message-ID is never cited."""
-    head = mail.raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace").lower()
-    for name in ("in-reply-to:", "references:"):
-        for line in head.split("\r\n"):
-            if line.startswith(name):
-                assert "=?" not in line, line
+    head = mail.raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    for field in re.sub(r"\r\n[ \t]+", " ", head).split("\r\n"):  # unfolded
+        if field.lower().startswith(("message-id:", "in-reply-to:", "references:")):
+            assert "=?" not in field, field
     back = parse_email(mail.raw)
     for m in (asked, latest):
         if m is not None and m.meta.get("derived_id"):

@@ -199,6 +199,27 @@ def test_a_header_that_cannot_be_decoded_is_flagged_not_guessed() -> None:
     assert reply_subject(mail.subject, None) == "Re: Rechnung fr Mai"  # no U+FFFD goes out
 
 
+def test_raw_utf8_header_with_a_cut_character_is_not_read_as_windows_1252() -> None:
+    """Raw 8-bit UTF-8 in a header whose last character was cut (one stray byte): read as
+    UTF-8 with U+FFFD for that byte and a problem recorded, not as Windows-1252 mojibake of
+    every letter ("Ð®Ð½Ð¸ÐºÐ¾Ð´")."""
+    name = "Юникод запрещен".encode()
+    raw = (
+        b"From: " + name + b"\xd1 <headers@example.com>\r\nTo: support@example.com\r\n"
+        b"Subject: " + "Возврат".encode() + b"\xd0\r\nMessage-ID: <cut.1@example.com>\r\n\r\nhi\r\n"
+    )
+    mail = parse_email(raw)
+    assert mail.sender_name == "Юникод запрещен\ufffd"
+    assert mail.subject == "Возврат\ufffd"
+    assert "From header has undecodable bytes" in mail.problems
+    assert "Subject header has undecodable bytes" in mail.problems
+    # Latin-1 stays Latin-1: its bytes are no UTF-8 at all.
+    latin = parse_email(
+        raw.replace(b"Subject: " + "Возврат".encode() + b"\xd0", b"Subject: Forma\xe7\xe3o")
+    )
+    assert latin.subject == "Formação"
+
+
 def test_a_reply_to_every_fixture_mail_cites_its_message_id_plainly() -> None:
     """Every Message-ID of the shared real-world corpus (56 of them were encoded before),
     cited by a reply, parses back unchanged; ids that cannot be written are left out."""
