@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from core.errors import ConfigError
 from core.sections import Section, opt, register
 from intake.triage_rules import TriagePlan, parse_plan
+from intake.urgency_model import load as load_model
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -84,6 +86,16 @@ class TriageSettings:
     anger_words: list[str] = opt([], doc="added to the built-in strong anger words")
     calm_phrases: list[str] = opt([], doc='product words that report nothing ("漏电保护")')
     builtin_words: bool = opt(True, doc="false: only the words configured here")
+    # The learned second opinion (intake/urgency_model.py): a kind the words missed counts
+    # when the model's probability reaches its threshold; 1 turns the model off for it.
+    hazard_model_threshold: float = opt(
+        0.7, lo=0.0, hi=1.0, doc="the model's probability that makes a hazard; 1 = words only"
+    )
+    complaint_model_threshold: float = opt(
+        1.0, lo=0.0, hi=1.0, doc="the same for complaints (off: it reads 我要退货 as one)"
+    )
+    anger_model_threshold: float = opt(1.0, lo=0.0, hi=1.0, doc="the same for anger (off)")
+    model_file: str = opt("", doc='a model from "kefu triage train"; "" = the shipped one')
     safety_category: str = opt(
         "safety", doc="KB category whose answer is sent first when a hazard is reported"
     )
@@ -91,6 +103,11 @@ class TriageSettings:
     def __post_init__(self) -> None:
         """Parse every line now: a bad one is a ConfigError at load, naming it."""
         _ = self.plan
+        if self.model_file and load_model(Path(self.model_file)) is None:
+            raise ConfigError(
+                f"Config key [triage] model_file: {self.model_file} is not a file "
+                '(make one with "kefu triage train", or leave it empty).'
+            )
 
     @cached_property
     def plan(self) -> TriagePlan:

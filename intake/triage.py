@@ -36,6 +36,12 @@ def lexicon_for(settings: TriageSettings) -> Lexicon:
         tuple(settings.anger_words),
         tuple(settings.calm_phrases),
         settings.builtin_words,
+        (
+            settings.hazard_model_threshold,
+            settings.complaint_model_threshold,
+            settings.anger_model_threshold,
+        ),
+        settings.model_file,
     )
 
 

@@ -25,13 +25,19 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+from intake.urgency_model import UrgencyModel, load
 from intake.urgency_words import (
     ANGER_STRONG,
     ANGER_WEAK,
     CALM_PHRASES,
     COMPLAINT_WORDS,
+    EXPOSED_STATES,
     HAZARD_WORDS,
+    HOT_STATES,
+    LIVE_PARTS,
+    WET_STATES,
 )
 
 KINDS = ("hazard", "complaint", "angry")
@@ -77,11 +83,19 @@ _FACTUAL = re.compile(
     r"|[a-z]+ed)\b"
 )
 _HEARSAY = re.compile(
-    r"听说|新闻|网上|有人说|据说|报道|\b(i read|i heard|heard that|news|reports of|reported)\b"
+    r"听说|新闻|(?<![发到传放])网上|有人说|据说|报道"  # 网上 but not 发到网上: posting it
+    r"|\b(i read|i heard|heard that|news|reports of|reported)\b"
 )
 _POSITIVE = re.compile(
     r"谢谢|感谢|太好了|哈哈|好评|点赞|给力|快乐|满意|\b(thank|thanks|great|awesome|love|happy)\b"
 )
+# A hazard that was put right: "师傅已经修好了", "all good now" (unless it came back: 又, still).
+_RESOLVED = re.compile(
+    r"修好了|已经修好|已经好了|没问题了|用着很好|恢复正常|正常了|一切正常|都正常"
+    r"|\b(all good|works (fine|perfectly)|working (fine|perfectly)|fine now|no problems? since"
+    r"|been fine)\b"
+)
+_STILL = re.compile(r"还是|仍然|依然|又|再次|\b(still|again|keeps|came back)\b")
 _IDS = re.compile(
     r"(?:订单号|单号|尾号|编号|工单|号码|号|#|\bno\.?|\bnumber(?: is)?|\border)\s*\d+"
 )
@@ -113,6 +127,8 @@ class Lexicon:
     anger_strong: re.Pattern[str]
     anger_weak: re.Pattern[str]
     calm: re.Pattern[str]
+    model: UrgencyModel | None = None  # the learned second opinion (intake/urgency_model.py)
+    thresholds: tuple[float, float, float] = (0.7, 1.0, 1.0)  # hazard, complaint, angry
 
 
 @dataclass(frozen=True)
@@ -170,8 +186,12 @@ def lexicon(
     anger: tuple[str, ...] = (),
     calm: tuple[str, ...] = (),
     builtin: bool = True,
+    thresholds: tuple[float, float, float] = (0.7, 1.0, 1.0),
+    model_file: str = "",
 ) -> Lexicon:
-    """The built-in words (unless ``builtin`` is off) plus the configured ones, compiled."""
+    """The built-in words (unless ``builtin`` is off) plus the configured ones, compiled, and
+    the model (``model_file``, else the shipped one) with its thresholds (built-in too: off
+    with ``builtin``)."""
     base = builtin
     return Lexicon(
         hazard=_union((*(HAZARD_WORDS if base else ()), *hazard)),
@@ -179,6 +199,8 @@ def lexicon(
         anger_strong=_union((*(ANGER_STRONG if base else ()), *anger)),
         anger_weak=_union(ANGER_WEAK if base else ()),
         calm=_union((*(CALM_PHRASES if base else ()), *calm)),
+        model=(load(Path(model_file)) if model_file else load()) if base else None,
+        thresholds=thresholds,
     )
 
 
@@ -190,6 +212,12 @@ def normalize(text: str) -> str:
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def masked(text: str, lex: Lexicon) -> str:
+    """The text as the rules and the model read it: normalised, with product words
+    ("漏电保护", "Fire TV") and order numbers blanked out."""
+    return _blank(_blank(normalize(text), lex.calm), _IDS)
 
 
 def clauses(text: str) -> list[str]:
@@ -233,6 +261,26 @@ def _found(pattern: re.Pattern[str], clause: str, kind: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=1)
+def _compounds() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    return _union(LIVE_PARTS), tuple(_union(s) for s in (WET_STATES, EXPOSED_STATES, HOT_STATES))
+
+
+def _compound(before: str, clause: str) -> list[str]:
+    """A live part and a dangerous state of it (wet, bare, hot) in ``clause``, or one in the
+    clause before and the other in this one: "part+state" terms, none negated."""
+    parts, states = _compounds()
+    if not parts.search(clause) and not parts.search(before):
+        return []  # most messages
+    span = f"{before} {clause}" if before else clause
+    live = _found(parts, span, "hazard")
+    for pattern in states:
+        hits = _found(pattern, span, "hazard")
+        if live and hits and (parts.search(clause) or pattern.search(clause)):
+            return [f"{live[0]}+{hits[0]}"]
+    return []
+
+
 def _shouting(text: str) -> bool:
     """Three words or more in capitals, and most Latin letters capitals (not "USB LED TV")."""
     if len(_SHOUT.findall(text)) < 3:
@@ -246,15 +294,20 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     """What ``text`` reports: hazard, complaint, anger (each from the rules above)."""
     lex = lex or lexicon()
     raw = normalize(text)
-    low = _blank(_blank(raw, lex.calm), _IDS)
+    low = masked(text, lex)
     hearsay = bool(_HEARSAY.search(low))
+    resolved = bool(_RESOLVED.search(low)) and not _STILL.search(low)
     kinds: set[str] = set()
     terms: list[str] = []
     strong = weak = 0
+    before = ""
     for clause in clauses(low):
         question = _is_question(clause)
-        hazards = _found(lex.hazard, clause, "hazard")
-        if hazards and not hearsay and not _HYPOTHETICAL.search(clause):
+        hazards = _found(lex.hazard, clause, "hazard") or (
+            _compound(before, clause) if lex.model is not None else []
+        )
+        before = clause
+        if hazards and not hearsay and not resolved and not _HYPOTHETICAL.search(clause):
             if not question or _FACTUAL.search(_AUX.sub("", clause)):
                 kinds.add("hazard")
                 terms += hazards
@@ -276,4 +329,38 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         weak = 0
     if strong or weak >= 2:
         kinds.add("angry")
+    if lex.model is not None and any(
+        t < 1.0 and k not in kinds for k, t in zip(KINDS, lex.thresholds, strict=True)
+    ):
+        kinds |= _learned(low, lex, kinds, hearsay or resolved)
     return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))
+
+
+def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool) -> set[str]:
+    """The kinds the model reads with confidence that the words missed, unless the message's
+    form rules them out as it does for the words: a hazard heard of, put right, supposed or
+    only asked about; a complaint settled or only asked about; anything said with thanks but
+    a hazard."""
+    assert lex.model is not None
+    probs = lex.model.probabilities(low)
+    likely = [
+        kind
+        for kind, threshold in zip(KINDS, lex.thresholds, strict=True)
+        if kind not in kinds and threshold < 1.0 and probs[kind] >= threshold
+    ]
+    if not likely:
+        return set()  # most messages
+    parts = clauses(low)
+    asking = bool(parts) and all(_is_question(c) for c in parts)
+    out = set()
+    for kind in likely:
+        if kind == "hazard":
+            happened = any(_FACTUAL.search(_AUX.sub("", c)) for c in parts)
+            if past or _HYPOTHETICAL.search(low) or (asking and not happened):
+                continue
+        elif _POSITIVE.search(low):
+            continue
+        if kind == "complaint" and (_SETTLED.search(low) or (asking and not _INTENT.search(low))):
+            continue
+        out.add(kind)
+    return out

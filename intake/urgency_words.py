@@ -71,6 +71,9 @@ COMPLAINT_WORDS = (
     "dispute*", "credit card company", "formal complaint", "trustpilot", "yelp",
     "write about this", "tell everyone", "warn others", "tak* this further", "review warning",
     "warning everyone", "发到抖音", "发抖音", "让大家都看看", "让大家看看",
+    # asking for someone above the agent
+    "找...领导", "找...经理", "找...主管", "找...负责人", "叫...领导", "叫...经理", "让...领导",
+    "your manager", "a manager", "your supervisor", "a supervisor", "someone senior",
 )  # fmt: skip
 # One of these is anger enough.
 ANGER_STRONG = (
@@ -117,4 +120,27 @@ CALM_PHRASES = (
     "spark plug*", "fire-rated", "fire rated", "sparkling", "smokey", "flame failure",
     "garbage disposal", "garbage disposer", "空气炸锅", "火锅", "打火机", "火力", "火候", "爆款",
     "爆单", "火爆", "overheat protection", "overheating protection",
+)  # fmt: skip
+# Compound hazards: a part that carries power and a state that makes it dangerous, in one
+# clause or the one before ("水喷到插排上", "the cable is frayed, I can see copper").
+LIVE_PARTS = (
+    "插座", "插排", "插线板", "排插", "插头", "电源线", "电线", "电源适配器", "电路", "电闸",
+    "配电箱", "充电器", "充电头", "适配器", "电池", "socket*", "outlet*", "extension lead*",
+    "extension cord*", "extension cable*", "power strip*", "power lead*", "power cord*",
+    "power cable*", "power supply", "cable*", "cord", "cords", "wire", "wires", "wiring",
+    "electrics", "fuse box", "charger*", "adapter*", "battery", "batteries",
+)  # fmt: skip
+WET_STATES = (
+    "进水", "滴水", "渗水", "漏水", "溅水", "浸水", "泡水", "积水", "有水", "水滴", "滴在", "滴到",
+    "渗到", "流到", "溅到", "喷到", "淋到", "泡在", "湿了", "潮湿", "一摊水", "water", "wet",
+    "damp", "drip*", "soak*", "splash*", "flooded", "puddle",
+)  # fmt: skip
+EXPOSED_STATES = (
+    "露出", "裸露", "露铜", "铜丝", "铜线", "破皮", "外皮破", "皮破了", "绝缘皮", "frayed",
+    "exposed", "bare", "copper", "insulation",
+)  # fmt: skip
+HOT_STATES = (
+    "很烫", "好烫", "滚烫", "烧红", "发红", "发黑", "变色", "变形", "red hot", "red-hot",
+    "glow*", "discolo*r*", "warped", "deformed", "getting hot", "gets hot", "very hot",
+    "really hot", "so hot",
 )  # fmt: skip
