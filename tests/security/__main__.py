@@ -67,8 +67,6 @@ def main(argv: list[str]) -> int:
             "-q",
             "-p",
             "no:cacheprovider",
-            "--reruns",
-            "0",
             "-W",
             "ignore::hypothesis.errors.HypothesisWarning",
             "tests/security",
