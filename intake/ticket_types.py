@@ -24,6 +24,7 @@ from core.errors import BadRequest, Conflict, NotFound
 from core.models import Conversation, Product, Ticket, TicketFieldValue, TicketType
 from intake.address import parse_address
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
+from intake.lifecycle import audit
 from intake.products import clean_date
 from intake.type_lines import KEY, STATUS_NAMES, check_fields, check_label
 from intake.type_lines import parse_type_line as parse_type_line  # core/cli, handoff
@@ -274,6 +275,32 @@ async def set_fields(
     await session.flush()
     after = {k: v for k, v in {**stored, **cleaned}.items() if v and k in fields}
     return current, after, changes
+
+
+async def retype(
+    session: AsyncSession,
+    ticket: Ticket,
+    values: Mapping[str, Any],
+    zone: ZoneInfo,
+    type_key: str | None,
+    agent_id: int,
+) -> TicketType:
+    """:func:`set_fields` on the audit trail: a change of type, then the values changed."""
+    before = ticket.type_id
+    kind, _, changes = await set_fields(session, ticket, values, zone, type_key)
+    if ticket.type_id != before:
+        audit(
+            session,
+            ticket,
+            "type",
+            actor="agent",
+            agent_id=agent_id,
+            type=kind.key,
+            version=kind.version,
+        )
+    if changes:
+        audit(session, ticket, "fields", actor="agent", agent_id=agent_id, changes=changes)
+    return kind
 
 
 async def missing_for(session: AsyncSession, ticket: Ticket, to: str) -> list[Missing]:
