@@ -25,6 +25,7 @@ from api.contacts import (
     update_contact,
 )
 from api.store import is_count, list_tickets, new_ticket, open_api_ticket, ticket_filter
+from api.ticket_fields import fields_of, names_type, need_type, type_json
 from core.context import SERVICES
 from core.conversations import messages_after
 from core.errors import BadRequest, NotFound, PayloadTooLarge
@@ -32,9 +33,9 @@ from core.models import Agent, Contact, Conversation, Ticket
 from core.web import json_object, json_response, row_id
 from handoff.desk import DeskActions
 from handoff.http import report_period
-from handoff.keys import HANDOFF, WARRANTY
+from handoff.keys import HANDOFF, SEEDER, WARRANTY
 from handoff.views import message_json, ticket_brief
-from intake import reports
+from intake import reports, ticket_types
 from intake.products import (
     add_product,
     contact_products,
@@ -59,6 +60,11 @@ async def body_json(request: web.Request) -> dict[str, Any]:
     return json_object(raw)
 
 
+def _zone(request: web.Request) -> ZoneInfo:
+    """The desk's time zone (``[sla] timezone``): dates in fields and products."""
+    return ZoneInfo(request.app[SERVICES].settings.sla.timezone)
+
+
 def _path_int(request: web.Request, name: str, what: str) -> int:
     value = row_id(request.match_info[name])
     if value is None:
@@ -78,6 +84,7 @@ async def ticket_json(session: Any, t: Ticket) -> dict[str, Any]:
         "reason": t.reason,
         "updated_at": t.updated_at.isoformat() if t.updated_at else None,
         "closed_at": t.closed_at.isoformat() if t.closed_at else None,
+        **await type_json(session, t),
     }
 
 
@@ -154,7 +161,7 @@ async def _live_contact(session: Any, contact_id: int) -> Contact:
 
 
 def _today(request: web.Request) -> date:
-    return datetime.now(ZoneInfo(request.app[SERVICES].settings.sla.timezone)).date()
+    return datetime.now(_zone(request)).date()
 
 
 @endpoint("contacts", "read")
@@ -173,7 +180,7 @@ async def post_product(request: web.Request, caller: Caller) -> web.Response:
     """POST /api/v1/contacts/{id}/products {"model", "serial", "purchase_date", ...}: the
     same cleaning and warranty rules as the import and the console."""
     contact_id = _path_int(request, "id", "contact")
-    zone = ZoneInfo(request.app[SERVICES].settings.sla.timezone)
+    zone = _zone(request)
     values = product_values(await body_json(request), zone, partial=False)
     async with request.app[SERVICES].db.transaction() as session:
         await _live_contact(session, contact_id)
@@ -185,7 +192,7 @@ async def post_product(request: web.Request, caller: Caller) -> web.Response:
 @endpoint("contacts", "write")
 async def patch_product(request: web.Request, caller: Caller) -> web.Response:
     """PATCH /api/v1/products/{id}: change the fields given; the warranty is recomputed."""
-    zone = ZoneInfo(request.app[SERVICES].settings.sla.timezone)
+    zone = _zone(request)
     values = product_values(await body_json(request), zone, partial=True)
     async with request.app[SERVICES].db.transaction() as session:
         product = await product_by_id(session, _path_int(request, "id", "product"))
@@ -199,13 +206,17 @@ async def patch_product(request: web.Request, caller: Caller) -> web.Response:
 
 @endpoint("tickets", "write")
 async def post_ticket(request: web.Request, caller: Caller) -> web.Response:
-    """POST /api/v1/tickets {"contact", "subject", "text", "type"?, "priority"?}."""
+    """POST /api/v1/tickets {"contact", "subject", "text", "type"?, "fields"?, "priority"?}."""
     body = await body_json(request)
-    req = new_ticket(body)
+    req, fields = new_ticket(body), fields_of(body)
     handoff = request.app[HANDOFF]
+    await request.app[SEEDER](request)
     async with request.app[SERVICES].db.transaction() as session:
         contact = await contact_for_ticket(session, body.get("contact"))
         ticket, conv = await open_api_ticket(session, handoff.settings, handoff.clock, req, contact)
+        if fields is not None or await names_type(session, req.category):
+            key = need_type(req.category)
+            await ticket_types.set_fields(session, ticket, fields or {}, _zone(request), key)
         number = ticket.number
     await handoff.events.conversation_updated(conv.id, conv.owner, conv.last_seq)
     return await _ticket_response(request, number, status=201)
@@ -229,9 +240,10 @@ async def get_ticket(request: web.Request, caller: Caller) -> web.Response:
 
 @endpoint("tickets", "write")
 async def patch_ticket(request: web.Request, caller: Caller) -> web.Response:
-    """PATCH /api/v1/tickets/{number} {"priority"?, "type"?, "assignee_id"?}."""
+    """PATCH /api/v1/tickets/{number} {"priority"?, "type"?, "fields"?, "assignee_id"?}."""
     number = _path_int(request, "number", "ticket")
     body = await body_json(request)
+    fields = fields_of(body)
     priority = body.get("priority")
     category = body.get("type", body.get("category"))
     assignee = body.get("assignee_id")
@@ -244,8 +256,12 @@ async def patch_ticket(request: web.Request, caller: Caller) -> web.Response:
     ):
         raise BadRequest("assignee_id must be an agent's id.", code="bad_assignee")
     desk = DeskActions(request.app[HANDOFF])
-    async with request.app[SERVICES].db.reader() as session:
+    await request.app[SEEDER](request)
+    async with request.app[SERVICES].db.transaction() as session:
         ticket = await ticket_by_number(session, number)
+        if fields is not None or await names_type(session, category):
+            values, zone = fields or {}, _zone(request)
+            await ticket_types.retype(session, ticket, values, zone, category, caller.agent.id)
     if priority is not None or category is not None:
         await desk.update_ticket(caller.agent, number, priority=priority, category=category)
     if assignee is not None and assignee != ticket.assignee_id:

@@ -41,6 +41,8 @@ EVENT_OF: dict[str, tuple[str, ...]] = {
     "released": ("ticket.updated",),
     "priority": ("ticket.updated",),
     "category": ("ticket.updated",),
+    "type": ("ticket.updated",),
+    "fields": ("ticket.updated",),
     "merged": ("ticket.updated",),
     "csat": ("csat.submitted",),
     "sla_warning": ("sla.warning",),

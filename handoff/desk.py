@@ -119,6 +119,15 @@ class DeskActions:
             ticket = await open_ticket(session, conv.id)
             if ticket is not None:
                 ticket.assignee_id = target.id
+                audit(  # assigned, then opened because of it (as in queue.take)
+                    session,
+                    ticket,
+                    "transferred",
+                    actor="agent",
+                    agent_id=agent.id,
+                    to=target.id,
+                    note=note.strip()[:1000],
+                )
                 if ticket.status == "new":
                     move(
                         session,
@@ -128,15 +137,6 @@ class DeskActions:
                         actor="agent",
                         agent_id=agent.id,
                     )
-                audit(
-                    session,
-                    ticket,
-                    "transferred",
-                    actor="agent",
-                    agent_id=agent.id,
-                    to=target.id,
-                    note=note.strip()[:1000],
-                )
         return await self.h.changed(conv, tuple(msgs), ticket)
 
     async def set_status(self, agent_id: int, status: str) -> Agent:

@@ -79,7 +79,16 @@ class Queue:
         agent.last_assigned_at = utcnow()
         ticket = await open_ticket(session, conv.id) or await self._reopen_last(session, conv, by)
         if ticket is not None:
+            # Assigned first, then opened because of it: the trail (and the webhooks read
+            # off it) say created -> assigned -> status changed, in the order it happened.
             ticket.assignee_id = agent.id
+            audit(
+                session,
+                ticket,
+                "takeover" if by else "assigned",
+                actor="agent" if by else "system",
+                agent_id=agent.id,
+            )
             if ticket.status == "new":
                 move(
                     session,
@@ -89,13 +98,6 @@ class Queue:
                     actor="agent" if by else "system",
                     agent_id=by.id if by else None,
                 )
-            audit(
-                session,
-                ticket,
-                "takeover" if by else "assigned",
-                actor="agent" if by else "system",
-                agent_id=agent.id,
-            )
         msg = await add_reply(
             session, conv, sender="system", text=notice("joined", conv.language, name=agent.name)
         )

@@ -34,7 +34,6 @@ from handoff import teams
 from handoff.http import current_agent, path_id
 from handoff.keys import SEEDER, WARRANTY
 from intake import ticket_types
-from intake.lifecycle import audit
 from intake.products import (
     add_product,
     contact_products,
@@ -206,22 +205,7 @@ async def put_fields(request: web.Request) -> web.Response:
     async with request.app[SERVICES].db.transaction() as session:
         ticket = await ticket_by_number(session, _number(request))
         await teams.ensure_visible(session, agent, ticket.conversation_id)
-        before = ticket.type_id
-        kind, _, changes = await ticket_types.set_fields(
-            session, ticket, values, _zone(request), type_key
-        )
-        if ticket.type_id != before:
-            audit(
-                session,
-                ticket,
-                "type",
-                actor="agent",
-                agent_id=agent.id,
-                type=kind.key,
-                version=kind.version,
-            )
-        if changes:
-            audit(session, ticket, "fields", actor="agent", agent_id=agent.id, changes=changes)
+        await ticket_types.retype(session, ticket, values, _zone(request), type_key, agent.id)
         out = await _fields_body(session, ticket)
     return json_response(out)
 

@@ -24,6 +24,7 @@ from core.errors import BadRequest, Conflict, NotFound
 from core.models import Conversation, Ticket
 from intake.address import parse_address
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
+from intake.lifecycle import audit
 from intake.products import clean_date
 from intake.tables import Product, TicketFieldValue, TicketType
 from intake.type_lines import KEY, STATUS_NAMES, check_fields, check_label
@@ -277,6 +278,32 @@ async def set_fields(
     return current, after, changes
 
 
+async def retype(
+    session: AsyncSession,
+    ticket: Ticket,
+    values: Mapping[str, Any],
+    zone: ZoneInfo,
+    type_key: str | None,
+    agent_id: int,
+) -> TicketType:
+    """:func:`set_fields` on the audit trail: a change of type, then the values changed."""
+    before = ticket.type_id
+    kind, _, changes = await set_fields(session, ticket, values, zone, type_key)
+    if ticket.type_id != before:
+        audit(
+            session,
+            ticket,
+            "type",
+            actor="agent",
+            agent_id=agent_id,
+            type=kind.key,
+            version=kind.version,
+        )
+    if changes:
+        audit(session, ticket, "fields", actor="agent", agent_id=agent_id, changes=changes)
+    return kind
+
+
 async def missing_for(session: AsyncSession, ticket: Ticket, to: str) -> list[Missing]:
     """The required fields still empty for a move of ``ticket`` to status ``to``."""
     kind = await ticket_type(session, ticket)
@@ -341,3 +368,9 @@ def typed_tickets(
                 f"Unknown filter {name!r}: use type, status or field.<key>.", code="bad_filter"
             )
     return query.order_by(Ticket.id.desc())
+
+
+async def is_type_key(session: AsyncSession, key: str) -> bool:
+    """Whether ``key`` is the key of a ticket type (any version)."""
+    found = await session.execute(select(TicketType.id).where(TicketType.key == key).limit(1))
+    return found.first() is not None

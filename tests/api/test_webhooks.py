@@ -48,8 +48,8 @@ async def test_one_tickets_events_arrive_in_order_and_signed(
         got = receiver.ok()
         assert [g["event"] for g in got] == [
             "ticket.created",
-            "ticket.status_changed",  # new -> open as the agent takes it
             "ticket.assigned",
+            "ticket.status_changed",  # new -> open because the agent took it
             "ticket.status_changed",  # open -> pending
             "ticket.status_changed",  # pending -> resolved
             "ticket.resolved",
@@ -246,6 +246,7 @@ def test_audit_entries_map_to_the_documented_events() -> None:
         "ticket.resolved",
     )
     assert events_for("transferred", {}) == ("ticket.assigned",)
+    assert events_for("fields", {"changes": {}}) == events_for("type", {}) == ("ticket.updated",)
     assert events_for("csat", {"score": 5}) == ("csat.submitted",)
     assert events_for("sla_breach", {"kind": "resolution"}) == ("sla.breach",)
     assert events_for("first_response", {}) == ()

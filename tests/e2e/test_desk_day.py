@@ -107,6 +107,14 @@ def test_a_day_at_the_desk(kefu_server: Any, new_page: Any) -> None:
     adp = admin.page
     login(adp, base)
     expect(adp.locator("#agent-status")).to_have_value("online")
+    # The admin takes the old customer: busier than 小李 from now on, so a customer given
+    # by load alone (not by who is really there) would go to 小李.
+    adp.goto(f"{base}/agent/#/c/{old_id}")
+    adp.click("#takeover")
+    old.page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#kefu-messages .kefu-text'))"
+        ".some((n) => n.textContent.includes('Demo Agent'))"
+    )
     made = adp.request.post(
         base + "/api/admin/agents",
         data={"email": "li@kefu.local", "name": "小李", "password": "pw-1234"},

@@ -92,6 +92,13 @@ async def test_the_console_search_finds_conversations_and_tickets(client: Any) -
     bad = await client.get("/api/agent/search", params={"q": "退货", "since": "yesterday"})
     assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_date"
 
+    # The customer of the resolved conversation writes again: it is found by the old words
+    # and by the new ones, one conversation.
+    await v.reply_to("还有，换货要等几天")
+    for word in ("退货", "换货"):
+        again = await (await client.get("/api/agent/search", params={"q": word})).json()
+        assert [c["id"] for c in again["conversations"]].count(v.conversation_id) == 1
+
     empty = await client.get("/api/agent/search", params={"q": "  "})
     assert empty.status == 400 and (await empty.json())["error"]["code"] == "bad_query"
     await client.post("/api/agent/logout", json={}, headers=H)
