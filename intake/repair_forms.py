@@ -21,6 +21,7 @@ from core.db import Database
 from core.errors import BadRequest, Conflict
 from core.models import BotForm, Contact, Conversation, Product, Ticket
 from intake import ticket_types, visits
+from intake.address import parse_address
 from intake.imports.cleaning import Invalid
 from intake.lifecycle import audit
 from intake.products import Owned, apply_warranty, contact_products, owned
@@ -159,6 +160,11 @@ class RepairDesk:
                 await visits.dispatch(session, ticket, self.zone)
         except (Conflict, BadRequest) as err:
             log.info("ticket #%s: no engineer dispatched by the bot (%s)", ticket.number, err)
+
+    def address_rest(self, text: str) -> str | None:
+        """The street after an address's city and district; None when it is not one."""
+        found = parse_address(text)
+        return None if found is None else found.rest
 
     async def clean(self, conversation_id: int, field: dict[str, Any], text: str) -> str:
         """A field's value cleaned as the desk stores it; ValueError says what is wrong."""
