@@ -1,29 +1,35 @@
 """The repair form takes answers in the order people give them (issue 17): an address and a
 phone in one message, a phone or a time when asked for the address, a phone in the first
-message, a new time at the summary. The same flow on web chat and, through ``kefu wechat
-simulate``, on an Official Account, on SQLite and PostgreSQL, down to the engineer of the
-customer's district and the appointment the customer is sent."""
+message, a new time at the summary. The same flow on web chat, on an Official Account through
+``kefu wechat simulate`` and on WeCom (微信客服), on SQLite and PostgreSQL, down to the
+engineer of the customer's district and the appointment the customer is sent."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from bot.repair_slots import find
 from channels.wechat import cli
 from core.app import create_app
+from core.config import InboxSettings
 from core.context import SERVICES
 from core.models import ContactIdentity, Conversation
 from intake.address import parse_address
 from tests.channels.fakes.wechat_api import FakeWechat
 from tests.channels.fakes.wechat_client import start_fake, wechat_inboxes, with_inboxes
-from tests.helpers import AGENT_HEADERS, Visitor, login
+from tests.channels.test_wecom_kf import OPTIONS as KF_OPTIONS
+from tests.channels.test_wecom_kf import customer as kf_customer
+from tests.channels.test_wecom_kf import notify as kf_notify
+from tests.helpers import AGENT_HEADERS, Visitor, login, until
 
 H = AGENT_HEADERS
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -105,8 +111,9 @@ async def env(
 ) -> tuple[Any, FakeWechat]:
     fake, base = await start_fake(aiohttp_server)
     storage = dataclasses.replace(demo_settings.storage, database_url=database_url)
+    kf = InboxSettings("kf-main", "wecom_kf", {**KF_OPTIONS, "api_base": base})
     settings = with_inboxes(
-        dataclasses.replace(demo_settings, storage=storage), wechat_inboxes(base)
+        dataclasses.replace(demo_settings, storage=storage), (*wechat_inboxes(base), kf)
     )
     return await aiohttp_client(create_app(settings, demo=True, embedder=embedder)), fake
 
@@ -198,6 +205,24 @@ async def test_an_english_customer_keeps_english_while_typing_a_chinese_address(
     assert reply.startswith("When would you like the engineer to come?")
 
 
+async def conversation_of(client: Any, external_id: str) -> int:
+    """The conversation of the customer writing as ``external_id`` on a channel."""
+    async with client.app[SERVICES].db.reader() as session:
+        found = await session.execute(
+            select(Conversation.id)
+            .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+            .where(ContactIdentity.external_id == external_id)
+        )
+        return int(found.scalar_one())
+
+
+async def told(client: Any, external_id: str) -> list[str]:
+    """What the bot and the desk said to that customer, in order."""
+    cid = await conversation_of(client, external_id)
+    conv = await (await client.get(f"/api/agent/conversations/{cid}")).json()
+    return [m["text"] for m in conv["conversation"]["messages"] if m["sender"] != "customer"]
+
+
 async def test_the_same_flow_through_the_wechat_simulator(
     env: tuple[Any, FakeWechat], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -214,29 +239,10 @@ async def test_the_same_flow_through_the_wechat_simulator(
         assert await cli.simulate(args, services.settings) == 0
         printed.append(capsys.readouterr().out)
         await services.pipeline.drain(grace_seconds=30)
-        return await last_bot_text()
-
-    async def conversation_id() -> int:
-        async with services.db.reader() as session:
-            return int(
-                (
-                    await session.execute(
-                        select(Conversation.id)
-                        .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
-                        .where(ContactIdentity.external_id == openid)
-                    )
-                ).scalar_one()
-            )
-
-    async def last_bot_text() -> str:
-        conv = await (
-            await client.get(f"/api/agent/conversations/{await conversation_id()}")
-        ).json()
-        said = [m for m in conv["conversation"]["messages"] if m["sender"] in ("bot", "system")]
-        return str(said[-1]["text"]) if said else ""
+        return (await told(client, openid))[-1]
 
     await simulate("你好")
-    product_id = await set_up(client, await conversation_id())
+    product_id = await set_up(client, await conversation_of(client, openid))
     asked = await simulate("我的洗衣机不脱水了，想报修，我电话139 1234 5678")
     assert asked.endswith("请告诉我上门地址，需包含省、市、区（县）和详细地址。")
     assert (await simulate("文三路90号")).startswith("这个地址不完整")
@@ -244,11 +250,62 @@ async def test_the_same_flow_through_the_wechat_simulator(
         "请确认报修信息："
     )
     await simulate("确认")
-    conv = await (await client.get(f"/api/agent/conversations/{await conversation_id()}")).json()
-    texts = [m["text"] for m in conv["conversation"]["messages"] if m["sender"] != "customer"]
+    texts = await told(client, openid)
     submitted = next(t for t in texts if t.startswith("已为您提交报修工单 #"))
     day = day_after()
     await check_ticket(client, submitted, product_id, f"{day.date().isoformat()} 14:00-18:00")
     # The customer sees the appointment in WeChat (the passive reply the simulator prints).
-    told = f"已为您安排王师傅上门，时间 {day.month}月{day.day}日 14:00-18:00"
-    assert told in printed[-1] and submitted in printed[-1]
+    appointment = f"已为您安排王师傅上门，时间 {day.month}月{day.day}日 14:00-18:00"
+    assert appointment in printed[-1] and submitted in printed[-1]
+
+
+async def test_the_same_form_on_wecom(env: tuple[Any, FakeWechat]) -> None:
+    """微信客服 (WeCom): messages pulled with sync_msg, answers sent with send_msg."""
+    client, fake = env
+    await login(client)
+    services = client.app[SERVICES]
+    user = "wmRepairOrder01"
+    ids = itertools.count(1)
+
+    async def say(text: str) -> str:
+        fake.kf_pages.append({"msg_list": [kf_customer(f"rep-{next(ids)}", text, user=user)]})
+        assert (await kf_notify(client)).status == 200
+        await until(lambda: stored(text))
+        await services.pipeline.drain(grace_seconds=30)
+        return (await told(client, user))[-1]
+
+    async def stored(text: str) -> bool:
+        try:
+            await conversation_of(client, user)
+        except NoResultFound:
+            return False
+        cid = await conversation_of(client, user)
+        conv = await (await client.get(f"/api/agent/conversations/{cid}")).json()
+        return any(m["text"] == text for m in conv["conversation"]["messages"])
+
+    await say("你好")
+    product_id = await set_up(client, await conversation_of(client, user))
+    assert (await say("洗衣机不转了，能派个师傅来看看吗")).startswith("好的，我来帮您登记报修。")
+    assert (await say("杭州 西湖区 文三路90号，13912345678")).startswith("您希望师傅什么时间上门")
+    assert (await say("后天上午")).startswith("请确认报修信息：")
+    submitted = await say("确认")
+    assert submitted.startswith("已为您提交报修工单 #")
+    number = int(submitted.split("#", 1)[1].split("。", 1)[0])
+    fields = await (await client.get(f"/api/agent/tickets/{number}/fields")).json()
+    assert fields["values"] == {
+        "product": str(product_id),
+        "fault": "洗衣机不转了",
+        "address": "杭州市西湖区文三路90号",
+        "phone": "13912345678",
+        "window": f"{day_after().date().isoformat()} 09:00-12:00",
+    }
+    day = day_after()
+    appointment = f"已为您安排王师傅上门，时间 {day.month}月{day.day}日 09:00-12:00"
+
+    def sent() -> bool:
+        return any(
+            s.get("touser") == user and appointment in s.get("text", {}).get("content", "")
+            for s in fake.sent
+        )
+
+    await until(sent)
