@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from bot.handlers import HUMAN
 from bot.repair_intent import PROGRESS, STARTS, first_fault, is_request
-from bot.repair_slots import Found, find, tries
+from bot.repair_slots import Found, appliance_only, find, tries
 from bot.repair_texts import WORDS, question, say, summary
 from bot.router import Context, Handler, Router
 from bot.timewords import parse_window
@@ -228,7 +228,7 @@ class RepairForm:
             form.values["window"] = window.value()
             return ""
         if field_key == "fault":
-            if len(text.strip()) < 2:
+            if len(text.strip()) < 2 or appliance_only(text):  # "洗衣机": not what is wrong
                 return say("bad_fault", lang)
             form.values["fault"] = text.strip()[:500]
             return ""
@@ -268,8 +268,9 @@ class RepairForm:
         found = find(
             ctx.text, self.backend.now(), self.backend.address_rest, time_too=form.asking != "fault"
         )
-        if ctx.state.language and found.keys() and not re.search(r"\w", found.rest):
-            # An address, a number or a time alone says nothing of the customer's language.
+        words = CODE.sub(lambda m: "" if re.search(r"\d", m.group()) else m.group(), found.rest)
+        if ctx.state.language and not re.search(r"[^\W\d_]", words):
+            # An address, a number, a model or a time alone says nothing of the language.
             ctx = replace(ctx, language=ctx.state.language)
         if CHANGE.search(ctx.text):
             target = self._field_named(ctx.text, known)

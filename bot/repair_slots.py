@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.timewords import parse_window
+from bot.warranty import KINDS
 
 # The street after the province, city and district of an address, or None when the text is
 # not an address with a city and district (the desk's parser: intake/address.py).
@@ -120,3 +121,18 @@ def tries(kind: str, rest: str) -> bool:
     if kind == "phone":
         return len(re.sub(r"\D", "", rest)) >= 5
     return False
+
+
+def appliance_only(text: str) -> bool:
+    """Whether the text names an appliance and nothing else ("洗衣机", "是我家的空调", "the
+    washer"): an answer that says which machine, not what is wrong with it."""
+    low = unicodedata.normalize("NFKC", text).lower()
+    rest = low
+    for word in sorted(KINDS, key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    if rest == low:
+        return False
+    rest = re.sub(
+        r"我的|我们?家的?|家里的?|是|的|那台|这台|\b(?:my|the|it'?s|our)\b|[^\w]", "", rest
+    )
+    return len(rest) < 2

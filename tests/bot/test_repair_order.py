@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
-from bot.repair_slots import find
+from bot.repair_slots import appliance_only, find
 from channels.wechat import cli
 from core.app import create_app
 from core.config import InboxSettings
@@ -309,3 +309,20 @@ async def test_the_same_form_on_wecom(env: tuple[Any, FakeWechat]) -> None:
         )
 
     await until(sent)
+
+
+@pytest.mark.parametrize(
+    ("text", "only"),
+    [("洗衣机", True), ("是我家的空调", True), ("the washer", True), ("洗衣机不转", False)],
+)
+def test_an_appliance_is_not_a_fault(text: str, only: bool) -> None:
+    assert appliance_only(text) is only
+
+
+async def test_the_fault_asked_for_is_not_the_appliance(env: tuple[Any, FakeWechat]) -> None:
+    client, _ = env
+    v = await Visitor(client).start()
+    assert str((await v.reply_to("我要报修"))["text"]).endswith("例如 XQG100-BD14）。")
+    assert str((await v.reply_to("XQG80-1208"))["text"]).startswith("请简单描述一下故障现象")
+    assert str((await v.reply_to("洗衣机"))["text"]).startswith("请用几个字描述故障")
+    assert str((await v.reply_to("不脱水"))["text"]).startswith("请告诉我上门地址")
