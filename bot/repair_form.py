@@ -87,8 +87,8 @@ class FormBackend(Protocol):
 
     async def open_ticket(
         self, conversation_id: int, type_key: str, values: dict[str, str], summary: str
-    ) -> int:
-        """Open the typed ticket; its number."""
+    ) -> tuple[int, bool]:
+        """Open the typed ticket; its number and whether an engineer was sent."""
         ...
 
 
@@ -339,13 +339,13 @@ class RepairForm:
         cid = ctx.turn.conversation_id
         lang = ctx.language
         values = {k: v for k, v in form.values.items() if v}
-        number = await self.backend.open_ticket(cid, form.type_key, values, values.get("fault", ""))
+        subject = values.get("fault", "")
+        number, sent = await self.backend.open_ticket(cid, form.type_key, values, subject)
         await self.backend.clear(cid)
         told = summary(form.values, known, wanted(known.fields), lang)
-        return self._turn(
-            ctx,
-            say("done", lang, type=known.type_name[_lang(lang)], number=number, summary=told),
-        )
+        done = say("done", lang, type=known.type_name[_lang(lang)], number=number, summary=told)
+        # An engineer already sent: the customer has the appointment, no "we will arrange".
+        return self._turn(ctx, f"{done}\n{say('sent' if sent else 'arrange', lang)}")
 
     @staticmethod
     def _turn(ctx: Context, text: str, form: FormState | None = None) -> BotTurn:

@@ -82,10 +82,16 @@ TEXTS: dict[str, dict[str, str]] = {
         '"change address", "change time"… to correct it; "cancel" to drop it.',
     },
     "done": {
-        "zh": "已为您提交{type}工单 #{number}。\n{summary}\n"
-        "我们会尽快安排师傅，上门前会电话联系您。",
-        "en": "Your {type} ticket #{number} is submitted.\n{summary}\nWe will arrange an "
-        "engineer, who will call before coming.",
+        "zh": "已为您提交{type}工单 #{number}。\n{summary}",
+        "en": "Your {type} ticket #{number} is submitted.\n{summary}",
+    },
+    "arrange": {
+        "zh": "我们会尽快安排师傅，上门前会电话联系您。",
+        "en": "We will arrange an engineer, who will call before coming.",
+    },
+    "sent": {
+        "zh": "师傅上门前会电话联系您。",
+        "en": "The engineer will call before coming.",
     },
     "cancelled": {
         "zh": "好的，已取消这次{type}登记。如有需要随时告诉我。",

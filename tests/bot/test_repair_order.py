@@ -185,6 +185,8 @@ async def test_web_chat_takes_answers_in_the_customers_order(env: tuple[Any, Fak
     assert f"预约时间：{day.month}月{day.day}日 09:00-12:00" in again
     done = await ask("确认")
     assert done.startswith("已为您提交报修工单 #")
+    # The engineer is already sent: no "we will arrange an engineer" after the appointment.
+    assert done.endswith("\n师傅上门前会电话联系您。") and "尽快安排" not in done
     await check_ticket(client, done, product_id, f"{day.date().isoformat()} 09:00-12:00")
     # The customer sees the appointment in the chat.
     told = f"已为您安排王师傅上门，时间 {day.month}月{day.day}日 09:00-12:00"
