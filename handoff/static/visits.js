@@ -5,6 +5,7 @@
  * (POST /api/agent/tickets/{n}/visits); the customer is told by the server. Plain JS.
  */
 import { K } from "./console/kit.js";
+import { ticketCard } from "./ticket_card.js";
 
 const S = {
   zh: {
@@ -20,17 +21,6 @@ const S = {
 };
 const t = (k) => (S[K.lang()] || S.zh)[k] || k;
 const state = { number: null, visits: null, error: "" };
-
-function card() {
-  let c = document.getElementById("visits-card");
-  if (!c) {
-    const anchor = document.getElementById("workorder-card") || document.getElementById("ticket-card");
-    if (!anchor) return null;
-    c = K.el("section", { className: "desk-card", id: "visits-card" });
-    anchor.after(c);
-  }
-  return c;
-}
 
 function hours(iso) {
   return iso.slice(11, 16);
@@ -81,17 +71,7 @@ async function load(number) {
 }
 
 K.hooks.lang.push(() => render());
-K.hooks.detail.push((conv) => {
-  const tk = conv.ticket;
-  const box = card();
-  if (!box) return;
-  box.hidden = !tk;
-  if (!tk) {
-    state.number = null;
-    return;
-  }
-  if (tk.number === state.number) return;
-  state.number = tk.number;
+const card = ticketCard("visits-card", ["workorder-card", "ticket-card"], state, (tk, _conv, box) => {
   state.visits = null;
   state.error = "";
   box.replaceChildren(K.el("h3", { text: t("title") }));
