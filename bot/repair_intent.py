@@ -56,4 +56,7 @@ def first_fault(text: str) -> str:
         for c in clauses
         if not REQUEST_CLAUSE.search(c) and not POLITE_REQUEST.search(c) and len(c) >= 2
     ]
-    return "，".join(kept)[:200]
+    # "帮我约个师傅上门修一下", "please send an engineer": a clause that only asks for the
+    # visit goes too, when another clause says what is wrong.
+    said = [c for c in kept if not any(p.search(c) for p in STARTS.values())]
+    return "，".join(said or kept)[:200]

@@ -61,6 +61,9 @@ def starts(text: str) -> bool:
 def test_the_fault_leaves_the_request_out() -> None:
     assert first_fault("洗衣机不转了，能派个师傅来看看吗") == "洗衣机不转了"
     assert first_fault("我的洗衣机不脱水了，想报修") == "我的洗衣机不脱水了"
+    assert first_fault("洗衣机漏水，帮我约个师傅上门修一下") == "洗衣机漏水"
+    assert first_fault("my washer is leaking, please send an engineer") == "my washer is leaking"
+    assert first_fault("洗衣机坏了要修") == "洗衣机坏了要修"  # nothing else says the fault
 
 
 class CountingBackend:
