@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.handlers import HUMAN
 from bot.repair_intent import PROGRESS, STARTS, first_fault, is_request
-from bot.repair_texts import TEXTS, WORDS, say
+from bot.repair_slots import Found, appliance_only, find, tries
+from bot.repair_texts import WORDS, question, say, summary
 from bot.router import Context, Handler, Router
 from bot.timewords import parse_window
 from bot.warranty import CODE, kinds_in
@@ -80,10 +81,14 @@ class FormBackend(Protocol):
         """The value as stored; ValueError with the reason."""
         ...
 
+    def address_rest(self, text: str) -> str | None:
+        """The street after an address's city and district; None when it is not one."""
+        ...
+
     async def open_ticket(
         self, conversation_id: int, type_key: str, values: dict[str, str], summary: str
-    ) -> int:
-        """Open the typed ticket; its number."""
+    ) -> tuple[int, bool]:
+        """Open the typed ticket; its number and whether an engineer was sent."""
         ...
 
 
@@ -94,11 +99,6 @@ def _lang(language: str) -> str:
 def wanted(fields: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The fields the bot asks for: required before work starts, and the preferred time."""
     return [f for f in fields if f.get("required_at") == "open" or f["key"] == "window"]
-
-
-def _product_label(p: Any) -> str:
-    name = " ".join(x for x in (p.category, p.model) if x)
-    return f"{name} ({p.serial})" if p.serial else name
 
 
 class RepairForm:
@@ -128,13 +128,16 @@ class RepairForm:
                         )
                     except (ValueError, StopIteration):
                         pass
-        if "fault" in keys:
-            fault = first_fault(ctx.text)
-            if fault:
-                values["fault"] = fault
         if "phone" in keys and known.phone and re.fullmatch(r"1\d{10}", known.phone):
             values["phone"] = known.phone
+        # "…想报修，地址是…，我电话139…": what the first message gives is taken too.
+        found = find(ctx.text, self.backend.now(), self.backend.address_rest, time_too=False)
         form = FormState(type_key, values, "")
+        await self._take_found(ctx, form, known, found, asked="")
+        if "fault" in keys:
+            fault = first_fault(found.rest)
+            if fault:
+                values["fault"] = fault
         intro = say("start", ctx.language, type=known.type_name[_lang(ctx.language)])
         return await self._next(ctx, form, known, intro)
 
@@ -173,48 +176,17 @@ class RepairForm:
         if not missing:
             form.asking = CONFIRM_STEP
             await self.backend.save(cid, form)
-            text = say("confirm", lang, type=type_name, summary=self._summary(form, known, lang))
+            told = summary(form.values, known, wanted(known.fields), lang)
+            text = say("confirm", lang, type=type_name, summary=told)
             return self._turn(ctx, "\n".join(x for x in (intro, error, text) if x), form)
         field = missing[0]
         form.asking = field["key"]
         await self.backend.save(cid, form)
         return self._turn(
             ctx,
-            "\n".join(x for x in (intro, error, self._question(field, known, lang)) if x),
+            "\n".join(x for x in (intro, error, question(field, known, lang)) if x),
             form,
         )
-
-    def _question(self, field: dict[str, Any], known: Any, lang: str) -> str:
-        key = field["key"]
-        if key == "product" and known.products:
-            lines = [say("ask_product_list", lang)]
-            lines += [f"{i}. {_product_label(p)}" for i, p in enumerate(known.products[:9], 1)]
-            return "\n".join(lines)
-        if f"ask_{key}" in TEXTS:
-            return say(f"ask_{key}", lang)
-        return say("ask_other", lang, label=field["label"][_lang(lang)])
-
-    def _summary(self, form: FormState, known: Any, lang: str) -> str:
-        lines = []
-        for f in wanted(known.fields):
-            value = form.values.get(f["key"], "")
-            if f["key"] == "product":
-                p = next((p for p in known.products if str(p.id) == value), None)
-                value = _product_label(p) if p is not None else value
-            if f["key"] == "window" and value:
-                value = self._window_text(value, lang)
-            lines.append(f"{f['label'][_lang(lang)]}：{value}")
-        return "\n".join(lines)
-
-    @staticmethod
-    def _window_text(value: str, lang: str) -> str:
-        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):00-(\d{2}):00", value)
-        if not m:
-            return value
-        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        if lang == "en":
-            return f"{day:%b} {day.day}, {m.group(4)}:00-{m.group(5)}:00"
-        return f"{day.month}月{day.day}日 {m.group(4)}:00-{m.group(5)}:00"
 
     async def answer(
         self, ctx: Context, form: FormState, field_key: str, text: str, known: Any
@@ -256,7 +228,7 @@ class RepairForm:
             form.values["window"] = window.value()
             return ""
         if field_key == "fault":
-            if len(text.strip()) < 2:
+            if len(text.strip()) < 2 or appliance_only(text):  # "洗衣机": not what is wrong
                 return say("bad_fault", lang)
             form.values["fault"] = text.strip()[:500]
             return ""
@@ -293,22 +265,61 @@ class RepairForm:
             return self._turn(ctx, say("cancelled", lang, type=type_name))
         if form.asking == ALL_STEP:
             return await self._email_reply(ctx, form, known)
+        found = find(
+            ctx.text, self.backend.now(), self.backend.address_rest, time_too=form.asking != "fault"
+        )
+        words = CODE.sub(lambda m: "" if re.search(r"\d", m.group()) else m.group(), found.rest)
+        if ctx.state.language and not re.search(r"[^\W\d_]", words):
+            # An address, a number, a model or a time alone says nothing of the language.
+            ctx = replace(ctx, language=ctx.state.language)
         if CHANGE.search(ctx.text):
             target = self._field_named(ctx.text, known)
             if target is not None:
                 # "改地址" asks again; "地址改成 浙江省…" takes the new value at once.
                 rest = re.split(r"改成|改为|换成|change to|is", ctx.text, maxsplit=1)
-                if len(rest) == 2 and rest[1].strip():
-                    error = await self.answer(ctx, form, target, rest[1].strip(), known)
+                value = _slot(known, target, found) or (rest[1].strip() if len(rest) == 2 else "")
+                if value:
+                    error = await self.answer(ctx, form, target, value, known)
                     return await self._next(ctx, form, known, error=error)
                 form.values.pop(target, None)
                 return await self._next(ctx, form, known)
         if form.asking == CONFIRM_STEP:
             if CONFIRM.match(ctx.text):
                 return await self._submit(ctx, form, known)
+            # A new phone, address or time at the summary replaces the old one.
+            await self._take_found(ctx, form, known, found, asked="")
             return await self._next(ctx, form, known)
-        error = await self.answer(ctx, form, form.asking, ctx.text, known)
+        error = await self._take(ctx, form, known, found)
         return await self._next(ctx, form, known, error=error)
+
+    async def _take_found(
+        self, ctx: Context, form: FormState, known: Any, found: Found, asked: str
+    ) -> bool:
+        """Take the values ``found`` for the form's fields other than ``asked``; whether any
+        was taken. A value that does not pass its field's check is left for its question."""
+        took = False
+        for f in wanted(known.fields):
+            value = _slot(known, f["key"], found)
+            if value and f["key"] != asked:
+                took = not await self.answer(ctx, form, f["key"], value, known) or took
+        return took
+
+    async def _take(self, ctx: Context, form: FormState, known: Any, found: Found) -> str:
+        """The answer to the field asked, and whatever else the message gives ("浙江省…，电话
+        139…"; "13912345678" when asked for the address); the error for the field asked."""
+        asked = form.asking
+        took = await self._take_found(ctx, form, known, found, asked)
+        field = next((f for f in wanted(known.fields) if f["key"] == asked), None)
+        value = _slot(known, asked, found)
+        if field is None or value:
+            return await self.answer(ctx, form, asked, value or ctx.text, known)
+        if not took:
+            return await self.answer(ctx, form, asked, ctx.text, known)
+        if asked == "fault" and len(found.rest) >= 2:
+            return await self.answer(ctx, form, asked, found.rest, known)
+        if tries(field["kind"], found.rest):
+            return await self.answer(ctx, form, asked, found.rest, known)
+        return ""  # the message gave other fields: the one asked is asked again
 
     async def _email_reply(self, ctx: Context, form: FormState, known: Any) -> BotTurn:
         errors: list[str] = []
@@ -328,13 +339,13 @@ class RepairForm:
         cid = ctx.turn.conversation_id
         lang = ctx.language
         values = {k: v for k, v in form.values.items() if v}
-        number = await self.backend.open_ticket(cid, form.type_key, values, values.get("fault", ""))
+        subject = values.get("fault", "")
+        number, sent = await self.backend.open_ticket(cid, form.type_key, values, subject)
         await self.backend.clear(cid)
-        summary = self._summary(form, known, lang)
-        return self._turn(
-            ctx,
-            say("done", lang, type=known.type_name[_lang(lang)], number=number, summary=summary),
-        )
+        told = summary(form.values, known, wanted(known.fields), lang)
+        done = say("done", lang, type=known.type_name[_lang(lang)], number=number, summary=told)
+        # An engineer already sent: the customer has the appointment, no "we will arrange".
+        return self._turn(ctx, f"{done}\n{say('sent' if sent else 'arrange', lang)}")
 
     @staticmethod
     def _turn(ctx: Context, text: str, form: FormState | None = None) -> BotTurn:
@@ -342,6 +353,16 @@ class RepairForm:
         turns with no form never read the form store."""
         state = BotState(language=ctx.language, form=form.type_key if form else "")
         return BotTurn((BotReply(text),), state, ctx.language)
+
+
+def _slot(known: Any, key: str, found: Found) -> str:
+    """What ``found`` gives for the field ``key`` (by the field's kind), or ""."""
+    field = next((f for f in known.fields if f["key"] == key), None)
+    if field is None:
+        return ""
+    if key == "window":
+        return found.window
+    return {"phone": found.phone, "address": found.address}.get(str(field["kind"]), "")
 
 
 def make_repair_form(backend: FormBackend) -> Handler:

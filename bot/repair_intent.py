@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 
 STARTS: dict[str, re.Pattern[str]] = {
-    "repair": re.compile(r"报修|维修|修理|上门修|想修|要修|修一下|\brepair\b|\bfix\b", re.I),
+    "repair": re.compile(
+        r"报修|维修|修理|上门修|想修|要修|修一下|派(?:一?[个位])?师傅|派人|师傅上门|上门(?:看|检)"
+        r"|\brepair\b|\bfix\b|send (?:an? )?(?:engineer|technician)",
+        re.I,
+    ),
     "install": re.compile(r"安装|装机|\binstall(?:ation)?\b", re.I),
 }
 PROGRESS = re.compile(
@@ -26,9 +30,12 @@ QUESTION = re.compile(
     r"|^\s*(?:how|what|when|where|which|why|is|are|does|do|can|could|will)\b",
     re.IGNORECASE,
 )
+SEND = r"(?:上门|派人|派(?:一?[个位])?师傅|安排(?:一?[个位])?师傅)"
 POLITE_REQUEST = re.compile(
-    r"(?:能|可以|能不能|可不可以|麻烦|请)(?:帮我|给我)?(?:安排)?(?:上门|派人|派个?师傅)*"
-    r"(?:报修|维修|修理|修一下|安装)|\b(?:can|could) you (?:please )?(?:repair|fix|install)",
+    rf"(?:能|可以|能不能|可不可以|麻烦|请)(?:帮我|给我)?(?:安排)?(?:{SEND}*"
+    rf"(?:报修|维修|修理|修一下|安装)|{SEND}+(?:来|过来)?(?:看看|看一下|看一看|检查|修))"
+    r"|\b(?:can|could) you (?:please )?"
+    r"(?:repair|fix|install|send (?:an? )?(?:engineer|technician))",
     re.IGNORECASE,
 )
 
@@ -44,5 +51,12 @@ def is_request(text: str) -> bool:
 def first_fault(text: str) -> str:
     """The fault in the first message: its clauses other than the request itself."""
     clauses = [c.strip() for c in re.split(r"[，,。.！!？?；;]", text) if c.strip()]
-    kept = [c for c in clauses if not REQUEST_CLAUSE.search(c) and len(c) >= 2]
-    return "，".join(kept)[:200]
+    kept = [
+        c
+        for c in clauses
+        if not REQUEST_CLAUSE.search(c) and not POLITE_REQUEST.search(c) and len(c) >= 2
+    ]
+    # "帮我约个师傅上门修一下", "please send an engineer": a clause that only asks for the
+    # visit goes too, when another clause says what is wrong.
+    said = [c for c in kept if not any(p.search(c) for p in STARTS.values())]
+    return "，".join(said or kept)[:200]

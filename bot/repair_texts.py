@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 WORDS: dict[str, tuple[str, ...]] = {
@@ -79,10 +82,16 @@ TEXTS: dict[str, dict[str, str]] = {
         '"change address", "change time"… to correct it; "cancel" to drop it.',
     },
     "done": {
-        "zh": "已为您提交{type}工单 #{number}。\n{summary}\n"
-        "我们会尽快安排师傅，上门前会电话联系您。",
-        "en": "Your {type} ticket #{number} is submitted.\n{summary}\nWe will arrange an "
-        "engineer, who will call before coming.",
+        "zh": "已为您提交{type}工单 #{number}。\n{summary}",
+        "en": "Your {type} ticket #{number} is submitted.\n{summary}",
+    },
+    "arrange": {
+        "zh": "我们会尽快安排师傅，上门前会电话联系您。",
+        "en": "We will arrange an engineer, who will call before coming.",
+    },
+    "sent": {
+        "zh": "师傅上门前会电话联系您。",
+        "en": "The engineer will call before coming.",
     },
     "cancelled": {
         "zh": "好的，已取消这次{type}登记。如有需要随时告诉我。",
@@ -103,3 +112,50 @@ TEXTS: dict[str, dict[str, str]] = {
 def say(key: str, language: str, **values: Any) -> str:
     """A form text in ``language``, filled."""
     return TEXTS[key]["en" if language == "en" else "zh"].format(**values)
+
+
+def _lang(language: str) -> str:
+    return "en" if language == "en" else "zh"
+
+
+def product_label(p: Any) -> str:
+    """ "洗衣机 XQG100-BD14 (SN123)": a product as the customer recognises it."""
+    name = " ".join(x for x in (p.category, p.model) if x)
+    return f"{name} ({p.serial})" if p.serial else name
+
+
+def window_text(value: str, lang: str) -> str:
+    """A stored window ("2026-12-05 14:00-18:00") as the customer reads it."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):00-(\d{2}):00", value)
+    if not m:
+        return value
+    day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if lang == "en":
+        return f"{day:%b} {day.day}, {m.group(4)}:00-{m.group(5)}:00"
+    return f"{day.month}月{day.day}日 {m.group(4)}:00-{m.group(5)}:00"
+
+
+def question(field: dict[str, Any], known: Any, lang: str) -> str:
+    """How the bot asks for ``field``."""
+    key = field["key"]
+    if key == "product" and known.products:
+        lines = [say("ask_product_list", lang)]
+        lines += [f"{i}. {product_label(p)}" for i, p in enumerate(known.products[:9], 1)]
+        return "\n".join(lines)
+    if f"ask_{key}" in TEXTS:
+        return say(f"ask_{key}", lang)
+    return say("ask_other", lang, label=field["label"][_lang(lang)])
+
+
+def summary(values: dict[str, str], known: Any, fields: Sequence[dict[str, Any]], lang: str) -> str:
+    """The form's values, one line per field, for the customer to check."""
+    lines = []
+    for f in fields:
+        value = values.get(f["key"], "")
+        if f["key"] == "product":
+            p = next((p for p in known.products if str(p.id) == value), None)
+            value = product_label(p) if p is not None else value
+        if f["key"] == "window" and value:
+            value = window_text(value, lang)
+        lines.append(f"{f['label'][_lang(lang)]}：{value}")
+    return "\n".join(lines)

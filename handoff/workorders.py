@@ -254,10 +254,27 @@ async def export_workorders(request: web.Request) -> web.Response:
     async with request.app[SERVICES].db.reader() as session:
         rows = (await session.execute(_filtered(request, agent))).all()
         values = await ticket_types.values_of(session, [t.id for t, _ in rows])
-    columns: dict[str, str] = {}
-    for _, kind in sorted(rows, key=lambda r: -r[1].version):
-        for f in kind.fields:
-            columns.setdefault(f["key"], f["label"]["en" if lang == "en" else "zh"])
+        columns: dict[str, str] = {}
+        products: set[str] = set()
+        for _, kind in sorted(rows, key=lambda r: -r[1].version):
+            for f in kind.fields:
+                columns.setdefault(f["key"], f["label"]["en" if lang == "en" else "zh"])
+                if f["kind"] == "product":
+                    products.add(f["key"])
+        # A product field holds the product's id; a person reading the file needs its model
+        # and serial.
+        ids = {int(v[k]) for v in values.values() for k in products if v.get(k, "").isdigit()}
+        named = {
+            str(pid): f"{model} ({serial})" if serial else model
+            for pid, model, serial in (
+                await session.execute(
+                    select(Product.id, Product.model, Product.serial).where(Product.id.in_(ids))
+                )
+            ).all()
+        }
+    for vals in values.values():
+        for key in products & vals.keys():
+            vals[key] = named.get(vals[key], vals[key])
     head = (
         ["number", "status", "created_at", "type"]
         if lang == "en"

@@ -20,6 +20,7 @@ _PROVINCE = re.compile(
 )
 _CITY = re.compile(r"^(?P<c>[\u4e00-\u9fff]{2,8}?(?:自治州|地区|盟|市))")
 _DISTRICT = re.compile(r"^(?P<d>[\u4e00-\u9fff]{1,8}?(?:新区|区|县|旗|市))")
+_BARE = re.compile(r"[\u4e00-\u9fff]{2,4}(?<![省市区县盟旗])(?<!自治州)")
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,25 @@ class Address:
         return f"{head}{self.district}{self.rest}"
 
 
+def _suffixed(raw: str) -> str:
+    """Names written without 省/市 but set apart by spaces before the district get them:
+    "杭州 西湖区 文三路90号" -> 杭州市西湖区…, "浙江 杭州 西湖区" -> 浙江省杭州市西湖区. Without
+    the spaces nothing says where a bare name ends, so nothing is guessed."""
+    tokens = raw.split()
+    at = next((i for i, t in enumerate(tokens) if _DISTRICT.match(t)), -1)
+    if at not in (1, 2) or not all(_BARE.fullmatch(t) for t in tokens[:at]):
+        return raw
+    known = bool(_PROVINCE.fullmatch(tokens[0]))  # "北京", "广西": no suffix needed
+    if at == 1 and known:
+        return raw
+    province = tokens[0] if known else f"{tokens[0]}省"
+    names = [province, f"{tokens[1]}市"] if at == 2 else [f"{tokens[0]}市"]
+    return "".join(names) + "".join(tokens[at:])
+
+
 def parse_address(raw: str) -> Address | None:
     """The address in parts, or None when it has no city and district."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or ""))
+    text = re.sub(r"\s+", "", _suffixed(unicodedata.normalize("NFKC", raw or "")))
     province = ""
     m = _PROVINCE.match(text)
     if m:

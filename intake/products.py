@@ -71,11 +71,20 @@ def clean_date(value: Cell, zone: ZoneInfo) -> date | None:
     return when.astimezone(zone).date() if when.tzinfo else when.date()
 
 
+def clean_purchase_date(value: Cell, zone: ZoneInfo) -> date | None:
+    """A purchase date: a day, not after today (a date in the future would extend the
+    warranty of a product nobody has bought yet)."""
+    day = clean_date(value, zone)
+    if day is not None and day > datetime.now(zone).date():
+        raise Invalid(f"purchase date {day.isoformat()}: in the future")
+    return day
+
+
 CLEANERS: dict[str, Any] = {
     "category": lambda v, z: clean_text(v, 64),
     "model": lambda v, z: clean_model(v),
     "serial": lambda v, z: clean_serial(v) or None,
-    "purchase_date": clean_date,
+    "purchase_date": clean_purchase_date,
     "purchase_channel": lambda v, z: clean_text(v, 64),
     "order_number": lambda v, z: clean_text(v, 64),
     "invoice": lambda v, z: clean_text(v, 500),

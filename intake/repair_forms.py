@@ -21,6 +21,7 @@ from core.db import Database
 from core.errors import BadRequest, Conflict
 from core.models import Contact, Conversation, Ticket
 from intake import ticket_types, visits
+from intake.address import parse_address
 from intake.imports.cleaning import Invalid
 from intake.lifecycle import audit
 from intake.products import Owned, apply_warranty, contact_products, owned
@@ -130,8 +131,9 @@ class RepairDesk:
 
     async def open_ticket(
         self, conversation_id: int, type_key: str, values: dict[str, str], summary: str
-    ) -> int:
-        """Open (or update the open) ticket of the conversation, typed, with the values."""
+    ) -> tuple[int, bool]:
+        """Open (or update the open) ticket of the conversation, typed, with the values; its
+        number, and whether an engineer was sent (the customer has been told the visit)."""
         async with self.db.transaction() as session:
             conv = await session.get(Conversation, conversation_id, with_for_update=True)
             if conv is None:
@@ -146,13 +148,13 @@ class RepairDesk:
             )
             audit(session, ticket, "type", actor="bot", type=kind.key, version=kind.version)
             audit(session, ticket, "fields", actor="bot", changes=changes)
-            if values.get("window") and values.get("address"):
-                await self._dispatch(session, ticket)
+            sent = bool(values.get("window") and values.get("address"))
+            sent = sent and await self._dispatch(session, ticket)
             # The phone the customer typed stays on the ticket only: it is a claim, and a
             # claim never joins this chat to the customer who owns that number.
-            return ticket.number
+            return ticket.number, sent
 
-    async def _dispatch(self, session: AsyncSession, ticket: Ticket) -> None:
+    async def _dispatch(self, session: AsyncSession, ticket: Ticket) -> bool:
         """Send an engineer at once when one fits (the customer is told the appointment);
         when none does, the desk dispatches by hand."""
         try:
@@ -160,6 +162,13 @@ class RepairDesk:
                 await visits.dispatch(session, ticket, self.zone)
         except (Conflict, BadRequest) as err:
             log.info("ticket #%s: no engineer dispatched by the bot (%s)", ticket.number, err)
+            return False
+        return True
+
+    def address_rest(self, text: str) -> str | None:
+        """The street after an address's city and district; None when it is not one."""
+        found = parse_address(text)
+        return None if found is None else found.rest
 
     async def clean(self, conversation_id: int, field: dict[str, Any], text: str) -> str:
         """A field's value cleaned as the desk stores it; ValueError says what is wrong."""

@@ -179,11 +179,13 @@ def _open_csv(path: Path, encoding: str | None) -> Table:
 
 
 def _csv_rows(text: IO[str], raw: IO[bytes], table: Table, name: str) -> Iterator[Row]:
-    first = text.readline()
-    delimiter = max(("\t", ";", ","), key=first.count) if first.count(",") == 0 else ","
-    reader = csv.reader(_chain_first(first, text), delimiter=delimiter)
     line = 0
     try:
+        # The first line is read ahead to find the delimiter: a file whose BOM says UTF-8 but
+        # whose text is not fails here, and is told like any other row.
+        first = text.readline()
+        delimiter = max(("\t", ";", ","), key=first.count) if first.count(",") == 0 else ","
+        reader = csv.reader(_chain_first(first, text), delimiter=delimiter)
         for cells in reader:
             line += 1
             table._position[0] = raw.tell()

@@ -174,6 +174,7 @@ $("#filters").addEventListener("submit", (ev) => {
   load();
 });
 $("#reload").addEventListener("click", load);
+document.addEventListener("kefu:tickets-changed", load); // a phone ticket was opened here
 $("#lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   try {

@@ -6,6 +6,7 @@
  * blocked status change ("请先填写「故障原因」…") in it. Plain JS, textContent only.
  */
 import { K } from "./console/kit.js";
+import { ticketCard } from "./ticket_card.js";
 
 const S = {
   zh: {
@@ -51,17 +52,6 @@ K.hooks.lang.push((lang) => {
   setLangCookie(lang);
   if (state.data) render();
 });
-
-function card() {
-  let c = document.getElementById("workorder-card");
-  if (!c) {
-    c = K.el("section", { className: "desk-card", id: "workorder-card" });
-    const anchor = document.getElementById("ticket-card");
-    if (!anchor) return null;
-    anchor.after(c);
-  }
-  return c;
-}
 
 function input(field, value) {
   const name = field.key;
@@ -149,17 +139,7 @@ async function load(number, contactId) {
   }
 }
 
-K.hooks.detail.push((conv) => {
-  const tk = conv.ticket;
-  const box = card();
-  if (!box) return;
-  box.hidden = !tk;
-  if (!tk) {
-    state.number = null;
-    return;
-  }
-  if (tk.number === state.number) return;
-  state.number = tk.number;
+const card = ticketCard("workorder-card", ["ticket-card"], state, (tk, conv, box) => {
   state.data = null;
   state.contactId = conv.contact && conv.contact.id;
   box.replaceChildren(K.el("h3", { text: t("title") }));

@@ -96,6 +96,7 @@ async def test_web_chat_repair_form_asks_what_it_does_not_know(app_client: Any) 
     assert "上门地址：浙江省杭州市拱墅区湖墅南路1号" in corrected
     done = await ask(v, "确认")
     assert done.startswith("已为您提交报修工单 #")
+    assert done.endswith("\n我们会尽快安排师傅，上门前会电话联系您。")  # no engineer yet
     number = int(done.split("#", 1)[1].split("。", 1)[0])
     fields = await (await client.get(f"/api/agent/tickets/{number}/fields")).json()
     assert fields["type"]["key"] == "repair"

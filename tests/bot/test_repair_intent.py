@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.repair_form import FormState, make_repair_form
-from bot.repair_intent import is_request
+from bot.repair_intent import STARTS, first_fault, is_request
 from bot.router import Context
 from core.domain import BotState, TurnInput
 
@@ -26,18 +26,44 @@ from core.domain import BotState, TurnInput
         "my washer is broken, please fix it",
         "Can you repair my fridge?",
         "I want a repair",
+        "洗衣机不转了，能派个师傅来看看吗",
+        "热水器坏了，麻烦安排师傅上门看一下",
+        "could you send an engineer? the dryer is broken",
     ],
 )
 def test_requests_start_the_form(text: str) -> None:
-    assert is_request(text)
+    assert starts(text)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["怎么预约维修？", "那安装呢", "安装收费吗", "维修要多久", "维修？", "How much is a repair?"],
+    [
+        "怎么预约维修？",
+        "那安装呢",
+        "安装收费吗",
+        "维修要多久",
+        "维修？",
+        "How much is a repair?",
+        "师傅什么时候上门？",
+        "上门维修收费吗",
+        "派师傅要钱吗",
+    ],
 )
 def test_questions_about_repairs_do_not(text: str) -> None:
-    assert not is_request(text)
+    assert not starts(text)
+
+
+def starts(text: str) -> bool:
+    """Whether the message starts a form: it names a repair or installation and asks for one."""
+    return any(p.search(text) for p in STARTS.values()) and is_request(text)
+
+
+def test_the_fault_leaves_the_request_out() -> None:
+    assert first_fault("洗衣机不转了，能派个师傅来看看吗") == "洗衣机不转了"
+    assert first_fault("我的洗衣机不脱水了，想报修") == "我的洗衣机不脱水了"
+    assert first_fault("洗衣机漏水，帮我约个师傅上门修一下") == "洗衣机漏水"
+    assert first_fault("my washer is leaking, please send an engineer") == "my washer is leaking"
+    assert first_fault("洗衣机坏了要修") == "洗衣机坏了要修"  # nothing else says the fault
 
 
 class CountingBackend:

@@ -1,5 +1,6 @@
 """Browser test on a phone-sized screen: an engineer signs in, sees the day's visit on
-/agent/engineer.html and moves it on the way, arrived and done with the part used."""
+/agent/engineer.html and moves it on the way, arrived and done with the part used; the
+supervisor's reports page then shows it in the repair report."""
 
 from __future__ import annotations
 
@@ -93,4 +94,15 @@ def test_engineer_moves_a_visit_on_the_phone_page(
     visits = adp.request.get(base + f"/api/agent/tickets/{number}/visits").json()["visits"]
     assert [(v["status"], v["parts_cost"]) for v in visits] == [("done", 25.0)]
     assert visits[0]["parts"] == [{"name": "进水管", "cost_cents": 2500}]
+    # The supervisor's reports page shows the visit: fixed at the first visit, the part's cost,
+    # no product on record (warranty unknown), the engineer's done visit.
+    adp.goto(base + "/agent/reports")
+    report = adp.locator("#workorder-report")
+    expect(report.locator("h2")).to_have_text("上门服务与工单类型")
+    expect(report.locator('dd[data-kpi="ftf"]')).to_have_text("100%")
+    expect(report.locator('dd[data-kpi="parts"]')).to_have_text("25.00")
+    expect(report.locator('dd[data-kpi="unknown"]')).to_have_text("1")
+    expect(report.locator("tbody tr", has_text="install").locator("td").nth(1)).to_have_text("1")
+    engineer = report.locator("tr", has_text="周师傅").locator("td")
+    expect(engineer.nth(4)).to_have_text("1")  # done
     _assert_clean(admin)

@@ -189,6 +189,7 @@ async def test_typed_ticket_fields_required_before_resolving_versions_filter_exp
     assert by_number[str(number)]["故障原因"] == "排水泵堵塞"
     assert by_number[str(number2)]["上门费"] == "120.5"
     assert by_number[str(number)]["类型"] == "报修"
+    assert by_number[str(number)]["设备"] == "XQG100-BD14 (SN-T1)"  # not the product's id
 
 
 async def test_only_admins_edit_types_and_agents_export_nothing(

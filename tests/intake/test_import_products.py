@@ -150,3 +150,47 @@ def test_rolling_back_customers_refuses_while_their_products_remain(
     assert code != 0 and "products" in err and "roll back batch 2 first" in err
     assert kefu("import", "rollback", "2")[0] == 0
     assert kefu("import", "rollback", "1")[0] == 0
+
+
+def test_bom_crlf_bad_rows_and_bad_bytes(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel's 'CSV UTF-8' (BOM, CRLF, a quoted address over two lines), a short row, a
+    purchase date in the future; and a file whose BOM says UTF-8 but whose text is not: a
+    clear error naming the row, nothing changed (it was a traceback)."""
+    kefu = make_kefu(monkeypatch, database_url, tmp_path)
+    people = tmp_path / "customers.csv"
+    people.write_text("姓名,手机\n张三,13900000001\n李四,13900000002\n", encoding="utf-8")
+    assert kefu("import", "customers", str(people), "--no-progress")[0] == 0
+    later = date.today().replace(year=date.today().year + 1).isoformat()
+    src = tmp_path / "设备.csv"
+    src.write_bytes(
+        "\ufeff手机,型号,序列号,购买日期,安装地址\r\n"
+        '13900000001,XQG100,SN-A1,2024-01-05,"浙江省杭州市\r\n西湖区文三路1号"\r\n'
+        "13900000002\r\n"
+        f"13900000002,KFR-35GW,SN-A2,{later},\r\n"
+        "\r\n"
+        "13900000002,KFR-26GW,SN-A3,2023/3/1,\r\n".encode()
+    )
+    code, out, _ = kefu("import", "products", str(src), "--dry-run", "--report", "r.csv")
+    assert code == 0 and "(encoding utf-8-sig)" in out, out
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig", newline="") as f:
+        report = {int(r["line"]): (r["action"], r["detail"]) for r in csv.DictReader(f)}
+    assert report == {
+        2: ("created", ""),
+        3: ("rejected", "missing model"),
+        4: ("rejected", f"purchase date {later}: in the future"),
+        6: ("created", ""),
+    }
+    code, out, _ = kefu("import", "products", str(src), "--no-progress")
+    assert code == 0 and "  created: 2\n" in out, out
+    [addr] = query(database_url, select(Product.install_address).where(Product.serial == "SN-A1"))
+    assert addr[0] == "浙江省杭州市 西湖区文三路1号"  # the line break in the cell, cleaned
+
+    before = snapshot(database_url)
+    broken = tmp_path / "broken.csv"
+    text = "手机,型号\n13900000001,XQG1\n".encode()
+    broken.write_bytes(b"\xef\xbb\xbf" + text + b"139,\xff\xfe\n")
+    code, out, err = kefu("import", "products", str(broken), "--no-progress")
+    assert code != 0 and "is not valid utf-8-sig text" in err and "--encoding" in err, err
+    assert snapshot(database_url) == before
