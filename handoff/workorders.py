@@ -40,6 +40,7 @@ from intake.products import (
     edit_product,
     product_by_id,
     product_json,
+    product_names,
     product_values,
 )
 from intake.tickets import ticket_by_number
@@ -264,14 +265,7 @@ async def export_workorders(request: web.Request) -> web.Response:
         # A product field holds the product's id; a person reading the file needs its model
         # and serial.
         ids = {int(v[k]) for v in values.values() for k in products if v.get(k, "").isdigit()}
-        named = {
-            str(pid): f"{model} ({serial})" if serial else model
-            for pid, model, serial in (
-                await session.execute(
-                    select(Product.id, Product.model, Product.serial).where(Product.id.in_(ids))
-                )
-            ).all()
-        }
+        named = await product_names(session, ids)
     for vals in values.values():
         for key in products & vals.keys():
             vals[key] = named.get(vals[key], vals[key])

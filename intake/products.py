@@ -228,6 +228,16 @@ async def product_by_id(session: AsyncSession, product_id: int | None) -> Produc
     return product
 
 
+async def product_names(session: AsyncSession, ids: set[int]) -> dict[str, str]:
+    """How a person reads these products' ids: "model (serial)", by id as text."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Product.id, Product.model, Product.serial).where(Product.id.in_(ids))
+    )
+    return {str(pid): f"{model} ({serial})" if serial else model for pid, model, serial in rows}
+
+
 async def serial_owner(session: AsyncSession, serial: str) -> Product | None:
     """The product with this serial, whoever owns it."""
     return (await session.execute(select(Product).where(Product.serial == serial))).scalar()
