@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from api.tables import Webhook, WebhookDelivery
 from core.models import Conversation, Ticket, utcnow
+from core.security import same
 from handoff.views import ticket_brief
 from intake.lifecycle import pending_audits
 
@@ -80,7 +81,7 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300
     if abs(now - t) > tolerance:
         return False
     expected = sign(secret, t, body).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+    return same(parts.get("v1", ""), expected)
 
 
 def events_for(action: str, detail: dict[str, Any]) -> tuple[str, ...]:

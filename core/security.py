@@ -36,6 +36,13 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+def same(given: str, expected: str) -> bool:
+    """A constant-time comparison of a signature someone sent with ours. Compared as UTF-8
+    bytes: ``hmac.compare_digest`` raises TypeError on a str with non-ASCII characters, which
+    a forged token, header or link may well contain."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -64,7 +71,7 @@ class TokenSigner:
             raise Unauthorized("The token is malformed.", code="invalid_token")
         raw, sig = token.split(".")
         expected = _b64(hmac.new(self._key, raw.encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(sig, expected):
+        if not same(sig, expected):
             raise Unauthorized("The token's signature is invalid.", code="invalid_token")
         try:
             body = orjson.loads(_unb64(raw))

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import utcnow
+from core.security import same
 from intake.tables import TicketLink
 
 PATH = "/t/"
@@ -58,7 +59,7 @@ class TicketLinks:
         if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]):
             return None
         body = ".".join(parts[:3])
-        if not hmac.compare_digest(self._sign(body), parts[3]):
+        if not same(parts[3], self._sign(body)):
             return None
         claim = LinkClaim(int(parts[0]), int(parts[1]), int(parts[2]))
         if claim.expires <= (time.time() if now is None else now):

@@ -21,6 +21,8 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from core.security import same
+
 CALLBACK_SKEW = 300.0
 
 
@@ -88,4 +90,4 @@ def callback_ok(
         return False
     if abs((time.time() if now is None else now) - int(timestamp)) > CALLBACK_SKEW:
         return False
-    return hmac.compare_digest(callback_signature(secret, timestamp, body), sig or "")
+    return same(sig or "", callback_signature(secret, timestamp, body))
