@@ -309,26 +309,7 @@ class VisitorSocket:
         if not text:  # only control characters: nothing to store
             await self.error("bad_frame", "text must be a non-empty string.", cmid)
             return
-        result = await self.services.pipeline.handle_inbound(
-            InboundMessage(
-                channel=CHANNEL,
-                inbox=INBOX,
-                external_id=self.visitor,
-                source_id=f"{self.visitor}:{cmid}",
-                text=text,
-                conversation_id=self.conv_id,
-            )
-        )
-        if result.duplicate:
-            # Resent after a drop: the client needs the echo with the seq it was stored under.
-            msg = await stored_message(self.services.db, result.message_id)
-            if msg is None:
-                raise NotFound("That message no longer exists.")
-            await self.send(message_frame(msg))
-        elif result.message is not None:
-            await self.push_stored(result.message)
-        else:
-            await self.push_after(None)
+        await self._record(cmid, text)
 
     async def _files(self, cmid: str, text: Any, refs: list[Any], locale: Any) -> None:
         """A message with files the visitor uploaded (``attachments``: their refs); the text
@@ -344,6 +325,21 @@ class VisitorSocket:
             await self.error("rate_limited", "You are sending too fast; wait a moment.", cmid)
             return
         kind = "image" if all(f.kind == "image" for f in files) else "file"
+        await self._record(
+            cmid,
+            text,
+            push_stored=False,
+            kind="text" if text else kind,
+            attachments=files,
+            fixed_reply=None if text else notice(kind, locale),
+        )
+
+    async def _record(
+        self, cmid: str, text: str, *, push_stored: bool = True, **extra: Any
+    ) -> None:
+        """Hand the visitor's message to the one inbound path, then show what it stored: a
+        resend after a drop is echoed with the seq it was stored under (the client needs it);
+        else the new message (and a fixed reply) is pushed, from memory or read back."""
         result = await self.services.pipeline.handle_inbound(
             InboundMessage(
                 channel=CHANNEL,
@@ -351,10 +347,8 @@ class VisitorSocket:
                 external_id=self.visitor,
                 source_id=f"{self.visitor}:{cmid}",
                 text=text,
-                kind="text" if text else kind,
-                attachments=files,
                 conversation_id=self.conv_id,
-                fixed_reply=None if text else notice(kind, locale),
+                **extra,
             )
         )
         if result.duplicate:
@@ -362,5 +356,7 @@ class VisitorSocket:
             if msg is None:
                 raise NotFound("That message no longer exists.")
             await self.send(message_frame(msg))
+        elif push_stored and result.message is not None:
+            await self.push_stored(result.message)
         else:
             await self.push_after(None)
