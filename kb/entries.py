@@ -216,24 +216,24 @@ async def remove(session: AsyncSession, ids: Sequence[str]) -> None:
 
 async def record_helpful(db: Database, entry_id: str, helpful: bool) -> bool:
     """Count one customer verdict on an entry's answer; False when the entry is unknown."""
-    column = ENTRIES.c.helpful if helpful else ENTRIES.c.unhelpful
     async with db.transaction() as session:
-        result = await session.execute(
-            update(ENTRIES).where(ENTRIES.c.id == entry_id).values({column: column + 1})
-        )
-        return bool(getattr(result, "rowcount", 0))
+        return await count_vote(session, entry_id, None, int(helpful))
 
 
-async def count_vote(session: AsyncSession, entry_id: str, before: int | None, vote: int) -> None:
+async def count_vote(session: AsyncSession, entry_id: str, before: int | None, vote: int) -> bool:
     """Keep an entry's helpful/unhelpful counters in step with a customer's vote (1 helpful,
-    0 not) that replaces ``before`` (None: their first), in the caller's transaction."""
+    0 not) that replaces ``before`` (None: their first), in the caller's transaction; False
+    when there is no such entry."""
     if before is not None:
         old = ENTRIES.c.helpful if before else ENTRIES.c.unhelpful
         await session.execute(
             update(ENTRIES).where(ENTRIES.c.id == entry_id).values({old: old - 1})
         )
     new = ENTRIES.c.helpful if vote else ENTRIES.c.unhelpful
-    await session.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id).values({new: new + 1}))
+    result = await session.execute(
+        update(ENTRIES).where(ENTRIES.c.id == entry_id).values({new: new + 1})
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def _written(
