@@ -5,7 +5,9 @@ timeout, cache time, field mapping). The answer is given only for the customer's
 the order's phone or email (mapped fields) must be the contact's, otherwise the customer is
 told no such order was found under their account (never whether it exists). A slow, failing
 or nonsensical order system gives a polite answer within ``timeout_seconds`` (at most 4 s,
-under WeChat's 5 s for a turn) and the agents a private note saying what went wrong.
+under WeChat's 5 s for a turn; at once while the connector's breaker is open) and the agents
+a private note saying what went wrong. The status is told in the customer's language
+(``[orders] status_names``), the order system's own text for a code it does not map.
 """
 
 from __future__ import annotations
@@ -67,9 +69,9 @@ def say(key: str, language: str, **values: str) -> str:
     return TEXTS[key]["en" if language == "en" else "zh"].format(**values)
 
 
-def answer(order: Order, language: str) -> str:
-    """The customer's answer for their order, in their language."""
-    parts = [say("found", language, order=order.number, status=order.status)]
+def answer(order: Order, language: str, status: str) -> str:
+    """The customer's answer for their order, in their language (``status`` told in it)."""
+    parts = [say("found", language, order=order.number, status=status)]
     sep = "，" if language != "en" else ", "
     logistics = [
         say(key, language, **{key: value})
@@ -132,7 +134,8 @@ def make_orders(
             return _reply(ctx, say("unavailable", ctx.language))
         if not order.belongs_to(known):
             return _reply(ctx, say("not_found", ctx.language, order=number))
-        return _reply(ctx, answer(order, ctx.language))
+        status = lookup.status(order)["en" if ctx.language == "en" else "zh"]
+        return _reply(ctx, answer(order, ctx.language, status))
 
     return orders
 

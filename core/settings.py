@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ConfigError
+from core.order_status import DEFAULT_STATUS_NAMES
 from core.sections import Section, mask_url, opt, register
 
 
@@ -104,9 +105,49 @@ class OrdersSettings:
             "eta=data.eta",
             "phone=data.buyer.mobile",
             "email=data.buyer.email",
+            "status_code=data.status",
         ],
-        doc='"field=dotted.path" in the answer: status (required), carrier, tracking, eta, '
-        "warranty_until, phone, email (phone/email: whose order it is)",
+        doc='"field=dotted.path" in the answer: status (required), status_code, carrier, '
+        "tracking, eta, warranty_until, ordered_at, summary, phone, email (phone/email: whose "
+        "order it is)",
+    )
+    list_url_template: str = opt(
+        "",
+        doc="the customer's recent orders, with {phone}, {email} and {limit}, e.g. "
+        "https://erp.example.cn/api/orders?phone={phone}&email={email}&limit={limit}; "
+        "empty: the console shows only the orders asked about",
+    )
+    list_items: str = opt("data.orders", doc="dotted path of the list of orders in that answer")
+    list_field_map: list[str] = opt(
+        [
+            "number=order_no",
+            "status=status_text",
+            "status_code=status",
+            "carrier=logistics.company",
+            "tracking=logistics.tracking_no",
+            "eta=eta",
+            "ordered_at=created_at",
+            "summary=title",
+            "phone=buyer.mobile",
+            "email=buyer.email",
+        ],
+        doc='"field=dotted.path" in one order of the list: number and status (required), the '
+        "fields of field_map",
+    )
+    list_limit: int = opt(10, lo=1, hi=50, doc="recent orders asked for (the first page)")
+    list_cache_seconds: float = opt(
+        60.0, lo=0.0, hi=3600.0, doc="a customer's recent orders are kept this long"
+    )
+    status_names: list[str] = opt(
+        list(DEFAULT_STATUS_NAMES),
+        doc='"code=中文/English": the status_code told in the customer\'s language; an '
+        "unknown code: the order system's own status text",
+    )
+    breaker_failures: int = opt(
+        5, lo=0, hi=1000, doc="failed calls in a row that stop asking the order system (0: never)"
+    )
+    breaker_seconds: float = opt(
+        30.0, lo=1.0, hi=3600.0, doc="how long the order system is not asked after that"
     )
 
 

@@ -2,15 +2,20 @@
 
 ``GET /api/agent/conversations/{id}/orders[?number=A1001]`` asks the company's order system
 through the connector the bot uses (``core.orders.OrderLookup``: the same URL, auth header,
-timeout and cache) about the order numbers the customer asked about in this conversation
-(the messages the bot's order handler would read), plus one number the agent typed. The
-lookups run side by side, so the panel waits at most ``[orders] timeout_seconds``.
+timeout, cache and circuit breaker) about the order numbers the customer asked about in this
+conversation (the messages the bot's order handler would read), plus one number the agent
+typed, and, when ``[orders] list_url_template`` is set, for the customer's recent orders (by
+the phone or email we know). The asked-about orders come first (``"asked": true``), then the
+recent ones not already shown. All lookups run side by side, so the panel waits at most
+``[orders] timeout_seconds``.
 
 Each order comes back in one of four states, for the panel to tell the agent plainly:
 ``found`` (the customer's own order: the order's phone or email is the contact's), ``other``
 (the order exists but its phone/email is not this customer's: no details shown),
-``not_found`` and ``unavailable`` (slow, down or nonsense, with the reason). The order's
-own phone and email are never sent to the console.
+``not_found`` and ``unavailable`` (slow, down or nonsense, with the reason). The list of
+recent orders has its own state (``recent``): ``listed``, ``unavailable`` (with the reason),
+``unverifiable`` (no phone or email the list can be asked by) or ``off`` (no list endpoint).
+The order's own phone and email are never sent to the console.
 """
 
 from __future__ import annotations
@@ -59,30 +64,47 @@ async def asked_numbers(session: Any, lookup: OrderLookup, conversation_id: int)
     return out
 
 
-def order_json(order: Order, keys: ContactKeys) -> dict[str, Any]:
-    """An order as the panel shows it; another customer's order shows no details."""
-    if not order.belongs_to(keys):
-        return {"number": order.number, "state": "other"}
+def order_json(lookup: OrderLookup, order: Order, asked: bool) -> dict[str, Any]:
+    """One of the customer's own orders as the panel shows it (status in zh and en)."""
     return {
         "number": order.number,
         "state": "found",
+        "asked": asked,
         "status": order.status,
+        "status_words": lookup.status(order),
         "carrier": order.carrier,
         "tracking": order.tracking,
         "eta": order.eta,
         "warranty_until": order.warranty_until,
+        "ordered_at": order.ordered_at,
+        "summary": order.summary,
     }
 
 
 async def look_up(lookup: OrderLookup, number: str, keys: ContactKeys) -> dict[str, Any]:
-    """One order's panel entry, whatever the order system does."""
+    """One asked-about order's panel entry, whatever the order system does; another
+    customer's order shows no details."""
     try:
         order = await lookup.find(number)
     except OrderNotFound:
-        return {"number": number, "state": "not_found"}
+        return {"number": number, "state": "not_found", "asked": True}
     except OrderUnavailable as err:
-        return {"number": number, "state": "unavailable", "reason": err.reason}
-    return order_json(order, keys)
+        return {"number": number, "state": "unavailable", "asked": True, "reason": err.reason}
+    if not order.belongs_to(keys):
+        return {"number": number, "state": "other", "asked": True}
+    return order_json(lookup, order, True)
+
+
+async def recent(lookup: OrderLookup, keys: ContactKeys) -> tuple[dict[str, str], list[Order]]:
+    """The customer's recent orders and the list's state for the panel."""
+    if not lookup.settings.list_url_template:
+        return {"state": "off"}, []
+    if not lookup.lists(keys):
+        return {"state": "unverifiable"}, []
+    try:
+        return {"state": "listed"}, await lookup.recent(keys)
+    except OrderUnavailable as err:
+        return {"state": "unavailable", "reason": err.reason}, []
 
 
 async def conversation_orders(request: web.Request) -> web.Response:
@@ -94,7 +116,9 @@ async def conversation_orders(request: web.Request) -> web.Response:
     async with services.db.reader() as session:
         await teams.ensure_visible(session, agent, conv_id)
         if lookup is None:
-            return json_response({"configured": False, "orders": [], "verifiable": False})
+            return json_response(
+                {"configured": False, "orders": [], "recent": {"state": "off"}, "verifiable": False}
+            )
         numbers = await asked_numbers(session, lookup, conv_id)
     typed = request.query.get("number", "").strip()
     if typed:
@@ -104,7 +128,15 @@ async def conversation_orders(request: web.Request) -> web.Response:
             )
         numbers = [typed, *[n for n in numbers if n != typed]]
     keys = await contact_keys(services.db, conv_id)
-    found = await asyncio.gather(*(look_up(lookup, n, keys) for n in numbers[:MAX_ORDERS]))
+    asked = asyncio.gather(*(look_up(lookup, n, keys) for n in numbers[:MAX_ORDERS]))
+    found, (state, listed) = await asyncio.gather(asked, recent(lookup, keys))
+    shown = {entry["number"] for entry in found}
+    found.extend(order_json(lookup, o, False) for o in listed if o.number not in shown)
     return json_response(
-        {"configured": True, "orders": found, "verifiable": bool(keys.phone or keys.email)}
+        {
+            "configured": True,
+            "orders": found,
+            "recent": state,
+            "verifiable": bool(keys.phone or keys.email),
+        }
     )
