@@ -1,9 +1,10 @@
 /*
  * kefu console: the customer's orders beside the conversation (订单面板). It asks
  * /api/agent/conversations/{id}/orders, which looks the order numbers the customer asked about
- * up in the company's order system (the bot's connector: same timeout and cache); the agent
- * may look up another number. A slow, failing or confused order system gets a plain note,
- * never a blank panel. Plain JS, textContent only.
+ * up in the company's order system (the bot's connector: same timeout and cache), then lists
+ * the customer's other recent orders (by their phone/email); the agent may look up another
+ * number. A slow, failing or confused order system gets a plain note, never a blank panel.
+ * Plain JS, textContent only.
  */
 import { $ } from "/assets/dom.js";
 import { K } from "./console/kit.js";
@@ -22,6 +23,12 @@ const S = {
     tracking: "运单号",
     eta: "预计送达",
     warranty: "保修至",
+    orderedAt: "下单时间",
+    summary: "商品",
+    recent: "客户最近的订单",
+    recentNone: "订单系统中没有此客户的其他订单。",
+    recentUnavailable: "暂时无法列出客户的最近订单（{reason}）。",
+    recentUnverifiable: "无法按此客户已知的手机号/邮箱列出其订单。",
     other: "此订单存在，但下单手机号/邮箱与此客户不符，不显示详情。",
     notFound: "订单系统中没有此订单。",
     unavailable: "订单系统暂时无法查询（{reason}）。请稍后重试；客户已收到“稍后再试”的回复。",
@@ -40,6 +47,12 @@ const S = {
     tracking: "Tracking",
     eta: "Expected",
     warranty: "Warranty until",
+    orderedAt: "Ordered",
+    summary: "Items",
+    recent: "The customer's recent orders",
+    recentNone: "The order system lists no other orders of this customer.",
+    recentUnavailable: "The customer's recent orders cannot be listed right now ({reason}).",
+    recentUnverifiable: "The order system cannot be asked for this customer's orders by the phone/email we know.",
     other: "This order exists but its phone/email is not this customer's; details are not shown.",
     notFound: "The order system does not know this order.",
     unavailable: "The order system cannot be asked right now ({reason}). Try again later; the customer was told to try later.",
@@ -84,7 +97,9 @@ function entry(o) {
   const head = K.el("div", { className: "order-number", text: o.number });
   const item = K.el("div", { className: `order-item order-${o.state}`, "data-order": o.number, "data-state": o.state }, head);
   if (o.state === "found") {
-    item.append(line(t("status"), o.status));
+    item.append(line(t("status"), (o.status_words && o.status_words[K.lang() === "en" ? "en" : "zh"]) || o.status));
+    if (o.summary) item.append(line(t("summary"), o.summary));
+    if (o.ordered_at) item.append(line(t("orderedAt"), o.ordered_at));
     if (o.carrier) item.append(line(t("carrier"), o.carrier));
     if (o.tracking) item.append(line(t("tracking"), o.tracking));
     if (o.eta) item.append(line(t("eta"), o.eta));
@@ -125,9 +140,27 @@ function render() {
   }
   const rows = [];
   if (!d.verifiable) rows.push(K.el("div", { className: "order-note", text: t("unverifiable") }));
-  if (!d.orders.length) rows.push(K.el("div", { className: "desk-empty", text: t("none") }));
-  for (const o of d.orders) rows.push(entry(o));
+  const asked = d.orders.filter((o) => o.asked);
+  const others = d.orders.filter((o) => !o.asked);
+  if (!asked.length) rows.push(K.el("div", { className: "desk-empty", text: t("none") }));
+  for (const o of asked) rows.push(entry(o));
+  rows.push(...recentRows(d.recent || { state: "off" }, others, !d.verifiable));
   list.replaceChildren(...rows);
+}
+
+// The customer's other recent orders, under their own heading, or why there are none.
+function recentRows(recent, others, unverifiable) {
+  if (recent.state === "off" || (recent.state === "unverifiable" && unverifiable)) return [];
+  const rows = [K.el("h4", { className: "orders-recent", id: "orders-recent", text: t("recent") })];
+  if (recent.state === "unavailable") {
+    rows.push(K.el("div", { className: "order-note order-warn", role: "alert", text: t("recentUnavailable").replace("{reason}", recent.reason || "?") }));
+  } else if (recent.state === "unverifiable") {
+    rows.push(K.el("div", { className: "order-note", text: t("recentUnverifiable") }));
+  } else if (!others.length) {
+    rows.push(K.el("div", { className: "desk-empty", text: t("recentNone") }));
+  }
+  for (const o of others) rows.push(entry(o));
+  return rows;
 }
 
 async function load(convId, number) {

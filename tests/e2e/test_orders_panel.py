@@ -1,6 +1,7 @@
 """Browser test of the orders panel: beside a web chat conversation the agent sees the
-customer's order from a local order system (the documented ERP JSON), and a clear note, in
-Chinese and in English, when that system fails or is too slow."""
+customer's order from a local order system (the documented ERP JSON), then the customer's
+other recent orders, statuses in the agent's language, and a clear note, in Chinese and in
+English, when that system fails or is too slow."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -27,20 +29,34 @@ pytestmark = pytest.mark.e2e
 ORDER = {
     "order_no": "A1001",
     "status": "shipped",
-    "status_text": "已发货 <b>快</b>",  # shown as text, never as markup
+    "status_text": "已发货",
     "logistics": {"company": "顺丰速运", "tracking_no": "SF1234567890"},
     "eta": "2026-12-05",
+    "buyer": {"mobile": "13800138000"},
+}
+OLDER = {
+    "order_no": "C3003",
+    "status": "awaiting_review",  # a code kefu does not map: the ERP's own words
+    "status_text": "待评价 <b>快</b>",  # shown as text, never as markup
+    "title": "滚筒洗衣机 <i>XQG100</i>",
+    "created_at": "2026-11-28",
     "buyer": {"mobile": "13800138000"},
 }
 
 
 class Erp(BaseHTTPRequestHandler):
-    """GET /api/orders/{no}: A1001 found, E5000 a 500, T7777 answers after 3 s."""
+    """GET /api/orders/{no}: A1001 found, E5000 a 500, T7777 answers after 3 s;
+    GET /api/orders?phone=: the customer's orders, A1001 and C3003."""
 
     def do_GET(self) -> None:
-        number = self.path.rsplit("/", 1)[-1]
+        url = urlsplit(self.path)
+        number = url.path.rsplit("/", 1)[-1]
         if self.headers.get("Authorization") != "Bearer erp-secret":
             self._send(401, {"code": 401})
+        elif url.path == "/api/orders":
+            phone = parse_qs(url.query).get("phone", [""])[0]
+            mine = [ORDER, OLDER] if phone == "13800138000" else []
+            self._send(200, {"code": 0, "data": {"orders": mine, "total": len(mine)}})
         elif number == "A1001":
             self._send(200, {"code": 0, "data": ORDER})
         elif number == "E5000":
@@ -79,6 +95,9 @@ def shop_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "KEFU_DATA_DIR": str(tmp_path_factory.mktemp("kefu-data")),
         "PYTHONUNBUFFERED": "1",
         "KEFU_ORDERS__URL_TEMPLATE": f"http://127.0.0.1:{erp.server_port}/api/orders/{{order}}",
+        "KEFU_ORDERS__LIST_URL_TEMPLATE": (
+            f"http://127.0.0.1:{erp.server_port}/api/orders?phone={{phone}}&limit={{limit}}"
+        ),
         "KEFU_ORDERS__AUTH_HEADER": "Authorization: Bearer erp-secret",
         "KEFU_ORDERS__TIMEOUT_SECONDS": "1",
     }
@@ -150,11 +169,20 @@ def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(
     expect(card.locator("h3")).to_have_text("订单")
     found = card.locator('.order-item[data-order="A1001"]')
     expect(found).to_have_attribute("data-state", "found")
-    expect(found).to_contain_text("已发货 <b>快</b>")  # the ERP's text, as text
+    expect(found).to_contain_text("状态：已发货")
     expect(found).to_contain_text("SF1234567890")
-    assert found.locator("b").count() == 0
     failed = card.locator('.order-item[data-order="E5000"]')
     expect(failed).to_contain_text("订单系统暂时无法查询（HTTP 500）")
+    # The customer's other recent orders, under their heading after the asked-about ones
+    # (A1001 once); the ERP's text as text.
+    expect(card.locator("#orders-recent")).to_have_text("客户最近的订单")
+    numbers = card.locator(".order-item").evaluate_all("items => items.map(i => i.dataset.order)")
+    assert numbers == ["E5000", "A1001", "C3003"]
+    older = card.locator('.order-item[data-order="C3003"]')
+    expect(older).to_contain_text("状态：待评价 <b>快</b>")
+    expect(older).to_contain_text("商品：滚筒洗衣机 <i>XQG100</i>")
+    expect(older).to_contain_text("下单时间：2026-11-28")
+    assert older.locator("b, i").count() == 0
 
     # The agent looks up a number the order system is too slow for: a note within ~1 s.
     page.fill("#orders-number", "T7777")
@@ -168,4 +196,7 @@ def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(
     expect(card.locator("h3")).to_have_text("Orders")
     expect(failed).to_contain_text("The order system cannot be asked right now (HTTP 500)")
     expect(found).to_contain_text("Tracking: SF1234567890")
+    expect(found).to_contain_text("Status: Shipped")  # the status code in English
+    expect(older).to_contain_text("Status: 待评价 <b>快</b>")  # an unknown code: as it is
+    expect(card.locator("#orders-recent")).to_have_text("The customer's recent orders")
     _assert_clean(visitor, admin)
