@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ConfigError
-from core.order_status import DEFAULT_STATUS_NAMES
+from core.order_status import DEFAULT_STATUS_NAMES, parse_status_names
 from core.sections import Section, mask_url, opt, register
 
 
@@ -151,6 +151,11 @@ class OrdersSettings:
     )
 
 
+def _check_orders(orders: OrdersSettings) -> None:
+    """A bad status_names line is named by ``kefu check-config``, not at the first order."""
+    parse_status_names(orders.status_names)
+
+
 @dataclass(frozen=True)
 class AttachmentSettings:
     """Files customers and agents send (issue 15): size limit, links, typing."""
@@ -276,6 +281,6 @@ register(
     ),
     Section("outbox", OutboxSettings, check=_check_outbox),
     Section("workers", WorkersSettings),
-    Section("orders", OrdersSettings, secrets=("auth_header",)),
+    Section("orders", OrdersSettings, secrets=("auth_header",), check=_check_orders),
     Section("attachments", AttachmentSettings),
 )

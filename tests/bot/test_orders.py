@@ -289,3 +289,8 @@ async def test_a_failing_order_system_is_left_alone_for_a_while(erp: Any) -> Non
         "D4004",
         "F6006",
     ]  # B2002 (another buyer's, listed anyway) is left out
+
+
+def test_a_bad_status_name_is_refused_when_the_config_is_read(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[orders\] status_names: 'shipped:Shipped'"):
+        make_settings(tmp_path, orders={"status_names": ["shipped:Shipped"]})
