@@ -76,6 +76,9 @@ _MAILING_FOOTER = re.compile(
     rf"\byou(?:'re|\s+are|\s+were|\s+have\s+been)?\s+(?:receiving|received|getting|sent)\s+this"
     rf"\s+(?:{_NOUN}|newsletter)s?\s+(?:because|as\s+(?:a|an|you)|since)\b"
     rf"|\bthis\s+{_NOUN}\s+was\s+sent\s+to\s+\S+@\S+"
+    rf"|\bthis\s+{_NOUN}\s+(?:was|has\s+been|is\s+being)\s+sent\s+to\s+you\s+(?:because|as\s+a|since)"
+    # the legal footer of a mass mailing ("sent in compliance with CAN-SPAM / Bill S.1618")
+    r"|\b(?:sent|being\s+sent|mailed)\s+in\s+(?:full\s+)?compliance\s+with\b"
     r"|\bview\s+(?:this|the|it|our)?\s*(?:e-?mail|message|newsletter|version)?\s*(?:online|in\s+"
     r"(?:your|a|the)\s+(?:web\s+)?browser)\b|\bview\s+(?:the\s+)?(?:web|online)\s+version\b"
     rf"|\b(?:having\s+)?trouble\s+(?:viewing|reading|seeing)\s+this\s+(?:{_NOUN}|newsletter)"
@@ -100,7 +103,11 @@ _MAILING_FOOTER = re.compile(
 )
 _OPT_OUT = re.compile(
     r"\bunsubscrib\w*|\bopt[- ]out\b|\b(?:manage|update|change)\s+(?:your\s+)?(?:e-?mail\s+)?"
-    r"(?:preferences|subscriptions?|settings\s+for\s+these)|退订|退訂|取消订阅|取消訂閱",
+    r"(?:preferences|subscriptions?|settings\s+for\s+these)|退订|退訂|取消订阅|取消訂閱"
+    # a removal address or link (mailto:remove@..., https://.../optout), "removed from our list"
+    r"|mailto:\s*(?:remove|opt-?out|unlist)\w*@|(?:https?://|www\.)\S*?[/=?&](?:remove|opt-?out"
+    r"|opt_out|unlist)\b|\bremoved?\s+from\s+(?:our|this|the|any)\s+(?:future\s+)?(?:mailing\s+"
+    r"|e-?mail\s+)?(?:list|database|mailings)",
     re.I,
 )
 # "I got this:", "我收到了这封邮件：": what follows is pasted, not the sender's own words.

@@ -506,6 +506,14 @@ CUSTOMERS: list[tuple[str, EmailMessage]] = [
             "Which of these fits model K2? https://shop.example/p/1 or https://shop.example/p/2",
         ),
     ),
+    (
+        "remove link in a question",
+        mail(
+            "Cart",
+            "Can you take item 3 off order 12? The button https://shop.example/order/12/remove does nothing.",
+        ),
+    ),
+    ("remove me", mail("Mailing list", "Please remove me from your mailing list, thanks.")),
     ("short en", mail("Hi", "Is anyone there? Need help with a refund.")),
     ("short zh", mail("在吗", "在吗？想问下退货地址")),
 ]
@@ -689,6 +697,24 @@ ROBOTS: list[tuple[str, EmailMessage, str]] = [
             sender="feedback@shop.example",
         ),
         "tracking_pixel",
+    ),
+    (
+        "compliance footer",
+        mail(
+            "Lowest rates in years",
+            "Refinance now at 3.4% fixed.\nCall 1-800-000-0000.\n\nThis message is sent in compliance with the new e-mail bill.",
+            sender="Rates Desk <rates@loans.example>",
+        ),
+        "bulk_content",
+    ),
+    (
+        "removal mailto and fake reply",
+        mail(
+            "Re: your quote",
+            "Toner cartridges 60% off, free shipping.\nTo order call 1-888-000-0000.\nmailto:remove@toner.example",
+            sender="Toner Sales <sales@toner.example>",
+        ),
+        "bulk_content",
     ),
     (
         "marketing with manage preferences and pixel",
