@@ -32,6 +32,7 @@ class Unanswered:
     subject: str
     text: str
     created_at: datetime
+    signs: tuple[str, ...] = ()  # the weighed signs that decided it (meta.auto_signs)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ async def unanswered(
                 subject=str(meta.get("subject") or ""),
                 text=(row.text or "")[:preview],
                 created_at=row.created_at,
+                signs=tuple(str(x) for x in meta.get("auto_signs") or ())[:20],
             )
         )
     ranked = sorted(((str(r), int(n)) for r, n in counts), key=lambda rn: (-rn[1], rn[0]))

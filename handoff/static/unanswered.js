@@ -8,13 +8,13 @@ const S = {
     title: "未回复的消息", filter: "原因", all: "全部",
     hint: "这些消息已保存，但机器人不会回复（自动回复、退信、邮件列表、群发和系统通知、无法回复的发件人、超出频率）。",
     receivedAt: "收到时间", conversation: "会话", channel: "渠道", reason: "原因", from: "发件人",
-    text: "内容", empty: "没有未回复的消息。",
+    text: "内容", empty: "没有未回复的消息。", signs: "迹象",
   },
   en: {
     title: "Not answered", filter: "Reason", all: "All",
     hint: "These messages are stored, but the bot does not answer them (auto-replies, bounces, mailing lists, bulk mail and notifications, senders nobody can reply to, rate limits).",
     receivedAt: "Received", conversation: "Conversation", channel: "Channel", reason: "Reason", from: "From",
-    text: "Text", empty: "No unanswered messages.",
+    text: "Text", empty: "No unanswered messages.", signs: "signs",
   },
 };
 // Why a message is not answered (Message.no_reply): the reasons channels give.
@@ -119,7 +119,8 @@ function render() {
     const a = el("a", `#${m.conversation_id}`);
     a.href = `/agent/#/c/${m.conversation_id}`;
     conv.append(a);
-    const reason = el("td", why(m.reason));
+    const signs = m.signs && m.signs.length ? ` · ${t("signs")}: ${m.signs.join(", ")}` : "";
+    const reason = el("td", why(m.reason) + signs);
     reason.className = "reason";
     const text = m.subject ? `${m.subject} — ${m.text}` : m.text;
     tr.append(conv, el("td", m.channel), reason, el("td", m.from || m.contact), el("td", text));

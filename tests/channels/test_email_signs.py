@@ -131,3 +131,6 @@ async def test_over_smtp_no_reply_to_machines_and_one_to_each_customer(env: Emai
     for reason in robots.values():
         expected[reason] = expected.get(reason, 0) + 1
     assert counts == expected
+    shown = {m["reason"]: m["signs"] for m in listed["messages"]}
+    assert shown["automatic_before"] == ["sender_mismatch", "automatic_before"]
+    assert shown["list_id"] == []  # a rule's verdict has no signs
