@@ -25,6 +25,7 @@ from channels.email.signs import Sign, collect_signs, decide
 
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
 MAX_SOURCE_ID = 255
+SIGN_SCAN = 300_000  # characters of text and HTML read for the weighed signs
 
 
 @dataclass(frozen=True)
@@ -252,8 +253,14 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
     signs: list[Sign] = []
     if auto_reason is None:
         forward = bool(FORWARD_SUBJECT.match(subject))
+        # Bounded work on huge mail: a mailing's markers are in its head and its foot.
+        html = (
+            html_raw
+            if len(html_raw) <= SIGN_SCAN
+            else html_raw[: SIGN_SCAN // 2] + (html_raw[-SIGN_SCAN // 2 :])
+        )
         signs = collect_signs(
-            msg, sender, subject, reply_text, html_raw, bool(plains), reply, forward
+            msg, sender, subject[:500], reply_text[:SIGN_SCAN], html, bool(plains), reply, forward
         )
         auto_reason = decide(signs)
     return ParsedEmail(
