@@ -79,6 +79,10 @@ _MAILING_FOOTER = re.compile(
     rf"|\bthis\s+{_NOUN}\s+(?:was|has\s+been|is\s+being)\s+sent\s+to\s+you\s+(?:because|as\s+a|since)"
     # the legal footer of a mass mailing ("sent in compliance with CAN-SPAM / Bill S.1618")
     r"|\b(?:sent|being\s+sent|mailed)\s+in\s+(?:full\s+)?compliance\s+with\b"
+    # removal instructions the other way round, and a mailing that says it is one
+    r"|\bclick\s+(?:here|below|this\s+link)\s+to\s+(?:be\s+removed|unsubscribe|opt[- ]out|stop"
+    r"\s+receiving)|\bwith\s+[\"“']?remove[\"”']?\s+in\s+the\s+subject"
+    r"|\bthis\s+is\s+a\s+one[- ]time\s+(?:mailing|e-?mail|message|offer)\b"
     r"|\bview\s+(?:this|the|it|our)?\s*(?:e-?mail|message|newsletter|version)?\s*(?:online|in\s+"
     r"(?:your|a|the)\s+(?:web\s+)?browser)\b|\bview\s+(?:the\s+)?(?:web|online)\s+version\b"
     rf"|\b(?:having\s+)?trouble\s+(?:viewing|reading|seeing)\s+this\s+(?:{_NOUN}|newsletter)"

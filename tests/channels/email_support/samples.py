@@ -514,6 +514,13 @@ CUSTOMERS: list[tuple[str, EmailMessage]] = [
         ),
     ),
     ("remove me", mail("Mailing list", "Please remove me from your mailing list, thanks.")),
+    (
+        "asks how to be removed",
+        mail(
+            "Remove",
+            "How do I get removed from the loyalty programme? The app has no button for it.",
+        ),
+    ),
     ("short en", mail("Hi", "Is anyone there? Need help with a refund.")),
     ("short zh", mail("在吗", "在吗？想问下退货地址")),
 ]
@@ -713,6 +720,24 @@ ROBOTS: list[tuple[str, EmailMessage, str]] = [
             "Re: your quote",
             "Toner cartridges 60% off, free shipping.\nTo order call 1-888-000-0000.\nmailto:remove@toner.example",
             sender="Toner Sales <sales@toner.example>",
+        ),
+        "bulk_content",
+    ),
+    (
+        "click here to be removed",
+        mail(
+            "Work from home",
+            "Earn $5,000 a week from home. No experience needed.\nClick here to be removed: http://203.0.113.9/r",
+            sender="Jobs <jobs@opportunity.example>",
+        ),
+        "bulk_content",
+    ),
+    (
+        "remove in the subject",
+        mail(
+            "Printer ink",
+            "Ink for all printers, 70% off.\nTo stop these mails, reply with REMOVE in the subject line.",
+            sender="Ink Direct <sales@ink.example>",
         ),
         "bulk_content",
     ),
