@@ -54,7 +54,7 @@ class Sign:
 
 
 # Filters' verdicts (SpamAssassin, Rspamd, Exchange/Defender, Barracuda) and subject tags.
-_SPAM_SUBJECT = re.compile(r"^\s*(\*{2,3}\s*spam\s*\*{2,3}|\[spam\]|\{spam\??\}|spam:)", re.I)
+_SPAM_SUBJECT = re.compile(r"^\s*(\*{2,3}\s*spam\s*\*{2,3}|\[spam\]|\{spam\??\})", re.I)
 _SCORE = re.compile(r"\b(?:score|hits)\s*=\s*(-?\d+(?:\.\d+)?)", re.I)
 _REQUIRED = re.compile(r"\brequired\s*=\s*(-?\d+(?:\.\d+)?)", re.I)
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")

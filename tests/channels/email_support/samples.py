@@ -521,6 +521,13 @@ CUSTOMERS: list[tuple[str, EmailMessage]] = [
             "How do I get removed from the loyalty programme? The app has no button for it.",
         ),
     ),
+    (
+        "spam complaint subject",
+        mail(
+            "Spam: your offers keep coming",
+            "Your offers keep coming every day although the account was closed in May.",
+        ),
+    ),
     ("short en", mail("Hi", "Is anyone there? Need help with a refund.")),
     ("short zh", mail("在吗", "在吗？想问下退货地址")),
 ]
