@@ -54,6 +54,7 @@ MessageMeta = TypedDict(
         "charsets": list[str],
         "derived_id": bool,  # the Message-ID was missing and made from the content
         "auto": str,  # why the sender is automatic (auto-reply, bounce, list...)
+        "auto_signs": list[str],  # the weighed signs that made it so (channels/email/signs.py)
         "rate_limited": bool,
         "problems": list[str],  # headers that could not be read as sent
         "full_text": str,  # the whole text when the stored text is the reply only

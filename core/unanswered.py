@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 
 from core.db import Database
-from core.models import Contact, Conversation, Message
+from core.models import Contact, ContactIdentity, Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Unanswered:
     subject: str
     text: str
     created_at: datetime
+    signs: tuple[str, ...] = ()  # the weighed signs that decided it (meta.auto_signs)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,32 @@ async def unanswered(
                 subject=str(meta.get("subject") or ""),
                 text=(row.text or "")[:preview],
                 created_at=row.created_at,
+                signs=tuple(str(x) for x in meta.get("auto_signs") or ())[:20],
             )
         )
     ranked = sorted(((str(r), int(n)) for r, n in counts), key=lambda rn: (-rn[1], rn[0]))
     return UnansweredPage(messages, ranked)
+
+
+async def earlier_no_reply(
+    db: Database, channel: str, external_id: str, limit: int = 20
+) -> list[tuple[str | None, bool]]:
+    """The latest ``limit`` messages this sender (a channel's ``external_id``) sent before,
+    newest first, as (``no_reply`` reason or None, whether the reason came from weighed signs
+    rather than a rule: ``meta.auto_signs``). A channel asks before deciding on a message
+    whose signs alone do not decide (``channels/email/signs.py``)."""
+    query = (
+        select(Message.no_reply, Message.meta)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(ContactIdentity, ContactIdentity.id == Conversation.identity_id)
+        .where(
+            ContactIdentity.channel == channel,
+            ContactIdentity.external_id == external_id,
+            Message.sender == "customer",
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    async with db.reader() as session:
+        rows = (await session.execute(query)).all()
+    return [(row.no_reply, bool((row.meta or {}).get("auto_signs"))) for row in rows]

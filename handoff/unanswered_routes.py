@@ -49,6 +49,7 @@ def unanswered_json(m: Unanswered) -> dict[str, Any]:
         "subject": m.subject,
         "text": m.text,
         "created_at": m.created_at.isoformat(),
+        "signs": list(m.signs),
     }
 
 

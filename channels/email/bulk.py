@@ -14,11 +14,14 @@ import re
 from email.message import Message as MimeMessage
 
 from channels.email.notices import notice_reason, own_sentences
+from channels.email.signs import SIGN_REASONS, ad_subject
 
 # Role mailboxes of bulk senders (newsletters, announcements, offers): never a person writing.
 _BULK_SENDER = re.compile(
     r"^(e-?)?(news|newsletters?|announce|announcements?|marketing|promos?|promotions?|offers"
-    r"|deals|campaigns?|mailings?|digest)([._+\-][^@]*)?@",
+    r"|deals|campaigns?|mailings?|digest|mailer|edm|bulletins?)([._+\-][^@]*)?@"
+    # a newsletter's word anywhere in the local part (discovercard_newsflash@, shop.newsletter@)
+    r"|^([^@]*[._+\-])?(newsletters?|newsflash)([._+\-][^@]*)?@",
     re.I,
 )
 # Headers that mailing and transactional-mail services add to what their customers send
@@ -80,11 +83,14 @@ _UNSUB_ANCHOR = re.compile(
     rf"|<a\b[^>]*>[^<]{{0,80}}{_UNSUB_WORDS}",
     re.I,
 )
-_FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|转发|轉寄|转寄|wg)\s*[:：]", re.I)
+FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|转发|轉寄|转寄|wg)\s*[:：]", re.I)
 _MACHINE_BODY = re.compile(r"^\s*<\?xml\s")
-# Every reason this module gives (labelled in the console like the others).
-BULK_REASONS = frozenset(
-    {"bulk_mailer", "bulk_sender", "bulk_content", "automated_notice", "machine_generated"}
+# Every reason this module and ``signs.py`` give (labelled in the console like the others).
+BULK_REASONS = (
+    frozenset(
+        {"bulk_mailer", "bulk_sender", "bulk_content", "automated_notice", "machine_generated"}
+    )
+    | SIGN_REASONS
 )
 
 
@@ -116,7 +122,9 @@ def bulk_reason(
     found = mailer_reason(msg, sender)
     if found:
         return found
-    if reply or _FORWARD_SUBJECT.match(subject or "") or not own_text:
+    if ad_subject(subject):
+        return "ad_subject"
+    if reply or FORWARD_SUBJECT.match(subject or "") or not own_text:
         return None
     if _MACHINE_BODY.match(own_text):
         return "machine_generated"

@@ -17,13 +17,15 @@ from email.message import Message as MimeMessage
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-from channels.email.bulk import bulk_reason
+from channels.email.bulk import FORWARD_SUBJECT, bulk_reason
 from channels.email.charsets import decode_bytes, decode_header
 from channels.email.content import html_to_text, sanitize_html, trim_reply
 from channels.email.loops import automatic_reason
+from channels.email.signs import Sign, collect_signs, decide
 
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
 MAX_SOURCE_ID = 255
+SIGN_SCAN = 300_000  # characters of text and HTML read for the weighed signs
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class ParsedEmail:
     auto_reason: str | None  # why not to answer, None for a person's mail
     charsets: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    # The weighed signs of automatic mail it carries (``signs.py``), when no rule decided.
+    signs: tuple[Sign, ...] = ()
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -242,6 +246,23 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
         text = html_to_text(html_raw) if html_raw else ""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
     reply_text = trim_reply(text) if text else ""
+    reply = bool(header("In-Reply-To") or header("References"))
+    auto_reason = automatic_reason(msg, sender, subject, own_addresses) or bulk_reason(
+        msg, sender, subject, reply_text, html_raw, reply=reply
+    )
+    signs: list[Sign] = []
+    if auto_reason is None:
+        forward = bool(FORWARD_SUBJECT.match(subject))
+        # Bounded work on huge mail: a mailing's markers are in its head and its foot.
+        html = (
+            html_raw
+            if len(html_raw) <= SIGN_SCAN
+            else html_raw[: SIGN_SCAN // 2] + (html_raw[-SIGN_SCAN // 2 :])
+        )
+        signs = collect_signs(
+            msg, sender, subject[:500], reply_text[:SIGN_SCAN], html, bool(plains), reply, forward
+        )
+        auto_reason = decide(signs)
     return ParsedEmail(
         message_id=message_id,
         derived_id=derived,
@@ -256,15 +277,8 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
         reply_text=reply_text,
         html=sanitize_html(html_raw) if html_raw else "",
         parts=tuple(parts),
-        auto_reason=automatic_reason(msg, sender, subject, own_addresses)
-        or bulk_reason(
-            msg,
-            sender,
-            subject,
-            reply_text,
-            html_raw,
-            reply=bool(header("In-Reply-To") or header("References")),
-        ),
+        auto_reason=auto_reason,
         charsets=tuple(dict.fromkeys(charsets)),
         problems=tuple(problems),
+        signs=tuple(signs),
     )

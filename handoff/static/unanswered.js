@@ -8,13 +8,13 @@ const S = {
     title: "未回复的消息", filter: "原因", all: "全部",
     hint: "这些消息已保存，但机器人不会回复（自动回复、退信、邮件列表、群发和系统通知、无法回复的发件人、超出频率）。",
     receivedAt: "收到时间", conversation: "会话", channel: "渠道", reason: "原因", from: "发件人",
-    text: "内容", empty: "没有未回复的消息。",
+    text: "内容", empty: "没有未回复的消息。", signs: "迹象",
   },
   en: {
     title: "Not answered", filter: "Reason", all: "All",
     hint: "These messages are stored, but the bot does not answer them (auto-replies, bounces, mailing lists, bulk mail and notifications, senders nobody can reply to, rate limits).",
     receivedAt: "Received", conversation: "Conversation", channel: "Channel", reason: "Reason", from: "From",
-    text: "Text", empty: "No unanswered messages.",
+    text: "Text", empty: "No unanswered messages.", signs: "signs",
   },
 };
 // Why a message is not answered (Message.no_reply): the reasons channels give.
@@ -40,6 +40,13 @@ const REASONS = {
     list_unsubscribe_post: "群发 / 订阅邮件", mailing_list: "邮件列表", x_mailing_list: "邮件列表",
     x_mailman_version: "邮件列表", x_beenthere: "邮件列表",
     opt_out: "短信退订（TD）",
+    ad_subject: "广告邮件（标题注明“广告”/AD）", tracking_pixel: "群发邮件（跟踪像素等多项迹象）",
+    many_links: "群发邮件（大量链接等多项迹象）", bulk_layout: "群发邮件（纯 HTML 群发版式等多项迹象）",
+    hidden_text: "垃圾邮件迹象（隐藏文字等）", bulk_message_id: "群发邮件（群发平台的 Message-ID 等）",
+    sender_mismatch: "发件人不一致（退信 / 回复地址在其他域名等）", machine_address: "机器生成的发件地址等迹象",
+    fake_reply: "伪装成回复（Re: 但无回复头）等迹象", spam_score: "垃圾邮件评分偏高等迹象",
+    disguised_link: "垃圾邮件迹象（伪装的链接地址等）", automatic_before: "该发件人此前只发过自动邮件，且有其他迹象",
+    web_form: "网站表单 / 线索通知（非客户本人发出）",
   },
   en: {
     auto_submitted: "Sent automatically", auto_reply_subject: "Auto-reply", x_autoreply: "Auto-reply",
@@ -62,6 +69,13 @@ const REASONS = {
     list_unsubscribe_post: "Bulk / newsletter", mailing_list: "Mailing list", x_mailing_list: "Mailing list",
     x_mailman_version: "Mailing list", x_beenthere: "Mailing list",
     opt_out: "SMS opt-out (TD)",
+    ad_subject: "Advertisement (subject marked AD / 广告)", tracking_pixel: "Bulk mail (tracking pixel and other signs)",
+    many_links: "Bulk mail (many links and other signs)", bulk_layout: "Bulk mail (HTML-only mailing layout and other signs)",
+    hidden_text: "Spam signs (hidden text and others)", bulk_message_id: "Bulk mail (a mailing service's Message-ID and more)",
+    sender_mismatch: "Sender mismatch (return path / Reply-To elsewhere) and other signs", machine_address: "Machine-made sender address and other signs",
+    fake_reply: "Fake reply (Re: without reply headers) and other signs", spam_score: "High spam score and other signs",
+    disguised_link: "Spam signs (disguised link addresses and others)", automatic_before: "Sender has only sent automatic mail before, and other signs",
+    web_form: "Web form / lead notification (not sent by the customer)",
   },
 };
 const t = words(S);
@@ -105,7 +119,8 @@ function render() {
     const a = el("a", `#${m.conversation_id}`);
     a.href = `/agent/#/c/${m.conversation_id}`;
     conv.append(a);
-    const reason = el("td", why(m.reason));
+    const signs = m.signs && m.signs.length ? ` · ${t("signs")}: ${m.signs.join(", ")}` : "";
+    const reason = el("td", why(m.reason) + signs);
     reason.className = "reason";
     const text = m.subject ? `${m.subject} — ${m.text}` : m.text;
     tr.append(conv, el("td", m.channel), reason, el("td", m.from || m.contact), el("td", text));

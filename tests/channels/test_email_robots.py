@@ -16,13 +16,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from channels.email.bulk import BULK_REASONS
 from channels.email.loops import LOOP_REASONS
 from channels.email.parse import parse_email
-from core.models import Message
-from core.recovery import TurnRecovery
 from tests.channels.email_support.app import EmailEnv, customer_mail
 from tests.helpers import AGENT_HEADERS, login
 
@@ -228,23 +225,7 @@ async def test_robots_over_smtp_get_no_reply_and_customers_do(env: EmailEnv) -> 
     for mail, sender in ((QUOTING, "wang.fang@customer.example"), (REMOVE_ME, PERSON)):
         again = customer_mail(str(mail["Subject"]), mail.get_content(), sender=sender)
         people[await env.deliver(again)] = sender
-    services = env.services
-    await services.pipeline.drain(grace_seconds=30)
-    assert await TurnRecovery(services.db, services.pipeline, grace_seconds=0).check() == 0
-    await services.pipeline.drain(grace_seconds=30)
-
-    for source, reason in robots.items():
-        stored = await env.message_by_source(source)
-        assert (stored.no_reply, stored.answered) == (reason, False), source
-        assert [m.sender for m in await env.messages(stored.conversation_id)] == ["customer"]
-    for source in people:
-        stored = await env.message_by_source(source)
-        assert (stored.no_reply, stored.answered) == (None, True)
-    mails = await env.sink.wait_for(len(people))
-    assert sorted(r for m in mails for r in m.rcpt_tos) == sorted(people.values())
-    async with services.db.reader() as session:
-        bot = (await session.execute(select(Message).where(Message.sender == "bot"))).all()
-    assert len(bot) == len(people)
+    await env.check_answers(robots, people)
 
     await login(env.client)
     resp = await env.client.get("/api/agent/unanswered", headers=AGENT_HEADERS)

@@ -2,7 +2,8 @@
 
 The real server runs with an email inbox listening for SMTP; a real vacation auto-reply
 (sisimai's RFC 3834 sample) and a mail from a sender no reply can reach go in over SMTP.
-The console's "Not answered" page lists both with their reasons, filters by reason, and
+A web form's submission, which only weighed signs give away, goes in too. The console's
+"Not answered" page lists them with their reasons (and the signs), filters by reason, and
 shows a hostile subject as text.
 """
 
@@ -64,16 +65,28 @@ def test_not_answered_page_lists_reasons_and_filters(email_server: Any, new_page
         f"Subject: =?UTF-8?B?{base64.b64encode(HOSTILE.encode()).decode()}?=\r\n"
         "Message-ID: <e2e.nobody.1@localhost>\r\n\r\n怎么申请退货？\r\n"
     ).encode()
+    form = (  # a web form's submission: no robot header, two weighed signs
+        "From: web@shop.example\r\nTo: support@example.com\r\n"
+        f"Subject: =?UTF-8?B?{base64.b64encode('网站留言通知'.encode()).decode()}?=\r\n"
+        "Message-ID: <e2e.form.1@shop.example>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "姓名：李雷\r\n电话：13900001111\r\n邮箱：lilei@qq.example\r\n留言内容：空调不制冷\r\n"
+    ).encode()
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         smtp.sendmail("kijitora@example.net", ["support@example.com"], vacation)
         smtp.sendmail("root@localhost", ["support@example.com"], nobody)
+        smtp.sendmail("web@shop.example", ["support@example.com"], form)
 
     agent = new_page("agent-unanswered")
     ap = agent.page
     login(ap, base, lang="zh")
     ap.click("#nav-unanswered")
     rows = ap.locator("#unanswered tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
+    # A verdict of weighed signs shows them beside its reason.
+    expect(ap.locator('tr[data-reason="web_form"] .reason')).to_have_text(
+        "网站表单 / 线索通知（非客户本人发出） (web_form) · 迹象: form_subject, form_fields"
+    )
     expect(ap.locator('tr[data-reason="auto_submitted"] .reason')).to_have_text(
         "自动发送的邮件 (auto_submitted)"
     )
@@ -88,6 +101,10 @@ def test_not_answered_page_lists_reasons_and_filters(email_server: Any, new_page
     ap.click("#lang")
     expect(nobody_row.locator(".reason")).to_have_text("No sender to reply to (no_sender)")
     expect(ap.locator("h1")).to_have_text("Not answered")
+    ap.select_option("#reason", "")
+    expect(ap.locator('tr[data-reason="web_form"] .reason')).to_contain_text(
+        "(web_form) · signs: form_subject, form_fields"
+    )
     link = nobody_row.locator("a")
     assert (link.get_attribute("href") or "").startswith("/agent/#/c/")
     assert ap.title() != "1"

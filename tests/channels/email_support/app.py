@@ -17,6 +17,7 @@ from channels.email.adapter import EmailAdapter
 from core.config import InboxSettings, Settings
 from core.context import SERVICES, Services
 from core.models import Message
+from core.recovery import TurnRecovery
 from tests.channels.email_support.dovecot import free_port
 from tests.channels.email_support.sink import Sink, start_sink
 
@@ -82,6 +83,27 @@ class EmailEnv:
                 await session.execute(select(Message).where(Message.source_id == source_id))
             ).scalar_one()
             return row
+
+    async def check_answers(self, robots: dict[str, str], people: dict[str, str]) -> None:
+        """After the pipeline and the lost-turn recovery ran: each of ``robots`` (Message-ID
+        -> reason) is stored with its reason and has no bot turn, each of ``people``
+        (Message-ID -> address) is answered once, at that address; nothing else is sent."""
+        services = self.services
+        await services.pipeline.drain(grace_seconds=30)
+        assert await TurnRecovery(services.db, services.pipeline, grace_seconds=0).check() == 0
+        await services.pipeline.drain(grace_seconds=30)
+        for source, reason in robots.items():
+            stored = await self.message_by_source(source)
+            assert (stored.no_reply, stored.answered) == (reason, False), source
+            assert [m.sender for m in await self.messages(stored.conversation_id)] == ["customer"]
+        for source in people:
+            stored = await self.message_by_source(source)
+            assert (stored.no_reply, stored.answered) == (None, True), source
+        mails = await self.sink.wait_for(len(people))
+        assert sorted(r for m in mails for r in m.rcpt_tos) == sorted(people.values())
+        async with services.db.reader() as session:
+            bot = (await session.execute(select(Message).where(Message.sender == "bot"))).all()
+        assert len(bot) == len(people)
 
 
 @contextlib.asynccontextmanager
