@@ -40,9 +40,9 @@ LEAD = re.compile(
     re.IGNORECASE,
 )
 TIME = re.compile(
-    r"(?:今天|明天|后天|大后天|下?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
+    r"(?:今天|明天|后天|大后天|今晚|明晚|明早|今早|下?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
     r"|上午|下午|中午|晚上|早上|傍晚|全天"
-    r"|\b(?:today|tomorrow|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|\b(?:today|tomorrow|tonight|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|morning|afternoon|evening|noon)\b"
     rf"|(?:到|至|-|~|\bto\b)?\s*(?:{TIME_WORDS.pattern}))",
     re.IGNORECASE,

@@ -47,6 +47,10 @@ WEEKDAYS = {
     "sunday": 6,
 }
 RELATIVE = {"今天": 0, "明天": 1, "后天": 2, "大后天": 3, "today": 0, "tomorrow": 1}
+RELATIVE |= {"day after tomorrow": 2}
+# Short forms of a day and its part: "明早9点", "今晚8点", "tonight".
+SHORT = {"明早": "明天早上", "明晚": "明天晚上", "今早": "今天早上", "今晚": "今天晚上"}
+SHORT |= {"tonight": "today evening"}
 AHEAD_DAYS = 60
 
 
@@ -231,6 +235,8 @@ def _minutes(text: str, part: tuple[int, int] | None) -> tuple[int, int] | None:
 def parse_window(raw: str, now: datetime) -> Window | None:
     """The window the words name (``now`` in the configured zone), or None."""
     text = unicodedata.normalize("NFKC", raw).lower()
+    for short, full in SHORT.items():
+        text = text.replace(short, full)
     day, coming = _day(text, now.date())
     part = _part(text)
     clock = _minutes(text, part)

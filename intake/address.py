@@ -30,7 +30,7 @@ _PROVINCE = re.compile(
 _BARE_PROVINCE = sorted(FULL, key=len, reverse=True)
 _BARE_CITY = sorted(CITY_PROVINCE, key=len, reverse=True)
 # What a place name is never made of: the marks of a street, a building or a number.
-_NAME = r"[^\W\d_a-zA-Z路街道巷弄胡同号楼室栋幢村镇乡省]"
+_NAME = r"[^\W\d_a-zA-Z路街巷弄胡同号室栋幢村镇乡省]"
 _CITY = re.compile(rf"^(?P<c>{_NAME}{{2,8}}?(?:自治州|地区|盟|市))")
 _DISTRICT = re.compile(rf"^(?P<d>{_NAME}{{1,8}}?(?:新区|区|县|旗|市))")
 _BARE = re.compile(r"[\u4e00-\u9fff]{2,4}(?<![省市区县盟旗])(?<!自治州)")
@@ -61,7 +61,11 @@ _COUNTRY = frozenset(
     "|india".split("|")
 )
 _TRAILING_CODE = re.compile(r"\s+(?:[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}|\d{4,6}(?:-\d{4})?)$", re.I)
-_LATIN = re.compile(r"^[A-Za-z0-9 .,'#/&()\-\n;]+$")
+_LEAD_EN = re.compile(
+    r"^\s*(?:(?:(?:my|the|our)\s+)?(?:home\s+|visit\s+)?address(?:\s+is)?\s*:?|(?:i|we)\s+live\s+at)\s*",
+    re.IGNORECASE,
+)
+_LATIN = re.compile(r"^[A-Za-z0-9 .,:'#/&()\-\n;]+$")
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,11 @@ def _suffixed(raw: str) -> str:
 def _bare(text: str, names: list[str]) -> str:
     """The known name ``text`` starts with, unless a suffix makes it another's name."""
     for name in names:
-        if text.startswith(name) and text[len(name) : len(name) + 1] not in _NOT_AFTER:
+        if not text.startswith(name):
+            continue
+        after = text[len(name) :]
+        # "哈尔滨道里区": a district after the name says it was the city's, whatever follows.
+        if after[:1] not in _NOT_AFTER or (after[:1] not in "区县" and _DISTRICT.match(after)):
             return name
     return ""
 
@@ -156,17 +164,14 @@ def _chinese(text: str) -> Address | None:
 
 
 def _english(text: str) -> Address | None:
+    text = _LEAD_EN.sub("", text)
     parts = [p.strip(" .") for p in re.split(r"[,\n;]+", text)]
     parts = [p for p in parts if p]
     written = ", ".join(parts)
     while parts and parts[-1].lower() in _COUNTRY:
         parts.pop()
     street = next(
-        (
-            i
-            for i, p in enumerate(parts)
-            if _NUMBERED.match(p) or (_STREET_WORD.search(p) and not _UNIT.match(p))
-        ),
+        (i for i, p in enumerate(parts) if _NUMBERED.match(p) or _STREET_WORD.search(p)),
         -1,
     )
     if street < 0 or not all(_UNIT.match(p) for p in parts[:street]):
@@ -226,9 +231,13 @@ def problem(raw: str) -> str:
     if parse_address(text) is not None:
         return ""
     if not _CJK.search(text):
-        places = [p.strip() for p in re.split(r"[,\n;]+", text) if p.strip()]
+        places = [p.strip() for p in re.split(r"[,\n;]+", _LEAD_EN.sub("", text)) if p.strip()]
         known = any(p.lower() in ENGLISH for p in places)
-        if places and (known or _STREET_WORD.search(text)) and all(_PLACE.match(p) for p in places):
+        if (
+            places
+            and (known or _STREET_WORD.search(text))
+            and all(_PLACE.match(p) or _UNIT.match(p) for p in places)
+        ):
             return "no_street"  # "Pudong, Shanghai"; "Baker Street"
         return "not_address"
     squeezed = re.sub(r"\s+", "", text)

@@ -37,6 +37,13 @@ THURSDAY = datetime(2026, 12, 3, 10, 30, tzinfo=ZONE)
         ("tomorrow 2pm to 4pm", "2026-12-04 14:00-16:00"),
         ("next Monday morning", "2026-12-07 09:00-12:00"),
         ("today at 4pm", "2026-12-03 16:00"),
+        ("明早9点", "2026-12-04 09:00"),
+        ("今晚8点", "2026-12-03 20:00"),
+        ("明晚", "2026-12-04 18:00-21:00"),
+        ("明天下午三点到五点", "2026-12-04 15:00-17:00"),
+        ("下周三上午九点", "2026-12-09 09:00"),
+        ("the day after tomorrow at 3pm", "2026-12-05 15:00"),
+        ("tomorrow 9:00-11:00", "2026-12-04 09:00-11:00"),
     ],
 )
 def test_a_time_is_a_time_and_a_part_of_the_day_a_window(words: str, value: str) -> None:

@@ -1,4 +1,5 @@
-"""Addresses split into province, city and district; none without a city and district."""
+"""Addresses split into province, city and district, as customers type them (Chinese and
+English); what is not one says why."""
 
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ def test_no_district_no_address() -> None:
         ("吉林市船营区北京路", ("", "吉林市", "船营区", "北京路"), None),  # city, not province
         ("江苏苏州昆山市前进路", ("江苏省", "苏州市", "昆山市", "前进路"), None),
         ("黑龙江齐齐哈尔龙沙区", ("黑龙江省", "齐齐哈尔市", "龙沙区", ""), None),
+        ("江苏南京鼓楼区中山路", ("江苏省", "南京市", "鼓楼区", "中山路"), None),
+        ("哈尔滨道里区中央大街", ("", "哈尔滨市", "道里区", "中央大街"), None),
         # A known city and a street, without the district: an address (the city's engineers).
         ("杭州文三路100号", ("", "杭州市", "", "文三路100号"), "杭州市文三路100号"),
         ("上海南京东路100号", ("上海市", "上海市", "", "南京东路100号"), None),
@@ -96,6 +99,12 @@ def test_the_province_of_a_city_is_known() -> None:
         ("Flat 3, 221B Baker Street, London NW1 6XE", "London", "", "Flat 3, 221B Baker Street"),
         ("5 Rue de Rivoli, Paris, France", "Paris", "", "5 Rue de Rivoli"),
         ("Baker Street, London", "London", "", "Baker Street"),
+        (
+            "No. 1 Jianguo Road, Chaoyang District, Beijing",
+            "北京市",
+            "Chaoyang District",
+            "No. 1 Jianguo Road",
+        ),
         ("1 Zhongshan Road, Gulou, Nanjing, Jiangsu", "Nanjing", "Gulou", "1 Zhongshan Road"),
     ],
 )
@@ -125,3 +134,10 @@ def test_english_addresses(raw: str, city: str, district: str, rest: str) -> Non
 def test_what_is_not_an_address_says_why(raw: str, why: str) -> None:
     assert parse_address(raw) is None
     assert problem(raw) == why
+
+
+def test_english_words_before_an_address_are_not_part_of_it() -> None:
+    a = parse_address("My address is 12 Baker Street, London")
+    assert a is not None and a.text == "12 Baker Street, London"
+    a = parse_address("Address: 5 Main St, Springfield")
+    assert a is not None and (a.city, a.rest) == ("Springfield", "5 Main St")
