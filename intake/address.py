@@ -4,8 +4,9 @@
 文三路90号" and "杭州西湖区文三路90号": the provinces and prefecture-level cities are known by
 their short names (intake/regions.py), so a name without 省 or 市 still ends where it should.
 The four municipalities (北京, 上海, 天津, 重庆) are their own province and city: "上海浦东新区
-张江路88弄3号" -> 上海市 / 上海市 / 浦东新区. A known city with a street but no district
-("杭州文三路100号") is an address too: it reaches the engineers who cover the city.
+张江路88弄3号" -> 上海市 / 上海市 / 浦东新区. A known city with a road, a town or a numbered
+building but no district ("杭州文三路100号") is an address too: it reaches the engineers who
+cover the city or its province.
 
 English addresses are read by their parts: a street line (a number and words, or a street
 word: "12 Baker Street", "88 Century Ave"), units before it ("Room 1203"), places after it
@@ -38,6 +39,10 @@ _BARE = re.compile(r"[\u4e00-\u9fff]{2,4}(?<![省市区县盟旗])(?<!自治州)
 _NOT_AFTER = frozenset("区县州盟旗省路街道巷弄里")
 _STREET_MARK = re.compile(
     r"[路街道巷弄胡同号楼室栋幢单元村镇乡组屯里苑园院坊]|大厦|广场|小区|公寓|花园|\d"
+)
+# Without a district, the rest must name a road, a town or a numbered building.
+_ROAD = re.compile(
+    r"[路街巷弄]|大道|胡同|[村镇乡]|小区|大厦|广场|花园|公寓|\d+\s*(?:号|栋|幢|楼|室|单元|弄)"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -158,7 +163,7 @@ def _chinese(text: str) -> Address | None:
     m = _DISTRICT.match(text)
     if m:
         return Address(province, city, m.group("d"), text[m.end() :])
-    if _STREET_MARK.search(text):
+    if _ROAD.search(text):
         return Address(province, city, "", text)  # a street in a known city
     return None
 

@@ -101,6 +101,7 @@ def street(text: str) -> str | None:
         ),
         ("浙江杭州西湖区文三路 13912345678", True, "13912345678", "浙江杭州西湖区文三路", "", ""),
         ("上海浦东新区张江路88弄3号", True, "", "上海浦东新区张江路88弄3号", "", ""),
+        ("我在杭州家里的空调不制冷了，想报修", False, "", "", "", "我在杭州家里的空调不制冷了"),
         (
             "My address is Room 1203, 88 Century Ave, Pudong, Shanghai, tomorrow at 3pm",
             True,

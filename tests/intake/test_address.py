@@ -122,6 +122,7 @@ def test_english_addresses(raw: str, city: str, district: str, rest: str) -> Non
         ("南京路100号", "no_city"),  # a road named after a city is not the city
         ("浙江省杭州市", "no_street"),
         ("杭州", "no_street"),
+        ("杭州的家里空调不制冷", "no_street"),  # a city named in a fault is not an address
         ("Pudong, Shanghai", "no_street"),
         ("你好", "not_address"),
         ("我的洗衣机坏了", "not_address"),
