@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.login import CSRF
 from tests.e2e.test_browser_flow import _assert_clean
 from tests.e2e.test_products_console import handed_to_the_agent
+from tests.e2e.test_visit_card import install_ticket
 
 pytestmark = pytest.mark.e2e
 
@@ -25,22 +25,9 @@ def test_an_admin_adds_an_engineer_who_is_then_offered_for_dispatch(
     base = kefu_server
     visitor, agent, cid = handed_to_the_agent(new_page, base, "热水器不加热了")
     ap = agent.page
-    conv = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
-    number = conv["ticket"]["number"]
     day = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=2)
-    typed = ap.request.put(
-        base + f"/api/agent/tickets/{number}/fields",
-        data={
-            "type": "install",
-            "values": {
-                "address": "杭州萧山区市心路100号",  # typed without 市 after 杭州
-                "phone": "13900006666",
-                "window": f"{day.isoformat()} 09:00-12:00",
-            },
-        },
-        headers=CSRF,
-    )
-    assert typed.status == 200, typed.text()
+    # The address typed without 市 after 杭州.
+    install_ticket(ap, base, cid, "杭州萧山区市心路100号", f"{day.isoformat()} 09:00-12:00")
 
     ap.goto(base + "/agent/")
     expect(ap.locator("#nav-engineers")).to_be_visible()
