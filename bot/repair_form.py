@@ -85,10 +85,20 @@ class FormBackend(Protocol):
         """The street after an address's city and district; None when it is not one."""
         ...
 
+    def address_problem(self, text: str) -> str:
+        """Why ``text`` is not an address: "no_city", "no_street" or "not_address"."""
+        ...
+
     async def open_ticket(
-        self, conversation_id: int, type_key: str, values: dict[str, str], summary: str
-    ) -> tuple[int, bool]:
-        """Open the typed ticket; its number and whether an engineer was sent."""
+        self,
+        conversation_id: int,
+        type_key: str,
+        values: dict[str, str],
+        summary: str,
+        language: str,
+    ) -> tuple[int, str]:
+        """Open the typed ticket; its number and the appointment when an engineer was sent
+        ("" otherwise), in ``language``."""
         ...
 
 
@@ -236,7 +246,7 @@ class RepairForm:
             value = await self.backend.clean(cid, field, text)
         except ValueError as err:
             if field["kind"] == "address":
-                return say("bad_address", lang)
+                return say(f"bad_address_{self.backend.address_problem(text) or 'no_city'}", lang)
             if field["kind"] == "phone":
                 return say("bad_phone", lang, text=text.strip()[:40])
             return say("bad_other", lang, text=text.strip()[:40], reason=str(err))
@@ -340,12 +350,18 @@ class RepairForm:
         lang = ctx.language
         values = {k: v for k, v in form.values.items() if v}
         subject = values.get("fault", "")
-        number, sent = await self.backend.open_ticket(cid, form.type_key, values, subject)
+        number, appointment = await self.backend.open_ticket(
+            cid, form.type_key, values, subject, lang
+        )
         await self.backend.clear(cid)
         told = summary(form.values, known, wanted(known.fields), lang)
         done = say("done", lang, type=known.type_name[_lang(lang)], number=number, summary=told)
-        # An engineer already sent: the customer has the appointment, no "we will arrange".
-        return self._turn(ctx, f"{done}\n{say('sent' if sent else 'arrange', lang)}")
+        # The ticket's number first, then the appointment when an engineer is already sent
+        # (one message, so no channel can show them the other way round); else "we will
+        # arrange one".
+        if appointment:
+            return self._turn(ctx, f"{done}\n{appointment}\n{say('sent', lang)}")
+        return self._turn(ctx, f"{done}\n{say('arrange', lang)}")
 
     @staticmethod
     def _turn(ctx: Context, text: str, form: FormState | None = None) -> BotTurn:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.timewords import parse_window
+from bot.timewords import TIME_WORDS, parse_window
 from bot.warranty import KINDS
 
 # The street after the province, city and district of an address, or None when the text is
@@ -35,13 +35,21 @@ LABEL = re.compile(
 # What may stand before an address: "地址：", "上门地址是", "我家在", "住在", "地址改成".
 LEAD = re.compile(
     r"^(?:(?:上门|安装|收货|详细|家庭)?(?:地址|住址)|我家|我们家|家|我)?(?:改成|改为|换成|改到|换到|是|为|在|住在|:|：)*"
+    r"(?:(?:(?:my|the|our)\s+)?(?:home\s+|visit\s+)?address(?:\s+is)?\s*:?\s*"
+    r"|(?:i|we)\s+live\s+(?:at|in)\s+|(?:come\s+)?to\s+)?",
+    re.IGNORECASE,
 )
 TIME = re.compile(
-    r"(?:今天|明天|后天|大后天|下?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
-    r"|上午|下午|中午|晚上|早上|傍晚|全天|\d{1,2}\s*[点:：](?:\s*\d{2}\s*分?)?"
-    r"|\b(?:today|tomorrow|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-    r"|morning|afternoon|evening|noon)\b)",
+    r"(?:今天|明天|后天|大后天|今晚|明晚|明早|今早|下?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
+    r"|上午|下午|中午|晚上|早上|傍晚|全天"
+    r"|\b(?:today|tomorrow|tonight|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|morning|afternoon|evening|noon)\b"
+    rf"|(?:到|至|-|~|\bto\b)?\s*(?:{TIME_WORDS.pattern}))",
     re.IGNORECASE,
+)
+LATIN = re.compile(r"[A-Za-z0-9 .'#/&()-]*[A-Za-z][A-Za-z0-9 .'#/&()-]*")
+STREET_WORD = re.compile(
+    r"\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|room|flat|apt)\b", re.I
 )
 SEGMENT = re.compile(r"[^，,；;。！!？?\n]+")
 
@@ -69,7 +77,8 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _address(masked: str, street: AddressRest) -> tuple[str, list[tuple[int, int]]]:
-    """The first address in the text (city and district), and where it stands."""
+    """The first address in the text (city and district, or an English one), and where it
+    stands."""
     segments = [(m.start(), m.end()) for m in SEGMENT.finditer(masked) if m.group().strip()]
     for i, (start, end) in enumerate(segments):
         piece = masked[start:end]
@@ -79,6 +88,11 @@ def _address(masked: str, street: AddressRest) -> tuple[str, list[tuple[int, int
             piece = masked[start:end]
         lead = LEAD.match(piece.strip())
         body = piece.strip()[lead.end() if lead else 0 :].strip()
+        if LATIN.fullmatch(body):
+            found = _english(masked, segments, i, body, street)
+            if found[0]:
+                return found
+            continue
         rest = street(body)
         if rest is None:
             continue
@@ -91,6 +105,25 @@ def _address(masked: str, street: AddressRest) -> tuple[str, list[tuple[int, int
                 body += tail
                 spans.append(nxt)
         return body, spans
+    return "", []
+
+
+def _english(
+    masked: str, segments: list[tuple[int, int]], i: int, body: str, street: AddressRest
+) -> tuple[str, list[tuple[int, int]]]:
+    """An English address starting at segment ``i`` ("Room 1203, 88 Century Ave, Pudong,
+    Shanghai" runs over several): the longest run of following English pieces, without a
+    time, that is one."""
+    run = [body]
+    for start, end in segments[i + 1 :]:
+        piece = masked[start:end].strip()
+        if not LATIN.fullmatch(piece) or TIME.search(piece):
+            break
+        run.append(piece)
+    for n in range(len(run), 0, -1):
+        text = ", ".join(run[:n])
+        if street(text) is not None:
+            return text, segments[i : i + n]
     return "", []
 
 
@@ -117,7 +150,8 @@ def tries(kind: str, rest: str) -> bool:
     """Whether what is left of a message still tries to give a field of this kind (and so
     deserves to be told what is wrong with it) rather than being the words around others."""
     if kind == "address":
-        return bool(re.search(r"[省市区县镇乡村路街道巷弄号楼室栋]", rest))
+        marks = re.search(r"[省市区县镇乡村路街道巷弄号楼室栋]", rest)
+        return bool(marks or STREET_WORD.search(rest))
     if kind == "phone":
         return len(re.sub(r"\D", "", rest)) >= 5
     return False

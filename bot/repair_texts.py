@@ -31,7 +31,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ask_address": {
         "zh": "请告诉我上门地址，需包含省、市、区（县）和详细地址。",
-        "en": "Please give the address for the visit, with province, city, district and street.",
+        "en": "Please give the address for the visit: street and number, district and city.",
     },
     "ask_phone": {
         "zh": "请留一个师傅上门前能联系到您的手机号（11 位）。",
@@ -53,11 +53,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请用几个字描述故障，例如“不脱水”。",
         "en": 'Please describe the problem in a few words, e.g. "does not spin".',
     },
-    "bad_address": {
+    "bad_address_no_city": {
         "zh": "这个地址不完整：需要包含市和区（县），"
-        "例如“浙江省杭州市西湖区文三路90号”。请重新输入。",
-        "en": "That address is incomplete: it needs the city and district, e.g. "
-        '"浙江省杭州市西湖区文三路90号". Please type it again.',
+        "例如“浙江省杭州市西湖区文三路90号”或“杭州西湖区文三路90号”。请重新输入。",
+        "en": "That address is incomplete: it needs the city, e.g. "
+        '"12 Baker Street, London" or "杭州西湖区文三路90号". Please type it again.',
+    },
+    "bad_address_no_street": {
+        "zh": "这个地址不完整：请补充区（县）、街道和门牌号，例如“杭州市西湖区文三路90号”。"
+        "请重新输入。",
+        "en": "That address is incomplete: please add the street and number, e.g. "
+        '"Room 1203, 88 Century Ave, Pudong, Shanghai". Please type it again.',
+    },
+    "bad_address_not_address": {
+        "zh": "这看起来不像地址。请输入上门地址，包含城市、区（县）和街道门牌，"
+        "例如“杭州西湖区文三路90号”。",
+        "en": "That does not look like an address. Please type the address for the visit "
+        'with the street, number and city, e.g. "12 Baker Street, London".',
     },
     "bad_phone": {
         "zh": "手机号应为 11 位数字（如 139 1234 5678），您输入的是“{text}”。请重新输入。",
@@ -125,14 +137,15 @@ def product_label(p: Any) -> str:
 
 
 def window_text(value: str, lang: str) -> str:
-    """A stored window ("2026-12-05 14:00-18:00") as the customer reads it."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):00-(\d{2}):00", value)
+    """A stored window ("2026-12-05 14:00-18:00") or time ("2026-12-05 15:00") as the
+    customer reads it."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2}(?:-\d{2}:\d{2})?)", value)
     if not m:
         return value
     day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     if lang == "en":
-        return f"{day:%b} {day.day}, {m.group(4)}:00-{m.group(5)}:00"
-    return f"{day.month}月{day.day}日 {m.group(4)}:00-{m.group(5)}:00"
+        return f"{day:%b} {day.day}, {m.group(4)}"
+    return f"{day.month}月{day.day}日 {m.group(4)}"
 
 
 def question(field: dict[str, Any], known: Any, lang: str) -> str:

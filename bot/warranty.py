@@ -1,4 +1,8 @@
-"""The bot answers "还在保修期吗" / "is it still under warranty" from the customer's own records.
+"""The bot answers "还在保修期吗" / "is it still under warranty" from the customer's own records,
+however it is worded: "还在保内吗", "过保了吗", "保外维修多少钱", "过保了怎么办", "is it out of
+warranty?". A question about the cost or what to do out of warranty also gets how a paid repair
+goes (quoted first, repaired once agreed); when every product named is covered, that the
+fault is repaired under the warranty terms.
 
 Which product: the serial or model the customer names, else the kind of appliance they name
 (洗衣机, air conditioner), else every product on their record. A serial, model or kind that
@@ -18,7 +22,16 @@ from bot.router import Context, Handler, Router
 from core.domain import BotReply, BotState, BotTurn
 
 ASKS = re.compile(
-    r"保修|质保|保固|过保|在保|还保吗|\bwarrant(?:y|ies)\b|\bguarantee\b|\bunder cover\b",
+    r"保修|质保|保固|过保|在保|保内|保外|出保|超保|过了保|还保吗|\bwarrant(?:y|ies)\b|\bguarantee\b"
+    r"|\bunder cover\b",
+    re.IGNORECASE,
+)
+# "保外维修多少钱", "过保了怎么办", "how much is an out-of-warranty repair": what a repair
+# costs once the warranty is over, asked with the warranty; the answer adds how paid repairs go.
+PAID = re.compile(
+    r"保外|过保|出保|超保|过了保|多少钱|收费|费用|价格|要钱|怎么办|怎么弄|还能修"
+    r"|\bout[\s-]+of[\s-]+warranty\b|\bexpired\b|\bcost|\bcharge|\bhow much\b|\bfee|\bpay"
+    r"|\bwhat (?:now|can i do|should i do)\b",
     re.IGNORECASE,
 )
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/]{3,}")
@@ -80,6 +93,17 @@ TEXTS: dict[str, dict[str, str]] = {
         'invoice, or type "human".',
     },
     "serial": {"zh": "（序列号 {serial}）", "en": " (serial {serial})"},
+    "paid": {
+        "zh": "保外（已过保修期）的维修需要付费：师傅上门检测后先按配件和人工报价，您同意后再维修。"
+        "需要安排请说“报修”。",
+        "en": "Out of warranty, repairs are paid: after checking, the engineer first quotes the "
+        'parts and labour, and repairs only once you agree. Say "repair" to book a visit.',
+    },
+    "free": {
+        "zh": "保修期内的故障按保修政策维修，需要安排请说“报修”。",
+        "en": 'Faults under warranty are repaired under the warranty terms; say "repair" to book '
+        "a visit.",
+    },
 }
 
 
@@ -196,7 +220,15 @@ def make_warranty(lookup: ProductLookup) -> Handler:
             text = say("not_owned" if named else "no_records", ctx.language)
         else:
             today = lookup.today()
-            text = "\n".join(describe(p, today, ctx.language) for p in chosen[:SHOWN])
+            shown = chosen[:SHOWN]
+            text = "\n".join(describe(p, today, ctx.language) for p in shown)
+            if PAID.search(ctx.text):
+                out = any(p.warranty_end is not None and today > p.warranty_end for p in shown)
+                covered = all(p.warranty_end is not None and today <= p.warranty_end for p in shown)
+                if out or not covered:
+                    text += "\n" + say("paid", ctx.language)
+                else:
+                    text += "\n" + say("free", ctx.language)
         state = BotState(misses=0, language=ctx.language)
         return BotTurn((BotReply(text),), state, ctx.language, None)
 

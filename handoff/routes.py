@@ -153,6 +153,7 @@ ROUTES = [
     web.delete("/api/admin/macros/{id}", label_routes.delete_macro),
     web.put("/api/admin/ticket-types/{key}", workorders.put_type),
     web.post("/api/admin/engineers", visit_routes.add_engineer),
+    web.patch("/api/admin/engineers/{id}", visit_routes.edit_engineer),
     # -- reports ---------------------------------------------------------------------------
     web.get("/api/reports/summary", admin_routes.report_summary),
     web.get("/api/reports/summary.csv", admin_routes.report_summary),

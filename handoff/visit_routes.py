@@ -74,6 +74,46 @@ async def add_engineer(request: web.Request) -> web.Response:
     return json_response({"engineer": out}, status=201)
 
 
+async def edit_engineer(request: web.Request) -> web.Response:
+    """PATCH /api/admin/engineers/{id} {name?, phone?, skills?, regions?, daily_capacity?,
+    active?}: supervisors and admins; ``active: false`` deactivates."""
+    agent = await current_agent(request)
+    if agent.role not in teams.SEE_ALL:
+        raise Forbidden("This needs the supervisor or admin role.", code="role_required")
+    engineer_id = _int(request, "id", "There is no such engineer.")
+    body = await read_json(request)
+    changes: dict[str, Any] = {}
+    if "name" in body:
+        name = body["name"]
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise BadRequest("name is required (at most 100 characters).", code="bad_engineer")
+        changes["name"] = name.strip()
+    if "phone" in body:
+        if not isinstance(body["phone"], str) or len(body["phone"]) > 40:
+            raise BadRequest("phone must be text.", code="bad_engineer")
+        changes["phone"] = body["phone"].strip()
+    if "daily_capacity" in body:
+        capacity = body["daily_capacity"]
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 50:
+            raise BadRequest("daily_capacity must be 1 to 50.", code="bad_engineer")
+        changes["daily_capacity"] = capacity
+    if "skills" in body:
+        changes["skills"] = _strings(body["skills"], "skills")
+    if "regions" in body:
+        changes["regions"] = _strings(body["regions"], "regions")
+        if not changes["regions"]:
+            raise BadRequest(
+                "regions: name at least one district, city or province.", code="bad_engineer"
+            )
+    if "active" in body:
+        if not isinstance(body["active"], bool):
+            raise BadRequest("active must be true or false.", code="bad_engineer")
+        changes["active"] = body["active"]
+    async with request.app[SERVICES].db.transaction() as session:
+        out = await engineers.edit(session, engineer_id, changes)
+    return json_response({"engineer": out})
+
+
 async def list_engineers(request: web.Request) -> web.Response:
     """GET /api/agent/engineers."""
     await current_agent(request)

@@ -61,6 +61,19 @@ async def add(
     return engineer_json(engineer)
 
 
+async def edit(session: AsyncSession, engineer_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change an engineer's name, phone, skills, regions, daily capacity or whether they are
+    active (an inactive one is never chosen; their past visits stay theirs)."""
+    engineer = await session.get(Engineer, engineer_id, with_for_update=True)
+    if engineer is None:
+        raise NotFound("There is no such engineer.", code="no_engineer")
+    for key in ("name", "phone", "skills", "regions", "daily_capacity", "active"):
+        if key in changes:
+            setattr(engineer, key, changes[key])
+    await session.flush()
+    return engineer_json(engineer)
+
+
 async def every(session: AsyncSession) -> list[dict[str, Any]]:
     """All engineers, in the order they were added."""
     rows = (await session.execute(select(Engineer).order_by(Engineer.id))).scalars()

@@ -21,7 +21,7 @@ from core.db import Database
 from core.errors import BadRequest, Conflict
 from core.models import Contact, Conversation, Ticket
 from intake import ticket_types, visits
-from intake.address import parse_address
+from intake.address import parse_address, problem
 from intake.imports.cleaning import Invalid
 from intake.lifecycle import audit
 from intake.products import Owned, apply_warranty, contact_products, owned
@@ -130,10 +130,16 @@ class RepairDesk:
             return product.id
 
     async def open_ticket(
-        self, conversation_id: int, type_key: str, values: dict[str, str], summary: str
-    ) -> tuple[int, bool]:
+        self,
+        conversation_id: int,
+        type_key: str,
+        values: dict[str, str],
+        summary: str,
+        language: str,
+    ) -> tuple[int, str]:
         """Open (or update the open) ticket of the conversation, typed, with the values; its
-        number, and whether an engineer was sent (the customer has been told the visit)."""
+        number, and the appointment when an engineer was sent ("" otherwise), in
+        ``language``: the bot tells it after the ticket's number, in one message."""
         async with self.db.transaction() as session:
             conv = await session.get(Conversation, conversation_id, with_for_update=True)
             if conv is None:
@@ -148,27 +154,35 @@ class RepairDesk:
             )
             audit(session, ticket, "type", actor="bot", type=kind.key, version=kind.version)
             audit(session, ticket, "fields", actor="bot", changes=changes)
-            sent = bool(values.get("window") and values.get("address"))
-            sent = sent and await self._dispatch(session, ticket)
+            appointment = ""
+            if values.get("window") and values.get("address"):
+                appointment = await self._dispatch(session, ticket, language)
             # The phone the customer typed stays on the ticket only: it is a claim, and a
             # claim never joins this chat to the customer who owns that number.
-            return ticket.number, sent
+            return ticket.number, appointment
 
-    async def _dispatch(self, session: AsyncSession, ticket: Ticket) -> bool:
-        """Send an engineer at once when one fits (the customer is told the appointment);
-        when none does, the desk dispatches by hand."""
+    async def _dispatch(self, session: AsyncSession, ticket: Ticket, language: str) -> str:
+        """Send an engineer at once when one fits, and say the appointment; when none does
+        (""), the desk dispatches by hand."""
+        lang = "en" if language == "en" else "zh"
         try:
             async with session.begin_nested():
-                await visits.dispatch(session, ticket, self.zone)
+                visit, engineer = await visits.dispatch(
+                    session, ticket, self.zone, told_by_caller=True
+                )
         except (Conflict, BadRequest) as err:
             log.info("ticket #%s: no engineer dispatched by the bot (%s)", ticket.number, err)
-            return False
-        return True
+            return ""
+        return visits.notice(ticket, visit, engineer, "dispatched", self.zone, lang)
 
     def address_rest(self, text: str) -> str | None:
         """The street after an address's city and district; None when it is not one."""
         found = parse_address(text)
         return None if found is None else found.rest
+
+    def address_problem(self, text: str) -> str:
+        """Why ``text`` is not an address ("no_city", "no_street", "not_address")."""
+        return problem(text)
 
     async def clean(self, conversation_id: int, field: dict[str, Any], text: str) -> str:
         """A field's value cleaned as the desk stores it; ValueError says what is wrong."""

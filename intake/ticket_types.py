@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadRequest, Conflict, NotFound
 from core.models import Conversation, Ticket
-from intake.address import parse_address
+from intake.address import ADDRESS_PROBLEMS, parse_address, problem
 from intake.imports.cleaning import Invalid, clean_phone, clean_text
 from intake.lifecycle import audit
 from intake.products import clean_date
@@ -194,7 +194,7 @@ async def clean_value(
     if kind == "address":
         parsed = parse_address(text)
         if parsed is None:
-            raise Invalid(f"{text}: an address needs its city and district (市、区/县)")
+            raise Invalid(f"{text}: {ADDRESS_PROBLEMS[problem(text) or 'not_address']}")
         return parsed.text
     if kind == "product":
         query = select(Product.id).where(Product.contact_id == contact_id)

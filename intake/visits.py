@@ -45,7 +45,7 @@ MOVES: dict[str, frozenset[str]] = {
 }
 BUSY = ("dispatched", "on_the_way", "arrived", "done")
 NO_CHANNEL = ("phone", "walk_in")
-_WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2})(?:-(\d{2}):(\d{2}))?$")
 
 NOTICES = {
     "dispatched": {
@@ -87,15 +87,19 @@ class Slot:
 
 
 def parse_slot(value: str, zone: ZoneInfo) -> Slot:
-    """ "2026-12-04 14:00-18:00" as aware datetimes; BadRequest otherwise."""
+    """ "2026-12-04 14:00-18:00" (or a time, "2026-12-04 15:00": start and end alike) as
+    aware datetimes; BadRequest otherwise."""
     m = _WINDOW.match((value or "").strip())
     if not m:
         raise BadRequest(
-            'window must read "YYYY-MM-DD HH:MM-HH:MM", e.g. "2026-12-04 14:00-18:00".',
+            'window must read "YYYY-MM-DD HH:MM-HH:MM" or "YYYY-MM-DD HH:MM", '
+            'e.g. "2026-12-04 14:00-18:00".',
             code="bad_window",
         )
     day = date.fromisoformat(m.group(1))
     start = datetime.combine(day, time(int(m.group(2)), int(m.group(3))), zone)
+    if m.group(4) is None:  # an appointment at a time ("2026-12-04 15:00")
+        return Slot(start, start)
     end_hour = int(m.group(4))
     end = datetime.combine(day, time(min(end_hour, 23), int(m.group(5))), zone)
     if end_hour == 24:
@@ -107,19 +111,22 @@ def parse_slot(value: str, zone: ZoneInfo) -> Slot:
 
 def covers(regions: list[Any], province: str, city: str, district: str) -> bool:
     """Whether a region list covers the address (district, city+district, city or province)."""
+    names = {district, city + district, province + city + district, city, province} - {""}
+    folded = {n.casefold() for n in names}
     for region in regions:
         r = str(region).strip()
-        if r and r in (district, city + district, province + city + district, city, province):
+        if r and (r in names or r.casefold() in folded):
             return True
     return False
 
 
 def window_text(v: Visit, zone: ZoneInfo, language: str) -> str:
-    """ "12月4日 14:00-18:00"."""
+    """ "12月4日 14:00-18:00", or "12月4日 15:00" for an appointment at a time."""
     start, end = v.window_start.astimezone(zone), v.window_end.astimezone(zone)
+    hours = f"{start:%H:%M}" if end == start else f"{start:%H:%M}-{end:%H:%M}"
     if language == "en":
-        return f"{start:%b} {start.day}, {start:%H:%M}-{end:%H:%M}"
-    return f"{start.month}月{start.day}日 {start:%H:%M}-{end:%H:%M}"
+        return f"{start:%b} {start.day}, {hours}"
+    return f"{start.month}月{start.day}日 {hours}"
 
 
 def visit_json(v: Visit, engineer: Engineer | None, zone: ZoneInfo) -> dict[str, Any]:
@@ -178,30 +185,22 @@ async def choose(
         e
         for e in engineers
         if (not e.skills or not skill or skill in e.skills)
-        and covers(e.regions or [], parsed.province, parsed.city, parsed.district)
+        and covers(e.regions or [], parsed.region_province, parsed.city, parsed.district)
         and load.get(e.id, 0) < e.daily_capacity
     ]
     if not fits:
         raise Conflict(
-            f"No engineer covers {parsed.district} for {skill or 'this'} with room on {day}.",
+            f"No engineer covers {parsed.district or parsed.city} for {skill or 'this'} "
+            f"with room on {day}.",
             code="no_engineer",
         )
     return min(fits, key=lambda e: (load.get(e.id, 0), e.id))
 
 
-async def tell(
-    session: AsyncSession,
-    ticket: Ticket,
-    visit: Visit,
-    engineer: Engineer,
-    kind: str,
-    zone: ZoneInfo,
-) -> None:
-    """Tell the customer about the visit in their conversation, in its language."""
-    conv = await lock_conversation(session, ticket.conversation_id)
-    if conv.channel in NO_CHANNEL:
-        return
-    lang = "en" if conv.language == "en" else "zh"
+def notice(
+    ticket: Ticket, visit: Visit, engineer: Engineer, kind: str, zone: ZoneInfo, lang: str
+) -> str:
+    """What the customer is told about a visit's step, in ``lang`` (zh or en)."""
     parts = ""
     if kind == "done" and visit.parts:
         names = (
@@ -220,7 +219,24 @@ async def tell(
         reason=visit.reason,
         parts=parts,
     )
-    await add_reply(session, conv, sender="system", text=text.strip(), meta={"visit": visit.id})
+    return text.strip()
+
+
+async def tell(
+    session: AsyncSession,
+    ticket: Ticket,
+    visit: Visit,
+    engineer: Engineer,
+    kind: str,
+    zone: ZoneInfo,
+) -> None:
+    """Tell the customer about the visit in their conversation, in its language."""
+    conv = await lock_conversation(session, ticket.conversation_id)
+    if conv.channel in NO_CHANNEL:
+        return
+    lang = "en" if conv.language == "en" else "zh"
+    text = notice(ticket, visit, engineer, kind, zone, lang)
+    await add_reply(session, conv, sender="system", text=text, meta={"visit": visit.id})
 
 
 async def dispatch(
@@ -230,9 +246,12 @@ async def dispatch(
     window: str | None = None,
     engineer_id: int | None = None,
     actor_id: int | None = None,
+    *,
+    told_by_caller: bool = False,
 ) -> tuple[Visit, Engineer]:
     """A visit for the ticket at its window (the given one, else the ticket's ``window``
-    field), with the chosen (or given) engineer; the customer is told."""
+    field), with the chosen (or given) engineer; the customer is told, unless the caller
+    tells them itself (the bot, in the message that gives the ticket's number first)."""
     values = (await ticket_types.values_of(session, [ticket.id]))[ticket.id]
     slot = parse_slot(window or values.get("window", ""), zone)
     address = values.get("address", "")
@@ -272,7 +291,8 @@ async def dispatch(
         status="dispatched",
         engineer=engineer.name,
     )
-    await tell(session, ticket, visit, engineer, "dispatched", zone)
+    if not told_by_caller:
+        await tell(session, ticket, visit, engineer, "dispatched", zone)
     return visit, engineer
 
 

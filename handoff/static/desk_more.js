@@ -23,6 +23,8 @@ function relabel() {
   if (macros) macros.textContent = t("macrosNav");
   const types = $("#nav-types");
   if (types) types.textContent = t("typesNav");
+  const engineers = $("#nav-engineers");
+  if (engineers) engineers.textContent = t("engineersNav");
   markFilters();
   const sla = $("#sla-toggle span");
   if (sla) sla.textContent = t("sla");
@@ -39,6 +41,9 @@ K.hooks.app.push((agent) => {
   }
   if (!$("#nav-macros") && ["admin", "supervisor"].includes(agent.role)) {
     $("#nav-tickets").after(el("a", { id: "nav-macros", href: "/agent/macros.html", text: t("macrosNav") }));
+  }
+  if (!$("#nav-engineers") && ["admin", "supervisor"].includes(agent.role)) {
+    $("#nav-macros").after(el("a", { id: "nav-engineers", href: "/agent/engineers.html", text: t("engineersNav") }));
   }
   if (!$("#nav-types") && agent.role === "admin") {
     $("#nav-macros").after(el("a", { id: "nav-types", href: "/agent/ticket_types.html", text: t("typesNav") }));

@@ -90,7 +90,7 @@ function card(v) {
   const status = el("span", { className: "eng-status", "data-status": v.status, text: t(`st_${v.status}`) });
   const c = el("article", { className: "eng-card", "data-visit": String(v.id) },
     status,
-    el("div", { className: "eng-when", text: `${time(v.window_start)}-${time(v.window_end)}` }),
+    el("div", { className: "eng-when", text: v.window_end === v.window_start ? time(v.window_start) : `${time(v.window_start)}-${time(v.window_end)}` }),
     el("div", { className: "eng-line", text: v.address }),
     el("div", { className: "eng-line", text: `${t("ticket")} #${v.ticket.number} · ${t("fault")}: ${v.ticket.fault || v.ticket.subject || ""}` }));
   if (v.ticket.phone) c.append(el("div", { className: "eng-line" }, el("a", { href: `tel:${v.ticket.phone}`, text: `${t("phone")}: ${v.ticket.phone}` })));

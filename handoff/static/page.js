@@ -8,6 +8,7 @@
  */
 import { el } from "/assets/dom.js";
 import { store } from "/assets/i18n.js";
+import { errorText } from "./errors.js";
 
 const LANG_KEY = "kefu.console.lang";
 
@@ -58,4 +59,24 @@ function toggle() {
   lang = lang === "zh" ? "en" : "zh";
   store.set(LANG_KEY, lang);
   for (const fn of listeners) fn(lang);
+}
+
+/**
+ * A JSON call of the console's API (same-origin, the CSRF header): the answer's body, or an
+ * Error worded in the page's language (errors.js; the server's message for a code it lacks).
+ */
+export async function api(method, path, body) {
+  const opts = { method, credentials: "same-origin", headers: { Accept: "application/json", "X-Requested-With": "kefu" } };
+  if (method !== "GET") {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body || {});
+  }
+  const res = await fetch(path, opts);
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    const t = words({ zh: {}, en: {} });
+    throw new Error(res.status === 401 ? t("login") : errorText(err.code, lang) || err.message || `HTTP ${res.status}`);
+  }
+  return data || {};
 }

@@ -90,6 +90,27 @@ def street(text: str) -> str | None:
         ("139 1234 567", True, "", "", "", "139 1234 567"),  # too short: not a phone
         ("序列号 SN13912345678", True, "", "", "", "序列号 SN13912345678"),
         ("my phone is 13912345678, tomorrow afternoon", True, "13912345678", "", "", "my"),
+        # Addresses as people type them: no 市, no spaces; English ones over several pieces.
+        (
+            "杭州西湖区文三路100号，明天下午三点",
+            True,
+            "",
+            "杭州西湖区文三路100号",
+            "明天下午三点",
+            "",
+        ),
+        ("浙江杭州西湖区文三路 13912345678", True, "13912345678", "浙江杭州西湖区文三路", "", ""),
+        ("上海浦东新区张江路88弄3号", True, "", "上海浦东新区张江路88弄3号", "", ""),
+        ("我在杭州家里的空调不制冷了，想报修", False, "", "", "", "我在杭州家里的空调不制冷了"),
+        (
+            "My address is Room 1203, 88 Century Ave, Pudong, Shanghai, tomorrow at 3pm",
+            True,
+            "",
+            "Room 1203, 88 Century Ave, Pudong, Shanghai",
+            "tomorrow at 3pm",
+            "",
+        ),
+        ("I need a repair, 12 Baker Street, London", False, "", "12 Baker Street, London", "", "I"),
     ],
 )
 def test_what_a_message_gives(
@@ -99,7 +120,7 @@ def test_what_a_message_gives(
     assert (found.phone, found.address) == (phone, address)
     if window:
         assert found.window == window
-    if "tomorrow" in text:
+    if "tomorrow afternoon" in text:
         assert found.window.endswith("tomorrow afternoon")
     if rest or not found.keys():
         assert found.rest.replace("，", ",").startswith(rest.replace("，", ",")[:2])
@@ -328,3 +349,62 @@ async def test_the_fault_asked_for_is_not_the_appliance(env: tuple[Any, FakeWech
     assert str((await v.reply_to("XQG80-1208"))["text"]).startswith("请简单描述一下故障现象")
     assert str((await v.reply_to("洗衣机"))["text"]).startswith("请用几个字描述故障")
     assert str((await v.reply_to("不脱水"))["text"]).startswith("请告诉我上门地址")
+
+
+async def test_compact_address_and_a_precise_time_then_the_number_before_the_appointment(
+    env: tuple[Any, FakeWechat],
+) -> None:
+    """ "杭州西湖区文三路100号" (no 市, no spaces) is taken; "明天下午三点" is 15:00, not the
+    afternoon; the confirmation names the ticket first, then the appointment, in one message,
+    and no separate notice comes before it."""
+    client, _ = env
+    await login(client)
+    v = await Visitor(client).start()
+    await v.reply_to("你好")
+    await set_up(client, v.conversation_id)
+
+    async def ask(text: str) -> str:
+        return str((await v.reply_to(text))["text"])
+
+    assert (await ask("我的洗衣机不脱水了，想报修")).endswith(
+        "请告诉我上门地址，需包含省、市、区（县）和详细地址。"
+    )
+    assert (await ask("你好啊")).startswith("这看起来不像地址")
+    assert (await ask("杭州西湖区文三路100号")).startswith("请留一个师傅上门前")
+    assert (await ask("13912345678")).startswith("您希望师傅什么时间上门")
+    day = datetime.now(ZONE) + timedelta(days=1)
+    summary = await ask("明天下午三点")
+    assert f"预约时间：{day.month}月{day.day}日 15:00" in summary
+    assert "上门地址：杭州市西湖区文三路100号" in summary
+    done = await ask("确认")
+    number = int(done.split("#", 1)[1].split("。", 1)[0])
+    appointment = f"工单 #{number}：已为您安排王师傅上门，时间 {day.month}月{day.day}日 15:00"
+    assert done.startswith(f"已为您提交报修工单 #{number}。")
+    assert appointment in done and done.index(f"#{number}。") < done.index(appointment)
+    assert done.endswith("师傅上门前会电话联系您。")
+    fields = await (await client.get(f"/api/agent/tickets/{number}/fields")).json()
+    assert fields["values"]["window"] == f"{day.date().isoformat()} 15:00"
+    assert fields["values"]["address"] == "杭州市西湖区文三路100号"
+    [visit] = (await (await client.get(f"/api/agent/tickets/{number}/visits")).json())["visits"]
+    assert visit["engineer"]["name"] == "王师傅" and visit["window_start"] == visit["window_end"]
+    # On the web chat, in order: the customer's "确认", then the one message with both.
+    conv = await (await client.get(f"/api/agent/conversations/{v.conversation_id}")).json()
+    said = [m["text"] for m in conv["conversation"]["messages"]]
+    assert said[said.index("确认") + 1 :] == [done]
+
+
+async def test_an_english_customer_gives_an_english_address(env: tuple[Any, FakeWechat]) -> None:
+    client, _ = env
+    v = await Visitor(client).start()
+    first = str((await v.reply_to("My washing machine won't spin, I need a repair"))["text"])
+    assert first.endswith("Please tell me the model (on the rating label, e.g. XQG100-BD14).")
+    assert str((await v.reply_to("XQG80-1208"))["text"]).startswith("Please give the address")
+    refused = str((await v.reply_to("Pudong, Shanghai"))["text"])
+    assert refused.startswith("That address is incomplete: please add the street and number")
+    took = str((await v.reply_to("Room 1203, 88 Century Ave, Pudong, Shanghai"))["text"])
+    assert took.startswith("Please give a mobile number")
+    assert str((await v.reply_to("13912345678"))["text"]).startswith("When would you like")
+    summary = str((await v.reply_to("tomorrow at 3pm"))["text"])
+    day = datetime.now(ZONE) + timedelta(days=1)
+    assert f"Preferred time：{day:%b} {day.day}, 15:00" in summary
+    assert "Address：Room 1203, 88 Century Ave, Pudong, Shanghai" in summary

@@ -144,3 +144,41 @@ async def test_product_api_cleans_checks_and_needs_a_session(app_client: Any) ->
     assert (await client.delete(f"/api/agent/products/{pid}", headers=H)).status == 200
     assert (await (await client.get(url)).json())["products"] == []
     assert (await client.delete(f"/api/agent/products/{pid}", headers=H)).status == 404
+
+
+async def test_in_and_out_of_warranty_however_it_is_worded(app_client: Any) -> None:
+    """保内 / 保外 / 过保 / out of warranty: answered from the customer's own products; asked
+    about the cost or what to do, the answer adds how a paid repair goes (or that a covered
+    fault is repaired under the warranty)."""
+    client = app_client
+    await login(client)
+    v = await Visitor(client).start()
+    await v.reply_to("你好")
+    owner = await customer_id(client, v)
+    new = today() - timedelta(days=30)
+    old = add_months(today(), -30)
+    for body in (
+        {"category": "洗衣机", "model": "XQG80-1208", "purchase_date": new.isoformat()},
+        {"category": "空调", "model": "KFR-26GW", "purchase_date": old.isoformat()},
+    ):
+        made = await client.post(f"/api/agent/contacts/{owner}/products", json=body, headers=H)
+        assert made.status == 201, await made.text()
+
+    inside = await ask(v, "洗衣机还在保内吗")
+    assert inside.startswith("洗衣机 XQG80-1208：在保修期内") and "空调" not in inside
+    covered = await ask(v, "洗衣机保外维修多少钱")
+    assert covered.startswith("洗衣机 XQG80-1208：在保修期内")
+    assert covered.endswith("保修期内的故障按保修政策维修，需要安排请说“报修”。")
+    paid = await ask(v, "空调保外维修多少钱")
+    assert paid.startswith("空调 KFR-26GW：已过整机保修期")
+    assert paid.endswith("您同意后再维修。需要安排请说“报修”。")
+    what_now = await ask(v, "空调过保了怎么办")
+    assert what_now.startswith("空调 KFR-26GW：已过整机保修期") and "付费" in what_now
+    both = await ask(v, "我的设备保内还是保外？")
+    assert "洗衣机 XQG80-1208：在保修期内" in both and "空调 KFR-26GW：已过整机保修期" in both
+    english = await ask(v, "How much is an out of warranty repair for my air conditioner?")
+    assert english.startswith("空调 KFR-26GW: out of warranty for the whole unit")
+    assert english.endswith('repairs only once you agree. Say "repair" to book a visit.')
+    assert (await ask(v, "Is my washer still in warranty?")).startswith(
+        "洗衣机 XQG80-1208: under warranty"
+    )

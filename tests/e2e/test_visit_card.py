@@ -17,28 +17,32 @@ from tests.e2e.test_products_console import handed_to_the_agent
 pytestmark = pytest.mark.e2e
 
 
+def install_ticket(page: Any, base: str, cid: int, address: str, window: str) -> int:
+    """Type the conversation's ticket as an installation at ``address`` and ``window``."""
+    conv = page.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
+    number = int(conv["ticket"]["number"])
+    typed = page.request.put(
+        base + f"/api/agent/tickets/{number}/fields",
+        data={
+            "type": "install",
+            "values": {"address": address, "phone": "13900005555", "window": window},
+        },
+        headers=CSRF,
+    )
+    assert typed.status == 200, typed.text()
+    return number
+
+
 def test_an_agent_dispatches_a_visit_from_the_ticket(kefu_server: Any, new_page: Any) -> None:
     from playwright.sync_api import expect
 
     base = kefu_server
     visitor, agent, cid = handed_to_the_agent(new_page, base, "热水器不加热了")
     ap = agent.page
-    conv = ap.request.get(base + f"/api/agent/conversations/{cid}").json()["conversation"]
-    number = conv["ticket"]["number"]
     day = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
-    typed = ap.request.put(
-        base + f"/api/agent/tickets/{number}/fields",
-        data={
-            "type": "install",
-            "values": {
-                "address": "浙江省杭州市余杭区文一西路969号",
-                "phone": "13900005555",
-                "window": f"{day.isoformat()} 14:00-18:00",
-            },
-        },
-        headers=CSRF,
+    install_ticket(
+        ap, base, cid, "浙江省杭州市余杭区文一西路969号", f"{day.isoformat()} 14:00-18:00"
     )
-    assert typed.status == 200, typed.text()
     ap.goto(base + "/agent/")
     ap.click('.tab[data-owner="mine"]')
     ap.locator(f'#conv-list .conv-item[data-id="{cid}"]').click()

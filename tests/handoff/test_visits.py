@@ -173,3 +173,50 @@ async def test_visits_dispatch_by_skill_district_and_load_and_tell_the_customer(
         "王师傅": {"done": 1},
     }
     assert (await wang.get("/api/agent/workorders/report")).status == 403
+
+
+async def test_engineers_are_edited_and_deactivated_and_cover_addresses_as_typed(
+    app_client: Any,
+) -> None:
+    """PATCH /api/admin/engineers/{id}: name, phone, skills, regions, capacity, active. A
+    deactivated engineer is never chosen. An address typed without 市 or a district reaches
+    the engineers of its city and province (杭州 is in 浙江省); a precise time is kept."""
+    client = app_client
+    await login(client)
+    made = await client.post(
+        "/api/admin/engineers",
+        json={"name": "冯师傅", "skills": ["洗衣机"], "regions": ["浙江省"]},
+        headers=H,
+    )
+    assert made.status == 201, await made.text()
+    feng = (await made.json())["engineer"]
+    url = f"/api/admin/engineers/{feng['id']}"
+    bad = await client.patch(url, json={"regions": []}, headers=H)
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_engineer"
+    assert (await client.patch(url, json={"active": "no"}, headers=H)).status == 400
+    assert (await client.patch("/api/admin/engineers/99999", json={}, headers=H)).status == 404
+    edited = await client.patch(
+        url, json={"name": "冯师傅", "phone": "13800001234", "daily_capacity": 2}, headers=H
+    )
+    assert edited.status == 200, await edited.text()
+    assert (await edited.json())["engineer"] == {
+        **feng,
+        "phone": "13800001234",
+        "daily_capacity": 2,
+    }
+
+    day = (datetime.now(ZONE) + timedelta(days=1)).date()
+    v, number = await repair_ticket(client, "杭州文三路100号", f"{day.isoformat()} 15:00")
+    off = await client.patch(url, json={"active": False}, headers=H)
+    assert off.status == 200 and (await off.json())["engineer"]["active"] is False
+    none = await client.post(f"/api/agent/tickets/{number}/visits", json={}, headers=H)
+    assert none.status == 409 and (await none.json())["error"]["code"] == "no_engineer"
+    assert (await client.patch(url, json={"active": True}, headers=H)).status == 200
+    sent = await client.post(f"/api/agent/tickets/{number}/visits", json={}, headers=H)
+    assert sent.status == 201, await sent.text()
+    visit = (await sent.json())["visit"]
+    assert visit["engineer"]["name"] == "冯师傅"
+    assert visit["window_start"] == visit["window_end"]
+    assert visit["window_start"].startswith(f"{day.isoformat()}T15:00")
+    told = f"工单 #{number}：已为您安排冯师傅上门，时间 {day.month}月{day.day}日 15:00，"
+    await v.until(system(told))

@@ -76,6 +76,7 @@ export const S = {
     tickets: "工单列表",
     macrosNav: "标签和宏",
     typesNav: "工单类型",
+    engineersNav: "工程师",
   },
   en: {
     edit: "Edit",
@@ -148,6 +149,7 @@ export const S = {
     tickets: "Tickets",
     macrosNav: "Labels and macros",
     typesNav: "Ticket types",
+    engineersNav: "Engineers",
   },
 };
 export const t = (k) => (S[K.lang()] || S.zh)[k] || k;
