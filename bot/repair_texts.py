@@ -30,7 +30,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Please describe the problem briefly (e.g. does not spin, no heat, noisy).",
     },
     "ask_address": {
-        "zh": "请告诉我上门地址，需包含省、市、区（县）和详细地址。",
+        "zh": "请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。",
         "en": "Please give the address for the visit: street and number, district and city.",
     },
     "ask_phone": {
