@@ -69,7 +69,9 @@ async def test_web_chat_repair_form_asks_what_it_does_not_know(app_client: Any) 
     # The product (from the records) and the fault (from the message) are known already.
     first = await ask(v, "我的洗衣机不脱水了，想报修")
     assert first.startswith("好的，我来帮您登记报修。")
-    assert first.endswith("请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。")
+    assert first.endswith(
+        "请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。"
+    )
     async with client.app[SERVICES].db.reader() as session:
         form = await session.get(BotForm, v.conversation_id)
         conv = await session.get(Conversation, v.conversation_id)

@@ -192,7 +192,9 @@ async def test_web_chat_takes_answers_in_the_customers_order(env: tuple[Any, Fak
         "请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。"
     )
     # A time when the address is asked: kept; the address asked again, with no complaint.
-    assert (await ask("后天下午有空")) == "请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。"
+    assert (
+        await ask("后天下午有空")
+    ) == "请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。"
     # The address wrong, with the phone: the phone is kept, the address is what is wrong.
     wrong = await ask("西湖区文三路90号，电话13912345678")
     assert wrong.startswith("这个地址不完整") and "手机号" not in wrong
@@ -267,7 +269,9 @@ async def test_the_same_flow_through_the_wechat_simulator(
     await simulate("你好")
     product_id = await set_up(client, await conversation_of(client, openid))
     asked = await simulate("我的洗衣机不脱水了，想报修，我电话139 1234 5678")
-    assert asked.endswith("请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。")
+    assert asked.endswith(
+        "请告诉我上门地址（城市、区县、街道和门牌号，例如：杭州西湖区文三路100号）。"
+    )
     assert (await simulate("文三路90号")).startswith("这个地址不完整")
     assert (await simulate("地址：浙江省杭州市西湖区文三路90号，后天下午")).startswith(
         "请确认报修信息："
