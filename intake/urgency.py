@@ -28,16 +28,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from intake.urgency_model import UrgencyModel, load
+from intake import urgency_words as w
 from intake.urgency_words import (
     ANGER_STRONG,
     ANGER_WEAK,
     CALM_PHRASES,
     COMPLAINT_WORDS,
-    EXPOSED_STATES,
     HAZARD_WORDS,
-    HOT_STATES,
-    LIVE_PARTS,
-    WET_STATES,
 )
 
 KINDS = ("hazard", "complaint", "angry")
@@ -95,6 +92,7 @@ _RESOLVED = re.compile(
     r"|\b(all good|works (fine|perfectly)|working (fine|perfectly)|fine now|no problems? since"
     r"|been fine)\b"
 )
+_WANTS = re.compile(r"我要|我想|我会|\b(i want|i'd like|i wish|i will|i'll|i'm going to)\b")
 _STILL = re.compile(r"还是|仍然|依然|又|再次|\b(still|again|keeps|came back)\b")
 _IDS = re.compile(
     r"(?:订单号|单号|尾号|编号|工单|号码|号|#|\bno\.?|\bnumber(?: is)?|\border)\s*\d+"
@@ -129,6 +127,7 @@ class Lexicon:
     calm: re.Pattern[str]
     model: UrgencyModel | None = None  # the learned second opinion (intake/urgency_model.py)
     thresholds: tuple[float, float, float] = (0.7, 1.0, 1.0)  # hazard, complaint, angry
+    compounds: bool = True  # the built-in pairs (a thing and its state, an act and a target)
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,9 @@ def _term_regex(word: str) -> str:
         part = part.strip() if _LATIN.search(part) else part
         star = part.endswith("*")
         core = re.escape(part.rstrip("*")).replace(r"\*", "[a-z]*")
-        if star:
+        if star and core.endswith("e") and _LATIN.search(core):
+            core = core[:-1] + "(?:e|ing)[a-z]*"  # "dispute*" is "disputing" too
+        elif star:
             core += "[a-z]*"
         parts.append(core)
     latin = bool(_LATIN.search(word.lower()))
@@ -201,6 +202,7 @@ def lexicon(
         calm=_union((*(CALM_PHRASES if base else ()), *calm)),
         model=(load(Path(model_file)) if model_file else load()) if base else None,
         thresholds=thresholds,
+        compounds=base,
     )
 
 
@@ -261,24 +263,72 @@ def _found(pattern: re.Pattern[str], clause: str, kind: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Pairs:
+    """The built-in pairs, compiled: each is two term lists that mean something together."""
+
+    hazard: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    device: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # read on the unmasked text
+    complaint: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    threat: re.Pattern[str]
+    anger: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    anger_shapes: re.Pattern[str]
+
+
 @lru_cache(maxsize=1)
-def _compounds() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
-    return _union(LIVE_PARTS), tuple(_union(s) for s in (WET_STATES, EXPOSED_STATES, HOT_STATES))
+def pairs() -> Pairs:
+    """The pairs of :mod:`intake.urgency_words`, compiled once."""
+
+    def both(*lists: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+        return tuple((_union(a), _union(b)) for a, b in zip(lists[::2], lists[1::2], strict=True))
+
+    return Pairs(
+        hazard=both(
+            *(w.LIVE_PARTS, w.WET_STATES, w.LIVE_PARTS, w.EXPOSED_STATES),
+            *(w.LIVE_PARTS, w.HOT_STATES, w.SWELLING_THINGS, w.SWELLING_STATES),
+            *(w.MOUNTED_THINGS, w.FALLING_STATES, w.INJURIES, w.BODY_PARTS),
+            *(w.SWALLOWING, w.CHILDREN, w.NEAR_MISSES, w.HARMS),
+            *(w.FLAME_OUT, w.GAS_FLOWING),
+        ),
+        device=both(w.SAFETY_DEVICES, w.DEVICE_FAILURES, w.TIPPED, w.STILL_ON),
+        complaint=both(
+            *(w.PUBLISHING, w.PLATFORMS, w.PAYERS, w.DISPUTING, w.ESCALATING, w.SUPERIORS)
+        ),
+        threat=_union(w.THREATS),
+        anger=both(
+            *(w.PROMISES, w.BROKEN, w.LOSSES, w.LOSS_CONTEXT, w.YOU_ALL, w.CHARACTER),
+            *(w.CANNED, w.CANNED_CONTEXT),
+        ),
+        anger_shapes=_union(w.ANGER_SHAPES),
+    )
 
 
-def _compound(before: str, clause: str) -> list[str]:
-    """A live part and a dangerous state of it (wet, bare, hot) in ``clause``, or one in the
-    clause before and the other in this one: "part+state" terms, none negated."""
-    parts, states = _compounds()
-    if not parts.search(clause) and not parts.search(before):
-        return []  # most messages
+def _paired(
+    families: Iterable[tuple[re.Pattern[str], re.Pattern[str]]],
+    before: str,
+    clause: str,
+    kind: str,
+) -> list[str]:
+    """The first family whose two lists both match, one of them in ``clause`` and the other
+    in it or in the clause before, neither negated: a "first+second" term."""
     span = f"{before} {clause}" if before else clause
-    live = _found(parts, span, "hazard")
-    for pattern in states:
-        hits = _found(pattern, span, "hazard")
-        if live and hits and (parts.search(clause) or pattern.search(clause)):
-            return [f"{live[0]}+{hits[0]}"]
+    for first, second in families:
+        if not first.search(clause) and not second.search(clause):
+            continue  # most messages
+        a, b = _spans(first, span, kind), _spans(second, span, kind)
+        for (x, i, j), (y, k, m) in ((x, y) for x in a for y in b):
+            if j <= k or m <= i:  # two places, not one word read twice ("day off", "day")
+                return [f"{x}+{y}"]
     return []
+
+
+def _spans(pattern: re.Pattern[str], text: str, kind: str) -> list[tuple[str, int, int]]:
+    """Like :func:`_found`, with where each term stands."""
+    return [
+        (m.group(0).strip(), m.start(), m.end())
+        for m in pattern.finditer(text)
+        if not _negated(text[: m.start()], kind)
+    ]
 
 
 def _shouting(text: str) -> bool:
@@ -301,31 +351,43 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     terms: list[str] = []
     strong = weak = 0
     before = ""
+    built = pairs() if lex.compounds else None
+    positive = bool(_POSITIVE.search(low))
+    if built and not hearsay and not resolved:
+        terms += _failed_device(raw, built)
+        kinds |= {"hazard"} if terms else set()
     for clause in clauses(low):
         question = _is_question(clause)
         hazards = _found(lex.hazard, clause, "hazard") or (
-            _compound(before, clause) if lex.model is not None else []
+            _paired(built.hazard, before, clause, "hazard") if built else []
         )
-        before = clause
         if hazards and not hearsay and not resolved and not _HYPOTHETICAL.search(clause):
             if not question or _FACTUAL.search(_AUX.sub("", clause)):
                 kinds.add("hazard")
                 terms += hazards
         complaints = _found(lex.complaint, clause, "complaint")
-        if complaints and not _SETTLED.search(clause) and not _HEARSAY.search(clause):
+        if not complaints and built and not positive:
+            said = _paired(built.complaint, before, clause, "complaint")
+            complaints = said if built.threat.search(f"{before} {clause}") else []
+        if complaints and not _settled(clause) and not _HEARSAY.search(clause):
             if not question or _INTENT.search(clause):
                 kinds.add("complaint")
                 terms += complaints
         angry = _found(lex.anger_strong, clause, "angry")
+        if built and not angry and not positive:
+            angry = _found(built.anger_shapes, clause, "angry") or _paired(
+                built.anger, before, clause, "angry"
+            )
         strong += len(angry)
         terms += angry
+        before = clause
         weak += len(_found(lex.anger_weak, clause, "angry"))
         weak += len(_REPEATED.findall(clause)) + len(_WAITED.findall(clause))
     if _EXCLAIM.search(raw):
         weak += 1
     if _shouting(text or ""):
         strong += 1
-    if _POSITIVE.search(low):
+    if positive:
         weak = 0
     if strong or weak >= 2:
         kinds.add("angry")
@@ -334,6 +396,25 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     ):
         kinds |= _learned(low, lex, kinds, hearsay or resolved)
     return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))
+
+
+def _failed_device(raw: str, built: Pairs) -> list[str]:
+    """A safety device that did not act ("熄火保护不起作用", "it tipped over and stayed on"),
+    read on the text before product words are blanked; not said in a question ("漏电保护
+    插头坏了能单独买吗" asks to buy one) nor supposed."""
+    before = ""
+    for clause in clauses(raw):
+        found = _paired(built.device, before, clause, "hazard")
+        before = clause
+        if found and not _HYPOTHETICAL.search(clause) and not _is_question(clause):
+            return found
+    return []
+
+
+def _settled(clause: str) -> bool:
+    """A complaint put to rest ("上次的投诉已经处理好了"), not one about how something was
+    handled ("I want to complain about how it was handled")."""
+    return bool(_SETTLED.search(clause)) and not _WANTS.search(clause)
 
 
 def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool) -> set[str]:
@@ -360,7 +441,7 @@ def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool) -> set[str]:
                 continue
         elif _POSITIVE.search(low):
             continue
-        if kind == "complaint" and (_SETTLED.search(low) or (asking and not _INTENT.search(low))):
+        if kind == "complaint" and (_settled(low) or (asking and not _INTENT.search(low))):
             continue
         out.add(kind)
     return out
