@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from intake import urgency_words as uw
 from intake.urgency_model import UrgencyModel, load
-from intake import urgency_words as w
 from intake.urgency_words import (
     ANGER_STRONG,
     ANGER_WEAK,
@@ -68,7 +68,7 @@ _INTENT = re.compile(
 )
 _SETTLED = re.compile(
     r"处理好|已经解决|解决了|已解决|处理完|\b(was|were|has been|have been|got) "
-    r"(resolved|handled|fixed|sorted)\b"
+    r"(resolved|handled|fixed|sorted)\b|\bwent through\b"
 )
 _HYPOTHETICAL = re.compile(
     r"如果|万一|假如|要是|假设|会不会|是否会|以防|担心|(?<![可害])怕"
@@ -82,6 +82,26 @@ _FACTUAL = re.compile(
 _HEARSAY = re.compile(
     r"听说|新闻|(?<![发到传放])网上|有人说|据说|报道"  # 网上 but not 发到网上: posting it
     r"|\b(i read|i heard|heard that|news|reports of|reported)\b"
+    # someone else's, or another brand's: "我朋友说...", "邻居家的", "not your product"
+    r"|(?:朋友|邻居|同事|亲戚|别人|人家|网友)(?:说|讲|家|那)|别的牌子|别家的|其他品牌|其它品牌"
+    r"|\b(a friend's|my friend's|friend said|neighbou?r's|neighbou?r said|another brand"
+    r"|other brand|different brand|not your product|not one of yours)\b"
+)
+# A joke: "开玩笑", "just kidding" (a hazard or a complaint said in fun is neither).
+_JOKE = re.compile(r"开玩笑|开个玩笑|说笑|\b(just kidding|kidding|joking|jk)\b")
+# A hazard told as the past, before a present question: "去年漏过电，师傅修好了，想问下保修".
+_PAST = re.compile(
+    r"去年|前年|上个?月|上次|以前|曾经|当年|小时候|(?:\d+|[一二两三四五六七八九十几])(?:个月|年)前"
+    r"|\b(last (?:year|month|winter|summer)|(?:years|months) ago|a while ago|in the past"
+    r"|used to|previously|back in)\b"
+)
+_ASKS = re.compile(
+    r"想问|请问|麻烦|想了解|想知道|咨询|\b(want to know|wondering|can you|could you|should)\b"
+)
+# A hazard word naming a feature: "fire mode", "smoke flavour setting", "猛火模式".
+_FEATURE = (
+    r"(?=\s*(?:[a-z]+\s+)?(?:mode|setting|function|flavou?r|program(?:me)?|button|icon|symbol"
+    r"|option|feature|preset|cycle)s?\b|的?(?:模式|档位|功能|按钮|按键|图标|口味|风味|程序))"
 )
 _POSITIVE = re.compile(
     r"谢谢|感谢|太好了|哈哈|好评|点赞|给力|快乐|满意|\b(thank|thanks|great|awesome|love|happy)\b"
@@ -89,8 +109,9 @@ _POSITIVE = re.compile(
 # A hazard that was put right: "师傅已经修好了", "all good now" (unless it came back: 又, still).
 _RESOLVED = re.compile(
     r"修好了|已经修好|已经好了|没问题了|用着很好|恢复正常|正常了|一切正常|都正常"
+    r"|现在(?:用着|用得|用起来)?(?:挺|很|都|还)?(?:好|正常|没事|没问题)|现在没(?:味|事|问题|电)"
     r"|\b(all good|works (fine|perfectly)|working (fine|perfectly)|fine now|no problems? since"
-    r"|been fine)\b"
+    r"|been fine|(?:is|it's|all) (?:fine|ok|okay|sorted) now)\b"
 )
 _WANTS = re.compile(r"我要|我想|我会|\b(i want|i'd like|i wish|i will|i'll|i'm going to)\b")
 _STILL = re.compile(r"还是|仍然|依然|又|再次|\b(still|again|keeps|came back)\b")
@@ -125,8 +146,9 @@ class Lexicon:
     anger_strong: re.Pattern[str]
     anger_weak: re.Pattern[str]
     calm: re.Pattern[str]
+    feature: re.Pattern[str] = re.compile(r"(?!x)x")  # hazard words naming a feature
     model: UrgencyModel | None = None  # the learned second opinion (intake/urgency_model.py)
-    thresholds: tuple[float, float, float] = (0.7, 1.0, 1.0)  # hazard, complaint, angry
+    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.8)  # hazard, complaint, angry
     compounds: bool = True  # the built-in pairs (a thing and its state, an act and a target)
 
 
@@ -187,19 +209,21 @@ def lexicon(
     anger: tuple[str, ...] = (),
     calm: tuple[str, ...] = (),
     builtin: bool = True,
-    thresholds: tuple[float, float, float] = (0.7, 1.0, 1.0),
+    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.8),
     model_file: str = "",
 ) -> Lexicon:
     """The built-in words (unless ``builtin`` is off) plus the configured ones, compiled, and
     the model (``model_file``, else the shipped one) with its thresholds (built-in too: off
     with ``builtin``)."""
     base = builtin
+    hazards = _union((*(HAZARD_WORDS if base else ()), *hazard))
     return Lexicon(
-        hazard=_union((*(HAZARD_WORDS if base else ()), *hazard)),
-        complaint=_union((*(COMPLAINT_WORDS if base else ()), *complaint)),
+        hazard=hazards,
+        complaint=_union((*(COMPLAINT_WORDS + uw.COMPLAINT_PHRASES if base else ()), *complaint)),
         anger_strong=_union((*(ANGER_STRONG if base else ()), *anger)),
         anger_weak=_union(ANGER_WEAK if base else ()),
         calm=_union((*(CALM_PHRASES if base else ()), *calm)),
+        feature=re.compile(f"(?:{hazards.pattern}){_FEATURE}") if base else re.compile("(?!x)x"),
         model=(load(Path(model_file)) if model_file else load()) if base else None,
         thresholds=thresholds,
         compounds=base,
@@ -218,8 +242,9 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 
 def masked(text: str, lex: Lexicon) -> str:
     """The text as the rules and the model read it: normalised, with product words
-    ("漏电保护", "Fire TV") and order numbers blanked out."""
-    return _blank(_blank(normalize(text), lex.calm), _IDS)
+    ("漏电保护", "Fire TV"), features named by a hazard word ("fire mode") and order numbers
+    blanked out."""
+    return _blank(_blank(_blank(normalize(text), lex.calm), lex.feature), _IDS)
 
 
 def clauses(text: str) -> list[str]:
@@ -269,7 +294,8 @@ class Pairs:
 
     hazard: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     device: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # read on the unmasked text
-    complaint: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    complaint: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # said with a threat
+    escalation: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     threat: re.Pattern[str]
     anger: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     anger_shapes: re.Pattern[str]
@@ -284,22 +310,21 @@ def pairs() -> Pairs:
 
     return Pairs(
         hazard=both(
-            *(w.LIVE_PARTS, w.WET_STATES, w.LIVE_PARTS, w.EXPOSED_STATES),
-            *(w.LIVE_PARTS, w.HOT_STATES, w.SWELLING_THINGS, w.SWELLING_STATES),
-            *(w.MOUNTED_THINGS, w.FALLING_STATES, w.INJURIES, w.BODY_PARTS),
-            *(w.SWALLOWING, w.CHILDREN, w.NEAR_MISSES, w.HARMS),
-            *(w.FLAME_OUT, w.GAS_FLOWING),
+            *(uw.LIVE_PARTS, uw.WET_STATES, uw.LIVE_PARTS, uw.EXPOSED_STATES),
+            *(uw.LIVE_PARTS, uw.HOT_STATES, uw.SWELLING_THINGS, uw.SWELLING_STATES),
+            *(uw.MOUNTED_THINGS, uw.FALLING_STATES, uw.INJURIES, uw.BODY_PARTS),
+            *(uw.SWALLOWING, uw.CHILDREN, uw.NEAR_MISSES, uw.HARMS),
+            *(uw.FLAME_OUT, uw.GAS_FLOWING),
         ),
-        device=both(w.SAFETY_DEVICES, w.DEVICE_FAILURES, w.TIPPED, w.STILL_ON),
-        complaint=both(
-            *(w.PUBLISHING, w.PLATFORMS, w.PAYERS, w.DISPUTING, w.ESCALATING, w.SUPERIORS)
-        ),
-        threat=_union(w.THREATS),
+        device=both(uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON),
+        complaint=both(uw.PUBLISHING, uw.PLATFORMS, uw.PAYERS, uw.DISPUTING),
+        escalation=both(uw.ESCALATING, uw.SUPERIORS),
+        threat=_union(uw.THREATS),
         anger=both(
-            *(w.PROMISES, w.BROKEN, w.LOSSES, w.LOSS_CONTEXT, w.YOU_ALL, w.CHARACTER),
-            *(w.CANNED, w.CANNED_CONTEXT),
+            *(uw.PROMISES, uw.BROKEN, uw.LOSSES, uw.LOSS_CONTEXT, uw.YOU_ALL, uw.CHARACTER),
+            *(uw.CANNED, uw.CANNED_CONTEXT),
         ),
-        anger_shapes=_union(w.ANGER_SHAPES),
+        anger_shapes=_union(uw.ANGER_SHAPES),
     )
 
 
@@ -345,7 +370,8 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     lex = lex or lexicon()
     raw = normalize(text)
     low = masked(text, lex)
-    hearsay = bool(_HEARSAY.search(low))
+    joking = bool(_JOKE.search(low))
+    hearsay = bool(_HEARSAY.search(low)) or joking
     resolved = bool(_RESOLVED.search(low)) and not _STILL.search(low)
     kinds: set[str] = set()
     terms: list[str] = []
@@ -356,6 +382,8 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     if built and not hearsay and not resolved:
         terms += _failed_device(raw, built)
         kinds |= {"hazard"} if terms else set()
+    told: list[bool] = []  # per clause with a hazard: told as the past
+    asked = False  # a clause without a hazard asks something
     for clause in clauses(low):
         question = _is_question(clause)
         hazards = _found(lex.hazard, clause, "hazard") or (
@@ -365,10 +393,10 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
             if not question or _FACTUAL.search(_AUX.sub("", clause)):
                 kinds.add("hazard")
                 terms += hazards
-        complaints = _found(lex.complaint, clause, "complaint")
-        if not complaints and built and not positive:
-            said = _paired(built.complaint, before, clause, "complaint")
-            complaints = said if built.threat.search(f"{before} {clause}") else []
+                told.append(bool(_PAST.search(f"{before} {clause}")))
+        elif not hazards and (question or _ASKS.search(clause)):
+            asked = True
+        complaints = _complaints(clause, before, lex, built, (positive, joking))
         if complaints and not _settled(clause) and not _HEARSAY.search(clause):
             if not question or _INTENT.search(clause):
                 kinds.add("complaint")
@@ -383,6 +411,8 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         before = clause
         weak += len(_found(lex.anger_weak, clause, "angry"))
         weak += len(_REPEATED.findall(clause)) + len(_WAITED.findall(clause))
+    if built and told and all(told) and asked and not _STILL.search(low):
+        kinds.discard("hazard")  # background to a question: "去年漏过电，现在想问保修"
     if _EXCLAIM.search(raw):
         weak += 1
     if _shouting(text or ""):
@@ -394,8 +424,27 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     if lex.model is not None and any(
         t < 1.0 and k not in kinds for k, t in zip(KINDS, lex.thresholds, strict=True)
     ):
-        kinds |= _learned(low, lex, kinds, hearsay or resolved)
+        kinds |= _learned(low, lex, kinds, hearsay or resolved or bool(told and all(told)))
     return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))
+
+
+def _complaints(
+    clause: str, before: str, lex: Lexicon, built: Pairs | None, mood: tuple[bool, bool]
+) -> list[str]:
+    """The complaint words of ``clause`` (not in a message said in fun, with the built-in
+    rules); else (built-in pairs, not said in fun or with thanks: ``mood``) asking for
+    someone above the agent, or an act on a target said with intent or a threat ("我就发到
+    抖音上", "I'll be disputing it with my bank")."""
+    found = _found(lex.complaint, clause, "complaint")
+    if found or not built:
+        return [] if built and mood[1] else found
+    if any(mood):
+        return []
+    upward = _paired(built.escalation, before, clause, "complaint")
+    if upward:
+        return upward
+    said = _paired(built.complaint, before, clause, "complaint")
+    return said if built.threat.search(f"{before} {clause}") else []
 
 
 def _failed_device(raw: str, built: Pairs) -> list[str]:

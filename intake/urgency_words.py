@@ -119,7 +119,8 @@ CALM_PHRASES = (
     "fireproof", "fire-resistant", "fire safety", "fire alarm*", "burning hot", "shatterproof",
     "spark plug*", "fire-rated", "fire rated", "sparkling", "smokey", "flame failure",
     "garbage disposal", "garbage disposer", "空气炸锅", "火锅", "打火机", "火力", "火候", "爆款",
-    "扫地机器人", "擦窗机器人", "robot vacuum*", "robot hoover*", "robot mower*",
+    "扫地机器人", "擦窗机器人", "robot vacuum*", "robot hoover*", "robot mower*", "smoker*",
+    "smokehouse",
     "爆单", "火爆", "overheat protection", "overheating protection",
 )  # fmt: skip
 # Compound hazards: a part that carries power and a state that makes it dangerous, in one
@@ -129,7 +130,9 @@ LIVE_PARTS = (
     "配电箱", "充电器", "充电头", "适配器", "电池", "socket*", "outlet*", "extension lead*",
     "extension cord*", "extension cable*", "power strip*", "power lead*", "power cord*",
     "power cable*", "power supply", "cable*", "cord", "cords", "wire", "wires", "wiring",
-    "electrics", "fuse box", "charger*", "adapter*", "battery", "batteries",
+    "electrics", "fuse box", "charger*", "adapter*", "battery", "batteries", "spur", "fused spur",
+    "fuse*", "consumer unit", "light fitting*", "light fixture*", "ceiling rose", "电表", "电箱",
+    "灯座", "灯口",
 )  # fmt: skip
 WET_STATES = (
     "进水", "滴水", "渗水", "漏水", "溅水", "浸水", "泡水", "积水", "有水", "水滴", "滴在", "滴到",
@@ -244,10 +247,11 @@ PUBLISHING = (
     "film*", "tell", "telling", "warn*",
 )  # fmt: skip
 PLATFORMS = (
-    "抖音", "快手", "微博", "小红书", "朋友圈", "知乎", "头条", "网上", "论坛", "贴吧", "b站", "视频号",
-    "公众号", "大众点评", "黑猫", "群里", "业主群", "报纸", "twitter", "x.com", "facebook",
-    "tiktok", "instagram", "reddit", "youtube", "social media", "online", "the internet",
-    "forum*", "google", "trustpilot", "mumsnet", "linkedin", "local group", "everyone i know",
+    "抖音", "快手", "微博", "小红书", "朋友圈", "知乎", "头条", "网上", "论坛", "贴吧", "b站",
+    "视频号", "公众号", "大众点评", "黑猫", "群里", "业主群", "报纸", "twitter", "x.com",
+    "facebook", "tiktok", "instagram", "reddit", "youtube", "social media", "online",
+    "the internet", "forum*", "google", "trustpilot", "mumsnet", "linkedin", "local group",
+    "everyone i know",
 )  # fmt: skip
 PAYERS = (
     "向银行", "找银行", "联系银行", "银行那边", "信用卡那边", "信用卡中心", "发卡行", "bank",
@@ -296,11 +300,12 @@ BROKEN = (
 # - time or a day lost to the company: "请假在家等，没人来", "two hours on hold"
 LOSSES = (
     "浪费", "耽误", "白等", "白跑", "白白", "请了...假", "请假", "wasted", "waste of", "wasting",
-    "day off", "days off", "on hold", "of my life", "took time off", "time off work",
+    "took a day off", "taken a day off", "took the day off", "took time off", "day off work",
+    "days off work", "on hold", "of my life",
 )  # fmt: skip
 LOSS_CONTEXT = (
-    "时间", "一天", "半天", "上班", "工作", "等", "师傅", "电话", "没", "time", "hours", "day",
-    "nobody", "no one", "nothing", "wait*", "engineer", "technician",
+    "时间", "一天", "半天", "上班", "工作", "等", "师傅", "电话", "没", "time", "hours",
+    "nobody", "no one", "nothing", "waiting", "engineer", "technician",
 )  # fmt: skip
 # - a judgement of the company's character: "你们有没有诚信", "良心不会痛吗"
 YOU_ALL = ("你们", "你家", "贵公司", "商家", "you", "your", "you lot", "you guys")
