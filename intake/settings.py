@@ -95,7 +95,7 @@ class TriageSettings:
         1.0, lo=0.0, hi=1.0, doc="the same for complaints (off: it reads 我要退货 as one)"
     )
     anger_model_threshold: float = opt(
-        0.8, lo=0.0, hi=1.0, doc="the same for anger (quiet anger no word catches)"
+        0.85, lo=0.0, hi=1.0, doc="the same for anger (quiet anger no word catches)"
     )
     model_file: str = opt("", doc='a model from "kefu triage train"; "" = the shipped one')
     safety_category: str = opt(

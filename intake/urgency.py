@@ -114,6 +114,7 @@ _RESOLVED = re.compile(
     r"|been fine|(?:is|it's|all) (?:fine|ok|okay|sorted) now)\b"
 )
 _WANTS = re.compile(r"我要|我想|我会|\b(i want|i'd like|i wish|i will|i'll|i'm going to)\b")
+_BOTH = re.compile(r"又(?=.{1,3}又)|(?<=又.)又|(?<=又..)又|(?<=又...)又")  # 又青又肿: "both"
 _STILL = re.compile(r"还是|仍然|依然|又|再次|\b(still|again|keeps|came back)\b")
 _IDS = re.compile(
     r"(?:订单号|单号|尾号|编号|工单|号码|号|#|\bno\.?|\bnumber(?: is)?|\border)\s*\d+"
@@ -148,7 +149,7 @@ class Lexicon:
     calm: re.Pattern[str]
     feature: re.Pattern[str] = re.compile(r"(?!x)x")  # hazard words naming a feature
     model: UrgencyModel | None = None  # the learned second opinion (intake/urgency_model.py)
-    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.8)  # hazard, complaint, angry
+    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.85)  # hazard, complaint, angry
     compounds: bool = True  # the built-in pairs (a thing and its state, an act and a target)
 
 
@@ -209,7 +210,7 @@ def lexicon(
     anger: tuple[str, ...] = (),
     calm: tuple[str, ...] = (),
     builtin: bool = True,
-    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.8),
+    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.85),
     model_file: str = "",
 ) -> Lexicon:
     """The built-in words (unless ``builtin`` is off) plus the configured ones, compiled, and
@@ -314,15 +315,19 @@ def pairs() -> Pairs:
             *(uw.LIVE_PARTS, uw.HOT_STATES, uw.SWELLING_THINGS, uw.SWELLING_STATES),
             *(uw.MOUNTED_THINGS, uw.FALLING_STATES, uw.INJURIES, uw.BODY_PARTS),
             *(uw.SWALLOWING, uw.CHILDREN, uw.NEAR_MISSES, uw.HARMS),
-            *(uw.FLAME_OUT, uw.GAS_FLOWING),
+            *(uw.FLAME_OUT, uw.GAS_FLOWING, uw.PEOPLE, uw.HURT_PASSIVE),
+            *(uw.TOUCHING, uw.SENSATIONS),
         ),
         device=both(uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON),
-        complaint=both(uw.PUBLISHING, uw.PLATFORMS, uw.PAYERS, uw.DISPUTING),
+        complaint=both(
+            *(uw.PUBLISHING, uw.PLATFORMS, uw.PAYERS, uw.DISPUTING),
+            *(uw.CONTACTING, uw.AUTHORITIES),
+        ),
         escalation=both(uw.ESCALATING, uw.SUPERIORS),
         threat=_union(uw.THREATS),
         anger=both(
             *(uw.PROMISES, uw.BROKEN, uw.LOSSES, uw.LOSS_CONTEXT, uw.YOU_ALL, uw.CHARACTER),
-            *(uw.CANNED, uw.CANNED_CONTEXT),
+            *(uw.CANNED, uw.CANNED_CONTEXT, uw.PATIENCE, uw.PATIENCE_GONE),
         ),
         anger_shapes=_union(uw.ANGER_SHAPES),
     )
@@ -348,11 +353,12 @@ def _paired(
 
 
 def _spans(pattern: re.Pattern[str], text: str, kind: str) -> list[tuple[str, int, int]]:
-    """Like :func:`_found`, with where each term stands."""
+    """Like :func:`_found`, with where each term stands. Anger is not taken back by a
+    negation: "不讲诚信" is as angry as "讲诚信吗"."""
     return [
         (m.group(0).strip(), m.start(), m.end())
         for m in pattern.finditer(text)
-        if not _negated(text[: m.start()], kind)
+        if kind == "angry" or not _negated(text[: m.start()], kind)
     ]
 
 
@@ -409,10 +415,10 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         strong += len(angry)
         terms += angry
         before = clause
-        weak += len(_found(lex.anger_weak, clause, "angry"))
+        weak += len(_found(lex.anger_weak, _BOTH.sub(" ", clause), "angry"))
         weak += len(_REPEATED.findall(clause)) + len(_WAITED.findall(clause))
-    if built and told and all(told) and asked and not _STILL.search(low):
-        kinds.discard("hazard")  # background to a question: "去年漏过电，现在想问保修"
+    if built and told and all(told) and (asked or positive) and not _STILL.search(low):
+        kinds.discard("hazard")  # background: "去年漏过电，现在想问保修", "上次破皮的事，谢谢"
     if _EXCLAIM.search(raw):
         weak += 1
     if _shouting(text or ""):

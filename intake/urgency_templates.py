@@ -284,7 +284,7 @@ ZH = Language(
     *(ZH_PRODUCTS, ZH_PARTS, ZH_DANGER, ZH_EVERYDAY, ZH_FEATURES, ZH_SUPPOSED + ZH_PAST),
     *(ZH_PEOPLE, ZH_HURTS, ZH_INTENTS, ZH_ACTS, ZH_ANGRY, COUNTS, WHEN),
     frames={
-        "danger": "{p}{d}",
+        "danger": "{x}{d}",
         "part": "{p}的{x}{d}",
         "hurt": "{x}用{p}的时候{y}",
         "ask": "{p}{x}",
@@ -297,7 +297,7 @@ EN = Language(
     *(EN_PRODUCTS, EN_PARTS, EN_DANGER, EN_EVERYDAY, EN_FEATURES, EN_SUPPOSED + EN_PAST),
     *(EN_PEOPLE, EN_HURTS, EN_INTENTS, EN_ACTS, EN_ANGRY, EN_COUNTS, EN_WHEN),
     frames={
-        "danger": "the {p} {d}",
+        "danger": "the {x} {d}",
         "part": "the {p}'s {x} {d}",
         "hurt": "{x} {y}, the {p}",
         "ask": "the {p} {x}",
@@ -314,7 +314,7 @@ def _templates(lang: Language) -> Iterator[tuple[str, frozenset[str], int, str, 
     """(frame, labels, how many to draw, x, y) for one language."""
     f = lang.frames
     # Danger: a product or its part and a dangerous state; a person hurt by a product.
-    yield f["danger"], HAZARD, 40, "", ""
+    yield from ((f["danger"], HAZARD, 2, x, "") for x in lang.products)
     yield from ((f["part"], HAZARD, 6, x, "") for x in lang.parts)
     yield from ((f["hurt"], HAZARD, 1, x, y) for x in lang.people for y in lang.hurts)
     # The same products in everyday messages, features, suppositions, the past.
