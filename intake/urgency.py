@@ -12,7 +12,11 @@ below read each clause of the message the way an agent would:
 - a hazard asked about hypothetically ("会漏电吗", "if it overheats", "万一起火") or heard of
   ("新闻说...") does not count, but "冒烟了怎么办" does: something happened;
 - product words ("漏电保护", "smoke detector", "Fire TV") are masked before anything else;
-- anger needs a strong word, or two weaker signals (a weak word, "！！！", shouting).
+- anger needs a strong word, or two weaker signals (a weak word, "！！！", shouting);
+- pairs of general words say what one word cannot: a thing and its state ("电池" + "鼓"), an
+  act and its target ("发到" + "抖音", with intent), a promise and its breaking; a hazard told
+  as the past before a question, someone else's, said in fun or naming a feature ("fire
+  mode") does not count.
 
 The words are general terms, extended from ``[triage]`` in the configuration; the labelled
 set in ``tests/intake/urgency_sets`` measures the rules (``kefu triage eval``, docs/quality.md).
@@ -87,8 +91,12 @@ _HEARSAY = re.compile(
     r"|\b(a friend's|my friend's|friend said|neighbou?r's|neighbou?r said|another brand"
     r"|other brand|different brand|not your product|not one of yours)\b"
 )
-# A joke: "开玩笑", "just kidding" (a hazard or a complaint said in fun is neither).
-_JOKE = re.compile(r"开玩笑|开个玩笑|说笑|\b(just kidding|kidding|joking|jk)\b")
+# A joke: "开玩笑", "just kidding" (a hazard or a complaint said in fun is neither); not
+# "不是开玩笑", "are you kidding me", "I'm not joking".
+_JOKE = re.compile(
+    r"(?<![不没别])(?<!不是)(?<!没有)(?:开玩笑|开个玩笑|说笑)"
+    r"|\b(just kidding|only kidding|just joking|only joking|jk|lol)\b"
+)
 # A hazard told as the past, before a present question: "去年漏过电，师傅修好了，想问下保修".
 _PAST = re.compile(
     r"去年|前年|上个?月|上次|以前|曾经|当年|小时候|(?:\d+|[一二两三四五六七八九十几])(?:个月|年)前"

@@ -123,6 +123,13 @@ def test_a_hazard_from_the_past_that_came_back_still_counts() -> None:
     assert "hazard" in rules("去年修过的插座又冒火花了，想问下怎么办")
 
 
+def test_a_joke_denied_is_no_joke() -> None:
+    assert rules("开个玩笑，我都想投诉这空调太冷了") == set()
+    assert rules("我不是开玩笑，我要投诉") == {"complaint"}
+    assert "complaint" in rules("Are you kidding me? I'm reporting you to trading standards")
+    assert rules("just kidding, I'd never complain, how do I clean the filter") == set()
+
+
 def test_disputing_reads_the_word_dispute() -> None:
     assert rules("I'm disputing this with my card issuer") == {"complaint"}
 
