@@ -335,8 +335,9 @@ ANGER_SHAPES = (
     "laughable", "wits' end", "wit's end", "tether", "别跟我说", "别再跟我说", "不想再听",
     "不要再跟我", "少跟我", "别拿...搪塞", "搪塞", "是不是觉得我", "觉得我好", "当我是", "把我当",
     "好欺负", "不认账", "speechless", "sick to death", "don't tell me", "save the apology",
-    "save your apolog*", "spare me", "stop saying", "don't want to hear", "do you think i'm",
-    "take me for", "treat me like",
+    "save your apolog*", "spare me", "stop saying", "don't want to hear", "think i'm stupid",
+    "think i'm an idiot", "think i'm a fool", "take me for a fool", "take me for an idiot",
+    "take me for a mug", "taken for granted", "treat me like",
 )  # fmt: skip
 
 # More pairs (after held-out 8): a person hurt, said passively ("my son was burned by your

@@ -113,6 +113,7 @@ def test_quiet_anger_has_a_shape(text: str) -> None:
         "同样的东西淘宝上便宜",
         "质量保证几年？",
         "这个床垫又软又舒服",
+        "what do you think I'm called",
     ],
 )
 def test_look_alikes_of_the_pairs_stay_calm(text: str) -> None:
