@@ -89,12 +89,14 @@ class TriageSettings:
     # The learned second opinion (intake/urgency_model.py): a kind the words missed counts
     # when the model's probability reaches its threshold; 1 turns the model off for it.
     hazard_model_threshold: float = opt(
-        0.7, lo=0.0, hi=1.0, doc="the model's probability that makes a hazard; 1 = words only"
+        0.65, lo=0.0, hi=1.0, doc="the model's probability that makes a hazard; 1 = words only"
     )
     complaint_model_threshold: float = opt(
         1.0, lo=0.0, hi=1.0, doc="the same for complaints (off: it reads 我要退货 as one)"
     )
-    anger_model_threshold: float = opt(1.0, lo=0.0, hi=1.0, doc="the same for anger (off)")
+    anger_model_threshold: float = opt(
+        0.85, lo=0.0, hi=1.0, doc="the same for anger (quiet anger no word catches)"
+    )
     model_file: str = opt("", doc='a model from "kefu triage train"; "" = the shipped one')
     safety_category: str = opt(
         "safety", doc="KB category whose answer is sent first when a hazard is reported"

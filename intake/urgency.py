@@ -12,7 +12,11 @@ below read each clause of the message the way an agent would:
 - a hazard asked about hypothetically ("会漏电吗", "if it overheats", "万一起火") or heard of
   ("新闻说...") does not count, but "冒烟了怎么办" does: something happened;
 - product words ("漏电保护", "smoke detector", "Fire TV") are masked before anything else;
-- anger needs a strong word, or two weaker signals (a weak word, "！！！", shouting).
+- anger needs a strong word, or two weaker signals (a weak word, "！！！", shouting);
+- pairs of general words say what one word cannot: a thing and its state ("电池" + "鼓"), an
+  act and its target ("发到" + "抖音", with intent), a promise and its breaking; a hazard told
+  as the past before a question, someone else's, said in fun or naming a feature ("fire
+  mode") does not count.
 
 The words are general terms, extended from ``[triage]`` in the configuration; the labelled
 set in ``tests/intake/urgency_sets`` measures the rules (``kefu triage eval``, docs/quality.md).
@@ -27,17 +31,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from intake import urgency_words as uw
 from intake.urgency_model import UrgencyModel, load
 from intake.urgency_words import (
     ANGER_STRONG,
     ANGER_WEAK,
     CALM_PHRASES,
     COMPLAINT_WORDS,
-    EXPOSED_STATES,
     HAZARD_WORDS,
-    HOT_STATES,
-    LIVE_PARTS,
-    WET_STATES,
 )
 
 KINDS = ("hazard", "complaint", "angry")
@@ -71,7 +72,7 @@ _INTENT = re.compile(
 )
 _SETTLED = re.compile(
     r"处理好|已经解决|解决了|已解决|处理完|\b(was|were|has been|have been|got) "
-    r"(resolved|handled|fixed|sorted)\b"
+    r"(resolved|handled|fixed|sorted)\b|\bwent through\b"
 )
 _HYPOTHETICAL = re.compile(
     r"如果|万一|假如|要是|假设|会不会|是否会|以防|担心|(?<![可害])怕"
@@ -85,6 +86,30 @@ _FACTUAL = re.compile(
 _HEARSAY = re.compile(
     r"听说|新闻|(?<![发到传放])网上|有人说|据说|报道"  # 网上 but not 发到网上: posting it
     r"|\b(i read|i heard|heard that|news|reports of|reported)\b"
+    # someone else's, or another brand's: "我朋友说...", "邻居家的", "not your product"
+    r"|(?:朋友|邻居|同事|亲戚|别人|人家|网友)(?:说|讲|家|那)|别的牌子|别家的|其他品牌|其它品牌"
+    r"|\b(a friend's|my friend's|friend said|neighbou?r's|neighbou?r said|another brand"
+    r"|other brand|different brand|not your product|not one of yours)\b"
+)
+# A joke: "开玩笑", "just kidding" (a hazard or a complaint said in fun is neither); not
+# "不是开玩笑", "are you kidding me", "I'm not joking".
+_JOKE = re.compile(
+    r"(?<![不没别])(?<!不是)(?<!没有)(?:开玩笑|开个玩笑|说笑)"
+    r"|\b(just kidding|only kidding|just joking|only joking|jk|lol)\b"
+)
+# A hazard told as the past, before a present question: "去年漏过电，师傅修好了，想问下保修".
+_PAST = re.compile(
+    r"去年|前年|上个?月|上次|以前|曾经|当年|小时候|(?:\d+|[一二两三四五六七八九十几])(?:个月|年)前"
+    r"|\b(last (?:year|month|winter|summer)|(?:years|months) ago|a while ago|in the past"
+    r"|used to|previously|back in)\b"
+)
+_ASKS = re.compile(
+    r"想问|请问|麻烦|想了解|想知道|咨询|\b(want to know|wondering|can you|could you|should)\b"
+)
+# A hazard word naming a feature: "fire mode", "smoke flavour setting", "猛火模式".
+_FEATURE = (
+    r"(?=\s*(?:[a-z]+\s+)?(?:mode|setting|function|flavou?r|program(?:me)?|button|icon|symbol"
+    r"|option|feature|preset|cycle)s?\b|的?(?:模式|档位|功能|按钮|按键|图标|口味|风味|程序))"
 )
 _POSITIVE = re.compile(
     r"谢谢|感谢|太好了|哈哈|好评|点赞|给力|快乐|满意|\b(thank|thanks|great|awesome|love|happy)\b"
@@ -92,9 +117,12 @@ _POSITIVE = re.compile(
 # A hazard that was put right: "师傅已经修好了", "all good now" (unless it came back: 又, still).
 _RESOLVED = re.compile(
     r"修好了|已经修好|已经好了|没问题了|用着很好|恢复正常|正常了|一切正常|都正常"
+    r"|现在(?:用着|用得|用起来)?(?:挺|很|都|还)?(?:好|正常|没事|没问题)|现在没(?:味|事|问题|电)"
     r"|\b(all good|works (fine|perfectly)|working (fine|perfectly)|fine now|no problems? since"
-    r"|been fine)\b"
+    r"|been fine|(?:is|it's|all) (?:fine|ok|okay|sorted) now)\b"
 )
+_WANTS = re.compile(r"我要|我想|我会|\b(i want|i'd like|i wish|i will|i'll|i'm going to)\b")
+_BOTH = re.compile(r"又(?=.{1,3}又)|(?<=又.)又|(?<=又..)又|(?<=又...)又")  # 又青又肿: "both"
 _STILL = re.compile(r"还是|仍然|依然|又|再次|\b(still|again|keeps|came back)\b")
 _IDS = re.compile(
     r"(?:订单号|单号|尾号|编号|工单|号码|号|#|\bno\.?|\bnumber(?: is)?|\border)\s*\d+"
@@ -127,8 +155,10 @@ class Lexicon:
     anger_strong: re.Pattern[str]
     anger_weak: re.Pattern[str]
     calm: re.Pattern[str]
+    feature: re.Pattern[str] = re.compile(r"(?!x)x")  # hazard words naming a feature
     model: UrgencyModel | None = None  # the learned second opinion (intake/urgency_model.py)
-    thresholds: tuple[float, float, float] = (0.7, 1.0, 1.0)  # hazard, complaint, angry
+    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.85)  # hazard, complaint, angry
+    compounds: bool = True  # the built-in pairs (a thing and its state, an act and a target)
 
 
 @dataclass(frozen=True)
@@ -152,7 +182,9 @@ def _term_regex(word: str) -> str:
         part = part.strip() if _LATIN.search(part) else part
         star = part.endswith("*")
         core = re.escape(part.rstrip("*")).replace(r"\*", "[a-z]*")
-        if star:
+        if star and core.endswith("e") and _LATIN.search(core):
+            core = core[:-1] + "(?:e|ing)[a-z]*"  # "dispute*" is "disputing" too
+        elif star:
             core += "[a-z]*"
         parts.append(core)
     latin = bool(_LATIN.search(word.lower()))
@@ -186,21 +218,24 @@ def lexicon(
     anger: tuple[str, ...] = (),
     calm: tuple[str, ...] = (),
     builtin: bool = True,
-    thresholds: tuple[float, float, float] = (0.7, 1.0, 1.0),
+    thresholds: tuple[float, float, float] = (0.65, 1.0, 0.85),
     model_file: str = "",
 ) -> Lexicon:
     """The built-in words (unless ``builtin`` is off) plus the configured ones, compiled, and
     the model (``model_file``, else the shipped one) with its thresholds (built-in too: off
     with ``builtin``)."""
     base = builtin
+    hazards = _union((*(HAZARD_WORDS if base else ()), *hazard))
     return Lexicon(
-        hazard=_union((*(HAZARD_WORDS if base else ()), *hazard)),
-        complaint=_union((*(COMPLAINT_WORDS if base else ()), *complaint)),
+        hazard=hazards,
+        complaint=_union((*(COMPLAINT_WORDS + uw.COMPLAINT_PHRASES if base else ()), *complaint)),
         anger_strong=_union((*(ANGER_STRONG if base else ()), *anger)),
         anger_weak=_union(ANGER_WEAK if base else ()),
         calm=_union((*(CALM_PHRASES if base else ()), *calm)),
+        feature=re.compile(f"(?:{hazards.pattern}){_FEATURE}") if base else re.compile("(?!x)x"),
         model=(load(Path(model_file)) if model_file else load()) if base else None,
         thresholds=thresholds,
+        compounds=base,
     )
 
 
@@ -216,8 +251,9 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 
 def masked(text: str, lex: Lexicon) -> str:
     """The text as the rules and the model read it: normalised, with product words
-    ("漏电保护", "Fire TV") and order numbers blanked out."""
-    return _blank(_blank(normalize(text), lex.calm), _IDS)
+    ("漏电保护", "Fire TV"), features named by a hazard word ("fire mode") and order numbers
+    blanked out."""
+    return _blank(_blank(_blank(normalize(text), lex.calm), lex.feature), _IDS)
 
 
 def clauses(text: str) -> list[str]:
@@ -261,24 +297,77 @@ def _found(pattern: re.Pattern[str], clause: str, kind: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Pairs:
+    """The built-in pairs, compiled: each is two term lists that mean something together."""
+
+    hazard: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    device: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # read on the unmasked text
+    complaint: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # said with a threat
+    escalation: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    threat: re.Pattern[str]
+    anger: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    anger_shapes: re.Pattern[str]
+
+
 @lru_cache(maxsize=1)
-def _compounds() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
-    return _union(LIVE_PARTS), tuple(_union(s) for s in (WET_STATES, EXPOSED_STATES, HOT_STATES))
+def pairs() -> Pairs:
+    """The pairs of :mod:`intake.urgency_words`, compiled once."""
+
+    def both(*lists: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+        return tuple((_union(a), _union(b)) for a, b in zip(lists[::2], lists[1::2], strict=True))
+
+    return Pairs(
+        hazard=both(
+            *(uw.LIVE_PARTS, uw.WET_STATES, uw.LIVE_PARTS, uw.EXPOSED_STATES),
+            *(uw.LIVE_PARTS, uw.HOT_STATES, uw.SWELLING_THINGS, uw.SWELLING_STATES),
+            *(uw.MOUNTED_THINGS, uw.FALLING_STATES, uw.INJURIES, uw.BODY_PARTS),
+            *(uw.SWALLOWING, uw.CHILDREN, uw.NEAR_MISSES, uw.HARMS),
+            *(uw.FLAME_OUT, uw.GAS_FLOWING, uw.PEOPLE, uw.HURT_PASSIVE),
+            *(uw.TOUCHING, uw.SENSATIONS),
+        ),
+        device=both(uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON),
+        complaint=both(
+            *(uw.PUBLISHING, uw.PLATFORMS, uw.PAYERS, uw.DISPUTING),
+            *(uw.CONTACTING, uw.AUTHORITIES),
+        ),
+        escalation=both(uw.ESCALATING, uw.SUPERIORS),
+        threat=_union(uw.THREATS),
+        anger=both(
+            *(uw.PROMISES, uw.BROKEN, uw.LOSSES, uw.LOSS_CONTEXT, uw.YOU_ALL, uw.CHARACTER),
+            *(uw.CANNED, uw.CANNED_CONTEXT, uw.PATIENCE, uw.PATIENCE_GONE),
+        ),
+        anger_shapes=_union(uw.ANGER_SHAPES),
+    )
 
 
-def _compound(before: str, clause: str) -> list[str]:
-    """A live part and a dangerous state of it (wet, bare, hot) in ``clause``, or one in the
-    clause before and the other in this one: "part+state" terms, none negated."""
-    parts, states = _compounds()
-    if not parts.search(clause) and not parts.search(before):
-        return []  # most messages
+def _paired(
+    families: Iterable[tuple[re.Pattern[str], re.Pattern[str]]],
+    before: str,
+    clause: str,
+    kind: str,
+) -> list[str]:
+    """The first family whose two lists both match, one of them in ``clause`` and the other
+    in it or in the clause before, neither negated: a "first+second" term."""
     span = f"{before} {clause}" if before else clause
-    live = _found(parts, span, "hazard")
-    for pattern in states:
-        hits = _found(pattern, span, "hazard")
-        if live and hits and (parts.search(clause) or pattern.search(clause)):
-            return [f"{live[0]}+{hits[0]}"]
+    for first, second in families:
+        if not first.search(clause) and not second.search(clause):
+            continue  # most messages
+        a, b = _spans(first, span, kind), _spans(second, span, kind)
+        for (x, i, j), (y, k, m) in ((x, y) for x in a for y in b):
+            if j <= k or m <= i:  # two places, not one word read twice ("day off", "day")
+                return [f"{x}+{y}"]
     return []
+
+
+def _spans(pattern: re.Pattern[str], text: str, kind: str) -> list[tuple[str, int, int]]:
+    """Like :func:`_found`, with where each term stands. Anger is not taken back by a
+    negation: "不讲诚信" is as angry as "讲诚信吗"."""
+    return [
+        (m.group(0).strip(), m.start(), m.end())
+        for m in pattern.finditer(text)
+        if kind == "angry" or not _negated(text[: m.start()], kind)
+    ]
 
 
 def _shouting(text: str) -> bool:
@@ -295,45 +384,100 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     lex = lex or lexicon()
     raw = normalize(text)
     low = masked(text, lex)
-    hearsay = bool(_HEARSAY.search(low))
+    joking = bool(_JOKE.search(low))
+    hearsay = bool(_HEARSAY.search(low)) or joking
     resolved = bool(_RESOLVED.search(low)) and not _STILL.search(low)
     kinds: set[str] = set()
     terms: list[str] = []
     strong = weak = 0
     before = ""
+    built = pairs() if lex.compounds else None
+    positive = bool(_POSITIVE.search(low))
+    if built and not hearsay and not resolved:
+        terms += _failed_device(raw, built)
+        kinds |= {"hazard"} if terms else set()
+    told: list[bool] = []  # per clause with a hazard: told as the past
+    asked = False  # a clause without a hazard asks something
     for clause in clauses(low):
         question = _is_question(clause)
         hazards = _found(lex.hazard, clause, "hazard") or (
-            _compound(before, clause) if lex.model is not None else []
+            _paired(built.hazard, before, clause, "hazard") if built else []
         )
-        before = clause
         if hazards and not hearsay and not resolved and not _HYPOTHETICAL.search(clause):
             if not question or _FACTUAL.search(_AUX.sub("", clause)):
                 kinds.add("hazard")
                 terms += hazards
-        complaints = _found(lex.complaint, clause, "complaint")
-        if complaints and not _SETTLED.search(clause) and not _HEARSAY.search(clause):
+                told.append(bool(_PAST.search(f"{before} {clause}")))
+        elif not hazards and (question or _ASKS.search(clause)):
+            asked = True
+        complaints = _complaints(clause, before, lex, built, (positive, joking))
+        if complaints and not _settled(clause) and not _HEARSAY.search(clause):
             if not question or _INTENT.search(clause):
                 kinds.add("complaint")
                 terms += complaints
         angry = _found(lex.anger_strong, clause, "angry")
+        if built and not angry and not positive:
+            angry = _found(built.anger_shapes, clause, "angry") or _paired(
+                built.anger, before, clause, "angry"
+            )
         strong += len(angry)
         terms += angry
-        weak += len(_found(lex.anger_weak, clause, "angry"))
+        before = clause
+        weak += len(_found(lex.anger_weak, _BOTH.sub(" ", clause), "angry"))
         weak += len(_REPEATED.findall(clause)) + len(_WAITED.findall(clause))
+    if built and told and all(told) and (asked or positive) and not _STILL.search(low):
+        kinds.discard("hazard")  # background: "去年漏过电，现在想问保修", "上次破皮的事，谢谢"
     if _EXCLAIM.search(raw):
         weak += 1
     if _shouting(text or ""):
         strong += 1
-    if _POSITIVE.search(low):
+    if positive:
         weak = 0
     if strong or weak >= 2:
         kinds.add("angry")
     if lex.model is not None and any(
         t < 1.0 and k not in kinds for k, t in zip(KINDS, lex.thresholds, strict=True)
     ):
-        kinds |= _learned(low, lex, kinds, hearsay or resolved)
+        kinds |= _learned(low, lex, kinds, hearsay or resolved or bool(told and all(told)))
     return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))
+
+
+def _complaints(
+    clause: str, before: str, lex: Lexicon, built: Pairs | None, mood: tuple[bool, bool]
+) -> list[str]:
+    """The complaint words of ``clause`` (not in a message said in fun, with the built-in
+    rules); else (built-in pairs, not said in fun or with thanks: ``mood``) asking for
+    someone above the agent, or an act on a target said with intent or a threat ("我就发到
+    抖音上", "I'll be disputing it with my bank")."""
+    found = _found(lex.complaint, clause, "complaint")
+    if found or not built:
+        return [] if built and mood[1] else found
+    if any(mood):
+        return []
+    upward = _paired(built.escalation, before, clause, "complaint")
+    if upward:
+        return upward
+    said = _paired(built.complaint, before, clause, "complaint")
+    return said if built.threat.search(f"{before} {clause}") else []
+
+
+def _failed_device(raw: str, built: Pairs) -> list[str]:
+    """A safety device that did not act ("熄火保护不起作用", "it tipped over and stayed on"),
+    read on the text before product words are blanked; not said in a question ("漏电保护
+    插头坏了能单独买吗" asks to buy one) nor supposed."""
+    before = ""
+    for clause in clauses(raw):
+        found = _paired(built.device, before, clause, "hazard")
+        before = clause
+        if found and not _HYPOTHETICAL.search(clause) and not _is_question(clause):
+            return found
+    return []
+
+
+def _settled(clause: str) -> bool:
+    """A complaint put to rest ("上次的投诉已经处理好了"), not one about how something was
+    handled ("I want to complain about how it was handled")."""
+    return bool(_SETTLED.search(clause)) and not _WANTS.search(clause)
 
 
 def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool) -> set[str]:
@@ -360,7 +504,7 @@ def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool) -> set[str]:
                 continue
         elif _POSITIVE.search(low):
             continue
-        if kind == "complaint" and (_SETTLED.search(low) or (asking and not _INTENT.search(low))):
+        if kind == "complaint" and (_settled(low) or (asking and not _INTENT.search(low))):
             continue
         out.add(kind)
     return out

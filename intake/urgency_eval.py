@@ -22,6 +22,7 @@ from core.errors import ConfigError
 from intake.triage import lexicon_for
 from intake.urgency import KINDS, Lexicon, assess, lexicon, masked
 from intake.urgency_model import SHIPPED, UrgencyModel, train
+from intake.urgency_templates import examples as generated
 
 CLASSES = (*KINDS, "escalate")
 ORDINARY = Path(__file__).resolve().parent.parent / "kb" / "demo" / "faq.jsonl"
@@ -154,9 +155,11 @@ def ordinary_questions(path: Path, safety_category: str) -> list[Example]:
 
 
 def fit(examples: Sequence[Example], ordinary: Sequence[Example] = ()) -> UrgencyModel:
-    """The model trained on labelled examples and ordinary messages, read as the rules read
-    them (the built-in product words blanked out)."""
-    both = [*examples, *ordinary]
+    """The model trained on labelled examples, ordinary messages and the generated ones
+    (:mod:`intake.urgency_templates`), read as the rules read them (the built-in product
+    words blanked out)."""
+    made = [Example(labels, text, "template") for text, labels in generated()]
+    both = [*examples, *ordinary, *made]
     lex = lexicon()
     return train([masked(ex.text, lex) for ex in both], [ex.labels for ex in both])
 
@@ -188,7 +191,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.ordinary != ORDINARY:
             ordinary = ordinary_questions(args.ordinary, settings.triage.safety_category)
         fit(examples, ordinary).save(args.out)
-        print(f"trained on {len(examples)} labelled and {len(ordinary)} ordinary messages")
+        made = len(generated())
+        print(
+            f"trained on {len(examples)} labelled and {len(ordinary)} ordinary messages "
+            f"(and {made} generated from templates)"
+        )
         return 0
     lex = lexicon_for(settings.triage)
     if args.cross:

@@ -44,6 +44,13 @@ _ZH_NEGATION = re.compile(r"没有?|无|未|别|不(?!断|停|住|少|过|然|�
 _ZH_SCOPE_END = re.compile(r"就|才|还|又|都|但|却|而")
 _EN_NEGATORS = frozenset({"not", "no", "never", "without", "nothing", "nor", "none", "cannot"})
 _EN_SCOPE_END = frozenset({"but", "and", "then", "so", "because", "though", "yet"})
+# Words too common to weigh on their own: a hazard told as a story has more "and" and "the"
+# than a question, and the model learnt them as danger ("turn on the tv"). They still count
+# in word pairs ("on fire", "no one").
+_FUNCTION_WORDS = frozenset(
+    "a an the and or of to in on at by for with from as is are was were be been it its it's"
+    " this that these there i me my we our us you your he she his her they them their".split()
+)
 
 
 def _han_grams(run: str, grams: set[str]) -> None:
@@ -61,11 +68,12 @@ def _latin_grams(words: list[str], grams: set[str]) -> None:
     negated = False
     for i, word in enumerate(words):
         mark = "n" if negated else ""
-        grams.add(mark + "w" + word)
         if i:
             grams.add(f"{mark}b{words[i - 1]} {word}")
-        padded = f"<{word}>"
-        grams.update(mark + "g" + padded[j : j + 4] for j in range(len(padded) - 3))
+        if word not in _FUNCTION_WORDS:
+            grams.add(mark + "w" + word)
+            padded = f"<{word}>"
+            grams.update(mark + "g" + padded[j : j + 4] for j in range(len(padded) - 3))
         if word in _EN_NEGATORS or word.endswith("n't"):
             negated = True
         elif word in _EN_SCOPE_END:

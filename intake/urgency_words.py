@@ -109,7 +109,7 @@ ANGER_WEAK = (
     "worst", "disappointed", "annoyed", "frustrat*", "again", "third time", "fourth time", "still",
     "nobody", "no one", "horrible", "效率", "还要等", "多久了", "怎么回事", "怎么搞的", "能不能快",
     "seriously", "到现在", "整整", "没人联系", "没人回", "没有人", "都没有", "honestly",
-    "the worst", "badly",
+    "the worst", "badly", "呵呵",
 )  # fmt: skip
 # Product and feature words that contain a hazard term but report nothing.
 CALM_PHRASES = (
@@ -119,7 +119,8 @@ CALM_PHRASES = (
     "fireproof", "fire-resistant", "fire safety", "fire alarm*", "burning hot", "shatterproof",
     "spark plug*", "fire-rated", "fire rated", "sparkling", "smokey", "flame failure",
     "garbage disposal", "garbage disposer", "空气炸锅", "火锅", "打火机", "火力", "火候", "爆款",
-    "爆单", "火爆", "overheat protection", "overheating protection",
+    "扫地机器人", "擦窗机器人", "robot vacuum*", "robot hoover*", "robot mower*", "smoker*",
+    "smokehouse", "发烧", "爆单", "火爆", "overheat protection", "overheating protection",
 )  # fmt: skip
 # Compound hazards: a part that carries power and a state that makes it dangerous, in one
 # clause or the one before ("水喷到插排上", "the cable is frayed, I can see copper").
@@ -128,7 +129,9 @@ LIVE_PARTS = (
     "配电箱", "充电器", "充电头", "适配器", "电池", "socket*", "outlet*", "extension lead*",
     "extension cord*", "extension cable*", "power strip*", "power lead*", "power cord*",
     "power cable*", "power supply", "cable*", "cord", "cords", "wire", "wires", "wiring",
-    "electrics", "fuse box", "charger*", "adapter*", "battery", "batteries",
+    "electrics", "fuse box", "charger*", "adapter*", "battery", "batteries", "spur", "fused spur",
+    "fuse*", "consumer unit", "light fitting*", "light fixture*", "ceiling rose", "电表", "电箱",
+    "灯座", "灯口", "extension", "extensions",
 )  # fmt: skip
 WET_STATES = (
     "进水", "滴水", "渗水", "漏水", "溅水", "浸水", "泡水", "积水", "有水", "水滴", "滴在", "滴到",
@@ -143,4 +146,232 @@ HOT_STATES = (
     "很烫", "好烫", "滚烫", "烧红", "发红", "发黑", "变色", "变形", "red hot", "red-hot",
     "glow*", "discolo*r*", "warped", "deformed", "getting hot", "gets hot", "very hot",
     "really hot", "so hot",
+)  # fmt: skip
+
+# More compound hazards: a thing and what happened to it or to someone, each general on its
+# own ("电池" and "鼓" are everyday words; together they are a swollen battery). Same reading as
+# the live parts above: one clause or the clause before, no negation, no question about it.
+SWELLING_THINGS = (
+    "电池", "电池包", "电瓶", "电芯", "锂电", "充电宝", "移动电源", "后盖", "手机", "平板",
+    "笔记本", "battery", "batteries", "power bank*", "powerbank*", "cell", "cells", "back cover",
+    "phone", "laptop", "tablet", "vape",
+)  # fmt: skip
+SWELLING_STATES = (
+    "鼓", "胀", "膨胀", "变厚", "顶起", "撑开", "撑起", "凸起", "puff*", "swell*", "swollen",
+    "bloat*", "bulg*", "expand*", "ballooned", "pillow*",
+)  # fmt: skip
+# Something heavy on a wall or ceiling, and it coming down.
+MOUNTED_THINGS = (
+    "支架", "挂架", "吊架", "挂板", "膨胀螺丝", "膨胀螺栓", "外机", "室外机", "挂机", "油烟机",
+    "烟机", "热水器", "壁挂炉", "电视", "吊扇", "浴霸", "吸顶灯", "bracket*", "mount", "mounts",
+    "mounting", "wall plate", "fixings", "wall plug*", "outdoor unit", "aircon unit",
+    "air con unit", "range hood", "cooker hood", "extractor", "boiler", "water heater", "tv",
+    "television", "ceiling fan", "cylinder", "tank", "bolt", "bolts", "挂钩", "螺栓",
+)  # fmt: skip
+FALLING_STATES = (
+    "掉下来", "掉了下来", "掉下去", "掉落", "坠落", "下坠", "往下坠", "往下掉", "要掉", "快掉",
+    "摇摇欲坠", "砸下来", "砸在", "砸到", "砸中", "脱落", "松动", "松脱", "松了", "歪了", "歪着",
+    "倾斜", "悬空", "悬着", "挂不住", "裂开", "came away", "come away", "coming away", "came loose",
+    "come loose", "coming loose", "came off the wall", "coming off the wall",
+    "pulled out of the wall", "fell", "fallen", "falling", "hanging", "sagging", "tilting",
+    "leaning", "came down", "crashed down", "gave way", "giving way", "ripped out", "tilted",
+    "snapped", "pulled...out", "pulling...out", "coming out of the wall", "断了", "斜着",
+)  # fmt: skip
+# An injury: what cut, burnt or crushed, and the part of someone it did it to.
+INJURIES = (
+    "割破", "割伤", "割到", "割了", "划破", "划伤", "划到", "划开", "划了", "口子", "切到", "切破",
+    "切伤", "夹伤", "夹到", "夹住", "夹了", "烫红", "烫起", "烫出", "烫破", "烫了", "扎破", "扎到",
+    "戳伤", "缝针", "缝了", "出血", "流血", "起泡", "起了泡", "红肿", "擦伤", "碰伤", "撞伤",
+    "砸伤", "咬到", "绞到", "卷进", "cut", "cuts", "sliced", "slashed", "gashed", "nicked",
+    "burned", "burnt", "scalded", "scalding", "trapped", "crushed", "pinched", "stabbed", "caught",
+    "bleeding", "blister*", "stitches", "gash", "wound", "夹进", "卷进去", "淤青", "青紫", "肿了",
+    "又青又肿",
+)  # fmt: skip
+BODY_PARTS = (
+    "手指", "手掌", "手背", "手臂", "手腕", "手心", "手上", "手都", "手被", "手给", "指头", "拇指",
+    "指甲", "脚", "腿", "胳膊", "脸", "眼睛", "后背", "背上", "背部", "头上", "额头", "嘴", "皮肤",
+    "身上", "肚子", "finger*", "thumb*", "hand", "hands", "arm", "arms", "leg", "legs", "foot",
+    "feet", "toe", "toes", "face", "eye", "eyes", "skin", "my back", "his back", "her back",
+    "wrist*", "palm*", "knuckle*", "forehead", "lip*", "chest", "neck", "knee*",
+)  # fmt: skip
+# A child and something small going into their mouth.
+SWALLOWING = (
+    "吞", "咽", "吃下去", "吃进去", "误食", "塞进嘴", "塞嘴里", "放进嘴", "含在嘴", "卡在喉咙",
+    "swallow*", "choking", "choked", "in his mouth", "in her mouth", "in their mouth",
+)  # fmt: skip
+CHILDREN = (
+    "孩子", "小孩", "宝宝", "宝贝", "儿子", "女儿", "娃", "婴儿", "幼儿", "小朋友", "孙子", "孙女",
+    "外孙", "toddler*", "baby", "child", "children", "kid", "kids", "son", "daughter", "grandson",
+    "granddaughter", "little one", "infant",
+)  # fmt: skip
+# Nearly harmed: "差点砸到人", "nearly hit my son".
+NEAR_MISSES = ("差点", "差一点", "险些", "nearly", "almost")
+HARMS = (
+    "砸到", "砸中", "撞到", "撞倒", "伤到", "烫到", "电到", "夹到", "烧了", "烧起来", "着火",
+    "起火", "炸", "hit", "fell on", "burn*", "set fire", "caught fire", "electrocut*", "hurt",
+    "injur*", "killed", "crushed", "landed on",
+)  # fmt: skip
+# A safety device that did not act: masked product words (熄火保护, "flame failure") are
+# read here from the unmasked text.
+SAFETY_DEVICES = (
+    "熄火保护", "漏电保护", "防干烧", "过热保护", "倾倒断电", "倾倒保护", "安全阀", "泄压阀",
+    "限温器", "温控", "自动断电", "断电保护", "flame failure", "tip-over", "tip over switch",
+    "thermal cut*", "overheat protection", "safety valve", "pressure relief", "cut-out", "cutout",
+    "auto shut*", "automatic shut*", "rcd",
+)  # fmt: skip
+DEVICE_FAILURES = (
+    "不起作用", "失灵", "不管用", "没用", "坏了", "失效", "不工作", "没反应", "没起作用", "没动作",
+    "没跳", "不跳", "doesn't work", "didn't work", "did not work", "failed", "not working",
+    "didn't trip", "doesn't trip", "did not trip", "didn't kick in", "never kicked in",
+    "didn't cut", "didn't switch off", "didn't turn off",
+)  # fmt: skip
+TIPPED = ("倒了", "倾倒", "翻倒", "倒在", "tipped over", "fell over", "knocked over", "toppled")
+STILL_ON = (
+    "没断电", "没有断电", "不断电", "没关", "还在加热", "还在工作", "还在烧", "一直加热",
+    "still on", "still heating", "still running", "kept going", "kept heating", "stayed on",
+    "didn't switch off", "didn't turn off", "did not switch off",
+)  # fmt: skip
+FLAME_OUT = ("火灭", "熄火了", "灭了", "火熄", "flame went out", "flame goes out", "went out")
+GAS_FLOWING = (
+    "出气", "冒气", "漏气", "气味", "gas still", "gas coming", "still hissing", "gas was still",
+    "gas is still",
+)  # fmt: skip
+
+# Complaints said as what the customer will do: publish it, dispute the payment, go to law,
+# take it above the agent. The target alone is everyday ("抖音", "bank", "manager"); the act
+# and the target together, with intent or a threat, are a complaint.
+PUBLISHING = (
+    "发到", "发在", "发个", "发上", "发视频", "发帖", "发文", "写", "挂到", "挂在", "晒", "曝光",
+    "讲讲", "说说", "说道", "拍视频", "录视频", "post*", "write*", "wrote", "share", "sharing",
+    "put it", "put this", "tag*", "tweet*", "review*", "vlog*", "video*", "film*", "tell",
+    "telling", "warn*",
+)  # fmt: skip
+PLATFORMS = (
+    "抖音", "快手", "微博", "小红书", "朋友圈", "知乎", "头条", "网上", "论坛", "贴吧", "b站",
+    "视频号", "公众号", "大众点评", "黑猫", "群里", "业主群", "报纸", "twitter", "x.com",
+    "facebook", "tiktok", "instagram", "reddit", "youtube", "social media", "online",
+    "the internet", "forum*", "google", "trustpilot", "mumsnet", "linkedin", "local group",
+    "everyone i know", "京东", "淘宝", "天猫", "拼多多", "电商平台", "amazon", "ebay", "argos",
+    "every site", "everywhere",
+)  # fmt: skip
+PAYERS = (
+    "向银行", "找银行", "联系银行", "银行那边", "信用卡那边", "信用卡中心", "发卡行", "bank",
+    "card company", "card issuer", "credit card", "paypal", "amex", "visa", "mastercard", "klarna",
+    "card provider", "credit card provider", "buyer protection", "信用卡公司",
+)  # fmt: skip
+DISPUTING = (
+    "拒付", "止付", "撤销交易", "争议", "申诉", "退款", "追回", "dispute*", "disputing",
+    "chargeback", "charge back", "reverse", "claim it back", "claim back", "stop the payment",
+    "raise a claim", "raised a claim", "冻结", "claim", "a case", "section 75",
+)  # fmt: skip
+ESCALATING = (
+    "升级", "转给", "转交", "交给", "反映给", "反映到", "上报", "找", "叫", "换", "escalat*",
+    "pass* this", "put me through", "speak to", "speak with", "talk to", "talk with", "transfer me",
+    "writing to", "write to", "contact*", "转到",
+)  # fmt: skip
+SUPERIORS = (
+    "主管", "上级", "领导", "经理", "负责人", "老板", "管理层", "总部", "高层", "manager*",
+    "supervisor*", "someone senior", "more senior", "boss", "head office", "ceo", "director*",
+    "higher up", "complaints department", "complaints team", "management", "总监", "总经理",
+    "部门经理", "投诉部门", "higher up", "head office", "complaints manager",
+)  # fmt: skip
+# Said with intent, a threat or as done: "我会", "不处理的话", "I've".
+THREATS = (
+    "我要", "我会", "我就", "我去", "我将", "准备", "打算", "要去", "就去", "等着", "否则", "不然",
+    "的话", "再不", "已经", "i will", "i'll", "i'm going to", "i am going to", "going to", "gonna",
+    "about to", "planning to", "plan to", "intend*", "unless", "or else", "otherwise", "i've",
+    "i have", "i shall", "i want", "i'd like", "please", "i'm", "i am",
+)  # fmt: skip
+COMPLAINT_PHRASES = (
+    "拒付", "法律途径", "法律手段", "法律程序", "打官司", "法律责任", "legal route",
+    "legal proceedings", "take you to court", "see you in court", "formal letter", "grievance",
+    "打一星", "打1星", "一星差评", "给你们一星", "打零分",
+)  # fmt: skip
+
+# Quiet anger: no strong word, but a known shape. Each pair is one sign of anger enough.
+# - a promise made and broken: "说好的今天上门，人呢", "you promised a call and nothing"
+PROMISES = (
+    "说好", "答应", "承诺", "约好", "约的", "说今天", "说明天", "说上午", "说下午", "promised",
+    "you said", "you told me", "i was told", "we were told", "assured", "guaranteed",
+)  # fmt: skip
+BROKEN = (
+    "人呢", "没来", "没人", "没有人", "没上门", "没联系", "没消息", "没动静", "影子", "到现在还",
+    "一直没", "结果又", "结果还", "never", "nobody", "no one", "nothing", "no call", "no-show",
+    "no show", "still nothing", "still waiting", "still no", "didn't come", "didn't call",
+    "didn't turn up", "didn't show",
+)  # fmt: skip
+# - time or a day lost to the company: "请假在家等，没人来", "two hours on hold"
+LOSSES = (
+    "浪费", "耽误", "白等", "白跑", "白白", "请了...假", "请假", "wasted", "waste of", "wasting",
+    "took a day off", "taken a day off", "took the day off", "took time off", "day off work",
+    "days off work", "on hold", "of my life",
+)  # fmt: skip
+LOSS_CONTEXT = (
+    "时间", "一天", "半天", "上班", "工作", "等", "师傅", "电话", "没", "time", "hours", "nobody",
+    "no one", "nothing", "waiting", "engineer", "technician",
+)  # fmt: skip
+# - a judgement of the company's character: "你们有没有诚信", "良心不会痛吗"
+YOU_ALL = ("你们", "你家", "贵公司", "商家", "you", "your", "you lot", "you guys")
+CHARACTER = (
+    "良心", "诚信", "信誉", "素质", "人品", "说话算话", "说话算数", "言而无信", "出尔反尔",
+    "honesty", "integrity", "decency", "conscience", "word is worth",
+)  # fmt: skip
+# - canned replies named as such: "又是模板回复", "just copy-paste"
+CANNED = (
+    "复读机", "机器人", "自动回复", "模板", "复制粘贴", "套话", "官话", "copy and paste",
+    "copy-paste", "copy paste", "canned", "scripted", "script", "automated", "same reply",
+    "same response", "same link", "same message",
+)  # fmt: skip
+CANNED_CONTEXT = (
+    "别", "不要", "又是", "还是", "只会", "就会", "都是", "是不是", "一样", "stop", "again", "same",
+    "useless", "just", "or is it", "is it",
+)  # fmt: skip
+# One of these alone is quiet anger, a shape rather than a word: regret, sarcasm, resignation
+# said to the company, a customer lost.
+ANGER_SHAPES = (
+    "后悔", "再也不买", "再也不会买", "再也不会选", "最后一次买", "随便你们", "真行啊", "真棒啊",
+    "谢谢你们啊", "regret*", "never buying", "last time i buy", "lost a customer", "lost faith",
+    "lost all faith", "lost my trust", "is this how you treat", "give me a break", "farce",
+    "laughable", "wits' end", "wit's end", "tether", "别跟我说", "别再跟我说", "不想再听",
+    "不要再跟我", "少跟我", "别拿...搪塞", "搪塞", "是不是觉得我", "觉得我好", "当我是", "把我当",
+    "好欺负", "不认账", "speechless", "sick to death", "don't tell me", "save the apology",
+    "save your apolog*", "spare me", "stop saying", "don't want to hear", "think i'm stupid",
+    "think i'm an idiot", "think i'm a fool", "take me for a fool", "take me for an idiot",
+    "take me for a mug", "taken for granted", "treat me like",
+)  # fmt: skip
+
+# More pairs (after held-out 8): a person hurt, said passively ("my son was burned by your
+# kettle"); touching something and feeling it ("碰到...麻", "touch it and it tingles");
+# reporting to an authority or the media with a threat ("打市长热线", "contact my local
+# newspaper"); patience run out ("我的耐心用完了", "I've been more than patient").
+PEOPLE = (
+    *CHILDREN, "我", "我爸", "我妈", "老人", "老公", "老婆", "爱人", "家人", "i", "i've",
+    "my husband", "my wife", "my partner", "my dad", "my mum", "my mom", "he", "she", "we",
+)  # fmt: skip
+HURT_PASSIVE = (
+    "被烫", "被烧", "被电", "被割", "被划", "被夹", "被砸", "被扎", "was burned", "was burnt",
+    "got burned", "got burnt", "was scalded", "got scalded", "was cut", "got cut", "was hurt",
+    "got hurt", "was injured", "got injured", "was shocked", "got shocked", "been burned",
+    "been burnt", "been scalded", "been hurt", "been injured",
+)  # fmt: skip
+TOUCHING = ("碰到", "摸到", "接触", "碰", "摸", "touch*", "brush*", "lean* on")
+SENSATIONS = (
+    "麻", "刺刺", "刺痛", "过电", "电流", "电了", "电到", "tingl*", "buzz*", "zap*", "shock*",
+    "jolt*",
+)  # fmt: skip
+CONTACTING = (
+    "打", "找", "联系", "反映到", "反映给", "投诉到", "举报到", "告到", "去", "提交到", "写信给",
+    "contact*", "report* to", "report* it to", "report* this to", "writ* to", "go to", "going to",
+    "complain* to", "take this to", "taking this to", "raise this with", "alert*", "call*", "ring*",
+)  # fmt: skip
+AUTHORITIES = (
+    "热线", "委员会", "协会", "监管局", "管理局", "政府", "市长", "法院", "报社", "电视台", "媒体",
+    "记者", "newspaper", "paper", "papers", "press", "radio", "bbc", "watchdog", "regulator",
+    "council", "authorit*", "agency", "commission", "cpsc", "ftc", "attorney general", "my mp",
+    "citizens advice", "consumer group", "which?",
+)  # fmt: skip
+PATIENCE = ("耐心", "patient", "patience")
+PATIENCE_GONE = (
+    "用完", "没了", "耗尽", "有限", "够了", "到头", "more than", "been", "lost", "run out",
+    "ran out", "running out", "wearing thin", "tell me to", "ask me to", "asking me to",
 )  # fmt: skip

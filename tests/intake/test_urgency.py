@@ -56,11 +56,11 @@ def test_rules(text: str, expected: set[str]) -> None:
 
 
 def test_configured_words_add_to_or_replace_the_built_in_ones() -> None:
-    own = lexicon(hazard=("冒泡泡",), complaint=("找老板",))
+    own = lexicon(hazard=("冒泡泡",), complaint=("找居委会",))
     assert set(assess("洗衣机一直冒泡泡", own).kinds) == {"hazard"}
-    assert set(assess("我要找老板", own).kinds) == {"complaint"}
-    assert kinds("我要找老板") == set()
-    only = lexicon(complaint=("找老板",), builtin=False)
+    assert set(assess("我要找居委会", own).kinds) == {"complaint"}
+    assert kinds("我要找居委会") == set()
+    only = lexicon(complaint=("找居委会",), builtin=False)
     assert set(assess("热水器漏电了", only).kinds) == set()
 
 
