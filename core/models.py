@@ -132,6 +132,8 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When a console of this agent was last connected (heartbeat, or its close): presence.
     last_seen_at: Mapped[datetime | None]
+    # Removed by an admin: the row stays for the history (names on messages and events).
+    removed_at: Mapped[datetime | None]
 
 
 class Conversation(Base):

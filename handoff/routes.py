@@ -138,6 +138,7 @@ ROUTES = [
     web.delete("/api/admin/canned/{id}", admin_routes.delete_canned),
     web.post("/api/admin/agents", admin_routes.admin_create_agent),
     web.patch("/api/admin/agents/{id}", admin_routes.admin_patch_agent),
+    web.delete("/api/admin/agents/{id}", admin_routes.admin_remove_agent),
     web.put("/api/admin/agents/{id}/team", team_routes.set_agent_team),
     web.get("/api/admin/teams", team_routes.list_teams),
     web.post("/api/admin/teams", team_routes.create_team),

@@ -16,7 +16,8 @@ const S = {
     status: "状态", active: "启用", addAgent: "添加客服", cannedTitle: "快捷回复",
     cannedHint: "可用变量：{customer_name} {agent_name} {ticket_number}", shortcut: "快捷键", cannedName: "标题",
     text: "内容", addCanned: "添加快捷回复", del: "删除", readOnly: "只有管理员可以修改。",
-    online: "在线", away: "离开", offline: "离线",
+    online: "在线", away: "离开", offline: "离线", remove: "移除", removed: "已移除。",
+    removeAsk: (n) => `移除客服 ${n}？其会话回到队列，其姓名仍留在历史消息中。`,
   },
   en: {
     title: "Settings", slaTitle: "SLA policies",
@@ -30,7 +31,8 @@ const S = {
     status: "Status", active: "Active", addAgent: "Add agent", cannedTitle: "Canned replies",
     cannedHint: "Variables: {customer_name} {agent_name} {ticket_number}", shortcut: "Shortcut", cannedName: "Title",
     text: "Text", addCanned: "Add canned reply", del: "Delete", readOnly: "Only admins can change these.",
-    online: "Online", away: "Away", offline: "Offline",
+    online: "Online", away: "Away", offline: "Offline", remove: "Remove", removed: "Removed.",
+    removeAsk: (n) => `Remove agent ${n}? Their conversations go back to the queue; their name stays on past messages.`,
   },
 };
 const t = words(S);
@@ -156,6 +158,16 @@ function renderAgents() {
         show("notice", t("saved"));
       }));
       actions.append(save);
+      if (!me || a.id !== me.id) {
+        const remove = el("button", t("remove"));
+        remove.addEventListener("click", guard(async () => {
+          if (!window.confirm(t("removeAsk")(a.name))) return;
+          await api("DELETE", `/api/admin/agents/${a.id}`);
+          await loadAgents();
+          show("notice", t("removed"));
+        }));
+        actions.append(" ", remove);
+      }
     }
     const cells = [el("td", a.name), el("td", a.email), el("td"), el("td"), el("td"), el("td", t(a.status)), el("td"), actions];
     cells[2].append(role); cells[3].append(skills); cells[4].append(max); cells[6].append(active);

@@ -1,6 +1,6 @@
-"""message search: each indexed message carries its conversation; system lines hold no terms
+"""message search: each indexed message carries its conversation; agents can be removed
 
-Revision ID: 0020_search_conversation
+Revision ID: 0020_desk_search_agents
 Revises: 0019_learning
 Create Date: 2026-12-04
 
@@ -13,13 +13,18 @@ were never shown; they keep their row, with no terms, instead of a filter on eve
 The GIN index's pending list is kept short (see below).
 
 The index is derived (refilled by the app), so its rows are rebuilt here from the old ones.
+
+``agents.removed_at``: an admin may remove an agent, not only deactivate them. The row stays
+(their name stays on the messages, notes and ticket events they wrote) but they are gone from
+the console's lists, cannot sign in or be switched on again, and their email is freed.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_search_conversation"
+revision = "0020_desk_search_agents"
 down_revision = "0019_learning"
 branch_labels = None
 depends_on = None
@@ -33,6 +38,8 @@ def _fts(name: str, columns: str) -> str:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("agents") as batch:
+        batch.add_column(sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
         op.execute(_fts("message_search_new", "terms, conversation_id UNINDEXED"))
         op.execute(
@@ -67,6 +74,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("agents") as batch:
+        batch.drop_column("removed_at")
     if op.get_bind().dialect.name == "sqlite":
         op.execute(_fts("message_search_old", "terms"))
         op.execute(
