@@ -75,6 +75,9 @@ class Inbox(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # None: every team
+    # A web chat inbox's pre-chat form, {"name"|"phone"|"email": "off"|"optional"|"required"},
+    # set by an admin (handoff/prechat.py); None: the [desk] defaults.
+    prechat: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

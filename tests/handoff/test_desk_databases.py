@@ -135,3 +135,18 @@ async def test_removing_an_agent_releases_their_conversations_and_keeps_their_na
         headers=H,
     )
     assert new.status == 201, await new.text()
+
+
+async def test_the_web_chat_inbox_keeps_its_pre_chat_form_on_both_databases(
+    database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
+) -> None:
+    settings = make_settings(tmp_path / "data", database_url)
+    client = await aiohttp_client(create_app(settings, embedder=embedder))
+    await create_agent(client.app[SERVICES].db, "boss@kefu.local", "Boss", "boss-pass", "admin")
+    await login(client, "boss@kefu.local", "boss-pass")
+    form = {"name": "required", "phone": "off", "email": "optional"}
+    put = await client.put("/api/admin/inboxes/web/prechat", json=form, headers=H)
+    assert put.status == 200, await put.text()
+    v = await Visitor(client).start()
+    cfg = await (await client.get(f"/api/webchat/profile?token={v.token}")).json()
+    assert cfg["prechat"] == {"fields": ["name", "email"], "required": ["name"], "form": form}

@@ -17,6 +17,9 @@ The index is derived (refilled by the app), so its rows are rebuilt here from th
 ``agents.removed_at``: an admin may remove an agent, not only deactivate them. The row stays
 (their name stays on the messages, notes and ticket events they wrote) but they are gone from
 the console's lists, cannot sign in or be switched on again, and their email is freed.
+
+``inboxes.prechat``: a web chat inbox's own pre-chat form (name, phone, email: each off,
+optional or required), set by an admin; none means the ``[desk]`` defaults.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def _fts(name: str, columns: str) -> str:
 def upgrade() -> None:
     with op.batch_alter_table("agents") as batch:
         batch.add_column(sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("inboxes") as batch:
+        batch.add_column(sa.Column("prechat", sa.JSON(), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
         op.execute(_fts("message_search_new", "terms, conversation_id UNINDEXED"))
         op.execute(
@@ -76,6 +81,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("agents") as batch:
         batch.drop_column("removed_at")
+    with op.batch_alter_table("inboxes") as batch:
+        batch.drop_column("prechat")
     if op.get_bind().dialect.name == "sqlite":
         op.execute(_fts("message_search_old", "terms"))
         op.execute(
