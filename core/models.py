@@ -75,6 +75,9 @@ class Inbox(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # None: every team
+    # A web chat inbox's pre-chat form, {"name"|"phone"|"email": "off"|"optional"|"required"},
+    # set by an admin (handoff/prechat.py); None: the [desk] defaults.
+    prechat: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -132,6 +135,8 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When a console of this agent was last connected (heartbeat, or its close): presence.
     last_seen_at: Mapped[datetime | None]
+    # Removed by an admin: the row stays for the history (names on messages and events).
+    removed_at: Mapped[datetime | None]
 
 
 class Conversation(Base):

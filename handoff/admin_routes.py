@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.context import SERVICES
 from core.errors import BadRequest, Conflict, NotFound
-from core.models import Agent
+from core.models import Agent, utcnow
 from core.web import json_response, read_json
 from handoff import presence
 from handoff.auth import ROLES, create_agent
@@ -111,7 +111,7 @@ async def _update_agent(request: web.Request, agent_id: int, body: dict[str, Any
         raise BadRequest("active must be true or false.", code="bad_active")
     async with request.app[SERVICES].db.transaction() as session:
         agent = await session.get(Agent, agent_id)
-        if agent is None:
+        if agent is None or agent.removed_at is not None:
             raise NotFound(f"Agent {agent_id} does not exist.", code="no_agent")
         if skills is not None:
             agent.skills = sorted({s.strip() for s in skills})
@@ -132,6 +132,33 @@ async def _update_agent(request: web.Request, agent_id: int, body: dict[str, Any
             agent_id, f"{agent.name} 已停用，会话回到队列 / was deactivated; back in the queue"
         )
     return agent
+
+
+async def admin_remove_agent(request: web.Request) -> web.Response:
+    """DELETE /api/admin/agents/{id}: the agent is gone from the console (lists, sign-in,
+    assignment); their conversations go back to the queue; their name stays on what they
+    wrote; their email address is free for a new account. Not oneself."""
+    me = await current_agent(request)
+    require_role(me, "admin")
+    agent_id = path_id(request, "There is no such agent.")
+    if agent_id == me.id:
+        raise BadRequest("You cannot remove yourself.", code="remove_self")
+    async with request.app[SERVICES].db.transaction() as session:
+        agent = await session.get(Agent, agent_id)
+        if agent is None or agent.removed_at is not None:
+            raise NotFound(f"Agent {agent_id} does not exist.", code="no_agent")
+        agent.removed_at = utcnow()
+        agent.active = False
+        agent.status = "offline"
+        agent.email = f"removed-{agent.id}@removed.invalid"
+        agent.password_hash = ""
+        agent.session_version += 1
+        name = agent.name
+    await presence.left(request.app[SERVICES].db, agent_id)
+    await request.app[HANDOFF].release_agent(
+        agent_id, f"{name} 已被移除，会话回到队列 / was removed; back in the queue"
+    )
+    return json_response({"ok": True})
 
 
 async def _sla_body(request: web.Request) -> dict[str, Any]:

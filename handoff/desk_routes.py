@@ -158,7 +158,13 @@ async def list_agents(request: web.Request) -> web.Response:
     grace = request.app[SERVICES].settings.assignment.presence_grace_seconds
     async with request.app[SERVICES].db.reader() as session:
         load = await loads(session)
-        agents = list((await session.execute(select(Agent).order_by(Agent.id))).scalars())
+        agents = list(
+            (
+                await session.execute(
+                    select(Agent).where(Agent.removed_at.is_(None)).order_by(Agent.id)
+                )
+            ).scalars()
+        )
         live = await presence.live_agent_ids(session)
         seen = await presence.presences(session, agents, grace)
         data = [

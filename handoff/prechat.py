@@ -1,8 +1,9 @@
 """What the web chat widget asks a customer for: the optional pre-chat form and, when no
 agent is online, an email or phone so the answer can reach the customer later.
 
-``GET /api/webchat/profile?token=`` tells the widget which pre-chat fields to show (``[desk]
-prechat_fields`` / ``prechat_required``), whether the customer waits in the queue with no
+``GET /api/webchat/profile?token=`` tells the widget which pre-chat fields to show (the
+conversation's inbox's form, set by an admin, else ``[desk] prechat_fields`` /
+``prechat_required``), whether the customer waits in the queue with no
 agent online, and whether we already have a way to reach them. ``POST /api/webchat/profile``
 ``{"token", "name", "phone", "email"}`` stores what the customer gave on their contact
 (cleaned as the importers clean, recorded in ``contact_events`` with no agent).
@@ -19,15 +20,33 @@ from sqlalchemy import select
 from core.channel_store import users_conversation
 from core.context import SERVICES
 from core.errors import BadRequest, Forbidden, Unauthorized
-from core.models import Contact, Conversation
+from core.models import Contact, Conversation, Inbox
 from core.security import TokenSigner
 from core.web import error_body, json_response, read_json
 from handoff.assignment import online_agents
 from handoff.contacts_routes import cleaned
+from handoff.settings import DeskSettings
 from handoff.tables import ContactEvent
 
 CHANNEL = "webchat"
 FIELDS = ("name", "phone", "email")
+MODES = ("off", "optional", "required")
+
+
+def form_of(inbox: Inbox | None, desk: DeskSettings) -> dict[str, str]:
+    """The pre-chat form of a web chat inbox: each field off, optional or required. An inbox
+    an admin has not set follows ``[desk] prechat_fields`` / ``prechat_required`` (in their
+    order)."""
+    stored = inbox.prechat if inbox is not None else None
+    if isinstance(stored, dict):
+        return {f: stored[f] if stored.get(f) in MODES else "off" for f in FIELDS}
+    order = [*desk.prechat_fields, *(f for f in FIELDS if f not in desk.prechat_fields)]
+    return {
+        f: ("required" if f in desk.prechat_required else "optional")
+        if f in desk.prechat_fields
+        else "off"
+        for f in order
+    }
 
 
 def _origin_ok(request: web.Request) -> bool:
@@ -74,11 +93,13 @@ async def get_profile(request: web.Request) -> web.StreamResponse:
         assert conv is not None
         contact = await session.get(Contact, conv.contact_id)
         online = bool(await online_agents(session))
+        form = form_of(await session.get(Inbox, conv.inbox_id), desk)
     reachable = bool(contact and (contact.email or contact.phone))
     body = {
         "prechat": {
-            "fields": list(desk.prechat_fields),
-            "required": [f for f in desk.prechat_required if f in desk.prechat_fields],
+            "fields": [f for f, mode in form.items() if mode != "off"],
+            "required": [f for f, mode in form.items() if mode == "required"],
+            "form": form,
         },
         "known": {f: bool(contact and getattr(contact, f)) for f in FIELDS},
         "agents_online": online,
@@ -115,7 +136,8 @@ async def post_profile(request: web.Request) -> web.StreamResponse:
             if (await session.execute(query)).scalar() is not None:
                 # Another customer has it: an agent merges the two; keep it in the note.
                 extra.append(f"{key}: {fields.pop(key)}")
-        required = [f for f in desk.prechat_required if f in desk.prechat_fields]
+        form = form_of(await session.get(Inbox, conv.inbox_id), desk)
+        required = [f for f, mode in form.items() if mode == "required"]
         missing = [f for f in required if f not in fields and f not in extra_keys(extra)]
         if any(not getattr(contact, f) for f in missing):
             raise BadRequest("Fill in the required fields.", code="prechat_required")

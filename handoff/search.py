@@ -23,7 +23,7 @@ from sqlalchemy import and_, or_, select
 
 from core.context import SERVICES
 from core.errors import BadRequest
-from core.models import OWNERS, Agent, Contact, Conversation, Message, Ticket
+from core.models import OWNERS, Agent, Contact, Conversation, Ticket
 from core.web import json_response, row_id
 from handoff import teams
 from handoff.http import current_agent
@@ -79,7 +79,7 @@ async def search(
     seen = [teams.visible(agent), *(narrow or [])]
     found: dict[int, dict[str, Any]] = {}  # conversation id -> why it matched
 
-    hits = await index.candidates(session, query, [*seen, Message.sender != "system"], CANDIDATES)
+    hits = await index.candidates(session, query, seen, CANDIDATES)
     for m in hits:
         text = normalize(m.text or "")
         if m.conversation_id in found or not all(w in text for w in words):

@@ -46,7 +46,9 @@ class DeskSettings:
         True, doc="agents may add labels not defined by an admin (false: only the admin's list)"
     )
     prechat_fields: list[str] = opt(
-        [], doc='web chat pre-chat form fields, any of "name", "phone", "email"; [] = no form'
+        [],
+        doc='web chat pre-chat form fields, any of "name", "phone", "email"; [] = no form '
+        "(the default of an inbox an admin has not set)",
     )
     prechat_required: list[str] = opt([], doc="which of prechat_fields must be filled")
     offline_contact: bool = opt(

@@ -22,6 +22,16 @@ from handoff.views import agent_json
 WEB_INBOX = ("web", "webchat")  # the web chat's inbox is not in [[inboxes]]
 
 
+def inbox_channel(request: web.Request, name: str) -> str:
+    """The channel of the inbox called ``name`` (the web chat's or an ``[[inboxes]]`` entry);
+    404 ``unknown_inbox`` when there is none."""
+    channels = {i.name: i.channel for i in request.app[SERVICES].settings.inboxes}
+    channels[WEB_INBOX[0]] = WEB_INBOX[1]
+    if name not in channels:
+        raise NotFound(f"There is no inbox called {name[:100]}.", code="unknown_inbox")
+    return channels[name]
+
+
 async def list_teams(request: web.Request) -> web.Response:
     """GET /api/admin/teams: teams with their agents' ids and their inboxes' names."""
     require_role(await current_agent(request), "admin", "supervisor")
@@ -87,15 +97,11 @@ async def set_inbox_team(request: web.Request) -> web.Response:
     """PUT /api/admin/inboxes/{name}/team {"team_id": id | null} (admin): null = every team."""
     require_role(await current_agent(request), "admin")
     name = request.match_info["name"]
-    settings = request.app[SERVICES].settings
-    channels = {i.name: i.channel for i in settings.inboxes}
-    channels[WEB_INBOX[0]] = WEB_INBOX[1]
-    if name not in channels:
-        raise NotFound(f"There is no inbox called {name[:100]}.", code="unknown_inbox")
+    channel = inbox_channel(request, name)
     body = await read_json(request)
     async with request.app[SERVICES].db.transaction() as session:
         team_id = await _team_id(session, body)
-        inbox = await session.get(Inbox, await inbox_id(session, name, channels[name]))
+        inbox = await session.get(Inbox, await inbox_id(session, name, channel))
         assert inbox is not None
         inbox.team_id = team_id
     # Live console sockets cache which inboxes their agent may hear about: tell them (every

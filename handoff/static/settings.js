@@ -16,7 +16,12 @@ const S = {
     status: "状态", active: "启用", addAgent: "添加客服", cannedTitle: "快捷回复",
     cannedHint: "可用变量：{customer_name} {agent_name} {ticket_number}", shortcut: "快捷键", cannedName: "标题",
     text: "内容", addCanned: "添加快捷回复", del: "删除", readOnly: "只有管理员可以修改。",
-    online: "在线", away: "离开", offline: "离线",
+    online: "在线", away: "离开", offline: "离线", remove: "移除", removed: "已移除。", removeSure: "确认移除",
+    removeAsk: (n) => `再点一次移除客服 ${n}：其会话回到队列，其姓名仍留在历史消息中。`,
+    prechatTitle: "网页聊天 · 聊天前表单", field: "字段", ask: "要求", phone: "手机",
+    prechatHint: "访客在网页聊天（入口 web）开始前填写的信息。未在这里设置时沿用 kefu.toml 的 [desk]。",
+    mode_off: "不询问", mode_optional: "选填", mode_required: "必填",
+    fromConfig: "当前：kefu.toml 的默认设置", fromAdmin: "当前：管理员设置",
   },
   en: {
     title: "Settings", slaTitle: "SLA policies",
@@ -30,7 +35,12 @@ const S = {
     status: "Status", active: "Active", addAgent: "Add agent", cannedTitle: "Canned replies",
     cannedHint: "Variables: {customer_name} {agent_name} {ticket_number}", shortcut: "Shortcut", cannedName: "Title",
     text: "Text", addCanned: "Add canned reply", del: "Delete", readOnly: "Only admins can change these.",
-    online: "Online", away: "Away", offline: "Offline",
+    online: "Online", away: "Away", offline: "Offline", remove: "Remove", removed: "Removed.", removeSure: "Confirm removal",
+    removeAsk: (n) => `Click again to remove agent ${n}: their conversations go back to the queue; their name stays on past messages.`,
+    prechatTitle: "Web chat · Pre-chat form", field: "Field", ask: "Ask", phone: "Phone",
+    prechatHint: "What a visitor fills in before chatting on the web chat (inbox web). Until set here, kefu.toml's [desk] applies.",
+    mode_off: "Don't ask", mode_optional: "Optional", mode_required: "Required",
+    fromConfig: "Now: the kefu.toml defaults", fromAdmin: "Now: set by an admin",
   },
 };
 const t = words(S);
@@ -39,6 +49,7 @@ let me = null;
 let sla = null;
 let agents = [];
 let canned = [];
+let prechat = null;
 
 function show(kind, message) {
   const box = $(kind === "error" ? "#error" : "#notice");
@@ -147,6 +158,7 @@ function renderAgents() {
     const actions = el("td");
     if (isAdmin()) {
       const save = el("button", t("save"));
+      save.className = "save";
       save.addEventListener("click", guard(async () => {
         await api("PATCH", `/api/admin/agents/${a.id}`, {
           role: role.value, skills: skills.value.split(/[,，]/).map((s) => s.trim()).filter(Boolean),
@@ -156,6 +168,22 @@ function renderAgents() {
         show("notice", t("saved"));
       }));
       actions.append(save);
+      if (!me || a.id !== me.id) {
+        const remove = el("button", t("remove"));
+        remove.className = "remove";
+        remove.addEventListener("click", guard(async () => {
+          if (!remove.dataset.armed) { // the first click asks, in the page: no native dialog
+            remove.dataset.armed = "1";
+            remove.textContent = t("removeSure");
+            show("notice", t("removeAsk")(a.name));
+            return;
+          }
+          await api("DELETE", `/api/admin/agents/${a.id}`);
+          await loadAgents();
+          show("notice", t("removed"));
+        }));
+        actions.append(" ", remove);
+      }
     }
     const cells = [el("td", a.name), el("td", a.email), el("td"), el("td"), el("td"), el("td", t(a.status)), el("td"), actions];
     cells[2].append(role); cells[3].append(skills); cells[4].append(max); cells[6].append(active);
@@ -184,9 +212,45 @@ function renderCanned() {
   $("#new-canned").hidden = !canEdit;
 }
 
+const PRECHAT = "/api/admin/inboxes/web/prechat";
+
+function renderPrechat() {
+  $("#prechat").hidden = !prechat;
+  if (!prechat) return;
+  $("#prechat-table tbody").replaceChildren(...["name", "phone", "email"].map((f) => {
+    const mode = el("select");
+    mode.name = f;
+    mode.disabled = !isAdmin();
+    for (const m of ["off", "optional", "required"]) {
+      const o = el("option", t(`mode_${m}`));
+      o.value = m; o.selected = prechat.form[f] === m;
+      mode.append(o);
+    }
+    const cell = el("td");
+    cell.append(mode);
+    const tr = el("tr");
+    tr.append(el("td", t(f)), cell);
+    return tr;
+  }));
+  $("#prechat-source").textContent = t(prechat.default ? "fromConfig" : "fromAdmin");
+  $("#prechat-save").hidden = $("#prechat-default").hidden = !isAdmin();
+}
+
+async function putPrechat(body) {
+  prechat = await api("PUT", PRECHAT, body);
+  renderPrechat();
+  show("notice", t("saved"));
+}
+$("#prechat-save").addEventListener("click", guard(async () => {
+  const body = {};
+  for (const s of document.querySelectorAll("#prechat-table select")) body[s.name] = s.value;
+  await putPrechat(body);
+}));
+$("#prechat-default").addEventListener("click", guard(() => putPrechat({ default: true })));
+
 function render() {
   wordPage(t);
-  renderSla(); renderAgents(); renderCanned();
+  renderSla(); renderAgents(); renderCanned(); renderPrechat();
   if (me && !isAdmin()) show("notice", t("readOnly"));
 }
 
@@ -218,5 +282,6 @@ $("#new-canned").addEventListener("submit", guard(async (ev) => {
   sla = await api("GET", "/api/admin/sla").catch(() => null);
   agents = (await api("GET", "/api/agent/agents")).agents;
   canned = (await api("GET", "/api/agent/canned")).canned;
+  prechat = await api("GET", PRECHAT).catch(() => null);
   render();
 })().catch(() => {});

@@ -53,11 +53,30 @@ def test_admin_edits_sla_agents_and_canned_replies(kefu_server: Any, new_page: A
     new_row = page.locator("#agents-table tr", has_text="install@kefu.local")
     expect(new_row.locator("input").first).to_have_value("installation, repair")
     new_row.locator('input[name="max_concurrent"]').fill("2")
-    new_row.locator("button").click()
+    new_row.locator("button.save").click()
     expect(page.locator("#notice")).to_have_text("已保存。")
     agents = page.request.get(base + "/api/agent/agents").json()["agents"]
     added = next(a for a in agents if a["email"] == "install@kefu.local")
     assert added["skills"] == ["installation", "repair"] and added["max_concurrent"] == 2
+    # Removing asks first, in the page; the agent leaves the list (issue 15). Not oneself.
+    new_row.locator("button.remove").click()
+    expect(page.locator("#notice")).to_contain_text("安装师傅")
+    expect(new_row.locator("button.remove")).to_have_text("确认移除")
+    new_row.locator("button.remove").click()
+    expect(page.locator("#notice")).to_have_text("已移除。")
+    expect(new_row).to_have_count(0)
+    me_row = page.locator("#agents-table tr", has_text="demo@kefu.local")
+    expect(me_row.locator("button.remove")).to_have_count(0)
+
+    # The web chat inbox's pre-chat form, field by field (issue 15).
+    prechat = page.locator("#prechat")
+    expect(prechat.locator("#prechat-source")).to_have_text("当前：kefu.toml 的默认设置")
+    prechat.locator('select[name="phone"]').select_option("required")
+    prechat.locator('select[name="email"]').select_option("optional")
+    prechat.locator("#prechat-save").click()
+    expect(prechat.locator("#prechat-source")).to_have_text("当前：管理员设置")
+    form = page.request.get(base + "/api/admin/inboxes/web/prechat").json()["form"]
+    assert form == {"name": "off", "phone": "required", "email": "optional"}
 
     # Canned replies: text is shown as text, never as markup.
     canned = page.locator("#new-canned")

@@ -81,3 +81,72 @@ async def test_labels_filters_merge_and_sla_list_on_both_databases(
 
     sla = await (await client.get("/api/agent/sla")).json()
     assert {i["number"] for i in sla["items"]} == {number}  # urgent: due within 30 minutes
+
+
+async def test_removing_an_agent_releases_their_conversations_and_keeps_their_name(
+    database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
+) -> None:
+    """Issue 15: an admin removes an agent (not only deactivates): their customers go back
+    to the queue, they are gone from the lists and cannot sign in, what they wrote still
+    carries their name, and their email is free for a new account."""
+    settings = make_settings(tmp_path / "data", database_url)
+    app = create_app(settings, embedder=embedder)
+    client = await aiohttp_client(app)
+    db = client.app[SERVICES].db
+    boss = await create_agent(db, "boss@kefu.local", "Boss", "boss-pass", role="admin")
+    li = await create_agent(db, "li@kefu.local", "小李", "li-pass-1234")
+    await login(client, "boss@kefu.local", "boss-pass")
+    await client.post("/api/agent/status", json={"status": "away"}, headers=H)
+    v = await waiting(client)
+    cid = v.conversation_id
+    li_client = await aiohttp_client(client.server)
+    await login(li_client, "li@kefu.local", "li-pass-1234")
+    took = await li_client.post(f"/api/agent/conversations/{cid}/takeover", json={}, headers=H)
+    assert took.status == 200, await took.text()
+    said = await li_client.post(
+        f"/api/agent/conversations/{cid}/messages", json={"text": "您好，我来处理"}, headers=H
+    )
+    assert said.status == 201, await said.text()
+
+    assert (await client.delete(f"/api/admin/agents/{boss.id}", headers=H)).status == 400
+    gone = await client.delete(f"/api/admin/agents/{li.id}", headers=H)
+    assert gone.status == 200, await gone.text()
+    assert (await client.delete(f"/api/admin/agents/{li.id}", headers=H)).status == 404
+
+    conv = (await (await client.get(f"/api/agent/conversations/{cid}")).json())["conversation"]
+    assert conv["owner"] == "queued" and conv["assignee"] is None
+    assert any("移除" in m["text"] for m in conv["messages"] if m["private"])
+    [reply] = [m for m in conv["messages"] if m["text"] == "您好，我来处理"]
+    assert reply["agent_name"] == "小李"  # the history stays readable
+    names = [a["name"] for a in (await (await client.get("/api/agent/agents")).json())["agents"]]
+    assert "小李" not in names
+    assert (await li_client.get("/api/agent/me")).status == 401  # their session ended
+    again = await li_client.post(
+        "/api/agent/login",
+        json={"email": "li@kefu.local", "password": "li-pass-1234"},
+        headers=H,
+    )
+    assert again.status == 401
+    patch = await client.patch(f"/api/admin/agents/{li.id}", json={"active": True}, headers=H)
+    assert patch.status == 404  # removed is not deactivated: it cannot be switched back on
+    new = await client.post(
+        "/api/admin/agents",
+        json={"email": "li@kefu.local", "name": "小李", "password": "li-pass-5678"},
+        headers=H,
+    )
+    assert new.status == 201, await new.text()
+
+
+async def test_the_web_chat_inbox_keeps_its_pre_chat_form_on_both_databases(
+    database_url: str, tmp_path: Path, embedder: Any, aiohttp_client: Any
+) -> None:
+    settings = make_settings(tmp_path / "data", database_url)
+    client = await aiohttp_client(create_app(settings, embedder=embedder))
+    await create_agent(client.app[SERVICES].db, "boss@kefu.local", "Boss", "boss-pass", "admin")
+    await login(client, "boss@kefu.local", "boss-pass")
+    form = {"name": "required", "phone": "off", "email": "optional"}
+    put = await client.put("/api/admin/inboxes/web/prechat", json=form, headers=H)
+    assert put.status == 200, await put.text()
+    v = await Visitor(client).start()
+    cfg = await (await client.get(f"/api/webchat/profile?token={v.token}")).json()
+    assert cfg["prechat"] == {"fields": ["name", "email"], "required": ["name"], "form": form}

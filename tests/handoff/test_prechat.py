@@ -38,7 +38,11 @@ async def test_the_pre_chat_form_is_configured_checked_and_saved_on_the_contact(
     v = await Visitor(client).start()
     url = "/api/webchat/profile"
     cfg = await (await client.get(f"{url}?token={v.token}")).json()
-    assert cfg["prechat"] == {"fields": ["name", "phone"], "required": ["phone"]}
+    assert cfg["prechat"] == {
+        "fields": ["name", "phone"],
+        "required": ["phone"],
+        "form": {"name": "optional", "phone": "required", "email": "off"},
+    }
     assert cfg["known"] == {"name": False, "phone": False, "email": False}
     assert cfg["ask_contact"] is False  # the bot is answering
 
@@ -89,3 +93,45 @@ async def test_the_offline_ask_can_be_turned_off(
     cfg = await (await client.get(f"/api/webchat/profile?token={v.token}")).json()
     assert cfg["agents_online"] is False and cfg["ask_contact"] is False
     assert (await client.post("/api/agent/status", json={"status": "online"}, headers=H)).ok
+
+
+async def test_an_admin_sets_the_web_chat_inbox_form_field_by_field(
+    tmp_path: Path, demo_data_dir: Path, embedder: Any, aiohttp_client: Any
+) -> None:
+    """The form belongs to the web chat inbox (as a Chatwoot website inbox's does): each of
+    name, phone and email off, optional or required; the widget and the check follow it,
+    and ``{"default": true}`` goes back to ``[desk]``."""
+    client = await app_with(
+        tmp_path, demo_data_dir, embedder, aiohttp_client, prechat_fields=["name"]
+    )
+    await login(client)
+    url, admin = "/api/webchat/profile", "/api/admin/inboxes/web/prechat"
+    got = await (await client.get(admin)).json()
+    assert got == {
+        "inbox": "web",
+        "form": {"name": "optional", "phone": "off", "email": "off"},
+        "default": True,
+    }
+    bad = await client.put(admin, json={"name": "sometimes"}, headers=H)
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_prechat"
+    unknown = await client.put(admin, json={"age": "required"}, headers=H)
+    assert (await unknown.json())["error"]["code"] == "bad_prechat"
+    nowhere = await client.put("/api/admin/inboxes/nope/prechat", json={}, headers=H)
+    assert nowhere.status == 404
+    put = await client.put(admin, json={"email": "required", "phone": "optional"}, headers=H)
+    assert put.status == 200, await put.text()
+    form = {"name": "off", "phone": "optional", "email": "required"}
+    assert (await put.json())["form"] == form
+
+    v = await Visitor(client).start()
+    cfg = await (await client.get(f"{url}?token={v.token}")).json()
+    assert cfg["prechat"] == {"fields": ["phone", "email"], "required": ["email"], "form": form}
+    no_email = await client.post(url, json={"token": v.token, "phone": "139 1234 5678"})
+    assert (await no_email.json())["error"]["code"] == "prechat_required"
+    ok = await client.post(url, json={"token": v.token, "email": "li@example.com"})
+    assert ok.status == 200, await ok.text()
+
+    back = await client.put(admin, json={"default": True}, headers=H)
+    assert (await back.json())["default"] is True
+    cfg = await (await client.get(f"{url}?token={v.token}")).json()
+    assert cfg["prechat"]["fields"] == ["name"] and cfg["prechat"]["required"] == []

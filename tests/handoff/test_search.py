@@ -44,7 +44,7 @@ async def test_a_word_inside_a_chinese_sentence_is_found(db: Database) -> None:
 
     async def found(query: str) -> list[str]:
         async with db.reader() as s:
-            return [m.text for m in await index.candidates(s, query, [true()], 50)]
+            return [m.text or "" for m in await index.candidates(s, query, [true()], 50)]
 
     assert await found("退货") == ["我想申请退货，订单 20261203"]
     assert await found("发货") == ["请问什么时候发货"]
@@ -103,3 +103,28 @@ async def test_the_console_search_finds_conversations_and_tickets(client: Any) -
     assert empty.status == 400 and (await empty.json())["error"]["code"] == "bad_query"
     await client.post("/api/agent/logout", json={}, headers=H)
     assert (await client.get("/api/agent/search", params={"q": "退货"})).status == 401
+
+
+async def test_system_lines_are_not_found_and_conditions_narrow(db: Database) -> None:
+    """A system line ("小李 已接入") is indexed with no terms; conditions on Conversation
+    narrow the index's hits before the messages are read, on both databases."""
+    from core.conversations import add_reply
+    from core.models import Conversation
+
+    async with db.transaction() as s:
+        first = await record_inbound(s, said("a1", "小李你好，我想退货", "alice"))
+        await add_reply(s, first.conversation, sender="system", text="人工客服 小李 已接入")
+        second = await record_inbound(s, said("b1", "小李在吗", "bob"))
+        conv_a, conv_b = first.conversation.id, second.conversation.id
+    index = MessageIndex(db)
+    assert await index.catch_up() == 3
+
+    async def found(query: str, *where: Any) -> list[tuple[int, str | None]]:
+        async with db.reader() as s:
+            hits = await index.candidates(s, query, [true(), *where], 50)
+            return [(h.conversation_id, h.text) for h in hits]
+
+    assert await found("已接入") == []
+    assert await found("小李") == [(conv_b, "小李在吗"), (conv_a, "小李你好，我想退货")]
+    assert await found("小李", Conversation.id == conv_a) == [(conv_a, "小李你好，我想退货")]
+    assert await found("退货", Conversation.id == conv_b) == []
