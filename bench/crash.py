@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -235,11 +236,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 *(v.run(http, args.messages, args.wait, args.think) for v in visitors)
             )
             report["load_seconds"] = round(time.monotonic() - load_start, 1)
+            # Every visitor is done, so the monkey is past both marks; let it finish: cut off
+            # in its second between stopping Redis and starting it again (a short load), it
+            # left Redis down and the run waited for ready workers that could not be.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(monkey), timeout=30)
             if not monkey.done():
                 monkey.cancel()
                 report["chaos_incomplete"] = True
             elif monkey.exception() is not None:
                 raise monkey.exception()  # type: ignore[misc]
+            if not cluster.redis.ping():
+                cluster.redis.start()
             report.update(sent=progress.sent, reconnects=progress.reconnects)
             await cluster.wait_ready(http, 2, limit=300)  # the supervisor replaced the victim
             report["worker_restarted"] = report.get("killed_worker") not in worker_pids(cluster.pid)
