@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from bot.handlers import HUMAN
+from bot.ports import FormBackend, FormState
 from bot.repair_intent import PROGRESS, STARTS, first_fault, is_request
 from bot.repair_slots import Found, appliance_only, find, tries
 from bot.repair_texts import WORDS, question, say, summary
@@ -39,67 +39,6 @@ CHANGE = re.compile(r"(?:改|修改|更改|换|不对|错了|change|edit|fix)", 
 PICK = re.compile(r"^\s*(?:第\s*)?([1-9])\s*(?:个|台|号|\.|、)?\s*$")
 CONFIRM_STEP = "_confirm"
 ALL_STEP = "_all"
-
-
-@dataclass
-class FormState:
-    """The form in progress, as the backend keeps it."""
-
-    type_key: str
-    values: dict[str, str]
-    asking: str
-
-
-class FormBackend(Protocol):
-    """What the form needs from the desk (intake/repair_forms.py)."""
-
-    def now(self) -> datetime:
-        """Now in the configured zone."""
-        ...
-
-    async def load(self, conversation_id: int) -> Any:
-        """The form (type_key, values, asking) or None."""
-        ...
-
-    async def save(self, conversation_id: int, form: Any) -> None:
-        """Keep the form."""
-        ...
-
-    async def clear(self, conversation_id: int) -> None:
-        """Forget the form."""
-        ...
-
-    async def known(self, conversation_id: int, type_key: str) -> Any:
-        """phone, products (OwnedProduct + id, install_address), fields, type_name."""
-        ...
-
-    async def add_product(self, conversation_id: int, model: str, category: str) -> int:
-        """Record a product the customer names by model; its id."""
-        ...
-
-    async def clean(self, conversation_id: int, field: dict[str, Any], text: str) -> str:
-        """The value as stored; ValueError with the reason."""
-        ...
-
-    def address_rest(self, text: str) -> str | None:
-        """The street after an address's city and district; None when it is not one."""
-        ...
-
-    def address_problem(self, text: str) -> str:
-        """Why ``text`` is not an address: "no_city", "no_street" or "not_address"."""
-        ...
-
-    async def open_ticket(
-        self,
-        conversation_id: int,
-        type_key: str,
-        values: dict[str, str],
-        summary: str,
-        language: str,
-    ) -> tuple[int, str]:
-        """Open the typed ticket; its number and the appointment when an engineer was sent
-        ("" otherwise), in ``language``."""
-        ...
 
 
 def _lang(language: str) -> str:

@@ -1,8 +1,8 @@
 """What the bot's repair form needs from the desk: the form kept in SQL, what is known about
 the customer (phone, products, the type's fields) and opening the typed ticket at the end.
 
-The bot (bot/repair_form.py) knows this only as its ``FormBackend`` Protocol; core/app.py
-wires the two together.
+The bot (bot/repair_form.py) knows this only as its ``FormBackend`` Protocol (bot/ports.py);
+core/app.py wires the two together.
 """
 
 from __future__ import annotations

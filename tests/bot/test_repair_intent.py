@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.repair_form import FormState, make_repair_form
+from bot.ports import FormState
+from bot.repair_form import make_repair_form
 from bot.repair_intent import STARTS, first_fault, is_request
 from bot.router import Context
 from core.domain import BotState, TurnInput
