@@ -36,6 +36,7 @@ from tests.channels.email_support.app import (
     ADDRESS,
     EmailEnv,
 )
+from tests.channels.email_support.corpus_labels import FILTER_ONLY, MACHINES, PEOPLE
 from tests.channels.email_support.sink import Received
 from tests.conftest import shared_missing
 from tests.helpers import AGENT_HEADERS, login
@@ -187,6 +188,14 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     reasons = Counter(m.no_reply for m in inbound if m.no_reply)
     assert set(reasons) <= LOOP_REASONS | BULK_REASONS | {"rate_limited"}
     waiting = [m for m in inbound if not m.no_reply and not m.answered]
+    # The mails labelled by hand (email_support/corpus_labels.py): every person answered, no
+    # machine (but those only a spam filter in front of kefu can tell).
+    answered_rows = {m.id for m in inbound if m.answered}
+    row_by_name = {str(path.relative_to(FIXTURES)): row for path, row in row_of.items()}
+    people = sum(row_by_name[name] in answered_rows for name in PEOPLE)
+    silenced = {name for name in MACHINES if row_by_name[name] not in answered_rows}
+    assert people == len(PEOPLE)
+    assert set(MACHINES) - FILTER_ONLY <= silenced
     report = {
         "files": len(FILES),
         "stored": len(inbound),
@@ -194,6 +203,8 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
         "replies": len(replies),
         "not answered": sum(reasons.values()),
         "answerable, left to a person": len(waiting),
+        "labelled people answered": f"{people}/{len(PEOPLE)}",
+        "labelled machines silenced": f"{len(silenced)}/{len(MACHINES)}",
     }
     print(f"\nemail corpus on {services.settings.database_url.split(':', 1)[0]}: {report}")
     print("not answered by reason:", dict(sorted(reasons.items(), key=lambda kv: -kv[1])))
