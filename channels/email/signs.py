@@ -18,6 +18,10 @@ What a person wrote is protected the way ``notices.py`` protects it: for a reply
 ("I ordered...", "我的订单..."), the body's structure (links, pixels, layout) may be a paste
 and does not count; only the headers and addresses do.
 
+The signs of a spam tool or a script (MIME no client writes, a missing or forged Date and
+Message-ID, a script's X-Mailer, a row of strangers in To, raw non-UTF-8 header bytes,
+obfuscated words) are read in ``ratware.py`` and weighed here with the others.
+
 Two signs are decisive on their own: a filter's spam verdict in the headers it adds
 (``spam``, checked in ``loops.py`` through ``filter_verdict``), and a subject marked as
 advertising the way Chinese law asks commercial mail to be marked (``(AD)``, ``【广告】``,

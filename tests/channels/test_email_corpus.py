@@ -30,6 +30,7 @@ from channels.email.bulk import BULK_REASONS
 from channels.email.compose import reply_subject
 from channels.email.loops import LOOP_REASONS
 from channels.email.parse import message_ids, parse_email
+from channels.email.signs import SIGN_REASONS
 from core.models import Contact, Conversation, Message, OutboxItem
 from core.recovery import TurnRecovery
 from tests.channels.email_support.app import (
@@ -218,6 +219,13 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     resp = await env.client.get("/api/agent/unanswered?reason=no_sender", headers=AGENT_HEADERS)
     only = (await resp.json())["messages"]
     assert len(only) == reasons["no_sender"] and {m["reason"] for m in only} == {"no_sender"}
+    # A verdict of weighed signs is listed with the signs that made it.
+    weighed = sorted(set(reasons) & SIGN_REASONS)
+    assert weighed  # the labelled machines are silenced by signs
+    for reason in weighed:
+        resp = await env.client.get(f"/api/agent/unanswered?reason={reason}", headers=AGENT_HEADERS)
+        only = (await resp.json())["messages"]
+        assert len(only) == reasons[reason] and all(m["signs"] for m in only), reason
 
 
 def garbled(text: str) -> bool:
