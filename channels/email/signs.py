@@ -104,9 +104,11 @@ def filter_verdict(msg: MimeMessage, subject: str) -> int:
     return 0
 
 
-# "(AD)", "[AD]", "【广告】", "广告：", "(광고)": a subject marked as an advertisement.
+# "(AD)", "[AD]", "【广告】", "广告：", "(광고)", "ADV:" (as US state laws asked unsolicited
+# advertising to be marked): a subject marked as an advertisement.
 _AD_SUBJECT = re.compile(
-    r"^\s*(?:[(\[【（<〔]\s*(?:AD|广告|廣告|광고)\s*[)\]】）>〕]|(?:广告|廣告|광고)\s*[:：\-])"
+    r"^\s*(?:[(\[【（<〔]\s*(?:AD|ADV|广告|廣告|광고)\s*[)\]】）>〕]|(?:广告|廣告|광고)\s*[:：\-]"
+    r"|ADV\s*[:：])"
 )
 # Mailing and marketing services whose own domain is in the Message-IDs they write.
 _BULK_MSGID_DOMAIN = re.compile(

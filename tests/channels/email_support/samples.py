@@ -582,6 +582,10 @@ CUSTOMERS: list[tuple[str, EmailMessage]] = [
     ),
     ("short en", mail("Hi", "Is anyone there? Need help with a refund.")),
     ("short zh", mail("在吗", "在吗？想问下退货地址")),
+    (
+        "subject starting with Adv.",
+        mail("Adv. question: which filter fits K2?", "Which water filter fits the K2 model?"),
+    ),
     # Signs of spam tools that a person's mail carries now and then.
     ("forwards a spam as an attachment", _spam_attached()),
     (
@@ -852,6 +856,11 @@ ROBOTS: list[tuple[str, EmailMessage, str]] = [
         "broken_mime",
     ),
     ("scam photo without a media type", _no_media_type(), "broken_mime"),
+    (
+        "subject marked ADV:",
+        mail("ADV: Lowest mortgage rates", "Rates from 2.9%.", sender="Rates <r@loans.example>"),
+        "ad_subject",
+    ),
     (
         "pharmacy offer with unfilled macro, no date, to strangers",
         mail(
