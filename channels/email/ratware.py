@@ -42,8 +42,8 @@ MASS = 3  # strangers in To/Cc, none of them us, make a mailing
 # Words with letters swapped for digits (st0ck, m0rtgage, 0ff), letters stretched (Tuuuurn
 # oooff), a host written apart so no filter sees a link ("hotnewsoft . com").
 _LEET = re.compile(r"(?<![\w@./-])(?:[a-z]{2,}0[a-z]+|[a-z]+0[a-z]{2,}|0ff)(?![\w@/-])")
-_WORD = re.compile(r"\b[a-z]{4,}\b", re.I)
-_RUN3 = re.compile(r"([a-z])\1\1", re.I)
+_STRETCHED = re.compile(r"\b[a-z]*([a-z])\1\1[a-z]*\b", re.I)
+TEXT_SCAN = 20_000  # characters read at the head and at the foot of the text
 _SPACED_HOST = re.compile(r"\b[a-z0-9-]{3,}\s+\.\s+(?:com|net|org|info|biz|cn|ru)\b", re.I)
 
 
@@ -124,17 +124,21 @@ def _ours(address: str, own_addresses: frozenset[str]) -> bool:
 
 def _stretched(word: str) -> bool:
     """A word with a letter written three times or more ("Tuuurn"), not a row of one letter
-    ("xxxx", a redaction)."""
-    return len(set(word.lower())) > 1 and bool(_RUN3.search(word))
+    ("xxxx", a redaction) nor a short one ("www")."""
+    return len(word) >= 4 and len(set(word.lower())) > 1
 
 
 def text_signs(subject: str, text: str) -> list[tuple[str, int]]:
-    """Text written to slip past a filter: digits for letters, stretched words, a spaced host."""
+    """Text written to slip past a filter: digits for letters, stretched words, a spaced host
+    (read at the text's head and foot, where a mailing puts them)."""
+    if len(text) > 2 * TEXT_SCAN:
+        text = text[:TEXT_SCAN] + "\n" + text[-TEXT_SCAN:]
     sample = f"{subject}\n{text}"
+    stretched = (m.group(0) for m in _STRETCHED.finditer(sample))
     if (
         _LEET.search(sample)
         or _SPACED_HOST.search(sample)
-        or sum(1 for w in _WORD.findall(sample) if _stretched(w)) >= 3
+        or sum(1 for word in stretched if _stretched(word)) >= 3
     ):
         return [("obfuscated_text", 1)]
     return []
