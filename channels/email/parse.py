@@ -260,7 +260,15 @@ def parse_email(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Pars
             else html_raw[: SIGN_SCAN // 2] + (html_raw[-SIGN_SCAN // 2 :])
         )
         signs = collect_signs(
-            msg, sender, subject[:500], reply_text[:SIGN_SCAN], html, bool(plains), reply, forward
+            msg,
+            sender,
+            subject[:500],
+            reply_text[:SIGN_SCAN],
+            html,
+            bool(plains),
+            reply,
+            forward,
+            own_addresses,
         )
         auto_reason = decide(signs)
     return ParsedEmail(

@@ -18,6 +18,10 @@ What a person wrote is protected the way ``notices.py`` protects it: for a reply
 ("I ordered...", "我的订单..."), the body's structure (links, pixels, layout) may be a paste
 and does not count; only the headers and addresses do.
 
+The signs of a spam tool or a script (MIME no client writes, a missing or forged Date and
+Message-ID, a script's X-Mailer, a row of strangers in To, raw non-UTF-8 header bytes,
+obfuscated words) are read in ``ratware.py`` and weighed here with the others.
+
 Two signs are decisive on their own: a filter's spam verdict in the headers it adds
 (``spam``, checked in ``loops.py`` through ``filter_verdict``), and a subject marked as
 advertising the way Chinese law asks commercial mail to be marked (``(AD)``, ``【广告】``,
@@ -32,6 +36,7 @@ from email.message import Message as MimeMessage
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
+from channels.email import ratware
 from channels.email.notices import notice_signs, speaks_for_self
 
 THRESHOLD = 3
@@ -99,9 +104,11 @@ def filter_verdict(msg: MimeMessage, subject: str) -> int:
     return 0
 
 
-# "(AD)", "[AD]", "【广告】", "广告：", "(광고)": a subject marked as an advertisement.
+# "(AD)", "[AD]", "【广告】", "广告：", "(광고)", "ADV:" (as US state laws asked unsolicited
+# advertising to be marked): a subject marked as an advertisement.
 _AD_SUBJECT = re.compile(
-    r"^\s*(?:[(\[【（<〔]\s*(?:AD|广告|廣告|광고)\s*[)\]】）>〕]|(?:广告|廣告|광고)\s*[:：\-])"
+    r"^\s*(?:[(\[【（<〔]\s*(?:AD|ADV|广告|廣告|광고)\s*[)\]】）>〕]|(?:广告|廣告|광고)\s*[:：\-]"
+    r"|ADV\s*[:：])"
 )
 # Mailing and marketing services whose own domain is in the Message-IDs they write.
 _BULK_MSGID_DOMAIN = re.compile(
@@ -182,6 +189,13 @@ SIGN_REASONS = frozenset(
         "disguised_link",
         "automatic_before",
         "web_form",
+        "broken_mime",
+        "no_date",
+        "bad_message_id",
+        "script_mailer",
+        "mass_recipients",
+        "raw_header_bytes",
+        "obfuscated_text",
     }
 )
 # Which sign names the mail when two weigh the same: the most telling first.
@@ -194,9 +208,16 @@ _ORDER = (
     "automatic_before",
     "many_links",
     "bulk_layout",
+    "broken_mime",
     "spam_score",
     "hidden_text",
     "disguised_link",
+    "obfuscated_text",
+    "bad_message_id",
+    "no_date",
+    "raw_header_bytes",
+    "mass_recipients",
+    "script_mailer",
     "machine_address",
     "sender_mismatch",
     "fake_reply",
@@ -228,9 +249,15 @@ def _machine_local(address: str) -> bool:
     return any(len(_ALPHA_DIGIT.findall(run)) >= 4 for run in _RUN.findall(local))
 
 
-def header_signs(msg: MimeMessage, sender: str, subject: str, reply: bool) -> list[Sign]:
+def header_signs(
+    msg: MimeMessage,
+    sender: str,
+    subject: str,
+    reply: bool,
+    own_addresses: frozenset[str] = frozenset(),
+) -> list[Sign]:
     """Signs in the headers and addresses: what a forwarder or a paste cannot bring in."""
-    signs: list[Sign] = []
+    signs = [Sign(name, w) for name, w in ratware.header_signs(msg, own_addresses)]
     if filter_verdict(msg, subject) == SUSPICIOUS:
         signs.append(Sign("spam_score", 1))
     mid = str(msg.get("Message-ID", "") or "").strip().strip("<>")
@@ -334,13 +361,15 @@ def collect_signs(
     plain: bool,
     reply: bool,
     forward: bool,
+    own_addresses: frozenset[str] = frozenset(),
 ) -> list[Sign]:
     """Every sign of ``msg`` (see the module): the body's only for a new mail whose sender
     does not speak for themselves."""
-    signs = header_signs(msg, sender, subject, reply)
+    signs = header_signs(msg, sender, subject, reply, own_addresses)
     if reply or forward:
         return signs
     signs.extend(form_signs(subject, own_text, sender))
     if not speaks_for_self(own_text):
         signs.extend(body_signs(html, plain, own_text))
+        signs.extend(Sign(name, w) for name, w in ratware.text_signs(subject, own_text))
     return signs

@@ -47,6 +47,10 @@ const REASONS = {
     fake_reply: "伪装成回复（Re: 但无回复头）等迹象", spam_score: "垃圾邮件评分偏高等迹象",
     disguised_link: "垃圾邮件迹象（伪装的链接地址等）", automatic_before: "该发件人此前只发过自动邮件，且有其他迹象",
     web_form: "网站表单 / 线索通知（非客户本人发出）",
+    broken_mime: "垃圾邮件迹象（邮件客户端不会写出的错误 MIME 头等）", no_date: "缺少或无法识别的日期头等迹象",
+    bad_message_id: "缺少或伪造的 Message-ID 等迹象", script_mailer: "由脚本 / 程序库发出（X-Mailer）等迹象",
+    mass_recipients: "群发给多个他人（收件人中没有本客服邮箱）等迹象", raw_header_bytes: "邮件头含未编码的乱码字节等迹象",
+    obfuscated_text: "垃圾邮件迹象（用数字替换字母、拆开的网址等）",
   },
   en: {
     auto_submitted: "Sent automatically", auto_reply_subject: "Auto-reply", x_autoreply: "Auto-reply",
@@ -76,6 +80,10 @@ const REASONS = {
     fake_reply: "Fake reply (Re: without reply headers) and other signs", spam_score: "High spam score and other signs",
     disguised_link: "Spam signs (disguised link addresses and others)", automatic_before: "Sender has only sent automatic mail before, and other signs",
     web_form: "Web form / lead notification (not sent by the customer)",
+    broken_mime: "Spam signs (MIME headers no mail client writes, and others)", no_date: "Missing or unreadable Date and other signs",
+    bad_message_id: "Missing or forged Message-ID and other signs", script_mailer: "Sent by a script or mail library (X-Mailer) and other signs",
+    mass_recipients: "Sent to many others, not to us, and other signs", raw_header_bytes: "Unencoded garbage bytes in headers and other signs",
+    obfuscated_text: "Spam signs (digits for letters, broken-up web addresses, and others)",
   },
 };
 const t = words(S);

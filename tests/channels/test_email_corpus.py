@@ -30,12 +30,14 @@ from channels.email.bulk import BULK_REASONS
 from channels.email.compose import reply_subject
 from channels.email.loops import LOOP_REASONS
 from channels.email.parse import message_ids, parse_email
+from channels.email.signs import SIGN_REASONS
 from core.models import Contact, Conversation, Message, OutboxItem
 from core.recovery import TurnRecovery
 from tests.channels.email_support.app import (
     ADDRESS,
     EmailEnv,
 )
+from tests.channels.email_support.corpus_labels import FILTER_ONLY, MACHINES, PEOPLE
 from tests.channels.email_support.sink import Received
 from tests.conftest import shared_missing
 from tests.helpers import AGENT_HEADERS, login
@@ -187,6 +189,14 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     reasons = Counter(m.no_reply for m in inbound if m.no_reply)
     assert set(reasons) <= LOOP_REASONS | BULK_REASONS | {"rate_limited"}
     waiting = [m for m in inbound if not m.no_reply and not m.answered]
+    # The mails labelled by hand (email_support/corpus_labels.py): every person answered, no
+    # machine (but those only a spam filter in front of kefu can tell).
+    answered_rows = {m.id for m in inbound if m.answered}
+    row_by_name = {str(path.relative_to(FIXTURES)): row for path, row in row_of.items()}
+    people = sum(row_by_name[name] in answered_rows for name in PEOPLE)
+    silenced = {name for name in MACHINES if row_by_name[name] not in answered_rows}
+    assert people == len(PEOPLE)
+    assert set(MACHINES) - FILTER_ONLY <= silenced
     report = {
         "files": len(FILES),
         "stored": len(inbound),
@@ -194,6 +204,8 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
         "replies": len(replies),
         "not answered": sum(reasons.values()),
         "answerable, left to a person": len(waiting),
+        "labelled people answered": f"{people}/{len(PEOPLE)}",
+        "labelled machines silenced": f"{len(silenced)}/{len(MACHINES)}",
     }
     print(f"\nemail corpus on {services.settings.database_url.split(':', 1)[0]}: {report}")
     print("not answered by reason:", dict(sorted(reasons.items(), key=lambda kv: -kv[1])))
@@ -207,6 +219,13 @@ async def test_every_fixture_email_in_over_smtp(env: EmailEnv) -> None:
     resp = await env.client.get("/api/agent/unanswered?reason=no_sender", headers=AGENT_HEADERS)
     only = (await resp.json())["messages"]
     assert len(only) == reasons["no_sender"] and {m["reason"] for m in only} == {"no_sender"}
+    # A verdict of weighed signs is listed with the signs that made it.
+    weighed = sorted(set(reasons) & SIGN_REASONS)
+    assert weighed  # the labelled machines are silenced by signs
+    for reason in weighed:
+        resp = await env.client.get(f"/api/agent/unanswered?reason={reason}", headers=AGENT_HEADERS)
+        only = (await resp.json())["messages"]
+        assert len(only) == reasons[reason] and all(m["signs"] for m in only), reason
 
 
 def garbled(text: str) -> bool:

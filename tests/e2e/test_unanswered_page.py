@@ -68,27 +68,38 @@ def test_not_answered_page_lists_reasons_and_filters(email_server: Any, new_page
     form = (  # a web form's submission: no robot header, two weighed signs
         "From: web@shop.example\r\nTo: support@example.com\r\n"
         f"Subject: =?UTF-8?B?{base64.b64encode('网站留言通知'.encode()).decode()}?=\r\n"
+        "Date: Fri, 04 Dec 2026 10:00:00 +0800\r\n"
         "Message-ID: <e2e.form.1@shop.example>\r\nContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Transfer-Encoding: 8bit\r\n\r\n"
         "姓名：李雷\r\n电话：13900001111\r\n邮箱：lilei@qq.example\r\n留言内容：空调不制冷\r\n"
     ).encode()
+    spam = (  # a spam tool's mail: MIME no client writes, no Date
+        b"From: Ron <rtate@hq.example>\r\nTo: support@example.com\r\nSubject: IGTS\r\n"
+        b"Message-ID: <e2e.spam.1@hq.example>\r\nContent-Type: text/plain\r\n"
+        b"Content-Transfer-Encoding: plain\r\n\r\nBig mover next week.\r\n"
+    )
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         smtp.sendmail("kijitora@example.net", ["support@example.com"], vacation)
         smtp.sendmail("root@localhost", ["support@example.com"], nobody)
         smtp.sendmail("web@shop.example", ["support@example.com"], form)
+        smtp.sendmail("rtate@hq.example", ["support@example.com"], spam)
 
     agent = new_page("agent-unanswered")
     ap = agent.page
     login(ap, base, lang="zh")
     ap.click("#nav-unanswered")
     rows = ap.locator("#unanswered tbody tr")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     # A verdict of weighed signs shows them beside its reason.
     expect(ap.locator('tr[data-reason="web_form"] .reason')).to_have_text(
         "网站表单 / 线索通知（非客户本人发出） (web_form) · 迹象: form_subject, form_fields"
     )
     expect(ap.locator('tr[data-reason="auto_submitted"] .reason')).to_have_text(
         "自动发送的邮件 (auto_submitted)"
+    )
+    expect(ap.locator('tr[data-reason="broken_mime"] .reason')).to_have_text(
+        "垃圾邮件迹象（邮件客户端不会写出的错误 MIME 头等） (broken_mime)"
+        " · 迹象: broken_mime, no_date"
     )
     nobody_row = ap.locator('tr[data-reason="no_sender"]')
     expect(nobody_row.locator(".reason")).to_have_text("无法回复的发件人 (no_sender)")
@@ -104,6 +115,10 @@ def test_not_answered_page_lists_reasons_and_filters(email_server: Any, new_page
     ap.select_option("#reason", "")
     expect(ap.locator('tr[data-reason="web_form"] .reason')).to_contain_text(
         "(web_form) · signs: form_subject, form_fields"
+    )
+    expect(ap.locator('tr[data-reason="broken_mime"] .reason')).to_have_text(
+        "Spam signs (MIME headers no mail client writes, and others) (broken_mime)"
+        " · signs: broken_mime, no_date"
     )
     link = nobody_row.locator("a")
     assert (link.get_attribute("href") or "").startswith("/agent/#/c/")

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 import aiosmtplib
@@ -139,12 +139,15 @@ def customer_mail(
     references: list[str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """A mail as a customer's client writes it."""
+    """A mail as a customer's client writes it (with a Date and a Message-ID, as every client
+    does; a ``Date`` in ``headers`` replaces it)."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="customer.example")
+    if "Date" not in (headers or {}):
+        msg["Date"] = formatdate(localtime=True)
     if in_reply_to:
         msg["In-Reply-To"] = f"<{in_reply_to}>"
     if references:

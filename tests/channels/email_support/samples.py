@@ -6,8 +6,10 @@ gateways), and machines' mail that carries no header saying so and must not be."
 
 from __future__ import annotations
 
+import email
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.policy import compat32
+from email.utils import formatdate, make_msgid
 
 from tests.channels.email_support.app import ADDRESS
 
@@ -24,13 +26,18 @@ def mail(
     to: str = ADDRESS,
 ) -> EmailMessage:
     """A mail as a client or a sending system writes it: text, an HTML alternative or HTML
-    alone, extra ``headers``; its Message-ID under ``msgid_domain``."""
+    alone, extra ``headers``; its Message-ID under ``msgid_domain``, and a Date (every mail
+    client writes one; a ``Date`` in ``headers`` replaces it, ``""`` leaves it out)."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain=msgid_domain)
-    for key, value in (headers or {}).items():
+    extra = dict(headers or {})
+    date = extra.pop("Date", formatdate(localtime=True))
+    if date:
+        msg["Date"] = date
+    for key, value in extra.items():
         msg[key] = value
     if html_only and html is not None:
         msg.set_content(html, subtype="html")
@@ -86,6 +93,51 @@ PASTED_CONFIRMATION = (
     "This is an automated message, please do not reply.\n"
     "Unsubscribe: https://shop.example/u?id=8f2e\n"
 )
+
+
+def _spam_attached() -> EmailMessage:
+    """A customer sends on, as an attachment, a spam that claims to come from the shop: the
+    attached mail's broken MIME is the spammer's, not the customer's."""
+    spam = mail("Your account", "Verify your acount now.", sender="Shop <x@spam.example>")
+    del spam["Content-Transfer-Encoding"]
+    spam["Content-Transfer-Encoding"] = "plain"
+    msg = mail(
+        "Is this mail from you?",
+        "I got the attached mail today, it says it is from your shop. Is it real?",
+        sender="Mia Chen <mia@home.example>",
+        headers={"Reply-To": "mia.chen@work.example"},
+    )
+    msg.add_attachment(spam)
+    return msg
+
+
+def _broken_mime(msg: EmailMessage, encoding: str) -> EmailMessage:
+    """``msg`` with the Content-Transfer-Encoding a spam tool wrote."""
+    del msg["Content-Transfer-Encoding"]
+    msg["Content-Transfer-Encoding"] = encoding
+    return msg
+
+
+def _raw(data: bytes) -> EmailMessage:
+    """A mail exactly as these bytes (raw 8-bit headers kept)."""
+    msg = email.message_from_bytes(data, _class=EmailMessage, policy=compat32)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def _no_media_type() -> EmailMessage:
+    """A scam whose photo is a part with an empty Content-Type."""
+    msg = mail(
+        "Re: hello dear",
+        "Hello Dear, how are you? Seeking a serious relationship, your address was found in a search.",
+        sender="Anna <anna.k@webmail.example>",
+    )
+    msg.add_attachment(b"\xff\xd8\xff", "image", "jpeg", filename="face.jpg")
+    photo = msg.get_payload()[-1]  # type: ignore[index]
+    assert isinstance(photo, EmailMessage)
+    photo.replace_header("Content-Type", '; name="face.jpg"')
+    return msg
+
 
 # People: every one of these must be answered.
 CUSTOMERS: list[tuple[str, EmailMessage]] = [
@@ -530,6 +582,36 @@ CUSTOMERS: list[tuple[str, EmailMessage]] = [
     ),
     ("short en", mail("Hi", "Is anyone there? Need help with a refund.")),
     ("short zh", mail("在吗", "在吗？想问下退货地址")),
+    (
+        "subject starting with Adv.",
+        mail("Adv. question: which filter fits K2?", "Which water filter fits the K2 model?"),
+    ),
+    # Signs of spam tools that a person's mail carries now and then.
+    ("forwards a spam as an attachment", _spam_attached()),
+    (
+        "alias with colleagues in cc, raw gbk subject, gateway",
+        _raw(
+            "From: 李经理 <li@factory.example>\r\nTo: sales@example.com\r\n".encode()
+            + b"Cc: zhao@factory.example, qian@factory.example\r\n"
+            + "Subject: 采购询价\r\n".encode("gbk")  # raw GBK, not RFC 2047-encoded
+            + b"Return-Path: <srs0=ab=li@gw.factory-mail.example>\r\n"
+            b"Date: Fri, 04 Dec 2026 09:12:00 +0800\r\n"
+            b"Message-ID: <20261204091200.1@factory.example>\r\n"
+            b"Content-Type: text/plain; charset=gbk\r\n\r\n"
+            + "请报 200 台 K2 的价格，谢谢。\r\n".encode("gbk")
+        ),
+    ),
+    (
+        "stretched words, no first person",
+        mail(
+            "Kettle again",
+            "Sooooo disappointed. The new kettle leaks agaaaain. Pleeeease call back today.",
+        ),
+    ),
+    (
+        "no date from an old client",
+        mail("Fridge", "Fridge K2 is noisy, what to do?", headers={"Date": ""}),
+    ),
 ]
 
 # Machines without a header that says so: none of these may be answered.
@@ -759,5 +841,46 @@ ROBOTS: list[tuple[str, EmailMessage, str]] = [
             sender="Lily at Shop <lily@shop.example>",
         ),
         "bulk_content",
+    ),
+    # Spam tools' mail: MIME no client writes, unfilled macros, rows of strangers.
+    (
+        "stock tip with a transfer encoding no client writes",
+        _broken_mime(
+            mail(
+                "Get in on IGTS",
+                "Investor alert. This st0ck gets our top rating. Ticker IGTS.",
+                sender="Ron Tate <rtate@hq.example>",
+            ),
+            "plain",
+        ),
+        "broken_mime",
+    ),
+    ("scam photo without a media type", _no_media_type(), "broken_mime"),
+    (
+        "subject marked ADV:",
+        mail("ADV: Lowest mortgage rates", "Rates from 2.9%.", sender="Rates <r@loans.example>"),
+        "ad_subject",
+    ),
+    (
+        "pharmacy offer with unfilled macro, no date, to strangers",
+        mail(
+            "Low prices on medication",
+            "Quality medications at low prices, shipped to your door.",
+            sender="Wilmer <wc@pharm.example>",
+            to="a1@x.example, b2@y.example, c3@z.example",
+            msgid_domain="$RND_WORD.pharm.example",
+            headers={"Date": "", "X-Mailer": "PHP/5.2.6"},
+        ),
+        "bad_message_id",
+    ),
+    (
+        "latin-1 campaign to strangers, no date or message-id",
+        _raw(
+            b'From: "Escola" <info@escola.example>\r\n'
+            b"To: martin@a.example, iris@a.example, support@b.example\r\n"
+            b"Subject: Forma\xe7\xe3o: campanha final de Ver\xe3o\r\n"
+            b"Content-Type: text/plain; charset=iso-8859-1\r\n\r\nCursos de Setembro.\r\n"
+        ),
+        "bad_message_id",
     ),
 ]
