@@ -127,7 +127,7 @@ def make_orders(
             log.warning("order lookup failed (conversation %s): %s", cid, err.reason)
             await note(
                 cid,
-                f"订单查询失败（订单 {number}）：{err.reason}。客户已被告知稍后再试。"
+                f"订单查询失败（订单 {number}）：{err.reason_zh}。客户已被告知稍后再试。"
                 f"/ Order lookup failed (order {number}): {err.reason}. "
                 "The customer was asked to try later.",
             )

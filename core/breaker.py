@@ -25,12 +25,16 @@ class Breaker:
         self.open_until = 0.0
         self.trial = False  # a trial call is running (half open)
 
-    def refusal(self) -> str | None:
-        """None: make the call (and report it with ``passed``/``failed``/``dropped``)."""
+    def refusal(self) -> tuple[str, str] | None:
+        """None: make the call (and report it with ``passed``/``failed``/``dropped``); else
+        why not, in English and in Chinese."""
         if not self.failures or self.in_a_row < self.failures:
             return None
         if self.clock() < self.open_until or self.trial:
-            return f"failed {self.in_a_row} times in a row; not asked again for {self.seconds:g} s"
+            return (
+                f"failed {self.in_a_row} times in a row; not asked again for {self.seconds:g} s",
+                f"连续失败 {self.in_a_row} 次，{self.seconds:g} 秒内不再查询",
+            )
         self.trial = True
         return None
 

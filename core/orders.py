@@ -85,11 +85,17 @@ class OrderNotFound(Exception):
 
 
 class OrderUnavailable(Exception):
-    """The order system is slow, down or answered nonsense; ``reason`` says which."""
+    """The order system is slow, down or answered nonsense; ``reason`` says which in English
+    (the log's), ``reason_zh`` in Chinese; ``reasons`` both, for a console in either."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, reason_zh: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.reason_zh = reason_zh
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        return {"en": self.reason, "zh": self.reason_zh}
 
 
 def parse_map(
@@ -239,8 +245,10 @@ class OrderLookup:
     def _listed(self, data: Any) -> list[Order]:
         items = _walk(data, self.list_path) if self.list_path else data
         if not isinstance(items, list):
+            where = self.settings.list_items
             raise OrderUnavailable(
-                f"the answer has no list of orders at {self.settings.list_items or 'its top'}"
+                f"the answer has no list of orders at {where or 'its top'}",
+                f"回复中{f' {where} 处' if where else '顶层'}没有订单列表",
             )
         out = []
         for item in items:
@@ -254,20 +262,22 @@ class OrderLookup:
         breaker counts) for anything but a 200 with JSON that ``read`` takes."""
         refused = self.breaker.refusal()
         if refused is not None:
-            raise OrderUnavailable(refused)
+            raise OrderUnavailable(*refused)
         try:
             status, raw = await self._get(url)
             out = None
             if status != 404:
                 if status != 200:
-                    raise OrderUnavailable(f"HTTP {status}")
+                    raise OrderUnavailable(f"HTTP {status}", f"HTTP {status} 错误")
                 try:
                     data = orjson.loads(raw)
                 except orjson.JSONDecodeError:
-                    raise OrderUnavailable("the answer is not JSON") from None
+                    raise OrderUnavailable("the answer is not JSON", "回复不是 JSON") from None
                 out = read(data)
                 if out is None:
-                    raise OrderUnavailable("the answer has no status at the mapped path")
+                    raise OrderUnavailable(
+                        "the answer has no status at the mapped path", "回复中映射的路径上没有状态"
+                    )
         except OrderUnavailable:
             self.breaker.failed()
             raise
@@ -285,6 +295,10 @@ class OrderLookup:
                     async with http.get(url, headers=self.headers) as resp:
                         return resp.status, await resp.read()
         except TimeoutError:
-            raise OrderUnavailable(f"no answer within {self.settings.timeout_seconds} s") from None
+            seconds = self.settings.timeout_seconds
+            raise OrderUnavailable(
+                f"no answer within {seconds} s", f"{seconds} 秒内没有回复"
+            ) from None
         except aiohttp.ClientError as err:
-            raise OrderUnavailable(type(err).__name__) from None
+            name = type(err).__name__
+            raise OrderUnavailable(f"cannot connect ({name})", f"无法连接（{name}）") from None

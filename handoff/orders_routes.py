@@ -81,6 +81,12 @@ def order_json(lookup: OrderLookup, order: Order, asked: bool) -> dict[str, Any]
     }
 
 
+def _why(err: OrderUnavailable) -> dict[str, Any]:
+    """Why the order system failed: ``reason`` in English (as before) and ``reasons`` in both
+    languages for the console."""
+    return {"reason": err.reason, "reasons": err.reasons}
+
+
 async def look_up(lookup: OrderLookup, number: str, keys: ContactKeys) -> dict[str, Any]:
     """One asked-about order's panel entry, whatever the order system does; another
     customer's order shows no details."""
@@ -89,13 +95,13 @@ async def look_up(lookup: OrderLookup, number: str, keys: ContactKeys) -> dict[s
     except OrderNotFound:
         return {"number": number, "state": "not_found", "asked": True}
     except OrderUnavailable as err:
-        return {"number": number, "state": "unavailable", "asked": True, "reason": err.reason}
+        return {"number": number, "state": "unavailable", "asked": True, **_why(err)}
     if not order.belongs_to(keys):
         return {"number": number, "state": "other", "asked": True}
     return order_json(lookup, order, True)
 
 
-async def recent(lookup: OrderLookup, keys: ContactKeys) -> tuple[dict[str, str], list[Order]]:
+async def recent(lookup: OrderLookup, keys: ContactKeys) -> tuple[dict[str, Any], list[Order]]:
     """The customer's recent orders and the list's state for the panel."""
     if not lookup.settings.list_url_template:
         return {"state": "off"}, []
@@ -104,7 +110,7 @@ async def recent(lookup: OrderLookup, keys: ContactKeys) -> tuple[dict[str, str]
     try:
         return {"state": "listed"}, await lookup.recent(keys)
     except OrderUnavailable as err:
-        return {"state": "unavailable", "reason": err.reason}, []
+        return {"state": "unavailable", **_why(err)}, []
 
 
 async def conversation_orders(request: web.Request) -> web.Response:

@@ -60,6 +60,8 @@ const S = {
   },
 };
 const t = (k) => (S[K.lang()] || S.zh)[k] || k;
+// The order system's failure in the console's language (the server sends both).
+const why = (o) => (o.reasons && o.reasons[K.lang() === "en" ? "en" : "zh"]) || o.reason || "?";
 
 const panel = { convId: null, lastCustomer: null, data: null, error: "", loading: false, req: 0 };
 
@@ -109,7 +111,7 @@ function entry(o) {
   } else if (o.state === "not_found") {
     item.append(K.el("div", { className: "order-note", text: t("notFound") }));
   } else {
-    item.append(K.el("div", { className: "order-note order-warn", role: "alert", text: t("unavailable").replace("{reason}", o.reason || "?") }));
+    item.append(K.el("div", { className: "order-note order-warn", role: "alert", text: t("unavailable").replace("{reason}", why(o)) }));
   }
   return item;
 }
@@ -153,7 +155,7 @@ function recentRows(recent, others, unverifiable) {
   if (recent.state === "off" || (recent.state === "unverifiable" && unverifiable)) return [];
   const rows = [K.el("h4", { className: "orders-recent", id: "orders-recent", text: t("recent") })];
   if (recent.state === "unavailable") {
-    rows.push(K.el("div", { className: "order-note order-warn", role: "alert", text: t("recentUnavailable").replace("{reason}", recent.reason || "?") }));
+    rows.push(K.el("div", { className: "order-note order-warn", role: "alert", text: t("recentUnavailable").replace("{reason}", why(recent)) }));
   } else if (recent.state === "unverifiable") {
     rows.push(K.el("div", { className: "order-note", text: t("recentUnverifiable") }));
   } else if (!others.length) {

@@ -223,9 +223,15 @@ async def test_order_system_down_slow_or_garbage_gets_a_polite_answer(shop: Any,
             )
         ).scalars()
         notes = list(notes)
-    assert any("E5000" in n and "HTTP 500" in n for n in notes)
-    assert any("T7777" in n and "no answer within 0.5 s" in n for n in notes)
-    assert any("G9999" in n and "not JSON" in n for n in notes)
+    # Each half of the bilingual note in its own language.
+    failed = [n for n in notes if n.startswith("订单查询失败")]
+    halves = [n.split("/ Order lookup failed", 1) for n in failed]
+    assert len(failed) == 4 and all(len(h) == 2 for h in halves)  # T7777 asked twice
+    by = {zh.split("订单 ")[1][:5]: (zh, en) for zh, en in halves}
+    assert "HTTP 500 错误" in by["E5000"][0] and "HTTP 500" in by["E5000"][1]
+    assert "0.5 秒内没有回复" in by["T7777"][0] and "no answer within 0.5 s" in by["T7777"][1]
+    assert "回复不是 JSON" in by["G9999"][0] and "the answer is not JSON" in by["G9999"][1]
+    assert not any(c.isascii() and c.isalpha() for c in by["T7777"][0].replace("T7777", ""))
     assert not any("订单查询失败" in str(f.get("text")) for f in v.frames)
 
 

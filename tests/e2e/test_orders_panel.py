@@ -172,7 +172,7 @@ def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(
     expect(found).to_contain_text("状态：已发货")
     expect(found).to_contain_text("SF1234567890")
     failed = card.locator('.order-item[data-order="E5000"]')
-    expect(failed).to_contain_text("订单系统暂时无法查询（HTTP 500）")
+    expect(failed).to_contain_text("订单系统暂时无法查询（HTTP 500 错误）")
     # The customer's other recent orders, under their heading after the asked-about ones
     # (A1001 once); the ERP's text as text.
     expect(card.locator("#orders-recent")).to_have_text("客户最近的订单")
@@ -189,12 +189,13 @@ def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(
     started = time.monotonic()
     page.click("#orders-lookup")
     slow = card.locator('.order-item[data-order="T7777"]')
-    expect(slow).to_contain_text("no answer within 1.0 s")
+    expect(slow).to_contain_text("订单系统暂时无法查询（1.0 秒内没有回复）")  # the reason in Chinese too
     assert time.monotonic() - started < 3.0
 
     page.click("#lang-toggle")
     expect(card.locator("h3")).to_have_text("Orders")
     expect(failed).to_contain_text("The order system cannot be asked right now (HTTP 500)")
+    expect(slow).to_contain_text("(no answer within 1.0 s)")
     expect(found).to_contain_text("Tracking: SF1234567890")
     expect(found).to_contain_text("Status: Shipped")  # the status code in English
     expect(older).to_contain_text("Status: 待评价 <b>快</b>")  # an unknown code: as it is

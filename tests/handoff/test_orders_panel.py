@@ -85,6 +85,7 @@ async def test_the_panel_shows_the_customers_orders_and_says_what_went_wrong(
         "state": "unavailable",
         "asked": True,
         "reason": "HTTP 500",
+        "reasons": {"en": "HTTP 500", "zh": "HTTP 500 错误"},
     }
     assert "13800138000" not in by  # a phone number alone is not an order question
     assert fake.listed == [("13800138000", "", "Bearer erp-secret")]
@@ -104,9 +105,11 @@ async def test_the_panel_shows_the_customers_orders_and_says_what_went_wrong(
         "state": "unavailable",
         "asked": True,
         "reason": "no answer within 0.5 s",
+        "reasons": {"en": "no answer within 0.5 s", "zh": "0.5 秒内没有回复"},
     }
     garbage = await (await shop.get(url + "?number=G9999")).json()
-    assert garbage["orders"][0]["reason"] == "the answer is not JSON"
+    why = garbage["orders"][0]["reasons"]
+    assert why == {"en": "the answer is not JSON", "zh": "回复不是 JSON"}
     unknown = await (await shop.get(url + "?number=A4040")).json()
     assert unknown["orders"][0] == {"number": "A4040", "state": "not_found", "asked": True}
     bad = await shop.get(url + "?number=" + "x" * 50)
@@ -116,8 +119,22 @@ async def test_the_panel_shows_the_customers_orders_and_says_what_went_wrong(
 @pytest.mark.parametrize(
     ("phone", "recent"),
     [
-        (HANGING_PHONE, {"state": "unavailable", "reason": "no answer within 0.5 s"}),
-        (FAILING_PHONE, {"state": "unavailable", "reason": "HTTP 500"}),
+        (
+            HANGING_PHONE,
+            {
+                "state": "unavailable",
+                "reason": "no answer within 0.5 s",
+                "reasons": {"en": "no answer within 0.5 s", "zh": "0.5 秒内没有回复"},
+            },
+        ),
+        (
+            FAILING_PHONE,
+            {
+                "state": "unavailable",
+                "reason": "HTTP 500",
+                "reasons": {"en": "HTTP 500", "zh": "HTTP 500 错误"},
+            },
+        ),
         (None, {"state": "unverifiable"}),
     ],
 )
@@ -126,7 +143,7 @@ async def test_the_recent_orders_list_failing_still_shows_the_asked_ones(
     erp: Any,  # noqa: F811
     aiohttp_client: Any,
     phone: str | None,
-    recent: dict[str, str],
+    recent: dict[str, Any],
 ) -> None:
     """A hanging or failing list (or no phone/email to ask it by) is a note, within the
     timeout; the orders the customer asked about are still looked up."""
