@@ -13,7 +13,7 @@ from channels.email import ratware
 from channels.email.parse import parse_email
 from channels.email.signs import Sign, decide
 from tests.channels.email_support.app import ADDRESS, customer_mail
-from tests.channels.email_support.samples import CUSTOMERS, _raw, mail
+from tests.channels.email_support.samples import CUSTOMERS, mail, raw
 
 OWN = frozenset({ADDRESS})
 
@@ -80,8 +80,8 @@ def test_raw_bytes_that_are_not_utf8() -> None:
         b"From: a@x.example\r\nTo: support@example.com\r\n"
         b"Date: Fri, 04 Dec 2026 09:12:00 +0800\r\nMessage-ID: <1@x.example>\r\n"
     )
-    latin = _raw(head + b"Subject: Ver\xe3o\r\n\r\nx\r\n")
-    utf8 = _raw(head + "Subject: 退货\r\n\r\nx\r\n".encode())
+    latin = raw(head + b"Subject: Ver\xe3o\r\n\r\nx\r\n")
+    utf8 = raw(head + "Subject: 退货\r\n\r\nx\r\n".encode())
     assert names(latin) == ["raw_header_bytes"] and names(utf8) == []
 
 
