@@ -4,10 +4,10 @@ A newsletter whose list headers a forwarder stripped, a shop's shipping notice w
 tracking pixel, a web form's submission, a lead system's notice, marketing marked "(AD)",
 a notice sent through a mailing service, spam that a filter scored or flagged in its own
 words: each is stored with its reason and never answered, not even by the recovery. The
-labelled set (tests/channels/email_support/samples.py and the modules it gathers) holds 60+ customers' mails in Chinese
-and English that look like that in part (signatures with links and logos, pasted and
-forwarded confirmations, quoted replies, company gateways, mail trackers, form-like repair
-requests): every one is answered.
+labelled set (tests/channels/email_support/samples.py and the modules it gathers) holds 60+
+customers' mails in Chinese and English that look like that in part (signatures with links
+and logos, pasted and forwarded confirmations, quoted replies, company gateways, mail
+trackers, form-like repair requests): every one is answered.
 """
 
 from __future__ import annotations

@@ -189,7 +189,8 @@ def test_agent_sees_the_customers_order_and_a_clear_note_when_the_erp_fails(
     started = time.monotonic()
     page.click("#orders-lookup")
     slow = card.locator('.order-item[data-order="T7777"]')
-    expect(slow).to_contain_text("订单系统暂时无法查询（1.0 秒内没有回复）")  # the reason in Chinese too
+    # The reason in the console's language too.
+    expect(slow).to_contain_text("订单系统暂时无法查询（1.0 秒内没有回复）")
     assert time.monotonic() - started < 3.0
 
     page.click("#lang-toggle")
