@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.channel_store import open_conversation as open_core
 from core.channel_store import stored as stored_view
+from core.channel_store import users_conversation as users_core
 from core.coordination import Locks
 from core.db import Database
 from core.domain import (
@@ -87,6 +88,16 @@ class TurnPipeline:
         if opened is not None:
             return opened
         return await open_core(self.db, channel, inbox, external_id, language=language)
+
+    async def users_conversation(
+        self, channel: str, external_id: str, conversation_id: int
+    ) -> int | None:
+        """The last seq of the conversation, if it is this channel user's; else None (a
+        socket's check at connect: on SQLite one plain read on the store's reader thread)."""
+        found = await self.store.users_conversation(channel, external_id, conversation_id)
+        if found is not None:
+            return found[0]
+        return await users_core(self.db, channel, external_id, conversation_id)
 
     async def handle_inbound(self, inbound: InboundMessage) -> InboundResult:
         """The one inbound entry: store ``inbound`` exactly once and apply the owner rules.

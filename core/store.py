@@ -74,6 +74,11 @@ VALUES (:mid, :cid, :channel, 'pending', 0, :now, :key, :now, :now)
 
 _INBOX = "SELECT id FROM inboxes WHERE name = :name"
 
+_USERS_CONVERSATION = """
+SELECT c.last_seq FROM conversations c JOIN contact_identities ci ON ci.id = c.identity_id
+ WHERE c.id = :cid AND ci.external_id = :external_id AND ci.channel = :channel
+"""
+
 _NEW_INBOX = """
 INSERT INTO inboxes (name, channel, created_at) VALUES (:name, :channel, :now)
 ON CONFLICT (name) DO NOTHING
@@ -164,6 +169,21 @@ class HotStore:
             return int(cur.lastrowid or 0)
 
         return await self.writer.run(job)
+
+    async def users_conversation(
+        self, channel: str, external_id: str, conversation_id: int
+    ) -> tuple[int | None] | None:
+        """``(last seq,)`` of the conversation if it is this channel user's, ``(None,)`` if
+        not; None where there is no group writer (the caller reads it the general way)."""
+        if self.writer is None:
+            return None
+        params = {"cid": conversation_id, "external_id": external_id, "channel": channel}
+
+        def job(conn: sqlite3.Connection) -> tuple[int | None]:
+            row = conn.execute(_USERS_CONVERSATION, params).fetchone()
+            return (None if row is None else int(row[0]),)
+
+        return await self.writer.read(job)
 
     async def record_customer_text(
         self,

@@ -33,7 +33,9 @@ from core.db import Database
 from core.models import Conversation, Message
 
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TERM = re.compile(rf"([{_CJK_CHARS}]+)|((?:(?![{_CJK_CHARS}])[^\W_])+)")
+# A CJK run, or a run of other letters and digits: ``[^\W_...]`` is "a word character, not
+# ``_``, not CJK" as one character class (a per-character look-ahead cost a third more).
+_TERM = re.compile(rf"([{_CJK_CHARS}]+)|([^\W_{_CJK_CHARS}]+)")
 MAX_TERM = 64
 # Messages indexed per transaction; a backlog is worked off batch by batch.
 BATCH = 1000
@@ -55,7 +57,7 @@ def terms(text: str) -> list[str]:
     for m in _TERM.finditer(normalize(text)):
         run = m.group(1)
         if run:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out += [run[i : i + 2] for i in range(len(run) - 1)]
             out.append(run[-1])
         else:
             out.append(m.group(2)[:MAX_TERM])

@@ -21,7 +21,6 @@ from aiohttp import web
 
 from channels.webchat.files import WebchatFiles
 from channels.webchat.socket import CHANNEL, INBOX, VisitorSocket
-from core.channel_store import users_conversation
 from core.context import Services
 from core.coordination import RateLimiter
 from core.domain import ChannelCapabilities, OutboundDelivery
@@ -133,12 +132,11 @@ class WebchatAdapter:
         token, locale = body.get("token"), body.get("locale")
         if locale not in (None, "zh", "en"):
             raise BadRequest("locale must be zh or en.", code="bad_locale")
-        db = self.services.db
         if token is not None:
             if not isinstance(token, str):
                 raise Unauthorized("The token is malformed.", code="invalid_token")
             visitor, conv_id = self._verify(token)
-            if await users_conversation(db, CHANNEL, visitor, conv_id) is None:
+            if await self.services.pipeline.users_conversation(CHANNEL, visitor, conv_id) is None:
                 raise Unauthorized(
                     "The conversation of this token no longer exists.", code="invalid_token"
                 )
@@ -186,7 +184,7 @@ class WebchatAdapter:
             return ws
         try:
             visitor, conv_id = self._verify(request.query.get("token", ""))
-            last_seq = await users_conversation(self.services.db, CHANNEL, visitor, conv_id)
+            last_seq = await self.services.pipeline.users_conversation(CHANNEL, visitor, conv_id)
             if last_seq is None:
                 raise Unauthorized(
                     "The conversation of this token no longer exists.", code="invalid_token"

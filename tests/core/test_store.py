@@ -221,3 +221,28 @@ def test_hot_path_inserts_name_every_required_column() -> None:
             if c.primary_key or c.nullable or c.server_default is not None:
                 continue
             assert f"{c.name}," in named or f"{c.name})" in named, (table_name, c.name)
+
+
+async def test_a_sockets_conversation_check_reads_like_the_general_path(db: Database) -> None:
+    """The reader thread's check at socket connect gives the ORM reader's answer: the last
+    seq for the visitor's own conversation (a commit just made included), else none."""
+    from core.channel_store import users_conversation
+
+    store = HotStore(db)
+    (a, conv_a), (b, conv_b) = await visitors(db, 2)
+    await say(store, a, conv_a, "a:1")
+    asks = [
+        ("webchat", a, conv_a),  # a's own, one message in: 1
+        ("webchat", b, conv_a),  # someone else's
+        ("webchat", b, conv_b),  # b's own, empty: 0
+        ("email", a, conv_a),  # the same id on another channel
+        ("webchat", a, conv_b + 100),  # gone
+    ]
+    general = [await users_conversation(db, *ask) for ask in asks]
+    assert general == [1, None, 0, None, None]
+    hot = [await store.users_conversation(*ask) for ask in asks]
+    if store.writer is None:  # PostgreSQL: the caller reads it the general way
+        assert hot == [None] * len(asks)
+    else:
+        assert [h[0] for h in hot if h is not None] == general and None not in hot
+    await store.close()
