@@ -142,15 +142,21 @@ class MessageIndex:
         return done
 
     async def _index(self, batch: int) -> int:
-        async with self.db.reader() as session:  # usually nothing: no write lock for that
-            if not await self._unindexed(session, 1):
-                return 0
+        # The rows are read and their terms cut outside the write transaction (on SQLite it
+        # holds the one write lock the hot path needs); under it, only the ids still missing
+        # are written, so each message is indexed exactly once whoever else indexes too.
+        async with self.db.reader() as session:
+            rows = await self._unindexed(session, batch)
+        if not rows:
+            return 0
+        # A system line ("小李 已接入") is never a search hit: its row holds no terms.
+        found = {r.id: (r, [] if r.sender == "system" else terms(r.text or "")) for r in rows}
         async with self.db.transaction() as session:
-            rows = await self._unindexed(session, batch)  # again, under the lock: exactly once
-            if not rows:
+            done = await session.execute(sa.select(self.key).where(self.key.in_(list(found))))
+            for taken in done.scalars():
+                found.pop(int(taken), None)
+            if not found:
                 return 0
-            # A system line ("小李 已接入") is never a search hit: its row holds no terms.
-            found = [(r, [] if r.sender == "system" else terms(r.text or "")) for r in rows]
             if self.sqlite:
                 await session.execute(
                     sa.text(
@@ -159,7 +165,7 @@ class MessageIndex:
                     ),
                     [
                         {"id": r.id, "conv": r.conversation_id, "terms": " ".join(t)}
-                        for r, t in found
+                        for r, t in found.values()
                     ],
                 )
             else:
@@ -169,9 +175,12 @@ class MessageIndex:
                         "VALUES (:id, :conv, array_to_tsvector(CAST(:terms AS text[]))) "
                         "ON CONFLICT DO NOTHING"
                     ),
-                    [{"id": r.id, "conv": r.conversation_id, "terms": t} for r, t in found],
+                    [
+                        {"id": r.id, "conv": r.conversation_id, "terms": t}
+                        for r, t in found.values()
+                    ],
                 )
-        return len(rows)
+        return len(found)
 
     def match(self, query: str) -> sa.TextClause | None:
         """The WHERE clause that finds ``query``'s terms in the index; None if it has none."""

@@ -3,8 +3,12 @@ console's ``GET /api/agent/search``."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy import true
 
 from core.conversations import record_inbound
@@ -56,6 +60,48 @@ async def test_a_word_inside_a_chinese_sentence_is_found(db: Database) -> None:
         "申请了但是退回来的货坏了",
     }
     assert await found("换货") == []
+
+
+class ReadTogether:
+    """The database as two indexers see it when both read before either writes: each
+    write transaction waits until both have read."""
+
+    def __init__(self, db: Database) -> None:
+        self.db, self.engine, self.reads, self.both = db, db.engine, 0, asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[Any]:
+        async with self.db.reader() as session:
+            yield session
+        self.reads += 1
+        if self.reads >= 2:
+            self.both.set()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        await asyncio.wait_for(self.both.wait(), 10)
+        async with self.db.transaction() as session:
+            yield session
+
+
+async def test_two_workers_indexing_at_once_index_each_message_once(db: Database) -> None:
+    """Rows are read and cut outside the write lock; under it only the missing ones are
+    written, so two workers' indexers (or a search's catch-up beside the worker) that read the
+    same rows never write a row twice (SQLite's rowid would refuse it) nor skip one."""
+    async with db.transaction() as s:
+        for i in range(30):
+            await record_inbound(s, said(f"m{i}", f"第{i}条消息：洗衣机不脱水", f"who{i}"))
+    together = cast(Database, ReadTogether(db))
+    first, second = MessageIndex(together), MessageIndex(together)
+    done = await asyncio.gather(first.catch_up(), second.catch_up())
+    assert 30 in done  # one wrote them all (on PostgreSQL both may have, ON CONFLICT keeps one)
+    index = MessageIndex(db)
+    assert await index.catch_up() == 0
+    async with db.reader() as s:
+        rows = await s.execute(sa.text("SELECT count(*) FROM message_search"))
+        assert rows.scalar() == 30
+        hits = await index.candidates(s, "脱水", [true()], 100)
+    assert len(hits) == 30 and len({h.id for h in hits}) == 30
 
 
 async def test_the_console_search_finds_conversations_and_tickets(client: Any) -> None:
