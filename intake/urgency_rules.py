@@ -1,0 +1,143 @@
+"""The pairs of :mod:`intake.urgency`: two general words that mean something together.
+
+"电池" and "鼓" are everyday words; together they are a swollen battery. "发到" and "抖音"
+with a threat are a complaint; "说好" and "人呢" are a promise broken. Each pair is read in
+one clause or the clause before, neither word negated (anger excepted: "不讲诚信" is as angry
+as "讲诚信吗"). Also here: a safety device that did not act, shouting, and a settled complaint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from intake import urgency_text as ut
+from intake import urgency_words as uw
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The built-in pairs, compiled: each is two term lists that mean something together."""
+
+    hazard: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    device: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # read on the unmasked text
+    complaint: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # said with a threat
+    escalation: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    threat: re.Pattern[str]
+    anger: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    anger_shapes: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def pairs() -> Pairs:
+    """The pairs of :mod:`intake.urgency_words`, compiled once."""
+
+    def both(*lists: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+        return tuple(
+            (ut.union(a), ut.union(b)) for a, b in zip(lists[::2], lists[1::2], strict=True)
+        )
+
+    return Pairs(
+        hazard=both(
+            *(uw.LIVE_PARTS, uw.WET_STATES, uw.LIVE_PARTS, uw.EXPOSED_STATES),
+            *(uw.LIVE_PARTS, uw.HOT_STATES, uw.SWELLING_THINGS, uw.SWELLING_STATES),
+            *(uw.MOUNTED_THINGS, uw.FALLING_STATES, uw.INJURIES, uw.BODY_PARTS),
+            *(uw.SWALLOWING, uw.CHILDREN, uw.NEAR_MISSES, uw.HARMS),
+            *(uw.FLAME_OUT, uw.GAS_FLOWING, uw.PEOPLE, uw.HURT_PASSIVE),
+            *(uw.TOUCHING, uw.SENSATIONS),
+        ),
+        device=both(uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON),
+        complaint=both(
+            *(uw.PUBLISHING, uw.PLATFORMS, uw.PAYERS, uw.DISPUTING),
+            *(uw.CONTACTING, uw.AUTHORITIES),
+        ),
+        escalation=both(uw.ESCALATING, uw.SUPERIORS),
+        threat=ut.union(uw.THREATS),
+        anger=both(
+            *(uw.PROMISES, uw.BROKEN, uw.LOSSES, uw.LOSS_CONTEXT, uw.YOU_ALL, uw.CHARACTER),
+            *(uw.CANNED, uw.CANNED_CONTEXT, uw.PATIENCE, uw.PATIENCE_GONE),
+        ),
+        anger_shapes=ut.union(uw.ANGER_SHAPES),
+    )
+
+
+def paired(
+    families: Iterable[tuple[re.Pattern[str], re.Pattern[str]]],
+    before: str,
+    clause: str,
+    kind: str,
+) -> list[str]:
+    """The first family whose two lists both match, one of them in ``clause`` and the other
+    in it or in the clause before, neither negated: a "first+second" term."""
+    span = f"{before} {clause}" if before else clause
+    for first, second in families:
+        if not first.search(clause) and not second.search(clause):
+            continue  # most messages
+        a, b = spans(first, span, kind), spans(second, span, kind)
+        for (x, i, j), (y, k, m) in ((x, y) for x in a for y in b):
+            if j <= k or m <= i:  # two places, not one word read twice ("day off", "day")
+                return [f"{x}+{y}"]
+    return []
+
+
+def spans(pattern: re.Pattern[str], text: str, kind: str) -> list[tuple[str, int, int]]:
+    """Like :func:`ut.found`, with where each term stands. Anger is not taken back by a
+    negation: "不讲诚信" is as angry as "讲诚信吗"."""
+    return [
+        (m.group(0).strip(), m.start(), m.end())
+        for m in pattern.finditer(text)
+        if kind == "angry" or not ut.negated(text[: m.start()], kind)
+    ]
+
+
+def shouting(text: str) -> bool:
+    """Three words or more in capitals, and most Latin letters capitals (not "USB LED TV")."""
+    if len(ut.SHOUT.findall(text)) < 3:
+        return False  # most messages: no letter-by-letter count
+    letters = [c for c in text if c.isascii() and c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return upper > 0.6 * len(letters)
+
+
+def complaints(
+    clause: str,
+    before: str,
+    complaint: re.Pattern[str],
+    built: Pairs | None,
+    mood: tuple[bool, bool],
+) -> list[str]:
+    """The complaint words of ``clause`` (not in a message said in fun, with the built-in
+    rules); else (built-in pairs, not said in fun or with thanks: ``mood``) asking for
+    someone above the agent, or an act on a target said with intent or a threat ("我就发到
+    抖音上", "I'll be disputing it with my bank")."""
+    found = ut.found(complaint, clause, "complaint")
+    if found or not built:
+        return [] if built and mood[1] else found
+    if any(mood):
+        return []
+    upward = paired(built.escalation, before, clause, "complaint")
+    if upward:
+        return upward
+    said = paired(built.complaint, before, clause, "complaint")
+    return said if built.threat.search(f"{before} {clause}") else []
+
+
+def failed_device(raw: str, built: Pairs) -> list[str]:
+    """A safety device that did not act ("熄火保护不起作用", "it tipped over and stayed on"),
+    read on the text before product words are blanked; not said in a question ("漏电保护
+    插头坏了能单独买吗" asks to buy one) nor supposed."""
+    before = ""
+    for clause in ut.clauses(raw):
+        found = paired(built.device, before, clause, "hazard")
+        before = clause
+        if found and not ut.HYPOTHETICAL.search(clause) and not ut.is_question(clause):
+            return found
+    return []
+
+
+def settled(clause: str) -> bool:
+    """A complaint put to rest ("上次的投诉已经处理好了"), not one about how something was
+    handled ("I want to complain about how it was handled")."""
+    return bool(ut.SETTLED.search(clause)) and not ut.WANTS.search(clause)
