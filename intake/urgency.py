@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from intake import urgency_intents as ui
 from intake import urgency_rules as ur
 from intake import urgency_text as ut
-from intake import urgency_words as uw
 from intake.urgency_model import UrgencyModel, load
 from intake.urgency_text import clauses, normalize
 from intake.urgency_words import (
@@ -93,7 +93,7 @@ def lexicon(
     hazards = ut.union((*(HAZARD_WORDS if base else ()), *hazard))
     return Lexicon(
         hazard=hazards,
-        complaint=ut.union((*(COMPLAINT_WORDS + uw.COMPLAINT_PHRASES if base else ()), *complaint)),
+        complaint=ut.union((*(COMPLAINT_WORDS + ui.COMPLAINT_PHRASES if base else ()), *complaint)),
         anger_strong=ut.union((*(ANGER_STRONG if base else ()), *anger)),
         anger_weak=ut.union(ANGER_WEAK if base else ()),
         calm=ut.union((*(CALM_PHRASES if base else ()), *calm)),
@@ -120,14 +120,16 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     hearsay = bool(ut.HEARSAY.search(low)) or joking
     resolved = bool(ut.RESOLVED.search(low)) and not ut.STILL.search(low)
     kinds: set[str] = set()
-    terms: list[str] = []
-    strong = weak = 0
+    weak = praised = 0
     before = ""
     built = ur.pairs() if lex.compounds else None
-    positive = bool(ut.POSITIVE.search(low))
+    sarcasm = ur.sarcasm(low, built) if built else []
+    positive = bool(ut.POSITIVE.search(low)) and not sarcasm  # "thanks for nothing"
+    strong, terms = len(sarcasm), list(sarcasm)
     if built and not hearsay and not resolved:
-        terms += ur.failed_device(raw, built)
-        kinds |= {"hazard"} if terms else set()
+        failed = ur.failed_device(raw, built)
+        terms += failed
+        kinds |= {"hazard"} if failed else set()
     told: list[bool] = []  # per clause with a hazard: told as the past
     asked = False  # a clause without a hazard asks something
     for clause in clauses(low):
@@ -143,7 +145,7 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         elif not hazards and (question or ut.ASKS.search(clause)):
             asked = True
         complaints = ur.complaints(clause, before, lex.complaint, built, (positive, joking))
-        if complaints and not ur.settled(clause) and not ut.HEARSAY.search(clause):
+        if complaints and not ur.settled(clause) and not ur.hearsay(clause):
             if not question or ut.INTENT.search(clause):
                 kinds.add("complaint")
                 terms += complaints
@@ -157,6 +159,10 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         before = clause
         weak += len(ut.found(lex.anger_weak, ut.BOTH.sub(" ", clause), "angry"))
         weak += len(ut.REPEATED.findall(clause)) + len(ut.WAITED.findall(clause))
+        praised += bool(ut.PRAISE_ALONE.match(clause))
+    if praised and (weak or ut.GRIEVANCE.search(low)):
+        strong += 1  # "Two weeks without a washer. Brilliant.", "又要等一周，太好了"
+        positive = False
     if built and told and all(told) and (asked or positive) and not ut.STILL.search(low):
         kinds.discard("hazard")  # background: "去年漏过电，现在想问保修", "上次破皮的事，谢谢"
     if ut.EXCLAIM.search(raw):
@@ -170,15 +176,16 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     if lex.model is not None and any(
         t < 1.0 and k not in kinds for k, t in zip(KINDS, lex.thresholds, strict=True)
     ):
-        kinds |= _learned(low, lex, kinds, hearsay or resolved or bool(told and all(told)))
+        past = hearsay or resolved or bool(told and all(told))
+        kinds |= _learned(low, lex, kinds, past, positive)
     return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))
 
 
-def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool) -> set[str]:
+def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool, positive: bool) -> set[str]:
     """The kinds the model reads with confidence that the words missed, unless the message's
-    form rules them out as it does for the words: a hazard heard of, put right, supposed or
-    only asked about; a complaint settled or only asked about; anything said with thanks but
-    a hazard."""
+    form rules them out as it does for the words: a hazard heard of, put right, supposed,
+    only asked about or praised with nothing gone wrong ("倾倒断电很好用"); a complaint
+    settled or only asked about; anything said with thanks."""
     assert lex.model is not None
     probs = lex.model.probabilities(low)
     likely = [
@@ -196,7 +203,9 @@ def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool) -> set[str]:
             happened = any(ut.FACTUAL.search(ut.AUX.sub("", c)) for c in parts)
             if past or ut.HYPOTHETICAL.search(low) or (asking and not happened):
                 continue
-        elif ut.POSITIVE.search(low):
+            if positive and not ut.STILL.search(low) and not ut.SPLIT.search(low):
+                continue
+        elif positive:
             continue
         if kind == "complaint" and (ur.settled(low) or (asking and not ut.INTENT.search(low))):
             continue

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from intake import urgency_intents as ui
 from intake import urgency_text as ut
 from intake import urgency_words as uw
 
@@ -28,6 +29,8 @@ class Pairs:
     threat: re.Pattern[str]
     anger: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     anger_shapes: re.Pattern[str]
+    sarcasm: re.Pattern[str]  # thanks said to mean the opposite
+    irony: re.Pattern[str]  # praise meaning the opposite beside a grievance
 
 
 @lru_cache(maxsize=1)
@@ -46,20 +49,22 @@ def pairs() -> Pairs:
             *(uw.MOUNTED_THINGS, uw.FALLING_STATES, uw.INJURIES, uw.BODY_PARTS),
             *(uw.SWALLOWING, uw.CHILDREN, uw.NEAR_MISSES, uw.HARMS),
             *(uw.FLAME_OUT, uw.GAS_FLOWING, uw.PEOPLE, uw.HURT_PASSIVE),
-            *(uw.TOUCHING, uw.SENSATIONS),
+            *(uw.TOUCHING, uw.SENSATIONS, uw.FURNITURE, uw.TOPPLING, uw.SOUNDS, uw.EMISSIONS),
         ),
         device=both(uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON),
         complaint=both(
-            *(uw.PUBLISHING, uw.PLATFORMS, uw.PAYERS, uw.DISPUTING),
-            *(uw.CONTACTING, uw.AUTHORITIES),
+            *(ui.PUBLISHING, ui.PLATFORMS, ui.PAYERS, ui.DISPUTING),
+            *(ui.CONTACTING, ui.AUTHORITIES),
         ),
-        escalation=both(uw.ESCALATING, uw.SUPERIORS),
-        threat=ut.union(uw.THREATS),
+        escalation=both(ui.ESCALATING, ui.SUPERIORS),
+        threat=ut.union(ui.THREATS),
         anger=both(
-            *(uw.PROMISES, uw.BROKEN, uw.LOSSES, uw.LOSS_CONTEXT, uw.YOU_ALL, uw.CHARACTER),
-            *(uw.CANNED, uw.CANNED_CONTEXT, uw.PATIENCE, uw.PATIENCE_GONE),
+            *(ui.PROMISES, ui.BROKEN, ui.LOSSES, ui.LOSS_CONTEXT, ui.YOU_ALL, ui.CHARACTER),
+            *(ui.CANNED, ui.CANNED_CONTEXT, ui.PATIENCE, ui.PATIENCE_GONE),
         ),
-        anger_shapes=ut.union(uw.ANGER_SHAPES),
+        anger_shapes=ut.union(ui.ANGER_SHAPES),
+        sarcasm=ut.union(ui.SARCASM),
+        irony=ut.union(ui.IRONY),
     )
 
 
@@ -141,3 +146,18 @@ def settled(clause: str) -> bool:
     """A complaint put to rest ("上次的投诉已经处理好了"), not one about how something was
     handled ("I want to complain about how it was handled")."""
     return bool(ut.SETTLED.search(clause)) and not ut.WANTS.search(clause)
+
+
+def hearsay(clause: str) -> bool:
+    """A complaint word heard of ("新闻说", "it was reported"), not one the customer acts on
+    ("我就发给新闻栏目", "I've reported this to Trading Standards")."""
+    return bool(ut.HEARSAY.search(clause)) and not ut.FIRST_PERSON.search(clause)
+
+
+def sarcasm(low: str, built: Pairs) -> list[str]:
+    """Thanks or praise meant as the opposite: always ("thanks for nothing"), or beside a
+    grievance ("oh great, another week")."""
+    said = ut.found(built.sarcasm, low, "angry")
+    if not said and ut.GRIEVANCE.search(low):
+        said = ut.found(built.irony, low, "angry")
+    return said

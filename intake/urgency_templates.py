@@ -142,6 +142,12 @@ ZH_EVERYDAY = (
     "门关不紧",
     "有点漏水",
     "按键不灵敏",
+    "有股异味怎么去除",
+    "新机有塑料味正常吗",
+    "漏水漏到地上了",
+    "总是自动重启",
+    "老是断网",
+    "一直卡在开机画面",
 )
 EN_EVERYDAY = (
     "how do I install it",
@@ -167,6 +173,12 @@ EN_EVERYDAY = (
     "door doesn't shut properly",
     "is leaking a little",
     "buttons are unresponsive",
+    "smells a bit musty, how do I freshen it",
+    "has a new plastic smell, is that normal",
+    "is leaking water onto the floor",
+    "keeps restarting",
+    "keeps disconnecting from the wifi",
+    "keeps freezing on the menu screen",
 )
 ZH_FEATURES = (
     "猛火档",

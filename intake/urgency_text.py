@@ -20,8 +20,21 @@ EN_NEGATORS = {"not", "no", "never", "without", "nothing", "nor", "none", "canno
 EN_BREAKERS = {"and", "but", "then", "so", "if", "because"}
 EXTRA_NEGATORS = {
     "complaint": (
-        ("撤销", "撤回", "取消", "之前", "上次", "以前", "本来想", "本想", "原本", "原来"),
-        {"withdraw", "cancel", "previous", "earlier", "prior", "last", "drop"},
+        (
+            "撤销",
+            "撤回",
+            "取消",
+            "之前",
+            "上次",
+            "以前",
+            "本来想",
+            "本想",
+            "原本",
+            "原来",
+            "而不是",
+            "不算",
+        ),
+        {"withdraw", "cancel", "previous", "earlier", "prior", "last", "drop", "rather", "instead"},
     ),
     "hazard": (("防", "预防", "避免"), {"prevent", "avoid", "anti"}),
 }
@@ -59,6 +72,12 @@ HEARSAY = re.compile(
     r"|\b(a friend's|my friend's|friend said|neighbou?r's|neighbou?r said|another brand"
     r"|other brand|different brand|not your product|not one of yours)\b"
 )
+# The customer acting: "我就发给...", "I've reported this to...".
+FIRST_PERSON = re.compile(
+    r"我(?:已经|就|要|会|准备|打算|把|去|马上|直接)"
+    r"|\b(?:i've|i have|i'm|i am|i'll|i will|we've|we're|we'll)\b"
+    r"|\bi (?:reported|contacted|filed|sent|told|wrote|went|rang|called)\b"
+)
 # A joke: "开玩笑", "just kidding" (a hazard or a complaint said in fun is neither); not
 # "不是开玩笑", "are you kidding me", "I'm not joking".
 JOKE = re.compile(
@@ -80,7 +99,17 @@ FEATURE = (
     r"|option|feature|preset|cycle)s?\b|的?(?:模式|档位|功能|按钮|按键|图标|口味|风味|程序))"
 )
 POSITIVE = re.compile(
-    r"谢谢|感谢|太好了|哈哈|好评|点赞|给力|快乐|满意|\b(thank|thanks|great|awesome|love|happy)\b"
+    r"谢谢|感谢|太好了|哈哈|好评|点赞|给力|快乐|满意|(?<![不没])好用|\b(thank|thanks|great|awesome|love|happy)\b"
+)
+# A clause of praise alone ("Brilliant.", "太好了。"): sarcasm when the message has a grievance.
+PRAISE_ALONE = re.compile(
+    r"\s*(?:oh\s+|just\s+|well\s+)?(?:brilliant|fantastic|great|perfect|lovely|wonderful"
+    r"|marvell?ous|superb|terrific|amazing|excellent|super)\s*[.!。！]*\s*$"
+    r"|\s*(?:真是|真|太)?(?:好|棒|行|厉害|优秀)(?:了|啊|呀|呢)*\s*[.!。！]*\s*$"
+)
+GRIEVANCE = re.compile(
+    r"又|还要等|再等|没人|等了|还没|都没|一个月|一周|一个礼拜|连个"
+    r"|\b(another|nobody|no one|never|again|without|still|wait(?:ing)?)\b"
 )
 # A hazard that was put right: "师傅已经修好了", "all good now" (unless it came back: 又, still).
 RESOLVED = re.compile(
