@@ -108,14 +108,21 @@ def masked(text: str, lex: Lexicon) -> str:
     """The text as the rules and the model read it: normalised, with product words
     ("漏电保护", "Fire TV"), features named by a hazard word ("fire mode") and order numbers
     blanked out."""
-    return ut.blank(ut.blank(ut.blank(normalize(text), lex.calm), lex.feature), ut.IDS)
+    return _masked(normalize(text), lex)
+
+
+def _masked(low: str, lex: Lexicon) -> str:
+    low = ut.blank(low, lex.calm)
+    if ut.FEATURE_NAMES.search(low):  # most messages name no feature: skip the long regex
+        low = ut.blank(low, lex.feature)
+    return ut.blank(low, ut.IDS)
 
 
 def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     """What ``text`` reports: hazard, complaint, anger (each from the rules above)."""
     lex = lex or lexicon()
     raw = normalize(text)
-    low = masked(text, lex)
+    low = _masked(raw, lex)
     joking = bool(ut.JOKE.search(low))
     hearsay = bool(ut.HEARSAY.search(low)) or joking
     resolved = bool(ut.RESOLVED.search(low)) and not ut.STILL.search(low)

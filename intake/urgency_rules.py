@@ -9,7 +9,6 @@ as "讲诚信吗"). Also here: a safety device that did not act, shouting, and a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,50 +16,70 @@ from intake import urgency_intents as ui
 from intake import urgency_text as ut
 from intake import urgency_words as uw
 
+Pair = tuple[re.Pattern[str], re.Pattern[str]]
+
+
+@dataclass(frozen=True)
+class Families:
+    """Pairs of term lists read together, and a gate: the rarer list of every pair in one
+    regex. A pair can only match where its rarer list does, so a clause (with the one
+    before) the gate does not match skips every pair at the cost of one search."""
+
+    pairs: tuple[Pair, ...]
+    gate: re.Pattern[str]
+
 
 @dataclass(frozen=True)
 class Pairs:
     """The built-in pairs, compiled: each is two term lists that mean something together."""
 
-    hazard: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
-    device: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # read on the unmasked text
-    complaint: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # said with a threat
-    escalation: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    hazard: Families
+    device: Families  # read on the unmasked text
+    complaint: Families  # said with a threat
+    escalation: Families
     threat: re.Pattern[str]
-    anger: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    anger: Families
     anger_shapes: re.Pattern[str]
     sarcasm: re.Pattern[str]  # thanks said to mean the opposite
     irony: re.Pattern[str]  # praise meaning the opposite beside a grievance
 
 
+def _families(*lists: tuple[str, ...], rare: tuple[int, ...]) -> Families:
+    """Pairs of ``lists`` (first, second, first, second...); ``rare`` says which of each pair
+    (0 or 1) is the rarer, for the gate."""
+    duos = list(zip(lists[::2], lists[1::2], strict=True))
+    gate = ut.union(w for duo, r in zip(duos, rare, strict=True) for w in duo[r])
+    return Families(tuple((ut.union(a), ut.union(b)) for a, b in duos), gate)
+
+
 @lru_cache(maxsize=1)
 def pairs() -> Pairs:
-    """The pairs of :mod:`intake.urgency_words`, compiled once."""
-
-    def both(*lists: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
-        return tuple(
-            (ut.union(a), ut.union(b)) for a, b in zip(lists[::2], lists[1::2], strict=True)
-        )
-
+    """The pairs of :mod:`intake.urgency_words` and :mod:`intake.urgency_intents`, compiled
+    once."""
     return Pairs(
-        hazard=both(
+        hazard=_families(
             *(uw.LIVE_PARTS, uw.WET_STATES, uw.LIVE_PARTS, uw.EXPOSED_STATES),
             *(uw.LIVE_PARTS, uw.HOT_STATES, uw.SWELLING_THINGS, uw.SWELLING_STATES),
             *(uw.MOUNTED_THINGS, uw.FALLING_STATES, uw.INJURIES, uw.BODY_PARTS),
             *(uw.SWALLOWING, uw.CHILDREN, uw.NEAR_MISSES, uw.HARMS),
             *(uw.FLAME_OUT, uw.GAS_FLOWING, uw.PEOPLE, uw.HURT_PASSIVE),
             *(uw.TOUCHING, uw.SENSATIONS, uw.FURNITURE, uw.TOPPLING, uw.SOUNDS, uw.EMISSIONS),
+            rare=(1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1),
         ),
-        device=both(uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON),
-        complaint=both(
+        device=_families(
+            uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON, rare=(0, 0)
+        ),
+        complaint=_families(
             *(ui.PUBLISHING, ui.PLATFORMS, ui.PAYERS, ui.DISPUTING),
             *(ui.CONTACTING, ui.AUTHORITIES),
+            rare=(1, 0, 1),
         ),
-        escalation=both(ui.ESCALATING, ui.SUPERIORS),
+        escalation=_families(ui.ESCALATING, ui.SUPERIORS, rare=(1,)),
         threat=ut.union(ui.THREATS),
-        anger=both(
+        anger=_families(
             *(ui.PROMISES, ui.BROKEN, ui.LOSSES, ui.LOSS_CONTEXT, ui.YOU_ALL, ui.CHARACTER),
             *(ui.CANNED, ui.CANNED_CONTEXT, ui.PATIENCE, ui.PATIENCE_GONE),
+            rare=(0, 0, 1, 0, 0),
         ),
         anger_shapes=ut.union(ui.ANGER_SHAPES),
         sarcasm=ut.union(ui.SARCASM),
@@ -68,18 +87,15 @@ def pairs() -> Pairs:
     )
 
 
-def paired(
-    families: Iterable[tuple[re.Pattern[str], re.Pattern[str]]],
-    before: str,
-    clause: str,
-    kind: str,
-) -> list[str]:
-    """The first family whose two lists both match, one of them in ``clause`` and the other
+def paired(families: Families, before: str, clause: str, kind: str) -> list[str]:
+    """The first pair whose two lists both match, one of them in ``clause`` and the other
     in it or in the clause before, neither negated: a "first+second" term."""
     span = f"{before} {clause}" if before else clause
-    for first, second in families:
+    if not families.gate.search(span):
+        return []  # most clauses
+    for first, second in families.pairs:
         if not first.search(clause) and not second.search(clause):
-            continue  # most messages
+            continue
         a, b = spans(first, span, kind), spans(second, span, kind)
         for (x, i, j), (y, k, m) in ((x, y) for x in a for y in b):
             if j <= k or m <= i:  # two places, not one word read twice ("day off", "day")
@@ -133,6 +149,8 @@ def failed_device(raw: str, built: Pairs) -> list[str]:
     """A safety device that did not act ("熄火保护不起作用", "it tipped over and stayed on"),
     read on the text before product words are blanked; not said in a question ("漏电保护
     插头坏了能单独买吗" asks to buy one) nor supposed."""
+    if not built.device.gate.search(raw):
+        return []  # most messages name no safety device and nothing tipped over
     before = ""
     for clause in ut.clauses(raw):
         found = paired(built.device, before, clause, "hazard")

@@ -98,6 +98,11 @@ FEATURE = (
     r"(?=\s*(?:[a-z]+\s+)?(?:mode|setting|function|flavou?r|program(?:me)?|button|icon|symbol"
     r"|option|feature|preset|cycle)s?\b|的?(?:模式|档位|功能|按钮|按键|图标|口味|风味|程序))"
 )
+# The feature names of FEATURE alone: a text without one has no feature to blank.
+FEATURE_NAMES = re.compile(
+    r"mode|setting|function|flavou?r|program|button|icon|symbol|option|feature|preset|cycle"
+    r"|模式|档位|功能|按钮|按键|图标|口味|风味|程序"
+)
 POSITIVE = re.compile(
     r"谢谢|感谢|太好了|哈哈|好评|点赞|给力|快乐|满意|(?<![不没])好用|\b(thank|thanks|great|awesome|love|happy)\b"
 )
