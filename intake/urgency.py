@@ -137,6 +137,7 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         failed = ur.failed_device(raw, built)
         terms += failed
         kinds |= {"hazard"} if failed else set()
+    hazard_terms: list[str] = []
     told: list[bool] = []  # per clause with a hazard: told as the past
     asked = False  # a clause without a hazard asks something
     for clause in clauses(low):
@@ -144,10 +145,12 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         hazards = ut.found(lex.hazard, clause, "hazard") or (
             ur.paired(built.hazard, before, clause, "hazard") if built else []
         )
-        if hazards and not hearsay and not resolved and not ut.HYPOTHETICAL.search(clause):
+        heard = hearsay and not (ut.NOW.search(clause) and not ut.HEARSAY.search(clause))
+        if hazards and not heard and not resolved and not ut.HYPOTHETICAL.search(clause):
             if not question or ut.FACTUAL.search(ut.AUX.sub("", clause)):
                 kinds.add("hazard")
                 terms += hazards
+                hazard_terms += hazards
                 told.append(bool(ut.PAST.search(f"{before} {clause}")))
         elif not hazards and (question or ut.ASKS.search(clause)):
             asked = True
@@ -172,6 +175,9 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         positive = False
     if built and told and all(told) and (asked or positive) and not ut.STILL.search(low):
         kinds.discard("hazard")  # background: "去年漏过电，现在想问保修", "上次破皮的事，谢谢"
+    nuisance = bool(ut.NUISANCE.search(low))
+    if nuisance and all(ut.SMOKE.search(t) for t in hazard_terms):
+        kinds.discard("hazard")  # "一有烟就响，能调灵敏度吗": the detector's noise, not a fire
     if ut.EXCLAIM.search(raw):
         weak += 1
     if ur.shouting(text or ""):
@@ -183,7 +189,7 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     if lex.model is not None and any(
         t < 1.0 and k not in kinds for k, t in zip(KINDS, lex.thresholds, strict=True)
     ):
-        past = hearsay or resolved or bool(told and all(told))
+        past = hearsay or resolved or nuisance or bool(told and all(told))
         kinds |= _learned(low, lex, kinds, past, positive)
     return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))
 

@@ -64,7 +64,8 @@ def pairs() -> Pairs:
             *(uw.SWALLOWING, uw.CHILDREN, uw.NEAR_MISSES, uw.HARMS),
             *(uw.FLAME_OUT, uw.GAS_FLOWING, uw.PEOPLE, uw.HURT_PASSIVE),
             *(uw.TOUCHING, uw.SENSATIONS, uw.FURNITURE, uw.TOPPLING, uw.SOUNDS, uw.EMISSIONS),
-            rare=(1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1),
+            *(uw.GAS_THINGS, uw.SMELLS),
+            rare=(1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0),
         ),
         device=_families(
             uw.SAFETY_DEVICES, uw.DEVICE_FAILURES, uw.TIPPED, uw.STILL_ON, rare=(0, 0)

@@ -148,6 +148,8 @@ ZH_EVERYDAY = (
     "总是自动重启",
     "老是断网",
     "一直卡在开机画面",
+    "运行的时候晃得厉害，声音也大",
+    "甩干时震动很大",
 )
 EN_EVERYDAY = (
     "how do I install it",
@@ -179,6 +181,8 @@ EN_EVERYDAY = (
     "keeps restarting",
     "keeps disconnecting from the wifi",
     "keeps freezing on the menu screen",
+    "shakes a lot and is loud when it runs",
+    "vibrates hard on the spin",
 )
 ZH_FEATURES = (
     "猛火档",

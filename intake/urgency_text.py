@@ -72,6 +72,18 @@ HEARSAY = re.compile(
     r"|\b(a friend's|my friend's|friend said|neighbou?r's|neighbou?r said|another brand"
     r"|other brand|different brand|not your product|not one of yours)\b"
 )
+# Happening now, as the customer writes: a hazard so told is theirs even when another clause
+# names a neighbour or a report ("writing from my neighbour's phone... smoke is coming out now").
+NOW = re.compile(
+    r"现在|正在|此刻|这会儿|还在|\b(now|right now|as i write|as we speak|at the moment|currently)\b"
+)
+# A detector's nuisance: set off by a little smoke from cooking, too sensitive, false alarms.
+# Smoke so told is the cause of the noise, not a hazard ("炒菜一冒烟就响", "toast sets it off").
+NUISANCE = re.compile(
+    r"误报|太灵敏|太敏感|过于灵敏|烟就(?:响|叫|报警)|\b(false alarms?|too sensitive|oversensitive"
+    r"|sets? (?:it|the alarm|the detector) off|sets? off the (?:alarm|detector))\b"
+)
+SMOKE = re.compile(r"烟|smok")
 # The customer acting: "我就发给...", "I've reported this to...".
 FIRST_PERSON = re.compile(
     r"我(?:已经|就|要|会|准备|打算|把|去|马上|直接)"

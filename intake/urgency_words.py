@@ -55,6 +55,10 @@ HAZARD_WORDS = (
     "底座...化", "外壳...化", "电源...化", "烧变形", "烫变形", "热变形", "化掉", "熔掉了",
     "blue flash*", "flash* of light", "闪...蓝光", "蓝色的火花", "co detector", "co monitor",
     "gas detector", "gas alarm", "冒白气", "冒...白气",
+    # a flame where none should be; a burn that blisters or peels
+    "flame* coming", "flame* out of", "flame* under", "flame* behind", "flame* shooting",
+    "small flame*", "烫起泡", "烫出泡", "烫起了泡", "烫出了泡", "烫起水泡", "烫脱皮", "烫掉皮",
+    "烧起泡", "起了水泡",
 )  # fmt: skip
 COMPLAINT_WORDS = (
     "投诉", "差评", "曝光", "12315", "12345", "消协", "消费者协会", "工商", "市场监管", "退一赔三",
@@ -81,6 +85,10 @@ COMPLAINT_WORDS = (
     "letter before action", "letter before claim", "letter of claim", "pre-action",
     "no win no fee", "lawsuit", "class action", "legal department", "legal team", "watchdog",
     "paypal dispute", "claim against you", "regulator",
+    # through a lawyer, a card dispute, a tribunal
+    "通过律师", "让律师", "交给律师", "委托律师", "律师...谈", "律师...联系", "through my lawyer",
+    "through my solicitor", "via my lawyer", "via my solicitor", "my solicitor", "争议交易",
+    "交易争议", "发起...争议", "申请拒付", "发起拒付", "tribunal",
 )  # fmt: skip
 # One of these is anger enough.
 ANGER_STRONG = (
@@ -129,6 +137,12 @@ CALM_PHRASES = (
     "扫地机器人", "擦窗机器人", "robot vacuum*", "robot hoover*", "robot mower*", "smoker*",
     "smokehouse", "发烧", "爆单", "火爆", "overheat protection", "overheating protection",
     "flame effect", "火焰效果",
+    # products and heaters named with fire ("electric fire" is a British heater), slang praise
+    "electric fire*", "gas fire*", "fire pit*", "firepit*", "fire bowl*", "fire table*",
+    "fire glass", "fire guard*", "fireguard*", "fire screen*", "fire surround*", "fire basket*",
+    "fire grate*", "fire starter*", "fire blanket*", "fire door*", "deal is fire", "deal's fire",
+    "deals are fire", "price is fire", "prices are fire", "that's fire", "straight fire",
+
 )  # fmt: skip
 # Compound hazards: a part that carries power and a state that makes it dangerous, in one
 # clause or the one before ("水喷到插排上", "the cable is frayed, I can see copper").
@@ -144,7 +158,7 @@ LIVE_PARTS = (
 WET_STATES = (
     "进水", "滴水", "渗水", "漏水", "溅水", "浸水", "泡水", "积水", "有水", "水滴", "滴在", "滴到",
     "渗到", "流到", "溅到", "喷到", "淋到", "泡在", "湿了", "潮湿", "一摊水", "water", "wet",
-    "damp", "drip*", "soak*", "splash*", "flooded", "puddle",
+    "damp", "drip*", "soak*", "splash*", "flooded", "puddle", "leak*", "漏到", "流进", "漏进",
 )  # fmt: skip
 EXPOSED_STATES = (
     "露出", "裸露", "露铜", "铜丝", "铜线", "破皮", "外皮破", "皮破了", "绝缘皮", "frayed",
@@ -277,6 +291,9 @@ TOPPLING = (
     "塌下来", "tipped", "toppled", "fell on", "came down on", "collapsed", "gave way",
     "pulled...over", "fell through", "over on him*", "over on her*", "over on my", "over onto",
     "on top of him", "on top of her", "on top of my",
+    # leaning forward, off the wall: about to come over
+    "前倾", "往前倾", "向前倾", "往外倾", "leaning forward*", "tilting forward*",
+    "tipping forward*", "pulling away from the wall", "coming away from the wall",
 )  # fmt: skip
 # A strange sound and something coming out: "噗噗响，冒白气", "popping noises and white vapour".
 SOUNDS = (
@@ -285,5 +302,14 @@ SOUNDS = (
 )  # fmt: skip
 EMISSIONS = (
     "冒烟", "冒...烟", "白烟", "黑烟", "青烟", "烟雾", "出烟", "白气", "气体", "刺鼻", "怪味",
-    "焦味", "vapou*r", "fumes", "smoke", "acrid", "odo*r", "chemical smell", "burning",
+    "焦味", "vapou*r", "fumes", "smoke", "acrid", "odo*r", "chemical smell", "burning", "flame*",
+)  # fmt: skip
+# A gas appliance and a smell: "燃气灶一直有味道", "the gas boiler smells".
+GAS_THINGS = (
+    "燃气", "煤气", "天然气", "液化气", "燃气灶", "煤气灶", "燃气热水器", "壁挂炉", "燃气管",
+    "煤气罐", "gas hob", "gas cooker", "gas stove", "gas oven", "gas boiler", "gas heater",
+    "gas fire", "gas pipe", "gas meter", "gas bottle", "gas cylinder", "gas grill", "gas bbq",
+)  # fmt: skip
+SMELLS = (
+    "味道", "气味", "异味", "有味", "臭味", "怪味", "smell*", "odo*r", "whiff",
 )  # fmt: skip
