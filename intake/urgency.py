@@ -41,6 +41,7 @@ from intake.urgency_words import (
     ANGER_WEAK,
     CALM_PHRASES,
     COMPLAINT_WORDS,
+    FIRE_NAMES,
     HAZARD_WORDS,
 )
 
@@ -58,6 +59,7 @@ class Lexicon:
     anger_weak: re.Pattern[str]
     calm: re.Pattern[str]
     feature: re.Pattern[str] = re.compile(r"(?!x)x")  # hazard words naming a feature
+    fire_names: re.Pattern[str] = re.compile(r"(?!x)x")  # "electric fire", "fire pit"
     model: UrgencyModel | None = None  # the learned second opinion (intake/urgency_model.py)
     thresholds: tuple[float, float, float] = (0.65, 1.0, 0.85)  # hazard, complaint, angry
     compounds: bool = True  # the built-in pairs (a thing and its state, an act and a target)
@@ -98,6 +100,7 @@ def lexicon(
         anger_weak=ut.union(ANGER_WEAK if base else ()),
         calm=ut.union((*(CALM_PHRASES if base else ()), *calm)),
         feature=re.compile(f"(?:{hazards.pattern}){ut.FEATURE}") if base else re.compile("(?!x)x"),
+        fire_names=ut.union(FIRE_NAMES if base else ()),
         model=(load(Path(model_file)) if model_file else load()) if base else None,
         thresholds=thresholds,
         compounds=base,
@@ -113,6 +116,8 @@ def masked(text: str, lex: Lexicon) -> str:
 
 def _masked(low: str, lex: Lexicon) -> str:
     low = ut.blank(low, lex.calm)
+    if "fire" in low:  # most messages do not say it: skip the names
+        low = ut.blank(low, lex.fire_names)
     if ut.FEATURE_NAMES.search(low):  # most messages name no feature: skip the long regex
         low = ut.blank(low, lex.feature)
     return ut.blank(low, ut.IDS)
@@ -175,7 +180,7 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
         positive = False
     if built and told and all(told) and (asked or positive) and not ut.STILL.search(low):
         kinds.discard("hazard")  # background: "去年漏过电，现在想问保修", "上次破皮的事，谢谢"
-    nuisance = bool(ut.NUISANCE.search(low))
+    nuisance = "hazard" in kinds and bool(ut.NUISANCE.search(low))
     if nuisance and all(ut.SMOKE.search(t) for t in hazard_terms):
         kinds.discard("hazard")  # "一有烟就响，能调灵敏度吗": the detector's noise, not a fire
     if ut.EXCLAIM.search(raw):
@@ -189,7 +194,7 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
     if lex.model is not None and any(
         t < 1.0 and k not in kinds for k, t in zip(KINDS, lex.thresholds, strict=True)
     ):
-        past = hearsay or resolved or nuisance or bool(told and all(told))
+        past = hearsay or resolved or bool(told and all(told))
         kinds |= _learned(low, lex, kinds, past, positive)
     return Urgency(frozenset(kinds), tuple(dict.fromkeys(terms)))
 
@@ -197,6 +202,7 @@ def assess(text: str, lex: Lexicon | None = None) -> Urgency:
 def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool, positive: bool) -> set[str]:
     """The kinds the model reads with confidence that the words missed, unless the message's
     form rules them out as it does for the words: a hazard heard of, put right, supposed,
+    a detector set off by a little smoke,
     only asked about or praised with nothing gone wrong ("倾倒断电很好用"); a complaint
     settled or only asked about; anything said with thanks."""
     assert lex.model is not None
@@ -214,7 +220,9 @@ def _learned(low: str, lex: Lexicon, kinds: set[str], past: bool, positive: bool
     for kind in likely:
         if kind == "hazard":
             happened = any(ut.FACTUAL.search(ut.AUX.sub("", c)) for c in parts)
-            if past or ut.HYPOTHETICAL.search(low) or (asking and not happened):
+            if past or ut.HYPOTHETICAL.search(low) or ut.NUISANCE.search(low):
+                continue  # heard of, put right, supposed, a detector's nuisance
+            if asking and not happened:
                 continue
             if positive and not ut.STILL.search(low) and not ut.SPLIT.search(low):
                 continue

@@ -137,12 +137,15 @@ CALM_PHRASES = (
     "扫地机器人", "擦窗机器人", "robot vacuum*", "robot hoover*", "robot mower*", "smoker*",
     "smokehouse", "发烧", "爆单", "火爆", "overheat protection", "overheating protection",
     "flame effect", "火焰效果",
-    # products and heaters named with fire ("electric fire" is a British heater), slang praise
+
+)  # fmt: skip
+# Products and heaters named with fire ("electric fire" is a British heater) and slang praise:
+# calm phrases too, read only when the message says "fire" (most do not).
+FIRE_NAMES = (
     "electric fire*", "gas fire*", "fire pit*", "firepit*", "fire bowl*", "fire table*",
     "fire glass", "fire guard*", "fireguard*", "fire screen*", "fire surround*", "fire basket*",
     "fire grate*", "fire starter*", "fire blanket*", "fire door*", "deal is fire", "deal's fire",
     "deals are fire", "price is fire", "prices are fire", "that's fire", "straight fire",
-
 )  # fmt: skip
 # Compound hazards: a part that carries power and a state that makes it dangerous, in one
 # clause or the one before ("水喷到插排上", "the cable is frayed, I can see copper").
