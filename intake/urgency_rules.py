@@ -16,14 +16,15 @@ from intake import urgency_intents as ui
 from intake import urgency_text as ut
 from intake import urgency_words as uw
 
-Pair = tuple[re.Pattern[str], re.Pattern[str]]
+Pair = tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]  # first, second, the rarer
 
 
 @dataclass(frozen=True)
 class Families:
     """Pairs of term lists read together, and a gate: the rarer list of every pair in one
     regex. A pair can only match where its rarer list does, so a clause (with the one
-    before) the gate does not match skips every pair at the cost of one search."""
+    before) the gate does not match skips every pair at the cost of one search, and a pair
+    whose rarer list is absent is skipped with one more."""
 
     pairs: tuple[Pair, ...]
     gate: re.Pattern[str]
@@ -49,7 +50,9 @@ def _families(*lists: tuple[str, ...], rare: tuple[int, ...]) -> Families:
     (0 or 1) is the rarer, for the gate."""
     duos = list(zip(lists[::2], lists[1::2], strict=True))
     gate = ut.union(w for duo, r in zip(duos, rare, strict=True) for w in duo[r])
-    return Families(tuple((ut.union(a), ut.union(b)) for a, b in duos), gate)
+    compiled = [(ut.union(a), ut.union(b)) for a, b in duos]
+    rarer = [pair[r] for pair, r in zip(compiled, rare, strict=True)]
+    return Families(tuple((a, b, c) for (a, b), c in zip(compiled, rarer, strict=True)), gate)
 
 
 @lru_cache(maxsize=1)
@@ -94,8 +97,8 @@ def paired(families: Families, before: str, clause: str, kind: str) -> list[str]
     span = f"{before} {clause}" if before else clause
     if not families.gate.search(span):
         return []  # most clauses
-    for first, second in families.pairs:
-        if not first.search(clause) and not second.search(clause):
+    for first, second, rarer in families.pairs:
+        if not rarer.search(span) or (not first.search(clause) and not second.search(clause)):
             continue
         a, b = spans(first, span, kind), spans(second, span, kind)
         for (x, i, j), (y, k, m) in ((x, y) for x in a for y in b):
