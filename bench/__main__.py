@@ -15,6 +15,7 @@ BENCHES: dict[str, str] = {
     "email": "bench.email",
     "crash": "bench.crash",
     "search": "bench.search",
+    "urgency": "bench.urgency",
 }
 
 

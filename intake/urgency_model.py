@@ -142,10 +142,10 @@ class UrgencyModel:
         pieces = grams(text)
         h, c, a = self.bias
         scale = 1.0 / math.sqrt(max(len(pieces), 1))
-        for piece in pieces:
-            w = self.weights.get(piece)
-            if w is not None:
-                h, c, a = h + w[0] * scale, c + w[1] * scale, a + w[2] * scale
+        known = [w for w in map(self.weights.get, pieces) if w is not None]
+        if known:  # one pass per kind over the pieces known, not a Python step per piece
+            hs, cs, as_ = zip(*known, strict=True)
+            h, c, a = h + sum(hs) * scale, c + sum(cs) * scale, a + sum(as_) * scale
         return {k: 1.0 / (1.0 + math.exp(-x)) for k, x in zip(KINDS, (h, c, a), strict=True)}
 
     def save(self, path: Path) -> None:

@@ -142,6 +142,14 @@ ZH_EVERYDAY = (
     "门关不紧",
     "有点漏水",
     "按键不灵敏",
+    "有股异味怎么去除",
+    "新机有塑料味正常吗",
+    "漏水漏到地上了",
+    "总是自动重启",
+    "老是断网",
+    "一直卡在开机画面",
+    "运行的时候晃得厉害，声音也大",
+    "甩干时震动很大",
 )
 EN_EVERYDAY = (
     "how do I install it",
@@ -167,6 +175,14 @@ EN_EVERYDAY = (
     "door doesn't shut properly",
     "is leaking a little",
     "buttons are unresponsive",
+    "smells a bit musty, how do I freshen it",
+    "has a new plastic smell, is that normal",
+    "is leaking water onto the floor",
+    "keeps restarting",
+    "keeps disconnecting from the wifi",
+    "keeps freezing on the menu screen",
+    "shakes a lot and is loud when it runs",
+    "vibrates hard on the spin",
 )
 ZH_FEATURES = (
     "猛火档",

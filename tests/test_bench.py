@@ -94,3 +94,9 @@ def test_search_bench_indexes_and_searches() -> None:
     r = run_bench("search", "--messages", "400", "--queries", "20")
     assert r["messages"] == 400 and r["queries"] == 20
     assert r["found_avg"] > 0 and r["index_messages_per_s"] > 0  # words come from the messages
+
+
+def test_urgency_bench_times_the_check_over_labelled_and_everyday_messages() -> None:
+    r = run_bench("urgency", "--messages", "60", "--rounds", "2")
+    assert r["messages"] == 60 and 0 < r["flagged"] < 60  # the first sets' hazards and others
+    assert 0 < r["best_us"] <= r["median_us"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from intake.urgency import _shouting, assess, lexicon
+from intake.urgency import assess, lexicon
 from intake.urgency_eval import evaluate, read_set
+from intake.urgency_rules import shouting as _shouting
 
 DATA = Path(__file__).parent / "urgency_sets"
 LABELLED = [DATA / "alarm_zh.tsv", DATA / "alarm_en.tsv"]
