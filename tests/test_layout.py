@@ -204,3 +204,21 @@ def test_nothing_outside_a_package_touches_its_tables() -> None:
                 if owner != package and (rel, module) not in FOREIGN_TABLES:
                     bad.append(f"{rel} imports {module}")
     assert not bad, "; ".join(bad)
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """A module a newcomer can read at one sitting: the product, its tests, the benchmarks and
+    the front-end scripts, all but the generated migrations (issue 20)."""
+    tracked = [
+        p
+        for pattern in ("**/*.py", "**/*.js")
+        for p in ROOT.glob(pattern)
+        if not {".venv", "node_modules", "migrations", ".git"} & set(p.relative_to(ROOT).parts)
+    ]
+    assert len(tracked) > 300
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in tracked
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}
