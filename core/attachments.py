@@ -18,7 +18,7 @@ from pathlib import Path
 from core.domain import Attachment
 from core.errors import NotFound, PayloadTooLarge
 
-_KEY = re.compile(r"^[0-9a-f]{64}$")
+_KEY = re.compile(r"^[0-9a-f]{64}\Z")
 KINDS = ("image", "voice", "video", "file")
 
 

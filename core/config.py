@@ -326,7 +326,7 @@ def load_settings(
     )
 
 
-_INBOX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_INBOX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\Z")
 
 
 def _inboxes(raw: list[Any], env: Mapping[str, str]) -> tuple[InboxSettings, ...]:

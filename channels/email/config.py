@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from core.config import InboxSettings
 from core.errors import ConfigError
 
-_ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$|^[^@\s]+@localhost$")
+_ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\Z|^[^@\s]+@localhost\Z")
 IDLE_MAX_SECONDS = 29 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 
 

@@ -14,7 +14,7 @@ from channels.email.signs import SPAM, filter_verdict
 
 # An address a reply can be sent to: one @, no spaces, quotes or brackets, a dotted domain
 # that is not a reserved ``.invalid`` one. Mail from anything else has nobody to answer.
-_USABLE = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+\.[^@\s<>\"(),;:\\\[\].]+$")
+_USABLE = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[^@\s<>\"(),;:\\\[\]]+\.[^@\s<>\"(),;:\\\[\].]+\Z")
 
 
 def usable_address(address: str) -> bool:

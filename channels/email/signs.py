@@ -171,7 +171,7 @@ _EMAIL_FIELD = re.compile(
     r"|邮件地址|郵件地址)\s*[:：]\s*\S*?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)",
     re.I | re.M,
 )
-_IP_HOST = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_IP_HOST = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}\Z")
 
 # Every reason this module gives (labelled in the console like the others).
 SIGN_REASONS = frozenset(

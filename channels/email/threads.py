@@ -17,7 +17,7 @@ from channels.email.config import EmailInbox
 from channels.email.parse import ParsedEmail, source_id_of
 from core.domain import ThreadHint
 
-_TOKEN = re.compile(r"^c(\d{1,12})x([0-9a-f]{12})$")
+_TOKEN = re.compile(r"^c(\d{1,12})x([0-9a-f]{12})\Z")
 _SUBJECT_TICKET = re.compile(r"\[#(\d{1,12})\]")
 
 

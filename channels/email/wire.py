@@ -27,9 +27,9 @@ from typing import Any
 THREADING = frozenset({"message-id", "in-reply-to", "references"})
 # RFC 5322 id-left/id-right characters we accept: printable ASCII but < > and white space;
 # "=?" would look like an RFC 2047 word to lenient readers, so such ids are left out too.
-_ASCII_ID = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]{1,250}$")
+_ASCII_ID = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]{1,250}\Z")
 # RFC 6532: the same plus any non-ASCII character that is not a control or a space.
-_UTF8_ID = re.compile(r"^[^\x00-\x20\x7f-\x9f<>\s\u2028\u2029]{1,250}$")
+_UTF8_ID = re.compile(r"^[^\x00-\x20\x7f-\x9f<>\s\u2028\u2029]{1,250}\Z")
 _ID = re.compile(r"<[^<>]*>|\S+")
 WIDTH = 78
 

@@ -46,8 +46,8 @@ CHANNEL = INFO.name
 OPT_OUT = frozenset({"TD", "退订", "STOP", "UNSUBSCRIBE", "取消订阅"})
 MAX_BODY = 256 * 1024
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_MAINLAND = re.compile(r"^1[3-9]\d{9}$")
-_INTERNATIONAL = re.compile(r"^00[1-9]\d{6,14}$")
+_MAINLAND = re.compile(r"^1[3-9]\d{9}\Z")
+_INTERNATIONAL = re.compile(r"^00[1-9]\d{6,14}\Z")
 RETRY_CODES = frozenset({"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL"})
 UNKNOWN_NUMBER = (
     "号码无效或不存在，短信无法送达，请通过其他渠道联系客户。"

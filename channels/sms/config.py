@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from channels.wechat.config import Options
 from core.config import InboxSettings
 
-ACCESS_KEY = re.compile(r"^[A-Za-z0-9]{8,64}$")
-TEMPLATE = re.compile(r"^SMS_\d{4,20}$")
-PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+ACCESS_KEY = re.compile(r"^[A-Za-z0-9]{8,64}\Z")
+TEMPLATE = re.compile(r"^SMS_\d{4,20}\Z")
+PARAM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*$")
 
 
