@@ -69,6 +69,9 @@ def main(argv: list[str]) -> int:
             "no:cacheprovider",
             "-W",
             "ignore::hypothesis.errors.HypothesisWarning",
+            # Thousands of inputs per door: the suite's 120 s per test (sized for CI's 60)
+            # cut the frame fuzzer off on a busy machine; a hang is still stopped.
+            "--timeout=1800",
             "tests/security",
             *argv,
         ]
