@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from kb import characters
 from kb.scoring import Weights, evidence, fuse
 from kb.settings import KbSettings
 from kb.snapshot import Snapshot
@@ -48,14 +49,17 @@ def rank(
     best first."""
     tokens = tokenize(query)
     lexical = snap.bm25.normalized(tokens) if tokens else None
+    if lexical is not None and snap.chars is not None:  # kb/characters.py
+        lexical = characters.mix(lexical, snap.chars, query)
     if lexical is not None:
         n = min(LEXICAL_CANDIDATES, lexical.size)
         top = np.argpartition(-lexical, n - 1)[:n] if n < lexical.size else np.arange(n)
         extra = [int(p) for p in top if lexical[p] > 0 and int(p) not in found]
         found.update(snap.dense.score_entries(vector, extra))
     prob = None
+    in_scope = np.ones((), dtype=np.float32)
     if snap.classifier is not None and settings.classifier_weight > 0:
-        prob = snap.classifier.probabilities(vector)
+        prob, in_scope = snap.classifier.read(vector)
         n = min(CLASSIFIER_CANDIDATES, prob.size)
         top = np.argpartition(-prob, n - 1)[:n] if n < prob.size else np.arange(n)
         extra = [int(p) for p in top if int(p) not in found]
@@ -77,7 +81,7 @@ def rank(
     typical = None
     if prob is not None and snap.centroids is not None:
         typical = snap.centroids.typical(vector, pos_arr)
-    scores = fuse(near, lex, probs, same, weights, evidence(tokens), typical)
+    scores = fuse(near, lex, probs, same, weights, evidence(tokens), typical, float(in_scope))
     # Per group its best candidate (the first one on a tie), then best first by score
     # and position: sorted by group, score down, candidate order; the first of each group.
     groups = snap.entry_group[pos_arr]
