@@ -209,15 +209,14 @@ def _quiz(
         lex = np.stack(
             [characters.mix(row, index, texts[r]) for row, r in zip(lex, q_rows, strict=True)]
         )
-    ones = np.ones(len(qv), dtype=np.float32)
-    prob, gate = clf.read(qv) if clf is not None else (np.zeros_like(cos), ones)
+    prob = clf.probabilities(qv) if clf is not None else np.zeros_like(cos)
     masks = {
         lang: np.asarray([lang in g for g in group_langs], dtype=bool) for lang in ("zh", "en")
     }
     same = np.stack([masks[detect_language(texts[r])] for r in q_rows])
     strength = np.asarray([[evidence(tokens[texts[r]])] for r in q_rows], dtype=np.float32)
     typical = model.typical(qv) if model is not None else None
-    scores = fuse(cos, lex, prob, same, weights, strength, typical, gate[:, None])
+    scores = fuse(cos, lex, prob, same, weights, strength, typical)
     top_idx = scores.argmax(axis=1)
     top = scores[np.arange(len(q_rows)), top_idx]
     others = np.where(gid[None, :] == gid[top_idx][:, None], -np.inf, scores)

@@ -57,9 +57,8 @@ def rank(
         extra = [int(p) for p in top if lexical[p] > 0 and int(p) not in found]
         found.update(snap.dense.score_entries(vector, extra))
     prob = None
-    in_scope = np.ones((), dtype=np.float32)
     if snap.classifier is not None and settings.classifier_weight > 0:
-        prob, in_scope = snap.classifier.read(vector)
+        prob = snap.classifier.probabilities(vector)
         n = min(CLASSIFIER_CANDIDATES, prob.size)
         top = np.argpartition(-prob, n - 1)[:n] if n < prob.size else np.arange(n)
         extra = [int(p) for p in top if int(p) not in found]
@@ -81,7 +80,7 @@ def rank(
     typical = None
     if prob is not None and snap.centroids is not None:
         typical = snap.centroids.typical(vector, pos_arr)
-    scores = fuse(near, lex, probs, same, weights, evidence(tokens), typical, float(in_scope))
+    scores = fuse(near, lex, probs, same, weights, evidence(tokens), typical)
     # Per group its best candidate (the first one on a tie), then best first by score
     # and position: sorted by group, score down, candidate order; the first of each group.
     groups = snap.entry_group[pos_arr]

@@ -9,11 +9,6 @@ One formula for the live search, the self-calibration and ``kefu kb eval``::
     score   = (1 - c) * fused + c * prob * dense             c = [kb] classifier_weight
     score   = (1 - t) * score + t * clip(typical, 0, 1)      t = 0.2, with a classifier
 
-With a classifier, every candidate's score is then multiplied by the query's in-scope share
-(:meth:`kb.classifier.IntentClassifier.in_scope`: 1 for a question whose classifier energy is
-like the entries' own examples', lower for one unlike all of them); ranking is unchanged,
-the confidence and the margin to #2 shrink for out-of-scope questions.
-
 ``typical`` is the cosine to the entry's centroid in the space whitened by how the entries'
 own examples vary (:mod:`kb.centroids`): low for a question unlike every entry's examples,
 which a nearest example or a softmax does not show.
@@ -78,7 +73,6 @@ def fuse(
     weights: Weights,
     evidence: float | FloatArray = 1.0,
     typical: FloatArray | None = None,
-    in_scope: float | FloatArray = 1.0,
 ) -> FloatArray:
     """Scores for arrays of candidates (see the module docstring)."""
     dense = np.clip(cosine, 0.0, 1.0)
@@ -90,8 +84,6 @@ def fuse(
         t = TYPICAL_WEIGHT * evidence
         fused = (1.0 - t) * fused + t * np.clip(typical, 0.0, 1.0)
     out: FloatArray = np.where(same_language, fused, np.maximum(fused, dense)).astype(np.float32)
-    if weights.classifier > 0.0:  # the query's in-scope share, as the classifier counts
-        out *= (1.0 - evidence * (1.0 - np.asarray(in_scope))).astype(np.float32)
     return out
 
 
