@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kb import centroids
+from kb import centroids, characters
 from kb import classifier as intent
 from kb.bm25 import BM25
 from kb.scoring import CONFIDENT_LEAD, Thresholds, Weights, configured, evidence, fuse
@@ -91,11 +91,13 @@ def self_calibrate(
     tokens: dict[str, list[str]],
     settings: KbSettings,
     hub: npt.NDArray[np.float32] | None = None,
+    chars: bool = False,
 ) -> Thresholds:
     """Thresholds chosen by quizzing the KB with its own held-out questions (blocking);
-    ``hub``: the rows' hubness discounts, when the live search applies them."""
+    ``hub``: the rows' hubness discounts, ``chars``: whether character evidence is mixed
+    into BM25 (:mod:`kb.characters`), when the live search applies them."""
     fallback = configured(settings)
-    quiz = _quiz(entries, vectors, tokens, settings, hub)
+    quiz = _quiz(entries, vectors, tokens, settings, hub, chars)
     if quiz is None:
         return fallback
     answer = best_threshold(quiz, settings.margin)
@@ -118,6 +120,7 @@ def _quiz(
     tokens: dict[str, list[str]],
     settings: KbSettings,
     hub: npt.NDArray[np.float32] | None = None,
+    chars: bool = False,
 ) -> Quiz | None:
     rng = np.random.default_rng(SEED)
     groups: dict[str, list[int]] = {}
@@ -175,12 +178,8 @@ def _quiz(
     counts = np.bincount(labels, minlength=n)
     red_starts = np.zeros(n, dtype=np.int64)
     np.cumsum(counts[:-1], out=red_starts[1:])
-    bm25 = BM25(
-        [
-            [tokens[texts[r]] for r in kept_rows[int(a) : int(a + c)]]
-            for a, c in zip(red_starts, counts, strict=True)
-        ]
-    )
+    spans = [(int(a), int(a + c)) for a, c in zip(red_starts, counts, strict=True)]
+    bm25 = BM25([[tokens[texts[r]] for r in kept_rows[a:b]] for a, b in spans])
     weights = Weights.of(settings, True)
     clf = None
     model = None
@@ -203,6 +202,13 @@ def _quiz(
         sims -= hub[np.asarray(kept_rows, dtype=np.int64)]
     cos = np.maximum.reduceat(sims, red_starts, axis=1)
     lex = np.stack([bm25.normalized(tokens[texts[r]]) for r in q_rows])
+    index = (
+        characters.build([[texts[r] for r in kept_rows[a:b]] for a, b in spans]) if chars else None
+    )
+    if index is not None:
+        lex = np.stack(
+            [characters.mix(row, index, texts[r]) for row, r in zip(lex, q_rows, strict=True)]
+        )
     prob = clf.probabilities(qv) if clf is not None else np.zeros_like(cos)
     masks = {
         lang: np.asarray([lang in g for g in group_langs], dtype=bool) for lang in ("zh", "en")

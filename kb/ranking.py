@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from kb import characters
 from kb.scoring import Weights, evidence, fuse
 from kb.settings import KbSettings
 from kb.snapshot import Snapshot
@@ -48,6 +49,8 @@ def rank(
     best first."""
     tokens = tokenize(query)
     lexical = snap.bm25.normalized(tokens) if tokens else None
+    if lexical is not None and snap.chars is not None:  # kb/characters.py
+        lexical = characters.mix(lexical, snap.chars, query)
     if lexical is not None:
         n = min(LEXICAL_CANDIDATES, lexical.size)
         top = np.argpartition(-lexical, n - 1)[:n] if n < lexical.size else np.arange(n)

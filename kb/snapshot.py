@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from kb import centroids as typical
+from kb import characters, hubness
 from kb import classifier as intent
-from kb import hubness
 from kb import index as dense_index
 from kb.bm25 import BM25
 from kb.calibration import self_calibrate
@@ -52,6 +52,8 @@ class Snapshot:
     # Per dense row, the hubness discount of its cosine (:mod:`kb.hubness`); None = none.
     hub: npt.NDArray[np.float32] | None = None
     centroids: CentroidModel | None = None  # with the classifier (:mod:`kb.centroids`)
+    # Single-ideograph BM25, without a classifier (:mod:`kb.characters`); None = none.
+    chars: BM25 | None = None
 
     @cached_property
     def entry_group(self) -> npt.NDArray[np.int64]:
@@ -116,7 +118,9 @@ def build_snapshot(
     tokens = {t: known[t] if t in known else tokenize(t) for e in entries for t in e.texts}
     bm25 = BM25([[tokens[t] for t in e.texts] for e in entries])
     settings = settings or KbSettings()
-    classifier, centroids, thresholds, hub = _learn(entries, dense, tokens, settings)
+    retrieval_only = not intent.should_train(np.diff(dense.entry_start))
+    chars = characters.build([e.texts for e in entries]) if retrieval_only else None
+    classifier, centroids, thresholds, hub = _learn(entries, dense, tokens, settings, chars)
     groups: dict[str, list[int]] = {}
     for pos, e in enumerate(entries):
         groups.setdefault(e.group_key, []).append(pos)
@@ -140,6 +144,7 @@ def build_snapshot(
         thresholds=thresholds,
         hub=hub,
         centroids=centroids,
+        chars=chars,
     )
 
 
@@ -148,6 +153,7 @@ def _learn(
     dense: dense_index.DenseIndex,
     tokens: dict[str, list[str]],
     settings: KbSettings,
+    chars: BM25 | None = None,
 ) -> tuple[
     intent.IntentClassifier | None,
     CentroidModel | None,
@@ -173,7 +179,7 @@ def _learn(
         centroids = typical.fit(vectors, labels, len(entries))
     hub = hubness.offsets(vectors, labels) if want_hub else None
     if settings.thresholds == "auto":
-        thresholds = self_calibrate(entries, vectors, tokens, settings, hub)
+        thresholds = self_calibrate(entries, vectors, tokens, settings, hub, chars is not None)
     else:
         thresholds = configured(settings)
     return classifier, centroids, thresholds, hub

@@ -163,6 +163,19 @@ def tokenize(text: str) -> list[str]:
     return [t for t in out if t not in STOPWORDS]
 
 
+def character_tokens(text: str) -> list[str]:
+    """Like :func:`tokenize`, but CJK runs as single ideographs (kb/characters.py); [] for a
+    text without ideographs."""
+    form = normalize(text)
+    if _CJK_RE.search(form) is None:
+        return []
+    out: list[str] = []
+    for m in _RUN_RE.finditer(form):
+        run = m.group("cjk")
+        out.extend(run if run is not None else _word_tokens(m.group("word")))
+    return [t for t in out if t not in STOPWORDS]
+
+
 def _cjk_tokens(run: str) -> list[str]:
     """jieba search-mode words plus character bigrams of one run of ideographs."""
     if len(run) == 1:
