@@ -118,9 +118,11 @@ def build_snapshot(
     tokens = {t: known[t] if t in known else tokenize(t) for e in entries for t in e.texts}
     bm25 = BM25([[tokens[t] for t in e.texts] for e in entries])
     settings = settings or KbSettings()
-    retrieval_only = not intent.should_train(np.diff(dense.entry_start))
-    chars = characters.build([e.texts for e in entries]) if retrieval_only else None
-    classifier, centroids, thresholds, hub = _learn(entries, dense, tokens, settings, chars)
+    has_examples = intent.should_train(np.diff(dense.entry_start))
+    chars = None if has_examples else characters.build([e.texts for e in entries])
+    classifier, centroids, thresholds, hub = _learn(
+        entries, dense, tokens, settings, has_examples, chars
+    )
     groups: dict[str, list[int]] = {}
     for pos, e in enumerate(entries):
         groups.setdefault(e.group_key, []).append(pos)
@@ -153,6 +155,7 @@ def _learn(
     dense: dense_index.DenseIndex,
     tokens: dict[str, list[str]],
     settings: KbSettings,
+    has_examples: bool,
     chars: BM25 | None = None,
 ) -> tuple[
     intent.IntentClassifier | None,
@@ -161,9 +164,8 @@ def _learn(
     npt.NDArray[np.float32] | None,
 ]:
     """Train the intent classifier and the entry centroids, or else measure hubness, and
-    self-calibrate the thresholds, as configured."""
-    counts = np.diff(dense.entry_start)
-    has_examples = intent.should_train(counts)
+    self-calibrate the thresholds, as configured; ``has_examples``: most entries have
+    similar questions (:func:`kb.classifier.should_train`)."""
     want_classifier = settings.classifier_weight > 0 and has_examples
     want_hub = not has_examples and settings.bm25_weight < 1.0
     if not want_classifier and not want_hub and settings.thresholds != "auto":
