@@ -21,6 +21,8 @@ import re
 from email.message import Message as MimeMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
+from channels.email.charsets import decode_header
+
 # RFC 2045 section 6.1, and the uuencode names old clients write.
 _ENCODINGS = frozenset(
     {"7bit", "8bit", "binary", "quoted-printable", "base64", "x-uuencode", "uuencode", "x-uue"}
@@ -85,8 +87,13 @@ def _bad_message_id(value: str) -> bool:
 
 
 def _raw_bytes(value: str) -> bool:
-    """Raw 8-bit bytes in a header (read as ASCII with surrogate escapes) that are not UTF-8:
-    RFC 6532 allows UTF-8 only."""
+    """Raw 8-bit bytes in a header (read as ASCII with surrogate escapes) that are not UTF-8
+    (RFC 6532 allows UTF-8 only), or text that holds U+FFFD as sent: the replacement
+    character, raw or in an encoded-word, is what a program writes after it failed to
+    convert the text (a mailing's template), never what a person types."""
+    decoded = decode_header(value)
+    if "\ufffd" in decoded.text and not decoded.damaged:
+        return True
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return False
     try:

@@ -36,7 +36,7 @@ from email.message import Message as MimeMessage
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
-from channels.email import ratware
+from channels.email import forgery, ratware
 from channels.email.notices import notice_signs, speaks_for_self
 
 THRESHOLD = 3
@@ -196,6 +196,10 @@ SIGN_REASONS = frozenset(
         "mass_recipients",
         "raw_header_bytes",
         "obfuscated_text",
+        "forged_mailer",
+        "forged_helo",
+        "binary_transfer",
+        "mislabelled_charset",
     }
 )
 # Which sign names the mail when two weigh the same: the most telling first.
@@ -213,6 +217,10 @@ _ORDER = (
     "hidden_text",
     "disguised_link",
     "obfuscated_text",
+    "forged_helo",
+    "forged_mailer",
+    "binary_transfer",
+    "mislabelled_charset",
     "bad_message_id",
     "no_date",
     "raw_header_bytes",
@@ -258,6 +266,7 @@ def header_signs(
 ) -> list[Sign]:
     """Signs in the headers and addresses: what a forwarder or a paste cannot bring in."""
     signs = [Sign(name, w) for name, w in ratware.header_signs(msg, own_addresses)]
+    signs.extend(Sign(name, w) for name, w in forgery.header_signs(msg))
     if filter_verdict(msg, subject) == SUSPICIOUS:
         signs.append(Sign("spam_score", 1))
     mid = str(msg.get("Message-ID", "") or "").strip().strip("<>")

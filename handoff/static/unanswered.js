@@ -51,6 +51,10 @@ const REASONS = {
     bad_message_id: "缺少或伪造的 Message-ID 等迹象", script_mailer: "由脚本 / 程序库发出（X-Mailer）等迹象",
     mass_recipients: "群发给多个他人（收件人中没有本客服邮箱）等迹象", raw_header_bytes: "邮件头含未编码的乱码字节等迹象",
     obfuscated_text: "垃圾邮件迹象（用数字替换字母、拆开的网址等）",
+    forged_mailer: "伪造的邮件客户端（自称 Outlook Express 等却缺少其必写的邮件头）等迹象",
+    forged_helo: "伪造的发信路径（自称大型邮箱服务器但地址不属于它）等迹象",
+    binary_transfer: "邮件客户端不会使用的 binary 传输编码（群发脚本）等迹象",
+    mislabelled_charset: "正文字符集标注与实际编码不符（模板邮件）等迹象",
   },
   en: {
     auto_submitted: "Sent automatically", auto_reply_subject: "Auto-reply", x_autoreply: "Auto-reply",
@@ -84,6 +88,10 @@ const REASONS = {
     bad_message_id: "Missing or forged Message-ID and other signs", script_mailer: "Sent by a script or mail library (X-Mailer) and other signs",
     mass_recipients: "Sent to many others, not to us, and other signs", raw_header_bytes: "Unencoded garbage bytes in headers and other signs",
     obfuscated_text: "Spam signs (digits for letters, broken-up web addresses, and others)",
+    forged_mailer: "Forged mail client (claims Outlook Express or similar without the headers it always writes) and other signs",
+    forged_helo: "Forged trace (a host claiming to be a big webmail provider's server, but not its) and other signs",
+    binary_transfer: "Binary transfer encoding no mail client uses (a mailing script) and other signs",
+    mislabelled_charset: "Body not in the charset it is labelled with (a template) and other signs",
   },
 };
 const t = words(S);

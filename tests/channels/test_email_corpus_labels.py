@@ -4,9 +4,9 @@
 email`` that kefu answered before the signs of spam tools: 108 people (mail libraries' test
 messages written as from people, replies, forwards) and 13 machines (spam and automatic mail
 with no header saying so). Each person must be answerable; each machine must not be, except
-the ones no general sign tells from a person's mail (``FILTER_ONLY``), which are not answered
-as soon as a spam filter in front of kefu marks them. The counts are printed (``-s``) and
-recorded in docs/email.md.
+the ones no general sign tells from a person's mail (``FILTER_ONLY``, none since the signs of
+forged clients and traces), which are not answered as soon as a spam filter marks them. The
+counts are printed (``-s``) and recorded in docs/email.md.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def read(name: str) -> ParsedEmail:
 def test_the_labels_cover_distinct_files() -> None:
     assert len(PEOPLE) == len(set(PEOPLE)) >= 100
     assert not set(PEOPLE) & set(MACHINES)
-    assert FILTER_ONLY < set(MACHINES)
+    assert FILTER_ONLY <= set(MACHINES)
 
 
 @pytest.mark.parametrize("name", PEOPLE)
@@ -57,8 +57,10 @@ def test_a_machine_in_the_corpus_is_not_answerable(name: str) -> None:
     assert mail.auto_reason is not None, (name, MACHINES[name], [s.name for s in mail.signs])
 
 
-@pytest.mark.parametrize("name", sorted(FILTER_ONLY))
-def test_a_machine_only_a_filter_can_tell_is_not_answered_once_it_does(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(MACHINES))
+def test_a_machine_is_not_answered_once_a_filter_marks_it(name: str) -> None:
+    """A spam filter's verdict in front of kefu decides, whatever the signs (and it is all
+    that tells a ``FILTER_ONLY`` machine, when there is one)."""
     marked = parse_email(b"X-Spam-Flag: YES\r\n" + raw(name), OWN)
     assert marked.auto_reason == "spam"
 
