@@ -20,7 +20,10 @@ and does not count; only the headers and addresses do.
 
 The signs of a spam tool or a script (MIME no client writes, a missing or forged Date and
 Message-ID, a script's X-Mailer, a row of strangers in To, raw non-UTF-8 header bytes,
-obfuscated words) are read in ``ratware.py`` and weighed here with the others.
+obfuscated words) are read in ``ratware.py``, those of a forged client or trace (an Outlook
+Express without X-MimeOLE, a host greeting as "hotmail.com" without its name, a binary
+transfer encoding, UTF-8 under a GB2312 label) in ``forgery.py``, a Chinese sales pitch's
+boilerplate in ``pitch.py``; all are weighed here with the others.
 
 Two signs are decisive on their own: a filter's spam verdict in the headers it adds
 (``spam``, checked in ``loops.py`` through ``filter_verdict``), and a subject marked as
@@ -36,7 +39,7 @@ from email.message import Message as MimeMessage
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
-from channels.email import forgery, ratware
+from channels.email import forgery, pitch, ratware
 from channels.email.notices import notice_signs, speaks_for_self
 
 THRESHOLD = 3
@@ -196,6 +199,7 @@ SIGN_REASONS = frozenset(
         "mass_recipients",
         "raw_header_bytes",
         "obfuscated_text",
+        "commercial_offer",
         "forged_mailer",
         "forged_helo",
         "binary_transfer",
@@ -217,6 +221,7 @@ _ORDER = (
     "hidden_text",
     "disguised_link",
     "obfuscated_text",
+    "commercial_offer",
     "forged_helo",
     "forged_mailer",
     "binary_transfer",
@@ -378,6 +383,8 @@ def collect_signs(
     if reply or forward:
         return signs
     signs.extend(form_signs(subject, own_text, sender))
+    if pitch.commercial_offer(own_text):  # its own sentences only (first person left out)
+        signs.append(Sign("commercial_offer", 1))
     if not speaks_for_self(own_text):
         signs.extend(body_signs(html, plain, own_text))
         signs.extend(Sign(name, w) for name, w in ratware.text_signs(subject, own_text))
