@@ -87,13 +87,8 @@ def _bad_message_id(value: str) -> bool:
 
 
 def _raw_bytes(value: str) -> bool:
-    """Raw 8-bit bytes in a header (read as ASCII with surrogate escapes) that are not UTF-8
-    (RFC 6532 allows UTF-8 only), or text that holds U+FFFD as sent: the replacement
-    character, raw or in an encoded-word, is what a program writes after it failed to
-    convert the text (a mailing's template), never what a person types."""
-    decoded = decode_header(value)
-    if "\ufffd" in decoded.text and not decoded.damaged:
-        return True
+    """Raw 8-bit bytes in a header (read as ASCII with surrogate escapes) that are not UTF-8:
+    RFC 6532 allows UTF-8 only."""
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return False
     try:
@@ -101,6 +96,15 @@ def _raw_bytes(value: str) -> bool:
     except UnicodeDecodeError:
         return True
     return False
+
+
+def _replacement_char(value: str) -> bool:
+    """U+FFFD in a sender's name as sent (raw or in an encoded-word): the replacement
+    character is what a program writes after it failed to convert the text (a mailing's
+    template), never what a person types or their client writes. (A subject is not read for
+    it: a reply inherits the subject of the mail it answers.)"""
+    decoded = decode_header(value)
+    return "\ufffd" in decoded.text and not decoded.damaged
 
 
 def header_signs(msg: MimeMessage, own_addresses: frozenset[str]) -> list[tuple[str, int]]:
@@ -119,7 +123,8 @@ def header_signs(msg: MimeMessage, own_addresses: frozenset[str]) -> list[tuple[
     recipients = {a.strip().lower() for _n, a in getaddresses(fields) if "@" in a}
     if len(recipients) >= MASS and not any(_ours(a, own_addresses) for a in recipients):
         signs.append(("mass_recipients", 1))
-    if any(_raw_bytes(str(v)) for k, v in msg.raw_items() if k.lower() in ("subject", "from")):
+    heads = [(k.lower(), str(v)) for k, v in msg.raw_items() if k.lower() in ("subject", "from")]
+    if any(_raw_bytes(v) or (k == "from" and _replacement_char(v)) for k, v in heads):
         signs.append(("raw_header_bytes", 1))
     return signs
 
