@@ -112,8 +112,7 @@ def build_snapshot(
             )
     if warm and encoded <= 0:
         embedder.encode([WARMUP_TEXT])
-    if dense.rows and not dense.approximate:
-        _ = dense.by_dim  # the exact search's layout, made here rather than by a live search
+    dense.prepare()  # the exact search's layouts, made here rather than by a live search
     known = previous.tokens if previous is not None else {}
     tokens = {t: known[t] if t in known else tokenize(t) for e in entries for t in e.texts}
     bm25 = BM25([[tokens[t] for t in e.texts] for e in entries])
