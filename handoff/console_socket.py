@@ -15,7 +15,7 @@ from core.context import SERVICES
 from core.errors import ServiceUnavailable, Unauthorized
 from core.events import AGENTS_TOPIC
 from handoff import presence, teams
-from handoff.keys import HANDOFF, SESSIONS
+from handoff.keys import CONSOLES, HANDOFF, SESSIONS
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
 
     sender = asyncio.create_task(pump())
     beat = asyncio.create_task(_heartbeat(request, ws, console, agent.id))
+    open_sockets = request.app[CONSOLES]
+    open_sockets.add(ws)
     try:
         if agent.status == "online":
             await request.app[HANDOFF].assign_waiting()  # someone is there now: the queue moves
@@ -66,6 +68,7 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
             if msg.type == WSMsgType.TEXT and msg.data == '{"type":"ping"}':
                 await ws.send_str('{"type":"pong"}')
     finally:
+        open_sockets.discard(ws)
         sender.cancel()
         beat.cancel()
         unsubscribe()
@@ -74,6 +77,16 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
         except Exception:  # the database is down; the row goes stale and is swept
             log.warning("console socket: could not record its close")
     return ws
+
+
+async def close_all(app: web.Application) -> None:
+    """At shutdown, before aiohttp waits for open handlers: close every console socket with
+    a reconnect hint (1012: service restart). Left open, each would hold the shutdown until
+    aiohttp's timeout, and the console reconnects on any close but a lost login (4401)."""
+    sockets: set[web.WebSocketResponse] = app[CONSOLES]
+    for ws in list(sockets):
+        with contextlib.suppress(Exception):
+            await ws.close(code=1012, message=b"server restarting, reconnect")
 
 
 async def _heartbeat(

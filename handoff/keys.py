@@ -28,5 +28,6 @@ TYPING = web.AppKey("typing_marks", dict)  # when each agent last said they are 
 INDEX = web.AppKey("message_index", MessageIndex)  # the search index of messages
 ORDERS = web.AppKey("order_lookup", OrderLookup)  # the order panel's connector (absent: off)
 CLOCK = web.AppKey("agent_ticket_clock", SlaClock)  # due times of tickets agents open
+CONSOLES = web.AppKey("console_sockets", set[web.WebSocketResponse])  # open console sockets
 WARRANTY = web.AppKey("warranty", Warranty)  # a product's warranty state
 SEEDER = web.AppKey("ticket_type_seeder", Seeder)  # the configured ticket types, seeded once

@@ -39,6 +39,7 @@ from handoff.desk import DeskActions
 from handoff.http import STATIC
 from handoff.keys import (
     CLOCK,
+    CONSOLES,
     DESK,
     DESK_KB,
     HANDOFF,
@@ -202,6 +203,8 @@ def setup(
     if orders is not None:
         app[ORDERS] = orders
     app[TYPING] = {}
+    app[CONSOLES] = set()
+    app.on_shutdown.append(console_socket.close_all)  # consoles reconnect to the next server
     app[INDEX] = MessageIndex(app[SERVICES].db)
     app[CLOCK] = SlaClock(settings.sla)
     app[WARRANTY] = Warranty(settings.workorders.warranty_rules)
